@@ -1,0 +1,266 @@
+"""Command line: ``vicinity-sim run | compare | validate | schema | params | interventions``.
+
+Bad input (a malformed scenario, an impossible parameter, a missing file, a bad option) prints
+one line ``vicinity-sim: error: SOURCE: KEY: PROBLEM`` on stderr and exits with status 2,
+leaving no output behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from vicinity_sim.errors import InputError
+
+EXIT_INPUT = 2
+
+#: Outcomes shown after a run or comparison (all are in summary.json).
+HEADLINE = [
+    "fires_per_year",
+    "fire_deaths",
+    "deaths_expected_per_100_fires",
+    "fire_injuries",
+    "buildings_per_fire",
+    "mean_alert_min",
+    "mean_response_min",
+    "flood_exposed_resident_days",
+    "collapses",
+    "cost_total_cny",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose errors are one line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _add_scenario_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--days", type=int, help="simulated days (overrides run.days)")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a scenario value, e.g. --set villages[0].population.n_residents=5000",
+    )  # fmt: skip
+
+
+def _overrides(args: argparse.Namespace) -> list:
+    """``--set`` items plus the dedicated options, labelled for error messages."""
+    items: list = list(args.overrides)
+    for option, key in (("days", "days"), ("seed", "seed"), ("replication", "replication")):
+        value = getattr(args, option, None)
+        if value is not None:
+            items.append((f"run.{key}={value}", f"--{option}"))
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="vicinity-sim",
+        description="Simulate urban-village governance (近邻党建) and compare interventions.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("run", help="run a scenario and write its outputs")
+    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument("--out", help="output directory (default: outputs/<scenario>-seed<N>)")
+    p.add_argument("--seed", type=int, help="seed (overrides run.seed)")
+    p.add_argument("--replication", type=int, help="replication index (overrides run.replication)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    p.add_argument("--quiet", action="store_true", help="print only the output directory")
+    _add_scenario_options(p)
+
+    p = sub.add_parser("compare", help="run scenarios over common seeds; paired differences")
+    p.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
+    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    p.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--out", help="output directory (default: outputs/compare)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    _add_scenario_options(p)
+
+    p = sub.add_parser("validate", help="check a scenario file")
+    p.add_argument("scenario", help="scenario file (TOML)")
+    _add_scenario_options(p)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p.add_argument("--out", help="write to this file instead of stdout")
+
+    sub.add_parser("params", help="print every parameter with unit, default, range and source")
+    sub.add_parser("interventions", help="list the intervention catalogue")
+    return parser
+
+
+def _print_summary(summary: dict[str, Any], title: str) -> None:
+    from vicinity_sim.compare import format_number
+    from vicinity_sim.outcomes import describe
+
+    desc = describe()
+    print(title)
+    width = max(len(k) for k in HEADLINE)
+    for k in HEADLINE:
+        print(f"  {k:<{width}}  {format_number(summary.get(k)):>14}  {desc.get(k, '')}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from vicinity_sim.runs import check_output_dir, simulate, write_outputs
+    from vicinity_sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, _overrides(args))
+    stem = scenario.name or Path(args.scenario).stem
+    out = Path(args.out or f"outputs/{stem}-seed{scenario.run.seed}")
+    check_output_dir(out, args.force)
+    result = simulate(scenario, progress=not args.quiet)
+    write_outputs(result, out, force=args.force)
+    if args.quiet:
+        print(out)
+        return 0
+    n_v = len(scenario.villages)
+    _print_summary(
+        result.summary,
+        f"{stem}: {scenario.run.days} days, {n_v} village{'s' * (n_v > 1)}, "
+        f"seed {result.seed} ({result.timings['simulate_s']:.1f} s)",
+    )
+    print(f"outputs: {out}/ (timeseries.parquet, fire_events.parquet, summary.json, manifest.json)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from vicinity_sim.compare import compare_summaries, format_number
+    from vicinity_sim.runs import check_output_dir, json_bytes, publish, simulate
+    from vicinity_sim.scenario import load_scenario
+
+    if args.seeds < 1:
+        raise InputError("--seeds", "--seeds", f"must be at least 1 (got {args.seeds})")
+    if args.first_seed < 0:
+        raise InputError("--first-seed", "--first-seed", "must be non-negative")
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    arms: dict[str, Any] = {}
+    for path in args.scenarios:
+        scenario = load_scenario(path, _overrides(args))
+        name = scenario.name or Path(path).stem
+        if name in arms:
+            name = f"{name}-{len(arms)}"
+        arms[name] = scenario
+    out = Path(args.out or "outputs/compare")
+    check_output_dir(out, args.force)
+
+    from vicinity_sim.runs import manifest, parquet_bytes
+
+    files: dict[str, bytes] = {}
+    summaries: dict[str, list[dict[str, Any]]] = {name: [] for name in arms}
+    jobs = [(name, seed) for name in arms for seed in seeds]
+    for name, seed in tqdm(jobs, desc="runs", unit="run", delay=2.0, leave=False):
+        result = simulate(arms[name], seed=seed)
+        summaries[name].append(result.summary)
+        prefix = f"{name}/seed-{seed}/"
+        run_files = {
+            "timeseries.parquet": parquet_bytes(result.columns),
+            "fire_events.parquet": parquet_bytes(result.events),
+            "summary.json": json_bytes(result.summary),
+        }
+        run_files["manifest.json"] = json_bytes(manifest(result, run_files))
+        files.update({prefix + k: v for k, v in run_files.items()})
+
+    reference = next(iter(arms))
+    effects = compare_summaries(summaries, HEADLINE, reference)
+    table = {
+        arm: [e.__dict__ | {"relative": e.relative} for e in effs] for arm, effs in effects.items()
+    }
+    files["comparison.json"] = json_bytes(
+        {
+            "reference": reference,
+            "seeds": seeds,
+            "days": arms[reference].run.days,
+            "effects": table,
+        }
+    )
+    publish(files, out)
+
+    days = arms[reference].run.days
+    print(f"Paired comparison over seeds {seeds[0]}–{seeds[-1]} ({len(seeds)} seeds), {days} days;"
+          f" reference: {reference}")  # fmt: skip
+    for arm, effs in effects.items():
+        print(f"\n{arm} vs {reference}  (difference: mean and 95% CI over seeds)")
+        w = max(len(k) for k in HEADLINE)
+        head = ("outcome", reference[:14], arm[:14], "difference", "95% CI")
+        print(f"  {head[0]:<{w}}  {head[1]:>14}  {head[2]:>14}  {head[3]:>12}  {head[4]:>25}")
+        for e in effs:
+            ci = f"[{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
+            cells = [format_number(v) for v in (e.reference_mean, e.arm_mean, e.diff_mean)]
+            print(f"  {e.outcome:<{w}}  {cells[0]:>14}  {cells[1]:>14}  {cells[2]:>12}  {ci:>25}")
+    print(f"\noutputs: {out}/ (comparison.json and one folder per scenario and seed)")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from vicinity_sim.scenario import load_scenario
+
+    s = load_scenario(args.scenario, _overrides(args))
+    print(
+        f"{args.scenario}: ok — {len(s.villages)} village(s), {len(s.interventions)} "
+        f"intervention(s), {s.run.days} days, hash {s.content_hash()[:12]}"
+    )
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from vicinity_sim.runs import atomic_write
+    from vicinity_sim.scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        atomic_write(Path(args.out), text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from vicinity_sim.docs import parameter_tables
+
+    sys.stdout.write(parameter_tables())
+    return 0
+
+
+def cmd_interventions(args: argparse.Namespace) -> int:
+    from vicinity_sim.interventions import CATALOGUE, describe
+
+    for cls in CATALOGUE.values():
+        d = describe(cls)
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        print(f"{d['kind']:<28} units: {d['unit']:<15} targeting: {'|'.join(d['targeting'])}")
+        print(f"{'':<28} {doc}")
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "compare": cmd_compare,
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "params": cmd_params,
+    "interventions": cmd_interventions,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``vicinity-sim`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as e:
+        print(f"vicinity-sim: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("vicinity-sim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

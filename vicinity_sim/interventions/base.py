@@ -1,0 +1,253 @@
+"""What every intervention has: schedule, coverage or quantity, targeting, cost, levers.
+
+An intervention in a scenario file is data::
+
+    [[interventions]]
+    kind = "fire_retrofit"      # which catalogue entry
+    name = "sensors"            # optional; defaults to the kind; used to merge with `extends`
+    villages = ["all"]          # or village names
+    start_day = 90              # first day of the rollout
+    ramp_days = 720             # linear rollout: full coverage at start_day + ramp_days
+    coverage = 1.0              # share of eligible units ... or `quantity = 40` units
+    targeting = "highest_risk"  # which units first
+    capital_cost_cny = 2000     # per unit (kind-specific defaults)
+    running_cost_cny_per_year = 0
+
+Each kind subclasses :class:`Intervention` and says which *units* it acts on (buildings,
+blocks, flood points, or facilities it plans), how targeting orders them, and what installing a
+unit changes in the world (the *levers*). Mechanisms read the levers; none of them knows the
+intervention's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from vicinity_sim.params import ParamModel, param
+from vicinity_sim.world import World
+from vicinity_sim.world.population import CHARGE_INDOOR
+
+UnitKind = Literal["buildings", "blocks", "flood_points", "stations", "charging_sites"]
+
+
+class Intervention(ParamModel):
+    """Schedule, scale, targeting and cost common to every intervention kind."""
+
+    #: Catalogue name; subclasses narrow it to a Literal.
+    kind: str
+    #: What the units of this kind are.
+    unit: ClassVar[UnitKind] = "buildings"
+    #: Kinds that build a number of new facilities take `quantity`, not `coverage`.
+    builds_facilities: ClassVar[bool] = False
+    #: Default number of facilities per village for such kinds.
+    default_quantity: ClassVar[int] = 1
+
+    name: str = Field("", description="Name of this intervention (default: its kind).")
+    enabled: bool = param(
+        True, unit="bool", doc="Switch the intervention off without deleting it.",
+        source="-",
+    )  # fmt: skip
+    villages: list[str] = Field(
+        default_factory=lambda: ["all"],
+        description="Villages it applies to, by name, or ['all'].",
+    )
+    start_day: int = param(
+        0, unit="day", ge=0, le=100_000, doc="Day the rollout starts (0 = first day).",
+        source="-",
+    )  # fmt: skip
+    ramp_days: int = param(
+        0, unit="days", ge=0, le=100_000,
+        doc="Days of linear rollout; 0 installs everything on start_day.", source="-",
+    )  # fmt: skip
+    coverage: float | None = param(
+        None, unit="1", ge=0.0, le=1.0,
+        doc="Share of eligible units reached at the end of the rollout (default 1).",
+        source="-",
+    )  # fmt: skip
+    quantity: int | None = param(
+        None, unit="units/village", ge=0, le=1_000_000,
+        doc="Number of units per village instead of a share (facilities: sites to build).",
+        source="-",
+    )  # fmt: skip
+    targeting: str = Field("random", description="Which units come first.")
+    capital_cost_cny: float = param(
+        0.0, unit="CNY/unit", ge=0.0, le=1e10, doc="One-off cost per unit installed.",
+        source="assumption",
+    )  # fmt: skip
+    running_cost_cny_per_year: float = param(
+        0.0, unit="CNY/(unit·year)", ge=0.0, le=1e10,
+        doc="Running cost per installed unit per year.", source="assumption",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _scale(self) -> Intervention:
+        if not self.name:
+            self.name = self.kind
+        if self.builds_facilities:
+            if self.coverage is not None:
+                raise ValueError(
+                    f"'{self.kind}' builds new sites: give their number with quantity, not coverage"
+                )
+        elif self.coverage is not None and self.quantity is not None:
+            raise ValueError("give coverage or quantity, not both")
+        return self
+
+    # -- catalogue behaviour -------------------------------------------------------------
+
+    def eligible(self, world: World, villages: np.ndarray) -> np.ndarray:
+        """Units of the targeted villages this intervention could still act on."""
+        raise NotImplementedError
+
+    def plan_facilities(
+        self, world: World, village: int, quantity: int, gen: np.random.Generator
+    ) -> np.ndarray:
+        """Add ``quantity`` inactive facility rows to the world; return their indices."""
+        raise NotImplementedError
+
+    def priority(self, world: World, units: np.ndarray) -> np.ndarray:
+        """Score of each unit for ``targeting = "highest_risk"`` (higher first)."""
+        return np.zeros(len(units))
+
+    def install(self, world: World, units: np.ndarray) -> None:
+        """Change the levers for ``units``."""
+        raise NotImplementedError
+
+    def unit_capital_cost(self, world: World, units: np.ndarray) -> np.ndarray:
+        """Capital cost of each unit (CNY)."""
+        return np.full(len(units), self.capital_cost_cny)
+
+    def unit_running_cost(self, world: World, units: np.ndarray) -> np.ndarray:
+        """Running cost of each unit per year (CNY)."""
+        return np.full(len(units), self.running_cost_cny_per_year)
+
+    # -- rollout -------------------------------------------------------------------------
+
+    def target_units(self, world: World, gen: np.random.Generator) -> np.ndarray:
+        """All units this intervention will reach, in rollout order."""
+        villages = self.village_indices(world)
+        if self.builds_facilities:
+            quantity = self.default_quantity if self.quantity is None else self.quantity
+            parts = [self.plan_facilities(world, int(v), quantity, gen) for v in villages]
+            return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        units = self.eligible(world, villages)
+        ordered = self.order(world, units, gen)
+        if self.quantity is not None:
+            return self._take_per_village(world, ordered, self.quantity)
+        coverage = 1.0 if self.coverage is None else self.coverage
+        return self._take_per_village(world, ordered, None, coverage)
+
+    def order(self, world: World, units: np.ndarray, gen: np.random.Generator) -> np.ndarray:
+        """Units sorted by the targeting rule."""
+        if self.targeting == "highest_risk":
+            score = self.priority(world, units)
+            return units[np.lexsort((units, -score))]
+        if self.targeting == "grid_order":
+            return units[np.lexsort((units, self.unit_grid(world, units)))]
+        return gen.permutation(units)
+
+    def unit_grid(self, world: World, units: np.ndarray) -> np.ndarray:
+        """Grid of each unit (for ``grid_order``: pilot grids first)."""
+        if self.unit == "buildings":
+            return world.buildings.grid[units]
+        if self.unit == "blocks":
+            return world.blocks.grid[units]
+        return np.zeros(len(units), np.int32)
+
+    def unit_village(self, world: World, units: np.ndarray) -> np.ndarray:
+        table = getattr(world, self.unit)
+        return table.village[units]
+
+    def village_indices(self, world: World) -> np.ndarray:
+        if "all" in self.villages:
+            return np.arange(world.n_villages)
+        return np.array([world.village_index(v) for v in self.villages], dtype=np.int64)
+
+    def _take_per_village(
+        self, world: World, ordered: np.ndarray, quantity: int | None, coverage: float = 1.0
+    ) -> np.ndarray:
+        """Keep the first units of each village (by quantity or share), in order."""
+        if len(ordered) == 0:
+            return ordered
+        village = self.unit_village(world, ordered)
+        keep = np.zeros(len(ordered), dtype=bool)
+        for v in np.unique(village):
+            idx = np.nonzero(village == v)[0]
+            k = quantity if quantity is not None else round(coverage * len(idx))
+            keep[idx[: min(k, len(idx))]] = True
+        return ordered[keep]
+
+    @staticmethod
+    def fraction_done(day: int, start: int, ramp: int) -> float:
+        """Share of the rollout completed by the end of ``day``."""
+        if day < start:
+            return 0.0
+        if ramp <= 0:
+            return 1.0
+        return min(1.0, (day - start + 1) / ramp)
+
+
+def building_risk(world: World) -> np.ndarray:
+    """Heuristic fire-risk score used to rank buildings for targeting.
+
+    Inspectors rank buildings by what they can see: occupants, indoor charging, 三合一 use and
+    old wiring. The score is a ranking only; the fire mechanism uses its own rates.
+    """
+    b = world.buildings
+    occ = world.occupants().astype(np.float64)
+    r = world.residents
+    indoor = np.bincount(r.building[r.charging == CHARGE_INDOOR], minlength=len(b)).astype(
+        np.float64
+    )
+    return occ * (1.0 + 0.5 * b.old_wiring + 2.0 * b.three_in_one) + 2.0 * indoor
+
+
+def weighted_sites(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray, k: int, gen: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Place ``k`` sites to serve weighted points (weighted k-means, Manhattan-ish coverage).
+
+    Starts from a farthest-first choice among the points and runs Lloyd iterations; sites are
+    returned in order of the weight they serve (largest first), so a partial rollout builds
+    the busiest sites first.
+    """
+    n = len(x)
+    if n == 0 or k == 0:
+        return np.zeros(0), np.zeros(0)
+    w = np.maximum(weight.astype(np.float64), 1e-9)
+    first = int(np.argmax(w * (1.0 + gen.random(n) * 1e-6)))
+    centres = [first]
+    d = np.abs(x - x[first]) + np.abs(y - y[first])
+    for _ in range(1, min(k, n)):
+        nxt = int(np.argmax(d * w))
+        centres.append(nxt)
+        d = np.minimum(d, np.abs(x - x[nxt]) + np.abs(y - y[nxt]))
+    cx, cy = x[centres].copy(), y[centres].copy()
+    for _ in range(25):
+        dist = np.abs(x[:, None] - cx[None, :]) + np.abs(y[:, None] - cy[None, :])
+        nearest = np.argmin(dist, axis=1)
+        for j in range(len(cx)):
+            m = nearest == j
+            if m.any():
+                cx[j] = np.average(x[m], weights=w[m])
+                cy[j] = np.average(y[m], weights=w[m])
+    dist = np.abs(x[:, None] - cx[None, :]) + np.abs(y[:, None] - cy[None, :])
+    served = np.bincount(np.argmin(dist, axis=1), weights=w, minlength=len(cx))
+    order = np.argsort(-served, kind="stable")
+    if k > n:  # more sites than buildings: stack the rest on the busiest
+        order = np.concatenate([order, np.resize(order, k - n)])
+    return cx[order], cy[order]
+
+
+def describe(spec: type[Intervention]) -> dict[str, Any]:
+    """Kind, units, targeting options and default costs of a catalogue entry."""
+    fields = spec.model_fields
+    return {
+        "kind": fields["kind"].annotation.__args__[0],  # type: ignore[union-attr]
+        "unit": spec.unit,
+        "targeting": list(fields["targeting"].annotation.__args__),  # type: ignore[union-attr]
+        "capital_cost_cny": fields["capital_cost_cny"].default,
+        "running_cost_cny_per_year": fields["running_cost_cny_per_year"].default,
+    }

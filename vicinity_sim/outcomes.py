@@ -1,0 +1,102 @@
+"""Outcome definitions: the flat ``summary.json`` of a run.
+
+Names in :data:`CONTRACT` follow the outcome contract in DESIGN.md and never change meaning;
+others may be added. Rates are per year of simulated time; totals are over the whole run.
+Outcomes that need a mechanism the model does not have yet are absent rather than invented.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+#: Outcome name → description (hazard and cost names of the outcome contract first).
+CONTRACT: dict[str, str] = {
+    "fires_per_year": "Fires started per year (origin buildings).",
+    "fire_deaths": "Deaths in fires over the run.",
+    "fire_injuries": "Injuries in fires over the run.",
+    "buildings_damaged": "Buildings burned over the run (origins and spread).",
+    "mean_response_min": "Mean minutes from the call to the first crew's arrival, over fires.",
+    "flood_exposed_resident_days": "Resident-days of exposure to waterlogging floods.",
+    "cost_total_cny": "Capital and running cost of all interventions over the run.",
+}
+
+#: Further outcomes reported by the current mechanisms.
+EXTRA: dict[str, str] = {
+    "fire_deaths_expected": "Expected fire deaths (sum of per-occupant probabilities); the "
+    "low-variance counterpart of fire_deaths.",
+    "deaths_per_100_fires": "fire_deaths per 100 fires.",
+    "deaths_expected_per_100_fires": "fire_deaths_expected per 100 fires.",
+    "buildings_per_fire": "Buildings burned per fire.",
+    "spread_fire_share": "Share of fires that spread beyond the building of origin.",
+    "mean_alert_min": "Mean minutes from ignition to alert, over fires.",
+    "damage_building_equivalents": "Fire damage over the run, in whole buildings.",
+    "ebike_fires_per_year": "Fires per year started by e-bikes charged indoors.",
+    "heavy_rain_days": "Days with heavy rain in at least one village.",
+    "collapses": "Collapses of dangerous buildings over the run.",
+    "collapse_deaths": "Deaths in collapses over the run.",
+    "cost_capital_cny": "Capital cost of interventions over the run.",
+    "cost_running_cny": "Running cost of interventions over the run.",
+    "residents_final": "Residents on the last day.",
+    "days": "Simulated days.",
+}
+
+
+def _ratio(num: float, den: float, scale: float = 1.0) -> float:
+    return scale * num / den if den > 0 else math.nan
+
+
+def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Summary outcomes of a run from its daily columns and its fire events.
+
+    Args:
+        columns: Recorder columns (see :meth:`~vicinity_sim.recorder.Recorder.columns`).
+        events: Fire event table (see :meth:`~vicinity_sim.processes.fire.Fire.event_table`).
+
+    Returns:
+        A flat mapping of outcome names to numbers (NaN where undefined, e.g. no fires).
+    """
+    days = len(columns["day"])
+    years = days / 365.0
+    n_fires = len(events["day"])
+    deaths = float(events["deaths"].sum())
+    expected = float(events["deaths_expected"].sum())
+    burned = float(events["buildings_burned"].sum())
+
+    def total(name: str) -> float:
+        return float(columns[name].sum())
+
+    out: dict[str, Any] = {
+        "fires_per_year": _ratio(n_fires, years),
+        "fire_deaths": deaths,
+        "fire_injuries": float(events["injuries"].sum()),
+        "buildings_damaged": burned,
+        "mean_response_min": float(events["response_min"].mean()) if n_fires else math.nan,
+        "flood_exposed_resident_days": total("flood_exposed_resident_days"),
+        "cost_total_cny": total("cost_capital_cny") + total("cost_running_cny"),
+        "fire_deaths_expected": expected,
+        "deaths_per_100_fires": _ratio(deaths, n_fires, 100.0),
+        "deaths_expected_per_100_fires": _ratio(expected, n_fires, 100.0),
+        "buildings_per_fire": _ratio(burned, n_fires),
+        "spread_fire_share": float((events["buildings_burned"] > 1).mean())
+        if n_fires
+        else math.nan,
+        "mean_alert_min": float(events["alert_min"].mean()) if n_fires else math.nan,
+        "damage_building_equivalents": float(events["damage"].sum()),
+        "ebike_fires_per_year": _ratio(float((events["cause"] == "ebike").sum()), years),
+        "heavy_rain_days": float((columns["heavy_rain_villages"] > 0).sum()),
+        "collapses": total("collapses"),
+        "collapse_deaths": total("collapse_deaths"),
+        "cost_capital_cny": total("cost_capital_cny"),
+        "cost_running_cny": total("cost_running_cny"),
+        "residents_final": float(columns["residents"][-1]) if days else math.nan,
+        "days": float(days),
+    }
+    return out
+
+
+def describe() -> dict[str, str]:
+    """Every summary outcome with its description."""
+    return {**CONTRACT, **EXTRA}

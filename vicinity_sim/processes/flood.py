@@ -1,0 +1,86 @@
+"""Floods: waterlogging at low-lying points on heavy-rain days.
+
+On a heavy-rain day each waterlogging point of the village floods with a probability that
+depends on whether its drainage has been fixed; residents of the buildings around a flooded
+point are exposed for the duration of the flood. Exposure is counted in resident-days.
+
+Levers read here: ``flood_points.fixed`` (set by drainage works).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from vicinity_sim.params import ParamModel, param
+from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.streams import uniform
+
+SLOT_FLOOD = 0
+
+
+class FloodParams(ParamModel):
+    """Waterlogging on heavy-rain days."""
+
+    flood_probability: float = param(
+        0.8, unit="1", ge=0.0, le=1.0,
+        doc="Probability an untreated waterlogging point floods on a heavy-rain day.",
+        source="assumption: points are listed because they flood in heavy rain (seed: 142 易涝点)",
+    )  # fmt: skip
+    fixed_flood_probability: float = param(
+        0.05, unit="1", ge=0.0, le=1.0,
+        doc="Probability a point with fixed drainage still floods on a heavy-rain day.",
+        source="assumption: drainage designed for a return period well above one year",
+    )  # fmt: skip
+    duration_days: float = param(
+        1.0, unit="days", gt=0.0, le=30.0,
+        doc="Days residents around a flooded point are exposed per flood.", source="assumption",
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def flood_day(key, heavy_rain, fp_village, fp_fixed, p_flood, p_fixed, occupants_at_point):
+    """Flooded points today and the residents exposed."""
+    flooded = 0
+    exposed = 0
+    for f in range(len(fp_village)):
+        if not heavy_rain[fp_village[f]]:
+            continue
+        p = p_fixed if fp_fixed[f] else p_flood
+        if uniform(key, SLOT_FLOOD, f) < p:
+            flooded += 1
+            exposed += occupants_at_point[f]
+    return flooded, exposed
+
+
+@register
+class Flood(Process):
+    """Waterlogging floods; exposure in resident-days."""
+
+    name = "flood"
+    order = SCHEDULE["hazards"] + 1
+    Params = FloodParams
+    metrics = {
+        "flooded_points": "Waterlogging points flooded today.",
+        "flood_exposed_resident_days": "Residents exposed to flooding today × flood duration.",
+    }
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        w = self.world
+        if not w.heavy_rain.any() or len(w.flood_points) == 0:
+            return {"flooded_points": 0.0, "flood_exposed_resident_days": 0.0}
+        at_point = w.buildings.flood_point[w.residents.building]
+        occupants = np.bincount(at_point[at_point >= 0], minlength=len(w.flood_points))
+        flooded, exposed = flood_day(
+            key,
+            w.heavy_rain,
+            w.flood_points.village,
+            w.flood_points.fixed,
+            self.params.flood_probability,
+            self.params.fixed_flood_probability,
+            occupants.astype(np.int64),
+        )
+        return {
+            "flooded_points": float(flooded),
+            "flood_exposed_resident_days": float(exposed) * self.params.duration_days,
+        }

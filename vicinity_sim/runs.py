@@ -1,0 +1,252 @@
+"""Running a scenario and writing its outputs with provenance.
+
+:func:`simulate` runs one scenario for one seed and returns its daily columns, fire events and
+summary. :func:`write_outputs` writes them as
+
+* ``timeseries.parquet``: one row per day, every recorded metric;
+* ``fire_events.parquet``: one row per fire;
+* ``summary.json``: the flat outcome summary (:mod:`vicinity_sim.outcomes`);
+* ``manifest.json``: package version, git commit, scenario hash, resolved scenario, seed,
+  timings and library versions.
+
+Every file is written to a temporary name and renamed; the directory is assembled under a
+temporary name and renamed into place last, so an interrupted write never leaves a half-written
+output directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vicinity_sim.errors import InputError
+from vicinity_sim.model import VicinityModel
+from vicinity_sim.outcomes import summarize
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced."""
+
+    scenario: Any
+    seed: int
+    replication: int
+    columns: dict[str, np.ndarray]
+    events: dict[str, np.ndarray]
+    summary: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    started_at: str = ""
+
+
+def simulate(
+    scenario: Any,
+    *,
+    seed: int | None = None,
+    replication: int | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run a scenario to its end.
+
+    Args:
+        scenario: Validated scenario.
+        seed: Seed (default: the scenario's ``run.seed``).
+        replication: Replication index (default: the scenario's ``run.replication``).
+        progress: Show a progress bar on runs longer than a few seconds.
+
+    Returns:
+        The run's columns, events, summary and timings.
+    """
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    model = VicinityModel(scenario, rng=seed, replication=replication)
+    t1 = time.perf_counter()
+    model.run(progress=progress)
+    t2 = time.perf_counter()
+    columns = model.datacollector.columns()
+    fire = model.process("fire")
+    events = fire.event_table()  # type: ignore[attr-defined]
+    events["village_name"] = np.array(
+        [model.world.village_names[v] for v in events["village"]], dtype=object
+    )
+    return RunResult(
+        scenario=scenario,
+        seed=model.seed,
+        replication=model.replication,
+        columns=columns,
+        events=events,
+        summary=summarize(columns, events),
+        timings={"build_s": t1 - t0, "simulate_s": t2 - t1},
+        started_at=started,
+    )
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def parquet_bytes(columns: dict[str, np.ndarray]) -> bytes:
+    """A Parquet file of the columns (deterministic for equal inputs)."""
+    arrays = {}
+    for name, col in columns.items():
+        if col.dtype == object:
+            arrays[name] = pa.array(col.tolist(), type=pa.string())
+        elif np.issubdtype(col.dtype, np.datetime64):
+            arrays[name] = pa.array(col.astype("datetime64[D]"), type=pa.date32())
+        else:
+            arrays[name] = pa.array(col)
+    buf = io.BytesIO()
+    pq.write_table(pa.table(arrays), buf, compression="zstd")
+    return buf.getvalue()
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        return _json_safe(value.item())
+    return value
+
+
+def json_bytes(data: Any) -> bytes:
+    return (json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@cache
+def git_commit() -> tuple[str | None, bool | None]:
+    """Commit of the source tree this package runs from, and whether it has local changes."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+        if head.returncode != 0:
+            return None, None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here, capture_output=True, text=True, timeout=5,
+        )  # fmt: skip
+        return head.stdout.strip(), bool(dirty.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def manifest(result: RunResult, files: dict[str, bytes]) -> dict[str, Any]:
+    """Provenance of a run."""
+    commit, dirty = git_commit()
+    s = result.scenario
+    return {
+        "package": "vicinity_sim",
+        "version": _version("vicinity_sim"),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "scenario_name": s.name,
+        "scenario_source": s.source,
+        "scenario_hash": s.content_hash(),
+        "seed": result.seed,
+        "replication": result.replication,
+        "days": s.run.days,
+        "villages": [v.name for v in s.villages],
+        "started_at": result.started_at,
+        "timings_s": {k: round(v, 4) for k, v in result.timings.items()},
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": {
+            d: _version(d) for d in ("mesa", "numpy", "numba", "scipy", "pandas", "pyarrow")
+        },
+        "files_sha256": {k: hashlib.sha256(v).hexdigest() for k, v in files.items()},
+        "scenario": s.model_dump(mode="json"),
+    }
+
+
+def check_output_dir(out: Path, force: bool) -> None:
+    """Refuse to overwrite a non-empty directory unless forced; refuse files."""
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "--out", "exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError(str(out), "--out", "directory is not empty; use --force to replace it")
+
+
+def write_outputs(result: RunResult, out: str | Path, force: bool = False) -> Path:
+    """Write a run's files into ``out`` atomically.
+
+    Args:
+        result: The run.
+        out: Output directory (created; must be empty or absent unless ``force``).
+        force: Replace a non-empty directory.
+
+    Returns:
+        The output directory.
+    """
+    out = Path(out)
+    check_output_dir(out, force)
+    t0 = time.perf_counter()
+    files = {
+        "timeseries.parquet": parquet_bytes(result.columns),
+        "fire_events.parquet": parquet_bytes(result.events),
+        "summary.json": json_bytes(result.summary),
+    }
+    result.timings["write_s"] = time.perf_counter() - t0
+    files["manifest.json"] = json_bytes(manifest(result, files))
+    publish(files, out)
+    return out
+
+
+def publish(files: dict[str, bytes], out: Path) -> None:
+    """Write ``files`` (relative path → bytes) into a temporary directory renamed to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        for name, data in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(tmp / name, data)
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,406 @@
+"""Loading scenario files: TOML, ``extends``, ``--set`` overrides, validation, messages.
+
+Rules:
+
+* A scenario is a TOML file. ``extends = "other.toml"`` (relative to the file) inherits from
+  another scenario: tables merge key by key, recursively; the arrays of tables ``villages``
+  and ``interventions`` merge entry by entry, matched by ``name`` (an intervention without a
+  name is matched by its ``kind``), new entries being appended; any other value replaces the
+  inherited one. Chains of ``extends`` are followed; a cycle is an error.
+* Overrides ``KEY=VALUE`` (``run.days=365``, ``villages[0].population.n_residents=5000``,
+  ``interventions[sensors].coverage=0.5``) apply to the resolved scenario, defaults included.
+  VALUE is read as a TOML value, or as a string if it is not one.
+* Every problem raises :class:`~vicinity_sim.errors.InputError` naming the file (the one that
+  set the offending value, when inheritance is involved), the key path and the problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel
+
+from vicinity_sim.errors import InputError
+from vicinity_sim.interventions import CATALOGUE
+from vicinity_sim.scenario.schema import Scenario
+
+Path_ = tuple[str | int, ...]
+NAMED_ARRAYS = ("villages", "interventions")
+
+
+def format_key(path: Path_) -> str:
+    """``('villages', 0, 'plan')`` → ``villages[0].plan``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "-"
+
+
+class _Provenance:
+    """Which source set each value of a merged scenario (longest matching path wins)."""
+
+    def __init__(self, default: str) -> None:
+        self.default = default
+        self.paths: dict[Path_, str] = {}
+
+    def set(self, path: Path_, source: str) -> None:
+        for p in [p for p in self.paths if p[: len(path)] == path]:
+            del self.paths[p]
+        self.paths[path] = source
+
+    def source_of(self, path: Path_) -> str:
+        for k in range(len(path), -1, -1):
+            if path[:k] in self.paths:
+                return self.paths[path[:k]]
+        return self.default
+
+
+def _entry_key(entry: Any) -> str | None:
+    if isinstance(entry, dict):
+        key = entry.get("name") or entry.get("kind")
+        return key if isinstance(key, str) else None
+    return None
+
+
+def _merge(base: dict, over: dict, source: str, prov: _Provenance, path: Path_) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        p = (*path, k)
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v, source, prov, p)
+        elif (
+            not path and k in NAMED_ARRAYS and isinstance(v, list) and isinstance(out.get(k), list)
+        ):
+            merged = list(out[k])
+            for entry in v:
+                key = _entry_key(entry)
+                match = [i for i, e in enumerate(merged) if key and _entry_key(e) == key]
+                if match and isinstance(entry, dict):
+                    i = match[0]
+                    merged[i] = _merge(merged[i], entry, source, prov, (*p, i))
+                else:
+                    merged.append(copy.deepcopy(entry))
+                    prov.set((*p, len(merged) - 1), source)
+            out[k] = merged
+        else:
+            out[k] = copy.deepcopy(v)
+            prov.set(p, source)
+    return out
+
+
+def _read_toml(path: Path, shown: str) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(shown, "-", "file not found") from None
+    except IsADirectoryError:
+        raise InputError(shown, "-", "is a directory, not a scenario file") from None
+    except UnicodeDecodeError:
+        raise InputError(shown, "-", "is not UTF-8 text") from None
+    except OSError as e:
+        raise InputError(shown, "-", f"cannot be read ({e.strerror})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        where = f"line {m.group(1)}, column {m.group(2)}" if m else "syntax"
+        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "invalid TOML"
+        raise InputError(shown, where, f"invalid TOML: {problem}") from None
+
+
+def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance) -> dict:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in [*chain, resolved])
+        raise InputError(shown, "extends", f"cyclic extends: {cycle}")
+    data = _read_toml(path, shown)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        base: dict = {}
+    else:
+        if not isinstance(parent_ref, str) or not parent_ref:
+            raise InputError(shown, "extends", "must be the path of a scenario file (a string)")
+        parent = path.parent / parent_ref
+        base = _load_raw(parent, str(parent), [*chain, resolved], prov)
+    return _merge(base, data, shown, prov, ())
+
+
+# -- unknown keys -------------------------------------------------------------------------
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``X``, ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        m = _model_of(arg)
+        if m is not None:
+            return m
+    return None
+
+
+def _leaf_paths(model: type[BaseModel], prefix: str = "") -> dict[str, str]:
+    """Every key name in a model's subtree → its dotted path relative to the model."""
+    out: dict[str, str] = {}
+    for name, f in model.model_fields.items():
+        path = f"{prefix}{name}"
+        sub = _model_of(f.annotation)
+        if sub is not None and typing.get_origin(f.annotation) is not list:
+            out.update(_leaf_paths(sub, path + "."))
+        out.setdefault(name, path)
+    return out
+
+
+def _suggest(key: str, model: type[BaseModel]) -> str:
+    names = list(model.model_fields)
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    leaves = _leaf_paths(model)
+    if key in leaves and leaves[key] != key:
+        return f"; did you mean '{leaves[key]}'?"
+    close = difflib.get_close_matches(key, list(leaves), n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean '{leaves[close[0]]}'?"
+    return f"; valid keys: {', '.join(names)}"
+
+
+def check_keys(data: Any, model: type[BaseModel], path: Path_, prov: _Provenance) -> None:
+    """Reject keys the schema does not know, with the nearest valid name."""
+    if not isinstance(data, dict):
+        return  # wrong types are reported by validation
+    for key, value in data.items():
+        p = (*path, key)
+        field = model.model_fields.get(key)
+        if field is None:
+            raise InputError(prov.source_of(p), format_key(p), f"unknown key{_suggest(key, model)}")
+        if key == "interventions" and isinstance(value, list):
+            for i, entry in enumerate(value):
+                _check_intervention(entry, (*p, i), prov)
+            continue
+        sub = _model_of(field.annotation)
+        if sub is None:
+            continue
+        if isinstance(value, list):
+            for i, entry in enumerate(value):
+                check_keys(entry, sub, (*p, i), prov)
+        else:
+            check_keys(value, sub, p, prov)
+
+
+def _check_intervention(entry: Any, path: Path_, prov: _Provenance) -> None:
+    if not isinstance(entry, dict):
+        raise InputError(prov.source_of(path), format_key(path), "must be a table")
+    kind = entry.get("kind")
+    if kind is None:
+        raise InputError(prov.source_of(path), format_key((*path, "kind")), "missing")
+    if kind not in CATALOGUE:
+        close = difflib.get_close_matches(str(kind), list(CATALOGUE), n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"known kinds: {', '.join(CATALOGUE)}"
+        raise InputError(
+            prov.source_of((*path, "kind")),
+            format_key((*path, "kind")),
+            f"unknown intervention kind '{kind}'; {hint}",
+        )
+    check_keys(entry, CATALOGUE[kind], path, prov)
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def _clean_loc(loc: tuple) -> Path_:
+    """Drop the discriminator tags pydantic inserts into locations of union members."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if (
+            isinstance(part, str)
+            and i >= 2
+            and isinstance(loc[i - 1], int)
+            and loc[i - 2] == "interventions"
+            and part in CATALOGUE
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _problem(err: dict) -> str:
+    msg = str(err.get("msg", "invalid value"))
+    msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
+    value = err.get("input")
+    if err.get("type") == "missing":
+        return "missing"
+    if isinstance(value, (int, float, str, bool)) and not isinstance(value, dict):
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{msg} (got {shown})"
+    return msg
+
+
+def _validate(data: dict, prov: _Provenance) -> Any:
+    check_keys(data, Scenario, (), prov)
+    try:
+        scenario = Scenario.model_validate(data)
+    except pydantic.ValidationError as e:
+        errors = sorted(e.errors(), key=lambda er: [str(x) for x in er["loc"]])
+        first = errors[0]
+        loc = _clean_loc(tuple(first["loc"]))
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise InputError(prov.source_of(loc), format_key(loc), _problem(first) + more) from None
+    _check_references(scenario, prov)
+    scenario._source = prov.default
+    return scenario
+
+
+def _check_references(scenario: Any, prov: _Provenance) -> None:
+    names = [v.name for v in scenario.villages]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            p: Path_ = ("villages", i, "name")
+            raise InputError(prov.source_of(p), format_key(p), f"duplicate village name '{name}'")
+    seen: set[str] = set()
+    for i, spec in enumerate(scenario.interventions):
+        if spec.name in seen:
+            p = ("interventions", i, "name")
+            raise InputError(
+                prov.source_of(p),
+                format_key(p),
+                f"two interventions are named '{spec.name}'; give each a distinct name",
+            )
+        seen.add(spec.name)
+        for j, v in enumerate(spec.villages):
+            if v != "all" and v not in names:
+                p = ("interventions", i, "villages", j)
+                close = difflib.get_close_matches(v, names, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; villages: {names}"
+                raise InputError(prov.source_of(p), format_key(p), f"no village '{v}'{hint}")
+
+
+# -- overrides -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]|\.")
+
+
+def _parse_key(key: str, source: str) -> list[str | int]:
+    parts: list[str | int] = []
+    pos = 0
+    while pos < len(key):
+        m = _TOKEN.match(key, pos)
+        if not m:
+            raise InputError(
+                source, key, "malformed key (expected e.g. villages[0].plan.n_buildings)"
+            )
+        if m.group(1):
+            parts.append(m.group(1))
+        elif m.group(2):
+            inner = m.group(2).strip().strip("'\"")
+            parts.append(int(inner) if inner.lstrip("-").isdigit() else inner)
+        pos = m.end()
+    if not parts or not isinstance(parts[0], str):
+        raise InputError(source, key, "malformed key")
+    return parts
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict, item: str, prov: _Provenance, source: str | None = None) -> None:
+    """Apply one ``KEY=VALUE`` override to a resolved scenario dictionary (in place).
+
+    Args:
+        data: Resolved scenario as a dictionary.
+        item: ``KEY=VALUE``.
+        prov: Provenance map; the override becomes the source of KEY.
+        source: How to name the override in messages (default ``--set KEY=VALUE``).
+    """
+    source = source or f"--set {item}"
+    if "=" not in item:
+        raise InputError(source, item, "expected KEY=VALUE")
+    key, text = item.split("=", 1)
+    key = key.strip()
+    parts = _parse_key(key, source)
+    node: Any = data
+    path: list[str | int] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if isinstance(part, str):
+                idx = [j for j, e in enumerate(node) if _entry_key(e) == part]
+                if not idx:
+                    names = [_entry_key(e) for e in node]
+                    raise InputError(
+                        source,
+                        format_key((*path, 0)).replace("[0]", f"[{part}]"),
+                        f"no entry named '{part}' (entries: {names})",
+                    )
+                part = idx[0]
+            if not -len(node) <= part < len(node):
+                raise InputError(
+                    source,
+                    format_key((*path, part)),
+                    f"index out of range (there are {len(node)} entries)",
+                )
+            part = part % len(node)
+        elif not isinstance(node, dict) or isinstance(part, int):
+            raise InputError(source, format_key((*path, part)), "cannot index here")
+        path.append(part)
+        if last:
+            node[part] = _parse_value(text.strip())
+        else:
+            if isinstance(node, dict) and part not in node:
+                node[part] = {}
+            node = node[part]
+    prov.set(tuple(path), source)
+
+
+Override = str | tuple[str, str]
+
+
+def load_scenario(path: str | Path, overrides: list[Override] | tuple[Override, ...] = ()) -> Any:
+    """Read, merge, override and validate a scenario file.
+
+    Args:
+        path: Scenario file (TOML).
+        overrides: ``KEY=VALUE`` strings applied after inheritance and defaults, or
+            ``(KEY=VALUE, label)`` pairs whose label names the override in messages.
+
+    Returns:
+        The validated :data:`~vicinity_sim.scenario.schema.Scenario`.
+
+    Raises:
+        InputError: For any problem, located by file and key.
+    """
+    shown = str(path)
+    prov = _Provenance(shown)
+    data = _load_raw(Path(path), shown, [], prov)
+    scenario = _validate(data, prov)
+    if overrides:
+        resolved = scenario.model_dump(mode="python")
+        for item in overrides:
+            if isinstance(item, tuple):
+                apply_override(resolved, item[0], prov, item[1])
+            else:
+                apply_override(resolved, item, prov)
+        scenario = _validate(resolved, prov)
+    return scenario
+
+
+def scenario_from_dict(data: dict, source: str = "scenario") -> Any:
+    """Validate a scenario given as a dictionary (e.g. built in a notebook)."""
+    return _validate(copy.deepcopy(data), _Provenance(source))

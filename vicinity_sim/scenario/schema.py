@@ -1,0 +1,142 @@
+"""The scenario schema: run settings, villages, mechanism parameters, interventions.
+
+The schema is assembled from the parameter declarations of the parts it describes: villages
+take :class:`~vicinity_sim.world.plan.PlanParams` and
+:class:`~vicinity_sim.world.population.PopulationParams`; every registered process with
+parameters adds a top-level section named after it (``[fire]``, ``[flood]``, ...);
+``[[interventions]]`` entries are validated by the catalogue entry their ``kind`` names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from pydantic import Field, PrivateAttr, create_model, field_validator
+
+from vicinity_sim.interventions import AnyIntervention
+from vicinity_sim.params import ParamModel, param
+from vicinity_sim.processes import registered
+from vicinity_sim.world.plan import PlanParams
+from vicinity_sim.world.population import GROUPS, PopulationParams
+
+
+class RunParams(ParamModel):
+    """Length, seed and calendar of a run."""
+
+    days: int = param(
+        1095, unit="days", ge=1, le=36_500,
+        doc="Simulated days (three years by default, the program's horizon).",
+        source="seed (三年行动方案 2023–2025)",
+    )  # fmt: skip
+    seed: int = param(
+        0, unit="-", ge=0, le=2**63 - 1, doc="Seed of all random streams.", source="-",
+    )  # fmt: skip
+    replication: int = param(
+        0, unit="-", ge=0, le=2**31 - 1,
+        doc="Replication index (experiments vary it; part of every stream key).", source="-",
+    )  # fmt: skip
+    world_seed: int | None = param(
+        None, unit="-", ge=0, le=2**63 - 1,
+        doc="Seed of the synthetic villages, if they should not vary with seed/replication.",
+        source="-",
+    )  # fmt: skip
+    start_date: dt.date = param(
+        dt.date(2023, 4, 1), unit="date",
+        doc="Calendar date of day 0 (sets months for the rain season).",
+        source="seed (action plan issued April 2023)",
+    )  # fmt: skip
+
+
+class VillageSpec(ParamModel):
+    """One village: a name, a physical plan and a population."""
+
+    name: str = Field("weili", min_length=1, description="Unique name of the village.")
+    plan: PlanParams = Field(default_factory=PlanParams)
+    population: PopulationParams = Field(default_factory=PopulationParams)
+
+    @field_validator("plan")
+    @classmethod
+    def _plan_consistent(cls, p: PlanParams) -> PlanParams:
+        if p.rooms_max < p.rooms_min:
+            raise ValueError(f"rooms_max ({p.rooms_max}) is below rooms_min ({p.rooms_min})")
+        return p
+
+    @field_validator("population")
+    @classmethod
+    def _population_consistent(cls, p: PopulationParams) -> PopulationParams:
+        if p.share_local + p.share_taiwan > 1.0:
+            raise ValueError(
+                f"share_local + share_taiwan is {p.share_local + p.share_taiwan:g}, above 1"
+            )
+        if p.gridworkers_per_grid_max < p.gridworkers_per_grid_min:
+            raise ValueError(
+                f"gridworkers_per_grid_max ({p.gridworkers_per_grid_max}) is below "
+                f"gridworkers_per_grid_min ({p.gridworkers_per_grid_min})"
+            )
+        for g in GROUPS:
+            gp = getattr(p, g)
+            if gp.share_child + gp.share_elderly > 1.0:
+                raise ValueError(f"{g}: share_child + share_elderly is above 1")
+        return p
+
+
+class ScenarioBase(ParamModel):
+    """What every scenario has, before mechanism sections are added."""
+
+    name: str = Field("", description="Short name of the scenario.")
+    description: str = Field("", description="What the scenario represents.")
+    run: RunParams = Field(default_factory=RunParams)
+    villages: list[VillageSpec] = Field(
+        default_factory=lambda: [VillageSpec()], min_length=1,
+        description="The villages simulated (one Weili-like village by default).",
+    )  # fmt: skip
+    interventions: list[AnyIntervention] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Interventions and their rollout."
+    )
+
+    _source: str = PrivateAttr("scenario")
+
+    @property
+    def source(self) -> str:
+        """Where the scenario came from (file path), for messages."""
+        return self._source
+
+    def content_hash(self) -> str:
+        """SHA-256 of the resolved scenario without its seed (same for all replications)."""
+        data = self.model_dump(mode="json")
+        data["run"].pop("seed", None)
+        data["run"].pop("replication", None)
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def _scenario_model() -> type[ScenarioBase]:
+    sections: dict[str, Any] = {}
+    for proc in registered():
+        if proc.Params is not None:
+            doc = (proc.Params.__doc__ or proc.__doc__ or "").strip().splitlines()[0]
+            sections[proc.name] = (
+                proc.Params,
+                Field(default_factory=proc.Params, description=doc),
+            )
+    return create_model("Scenario", __base__=ScenarioBase, **sections)
+
+
+#: The scenario model, with one section per registered process that has parameters.
+Scenario = _scenario_model()
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files (for editor completion and validation)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "vicinity_sim scenario"
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Path of a scenario this one inherits from (deep merge; relative to "
+        "this file).",
+    }
+    return schema

@@ -1,0 +1,319 @@
+"""Population: households, residents, landlords, party members and gridworkers of one village.
+
+Residents belong to one of three groups (local villager, migrant tenant, Taiwan compatriot),
+live in households, and households occupy rental units (rooms) of buildings, at most one
+household per unit. Local households own the buildings and are their landlords; where a village
+has no local households, buildings belong to absentee landlords who do not live there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import Field, create_model
+
+from vicinity_sim.params import ParamModel, param
+
+GROUPS = ("local", "migrant", "taiwan")
+LOCAL, MIGRANT, TAIWAN = 0, 1, 2
+CHILD, WORKING, ELDERLY = 0, 1, 2
+# Where an e-bike is charged.
+NO_EBIKE, CHARGE_INDOOR, CHARGE_SITE, CHARGE_OUTDOOR = 0, 1, 2, 3
+
+# name: (unit, low, high, doc, source, {group: default})
+_GROUP_FIELDS: dict[str, tuple[str, float, float, str, str, dict[str, float]]] = {
+    "household_size_mean": (
+        "persons", 1.0, 10.0, "Mean household size.",
+        "assumption: migrant tenants mostly live alone or in couples (Weili: ~37,500 residents "
+        "in >30,000 units)",
+        {"local": 3.2, "migrant": 1.25, "taiwan": 2.0},
+    ),
+    "share_child": (
+        "1", 0.0, 1.0, "Share of residents under 15.", "assumption",
+        {"local": 0.18, "migrant": 0.10, "taiwan": 0.12},
+    ),
+    "share_elderly": (
+        "1", 0.0, 1.0, "Share of residents aged 60 and over.", "assumption",
+        {"local": 0.22, "migrant": 0.04, "taiwan": 0.15},
+    ),
+    "employment_rate": (
+        "1", 0.0, 1.0, "Share of working-age residents in paid work.",
+        "assumption: locals often live on rent and dividends",
+        {"local": 0.55, "migrant": 0.90, "taiwan": 0.80},
+    ),
+    "wage_median_cny_month": (
+        "CNY/month", 0.0, 1e6, "Median monthly wage of employed residents.", "assumption",
+        {"local": 4500.0, "migrant": 5000.0, "taiwan": 8000.0},
+    ),
+    "wage_sigma": (
+        "1", 0.0, 3.0, "Log-normal sigma of wages.", "assumption",
+        {"local": 0.5, "migrant": 0.45, "taiwan": 0.5},
+    ),
+    "ebike_ownership": (
+        "1", 0.0, 1.0, "Share of working-age residents who own an e-bike.",
+        "assumption: e-bikes are the main commuting and delivery vehicle in urban villages",
+        {"local": 0.25, "migrant": 0.40, "taiwan": 0.10},
+    ),
+    "party_share": (
+        "1", 0.0, 1.0, "Share of adults who are party members.",
+        "assumption: ~7% of China's population are members; lower among migrants",
+        {"local": 0.08, "migrant": 0.03, "taiwan": 0.0},
+    ),
+}  # fmt: skip
+
+
+def _group_model(group: str) -> type[ParamModel]:
+    fields: dict[str, Any] = {}
+    for name, (unit, lo, hi, doc, src, defaults) in _GROUP_FIELDS.items():
+        fields[name] = (float, param(defaults[group], unit=unit, ge=lo, le=hi, doc=doc, source=src))
+    return create_model(
+        f"{group.capitalize()}GroupParams",
+        __base__=ParamModel,
+        __doc__=f"Characteristics of the {group} group.",
+        **fields,
+    )
+
+
+LocalGroupParams = _group_model("local")
+MigrantGroupParams = _group_model("migrant")
+TaiwanGroupParams = _group_model("taiwan")
+
+
+class PopulationParams(ParamModel):
+    """Who lives in the village. Defaults describe Weili (围里)."""
+
+    n_residents: int = param(
+        37_500, unit="persons", ge=1, le=2_000_000,
+        doc="Residents of the village.", source="DESIGN.md §2 (Weili ~37,500 residents)",
+    )  # fmt: skip
+    share_local: float = param(
+        0.08, unit="1", ge=0.0, le=1.0,
+        doc="Share of residents who are local villagers (hukou in the village).",
+        source="DESIGN.md §2 (Weili 92% non-local)",
+    )  # fmt: skip
+    share_taiwan: float = param(
+        0.005, unit="1", ge=0.0, le=1.0,
+        doc="Share of residents who are Taiwan compatriots.", source="assumption",
+    )  # fmt: skip
+    indoor_charging_share: float = param(
+        0.7, unit="1", ge=0.0, le=1.0,
+        doc="Share of e-bike owners who charge indoors (room, corridor, stairwell) at the start.",
+        source="assumption: indoor charging is the problem the seed's charging sites address",
+    )  # fmt: skip
+    residents_per_grid: float = param(
+        1500.0, unit="persons/grid", ge=10.0, le=1e6,
+        doc="Residents per grid (网格); sets the number of grids.",
+        source="assumption: pilot villages had 65 grids (seed)",
+    )  # fmt: skip
+    gridworkers_per_grid_min: int = param(
+        1, unit="persons", ge=0, le=20,
+        doc="Fewest gridworkers in a grid.", source="seed (1–2 per grid)",
+    )  # fmt: skip
+    gridworkers_per_grid_max: int = param(
+        2, unit="persons", ge=0, le=20,
+        doc="Most gridworkers in a grid.", source="seed (1–2 per grid)",
+    )  # fmt: skip
+    gridworker_party_share: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Share of gridworkers who are party members.", source="seed (≥50%)",
+    )  # fmt: skip
+    local: LocalGroupParams = Field(default_factory=LocalGroupParams)  # type: ignore[valid-type]
+    migrant: MigrantGroupParams = Field(default_factory=MigrantGroupParams)  # type: ignore[valid-type]
+    taiwan: TaiwanGroupParams = Field(default_factory=TaiwanGroupParams)  # type: ignore[valid-type]
+
+    def group(self, g: int) -> Any:
+        return (self.local, self.migrant, self.taiwan)[g]
+
+
+@dataclass
+class Population:
+    """Arrays of one village's people; building indices are local to the village."""
+
+    hh_building: np.ndarray
+    hh_group: np.ndarray
+    hh_size: np.ndarray
+    res_household: np.ndarray
+    res_group: np.ndarray
+    res_age: np.ndarray
+    res_employed: np.ndarray
+    res_income: np.ndarray
+    res_ebike: np.ndarray
+    res_charging: np.ndarray
+    res_party: np.ndarray
+    building_owner: np.ndarray
+    landlord_household: np.ndarray
+    gw_grid: np.ndarray
+    gw_party: np.ndarray
+    block_grid: np.ndarray
+    n_grids: int
+
+
+class CapacityError(ValueError):
+    """The plan has fewer rental units than the population needs."""
+
+    def __init__(self, households: int, rooms: int) -> None:
+        self.households = households
+        self.rooms = rooms
+        super().__init__(f"{households} households need units but the plan has {rooms}")
+
+
+def _household_sizes(n: int, mean: float, gen: np.random.Generator) -> np.ndarray:
+    """Household sizes (1 + Poisson) summing exactly to ``n`` residents."""
+    if n <= 0:
+        return np.zeros(0, dtype=np.int32)
+    guess = int(n / max(mean, 1.0) * 1.2) + 10
+    sizes = 1 + gen.poisson(max(mean - 1.0, 0.0), guess)
+    while sizes.sum() < n:
+        sizes = np.concatenate([sizes, 1 + gen.poisson(max(mean - 1.0, 0.0), guess)])
+    cum = np.cumsum(sizes)
+    k = int(np.searchsorted(cum, n))
+    sizes = sizes[: k + 1].copy()
+    sizes[-1] -= cum[k] - n
+    return sizes.astype(np.int32)
+
+
+def assign_grids(block_col: np.ndarray, block_row: np.ndarray, n_grids: int) -> np.ndarray:
+    """Grid of each block: blocks in snake order split into ``n_grids`` contiguous runs."""
+    n_blocks = len(block_col)
+    order = np.lexsort((np.where(block_row % 2 == 0, block_col, -block_col), block_row))
+    grid = np.empty(n_blocks, dtype=np.int32)
+    grid[order] = (np.arange(n_blocks) * n_grids // max(n_blocks, 1)).astype(np.int32)
+    return grid
+
+
+def build_population(
+    p: PopulationParams,
+    rooms: np.ndarray,
+    block_cols: np.ndarray,
+    block_rows: np.ndarray,
+    gen: np.random.Generator,
+) -> Population:
+    """Generate the people of one village.
+
+    Args:
+        p: Population parameters.
+        rooms: Rental units per building.
+        block_cols, block_rows: Column and row of every block (for grids).
+        gen: Random generator of the stream ``world.population`` for this village.
+
+    Returns:
+        The population.
+
+    Raises:
+        CapacityError: If households outnumber rental units.
+    """
+    n_b = len(rooms)
+    n_local = round(p.n_residents * p.share_local)
+    n_taiwan = round(p.n_residents * p.share_taiwan)
+    n_migrant = p.n_residents - n_local - n_taiwan
+    sizes = [
+        _household_sizes(n_local, p.local.household_size_mean, gen),
+        _household_sizes(n_migrant, p.migrant.household_size_mean, gen),
+        _household_sizes(n_taiwan, p.taiwan.household_size_mean, gen),
+    ]
+    hh_group = np.concatenate([np.full(len(s), g, dtype=np.int8) for g, s in enumerate(sizes)])
+    hh_size = np.concatenate(sizes).astype(np.int32)
+    n_hh = len(hh_size)
+    total_rooms = int(rooms.sum())
+    if n_hh > total_rooms:
+        raise CapacityError(n_hh, total_rooms)
+
+    # Landlords: local households own the buildings (every local household owns at least one
+    # while buildings last); with no locals, absentee landlords own about three buildings each.
+    local_hh = np.nonzero(hh_group == LOCAL)[0]
+    if len(local_hh):
+        first = gen.permutation(local_hh)[: min(len(local_hh), n_b)]
+        rest = gen.choice(local_hh, size=n_b - len(first))
+        owner_hh = gen.permutation(np.concatenate([first, rest]))
+        landlord_household, building_owner = np.unique(owner_hh, return_inverse=True)
+    else:
+        n_landlords = max(1, -(-n_b // 3))
+        building_owner = gen.integers(0, n_landlords, n_b)
+        landlord_household = -np.ones(n_landlords, dtype=np.int64)
+    building_owner = building_owner.astype(np.int32)
+
+    # Housing: a local household lives in one of its buildings; others take random free units.
+    room_building = np.repeat(np.arange(n_b), rooms)
+    free = np.ones(total_rooms, dtype=bool)
+    hh_building = np.empty(n_hh, dtype=np.int32)
+    first_room = np.concatenate([[0], np.cumsum(rooms)[:-1]])
+    used_in_building = np.zeros(n_b, dtype=np.int64)
+    if len(local_hh):
+        own_building = np.full(n_hh, -1, dtype=np.int64)
+        own_building[owner_hh[::-1]] = np.arange(n_b)[::-1]  # first building each one owns
+        for h in local_hh:
+            b = own_building[h]
+            if b >= 0 and used_in_building[b] < rooms[b]:
+                hh_building[h] = b
+                free[first_room[b] + used_in_building[b]] = False
+                used_in_building[b] += 1
+            else:
+                own_building[h] = -1
+        unhoused = local_hh[own_building[local_hh] < 0]
+    else:
+        unhoused = np.zeros(0, dtype=np.int64)
+    tenants = np.concatenate([unhoused, np.nonzero(hh_group != LOCAL)[0]]).astype(np.int64)
+    slots = gen.choice(np.nonzero(free)[0], size=len(tenants), replace=False)
+    hh_building[tenants] = room_building[slots]
+
+    # Residents.
+    res_household = np.repeat(np.arange(n_hh), hh_size).astype(np.int32)
+    res_group = hh_group[res_household]
+    n = len(res_household)
+    u = gen.random((n, 5))
+    share_child = np.array([p.group(g).share_child for g in range(3)])[res_group]
+    share_elderly = np.array([p.group(g).share_elderly for g in range(3)])[res_group]
+    res_age = np.where(
+        u[:, 0] < share_child, CHILD, np.where(u[:, 0] > 1 - share_elderly, ELDERLY, WORKING)
+    ).astype(np.int8)
+    head = np.concatenate([[True], res_household[1:] != res_household[:-1]])
+    res_age[head & (res_age == CHILD)] = WORKING
+
+    def by_group(attr: str) -> np.ndarray:
+        return np.array([getattr(p.group(g), attr) for g in range(3)])[res_group]
+
+    working = res_age == WORKING
+    res_employed = working & (u[:, 1] < by_group("employment_rate"))
+    wages = by_group("wage_median_cny_month") * np.exp(by_group("wage_sigma") * gen.normal(size=n))
+    res_income = np.where(res_employed, wages, 0.0).astype(np.float64)
+    res_ebike = (res_age != CHILD) & (
+        u[:, 2] < np.where(working, by_group("ebike_ownership"), 0.1 * by_group("ebike_ownership"))
+    )
+    res_charging = np.where(
+        res_ebike,
+        np.where(u[:, 3] < p.indoor_charging_share, CHARGE_INDOOR, CHARGE_OUTDOOR),
+        NO_EBIKE,
+    ).astype(np.int8)
+    res_party = (res_age != CHILD) & (u[:, 4] < by_group("party_share"))
+
+    # Grids and gridworkers.
+    n_blocks = len(block_cols)
+    n_grids = int(min(max(1, round(p.n_residents / p.residents_per_grid)), n_blocks))
+    block_grid = assign_grids(block_cols, block_rows, n_grids)
+    lo = p.gridworkers_per_grid_min
+    hi = max(lo, p.gridworkers_per_grid_max)
+    per_grid = gen.integers(lo, hi + 1, n_grids)
+    gw_grid = np.repeat(np.arange(n_grids), per_grid).astype(np.int32)
+    gw_party = gen.random(len(gw_grid)) < p.gridworker_party_share
+
+    return Population(
+        hh_building=hh_building,
+        hh_group=hh_group,
+        hh_size=hh_size,
+        res_household=res_household,
+        res_group=res_group,
+        res_age=res_age,
+        res_employed=res_employed,
+        res_income=res_income,
+        res_ebike=res_ebike,
+        res_charging=res_charging,
+        res_party=res_party,
+        building_owner=building_owner,
+        landlord_household=landlord_household.astype(np.int64),
+        gw_grid=gw_grid,
+        gw_party=gw_party,
+        block_grid=block_grid,
+        n_grids=n_grids,
+    )

@@ -1,0 +1,169 @@
+"""Struct-of-arrays tables: the model's state.
+
+Each table is a dataclass whose fields are equally long numpy arrays, one row per entity. All
+villages of a scenario live in the same tables; the ``village`` column says which village a row
+belongs to, and indices between tables (a resident's building, a building's block) are global.
+Mechanisms read and write these arrays directly; numba kernels receive the arrays themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Self
+
+import numpy as np
+
+
+class Table:
+    """Mixin for dataclasses of equally long arrays."""
+
+    def __len__(self) -> int:
+        return len(getattr(self, fields(self)[0].name))  # type: ignore[arg-type]
+
+    @classmethod
+    def concat(cls, parts: list[Self]) -> Self:
+        """Rows of several tables of the same kind, in order."""
+        return cls(
+            **{
+                f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                for f in fields(cls)  # type: ignore[arg-type]
+            }
+        )
+
+    def append(self, **columns: Any) -> np.ndarray:
+        """Add rows; returns the indices of the new rows."""
+        start = len(self)
+        names = [f.name for f in fields(self)]  # type: ignore[arg-type]
+        if set(columns) != set(names):
+            raise ValueError(f"append needs exactly the columns {names}")
+        for name in names:
+            old = getattr(self, name)
+            new = np.asarray(columns[name], dtype=old.dtype).reshape(-1)
+            setattr(self, name, np.concatenate([old, new]))
+        return np.arange(start, len(self))
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass
+class Buildings(Table):
+    """Residential buildings. Lengths in metres; flags are levers interventions may change."""
+
+    village: np.ndarray  # int32
+    block: np.ndarray  # int32, global block index
+    grid: np.ndarray  # int32, global grid index
+    x: np.ndarray  # float64, m, village-local
+    y: np.ndarray  # float64, m
+    side_m: np.ndarray  # float64, footprint side
+    storeys: np.ndarray  # int32
+    rooms: np.ndarray  # int32, rental units
+    owner: np.ndarray  # int32, landlord index
+    fire_resistive: np.ndarray  # bool, construction (Hamada's f)
+    three_in_one: np.ndarray  # bool, 三合一 premises present
+    dangerous: np.ndarray  # bool, dangerous-structure flag
+    old_wiring: np.ndarray  # bool
+    flood_point: np.ndarray  # int32, global flood point or -1
+    access_road_m: np.ndarray  # float64, to the nearest engine-accessible road
+    access_lane_m: np.ndarray  # float64, to the own block's lane
+    edge_dist_m: np.ndarray  # float64, to the village edge road
+    smoke_sensor: np.ndarray  # bool, networked smoke detection installed
+    sprinkler: np.ndarray  # bool
+    escape_windows: np.ndarray  # bool, openable escape windows in security grilles
+    damage: np.ndarray  # float64, cumulative fire damage in building equivalents
+
+
+@dataclass
+class Blocks(Table):
+    """Blocks of buildings between lanes."""
+
+    village: np.ndarray  # int32
+    grid: np.ndarray  # int32, global grid index
+    lane_cleared: np.ndarray  # bool, surrounding lanes cleared into fire lanes
+
+
+@dataclass
+class Households(Table):
+    village: np.ndarray  # int32
+    building: np.ndarray  # int32
+    group: np.ndarray  # int8
+    size: np.ndarray  # int32
+
+
+@dataclass
+class Residents(Table):
+    village: np.ndarray  # int32
+    household: np.ndarray  # int32
+    building: np.ndarray  # int32
+    group: np.ndarray  # int8: 0 local, 1 migrant, 2 Taiwan compatriot
+    age: np.ndarray  # int8: 0 child, 1 working age, 2 elderly
+    employed: np.ndarray  # bool
+    income: np.ndarray  # float64, CNY/month
+    ebike: np.ndarray  # bool
+    charging: np.ndarray  # int8: 0 no e-bike, 1 indoor, 2 charging site, 3 elsewhere outdoors
+    charging_site: np.ndarray  # int32, site index or -1
+    party: np.ndarray  # bool, party member
+
+
+@dataclass
+class Landlords(Table):
+    village: np.ndarray  # int32
+    household: np.ndarray  # int64, global household or -1 (absentee)
+
+
+@dataclass
+class Gridworkers(Table):
+    village: np.ndarray  # int32
+    grid: np.ndarray  # int32, global grid index
+    party: np.ndarray  # bool
+
+
+@dataclass
+class Stations(Table):
+    """Micro fire stations (微型消防站); inactive rows are planned but not yet built."""
+
+    village: np.ndarray  # int32
+    x: np.ndarray  # float64, m
+    y: np.ndarray  # float64, m
+    active: np.ndarray  # bool
+
+
+@dataclass
+class ChargingSites(Table):
+    """E-bike charging sites; ``used`` counts residents charging there."""
+
+    village: np.ndarray  # int32
+    x: np.ndarray  # float64, m
+    y: np.ndarray  # float64, m
+    active: np.ndarray  # bool
+    capacity: np.ndarray  # int32, bikes
+    used: np.ndarray  # int32, bikes
+
+
+@dataclass
+class FloodPoints(Table):
+    village: np.ndarray  # int32
+    x: np.ndarray  # float64, m
+    y: np.ndarray  # float64, m
+    fixed: np.ndarray  # bool, drainage fixed
+
+
+@dataclass
+class Adjacency:
+    """Neighbouring buildings as CSR: ``indices[indptr[i]:indptr[i+1]]`` are i's neighbours."""
+
+    indptr: np.ndarray  # int64
+    indices: np.ndarray  # int64
+    separation_m: np.ndarray  # float64, facade-to-facade distance of each directed edge
+
+    @classmethod
+    def from_edges(cls, n: int, src: np.ndarray, dst: np.ndarray, sep: np.ndarray) -> Adjacency:
+        """Symmetric CSR from undirected edges."""
+        a = np.concatenate([src, dst]).astype(np.int64)
+        b = np.concatenate([dst, src]).astype(np.int64)
+        d = np.concatenate([sep, sep]).astype(np.float64)
+        order = np.lexsort((b, a))
+        a, b, d = a[order], b[order], d[order]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(indptr, a + 1, 1)
+        return cls(np.cumsum(indptr), b, d)
