@@ -24,6 +24,7 @@ from vicinity_sim.world.population import (
 
 BEGIN = "<!-- BEGIN GENERATED PARAMETER TABLES (vicinity-sim params) -->"
 END = "<!-- END GENERATED PARAMETER TABLES -->"
+_FALLBACK = {"targeting": "Which units come first (see the targeting rules above)."}
 
 
 def _bounds(prop: dict[str, Any]) -> str:
@@ -73,15 +74,17 @@ def table(model: type[BaseModel], prefix: str) -> str:
     rows = ["| key | unit | default | range | meaning | source |", "|---|---|---|---|---|---|"]
     for name, field in model.model_fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        if "unit" not in extra:
-            continue  # nested sections, names and lists of villages or interventions
         prop = props.get(name, {})
+        if "unit" not in extra:
+            if name != "targeting":
+                continue  # nested sections, names and lists of villages or interventions
+            extra = {"unit": "-", "source": "-"}
         cells = [
             f"`{prefix}{name}`",
             str(extra["unit"]),
             _default(field.get_default(call_default_factory=True)),
             _bounds(prop),
-            (field.description or "").replace("|", "\\|"),
+            (field.description or _FALLBACK.get(name, "")).replace("|", "\\|"),
             str(extra["source"]).replace("|", "\\|"),
         ]
         rows.append("| " + " | ".join(cells) + " |")

@@ -13,6 +13,6 @@ from vicinity_sim.processes import (  # noqa: F401  (imported to register)
     structure,
     weather,
 )
-from vicinity_sim.processes.base import SCHEDULE, Process, register, registered
+from vicinity_sim.processes.base import SCHEDULE, Process, register, registered, unregister
 
-__all__ = ["SCHEDULE", "Process", "register", "registered"]
+__all__ = ["SCHEDULE", "Process", "register", "registered", "unregister"]

@@ -78,6 +78,11 @@ def register(cls: type[Process]) -> type[Process]:
     return cls
 
 
+def unregister(name: str) -> None:
+    """Remove a process from the registry (for plug-ins and tests that add their own)."""
+    _REGISTRY.pop(name, None)
+
+
 def registered() -> list[type[Process]]:
     """Registered processes in schedule order (ties broken by name)."""
     return sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name))

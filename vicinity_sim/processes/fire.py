@@ -197,9 +197,11 @@ class FireParams(ParamModel):
         source="assumption: on-duty volunteers; Xin'an reports 3–5 min responses (DESIGN.md §2)",
     )  # fmt: skip
     micro_speed_m_per_min: float = param(
-        150.0, unit="m/min", gt=0.0, le=3000.0,
+        100.0, unit="m/min", gt=0.0, le=3000.0,
         doc="Speed of a micro station's crew through the lanes (route length is Manhattan).",
-        source="assumption: calibrated to Xin'an's 3–5 min (DESIGN.md §2)",
+        source="calibrated: 3 stations in the default village give a mean call-to-arrival time "
+        "of ~3.1 min, within Xin'an's reported 3–5 min (DESIGN.md §2); ~6 km/h, a walking "
+        "pace with equipment",
     )  # fmt: skip
     response_sigma: float = param(
         0.25, unit="1", ge=0.0, le=3.0, doc="Log-normal sigma of response times.",
@@ -210,8 +212,10 @@ class FireParams(ParamModel):
         doc="Time from crews' arrival until the fire can no longer spread.", source="assumption",
     )  # fmt: skip
     max_spread_separation_m: float = param(
-        12.0, unit="m", ge=0.0, le=100.0,
-        doc="Gaps wider than this are never crossed by fire.", source="assumption",
+        8.0, unit="m", ge=0.0, le=100.0,
+        doc="Gaps wider than this are never crossed by fire.",
+        source="assumption: default roads (8 m wide, ~9 m between facades) act as firebreaks, "
+        "4 m lanes do not",
     )  # fmt: skip
     spread_sigma: float = param(
         0.3, unit="1", ge=0.0, le=3.0, doc="Log-normal sigma of Hamada crossing times.",
@@ -441,6 +445,7 @@ def fire_day(
     indices,
     sep,
     ign_time,
+    growth,
     controlled,
     burned_today,
 ):
@@ -490,14 +495,14 @@ def fire_day(
         response = lognormal_ppf(uniform(key, SLOT_RESPONSE, o), base, c.response_sigma)
         arrival = alert + c.call_delay + response
         stop = arrival + c.containment
-        growth = lognormal_ppf(
+        origin_growth = lognormal_ppf(
             uniform(key, SLOT_ORIGIN_GROWTH, o), c.growth_median[cause], c.growth_sigma
         )
         count = spread_event(
-            o, growth, indptr, indices, sep, b_side, b_resistive, b_sprinkler,
+            o, origin_growth, indptr, indices, sep, b_side, b_resistive, b_sprinkler,
             c.sprinkler_effective, wind[v], c.max_sep, c.spread_sigma,
             c.growth_median_exposure, c.growth_sigma, stop, key, burned_today, ign_time,
-            controlled, order,
+            growth, controlled, order,
         )  # fmt: skip
         deaths = 0
         injuries = 0
@@ -507,12 +512,13 @@ def fire_day(
             b = order[i]
             t_ign = ign_time[b]
             burned_today[b] = True
-            # Casualties: alert delay relative to this building's ignition.
+            # Casualties: alert delay relative to this building's ignition; the origin's cause
+            # sets its lethality, buildings reached by spread burn as ordinary exposure fires.
             delay = max(alert - t_ign, 0.0)
-            g = growth if b == o else c.growth_median_exposure
+            g = growth[b]
             floor = c.trap_floor if b == o else 0.0
             p_trap = floor + (1.0 - floor) * (-math.expm1(-delay / (c.tenability_fraction * g)))
-            lethal = c.lethality * c.lethality_multiplier[cause]
+            lethal = c.lethality * (c.lethality_multiplier[cause] if b == o else 1.0)
             if b_windows[b]:
                 lethal *= 1.0 - c.escape_window_effect
             if controlled[b]:
@@ -573,6 +579,7 @@ class Fire(Process):
         n = len(self.world.buildings)
         self.consts = FireConsts.from_params(params)
         self._ign_time = np.full(n, np.inf)
+        self._growth = np.zeros(n)
         self._controlled = np.zeros(n, dtype=bool)
         self.events: list[np.ndarray] = []
 
@@ -591,7 +598,7 @@ class Fire(Process):
             b.edge_dist_m, b.block, b.damage, w.occupants(), w.blocks.lane_cleared,
             w.city_station_distance_m, w.wind_ms, w.stations.village, w.stations.x,
             w.stations.y, w.stations.active, w.adjacency.indptr, w.adjacency.indices,
-            w.adjacency.separation_m, self._ign_time, self._controlled, burned_today,
+            w.adjacency.separation_m, self._ign_time, self._growth, self._controlled, burned_today,
         )  # fmt: skip
         ev = ev[ev[:, 0] >= 0]
         if len(ev):

@@ -61,6 +61,7 @@ def spread_event(
     key,
     blocked,
     ign_time,
+    growth_out,
     controlled,
     order_out,
 ):
@@ -84,6 +85,7 @@ def spread_event(
         blocked: Buildings that cannot ignite (burned earlier today, or absent sites).
         ign_time: Per building, ignition time; must be ``inf`` on entry for all buildings and
             is set for ignited ones (callers reset them via ``order_out``).
+        growth_out: Per building, output: its growth time (min) to full involvement.
         controlled: Per building, output: True if a sprinkler kept it from full involvement.
         order_out: Output: ignited buildings in order of ignition.
 
@@ -108,6 +110,7 @@ def spread_event(
             growth = lognormal_ppf(
                 uniform(key, SLOT_GROWTH, b), exposure_growth_median, growth_sigma
             )
+        growth_out[b] = growth
         controlled[b] = sprinkler[b] and uniform(key, SLOT_SPRINKLER, b) < sprinkler_effective
         if controlled[b]:
             continue
@@ -153,6 +156,7 @@ def lattice_spans(side, present, indptr, indices, sep_m, side_m, resistive, no_s
     """
     n = side * side
     ign = np.full(n, math.inf)
+    growth = np.zeros(n)
     controlled = np.zeros(n, dtype=np.bool_)
     order = np.empty(n, dtype=np.int64)
     blocked = ~present
@@ -162,7 +166,7 @@ def lattice_spans(side, present, indptr, indices, sep_m, side_m, resistive, no_s
             continue
         count = spread_event(
             o, 0.0, indptr, indices, sep_m, side_m, resistive, no_sprinkler, 0.0,
-            0.0, math.inf, 0.0, 0.0, 0.0, math.inf, key, blocked, ign, controlled, order,
+            0.0, math.inf, 0.0, 0.0, 0.0, math.inf, key, blocked, ign, growth, controlled, order,
         )  # fmt: skip
         for k in range(count):
             blocked[order[k]] = True  # already burned: later starts skip it

@@ -27,9 +27,11 @@ _MonthValue = Annotated[float, Field(ge=0.0, le=31.0)]
 class WeatherParams(ParamModel):
     """Heavy rain and wind."""
 
-    heavy_rain_days_per_month: list[_MonthValue] = param(
+    heavy_rain_days_per_month: Annotated[
+        list[_MonthValue], Field(min_length=12, max_length=12)
+    ] = param(
         [0.1, 0.2, 0.4, 0.6, 1.2, 1.5, 1.0, 1.5, 1.2, 0.3, 0.1, 0.1],
-        unit="days/month", ge=None,
+        unit="days/month",
         doc="Expected heavy-rain days (≥50 mm) in each calendar month, January first "
         "(plum rains in May–June, typhoons July–September).",
         source="assumption: Xiamen's subtropical monsoon climate, ~8 heavy-rain days a year",

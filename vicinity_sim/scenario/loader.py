@@ -59,6 +59,11 @@ class _Provenance:
         self.paths[path] = source
 
     def source_of(self, path: Path_) -> str:
+        """Source of the value at ``path``: the latest source that set it or a key inside it,
+        else the source that set its nearest enclosing table."""
+        inside = [src for p, src in self.paths.items() if p[: len(path)] == path]
+        if inside:
+            return inside[-1]
         for k in range(len(path), -1, -1):
             if path[:k] in self.paths:
                 return self.paths[path[:k]]

@@ -1,0 +1,45 @@
+"""Shared test helpers: scenario paths, small scenarios and cached runs."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from vicinity_sim.runs import simulate
+from vicinity_sim.scenario import load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+#: Seeds of paired comparisons (DESIGN.md: effects over several seeds, never one run).
+SEEDS = (0, 1, 2, 3, 4)
+
+
+def scenario(name: str, *overrides: str):
+    """A scenario from scenarios/ with optional KEY=VALUE overrides."""
+    return load_scenario(SCENARIOS / f"{name}.toml", list(overrides))
+
+
+@cache
+def summary(name: str, seed: int, overrides: tuple[str, ...] = ()) -> dict:
+    """Summary of a scenario file run (cached across tests)."""
+    return simulate(scenario(name, *overrides), seed=seed).summary
+
+
+def village(days: int = 365, n_buildings: int = 2600, n_residents: int = 37_500, **sections):
+    """A one-village scenario dictionary (Weili-sized by default)."""
+    data = {
+        "run": {"days": days},
+        "villages": [
+            {
+                "name": "v",
+                "plan": {"n_buildings": n_buildings},
+                "population": {"n_residents": n_residents},
+            }
+        ],
+    }
+    data.update(sections)
+    return data
+
+
+__all__ = ["ROOT", "SCENARIOS", "SEEDS", "scenario", "scenario_from_dict", "summary", "village"]

@@ -1,0 +1,57 @@
+"""The seed's safety package against the baseline: paired over five seeds, three years.
+
+Deaths are rare events (a few per village over three years), so the per-fire death rate is
+compared on ``fire_deaths_expected``: the sum over occupants of their death probabilities in
+each fire, the conditional expectation of the realised count given the fires (same mean, far
+less noise). The realised counts are checked in the same direction when pooled over seeds.
+"""
+
+import numpy as np
+import pytest
+from helpers import SEEDS, summary
+
+THREE_YEARS = ("run.days=1095",)
+
+
+@pytest.fixture(scope="module")
+def paired():
+    base = [summary("baseline", s, THREE_YEARS) for s in SEEDS]
+    pkg = [summary("hazard_package", s, THREE_YEARS) for s in SEEDS]
+    return base, pkg
+
+
+def per_seed(runs, key):
+    return np.array([r[key] for r in runs], dtype=float)
+
+
+def test_fewer_fire_deaths_per_fire(paired):
+    base, pkg = paired
+    b = per_seed(base, "deaths_expected_per_100_fires")
+    p = per_seed(pkg, "deaths_expected_per_100_fires")
+    assert np.all(p < b), (b, p)
+    assert p.mean() < 0.6 * b.mean()
+    # Realised deaths, pooled over seeds, do not contradict it.
+    deaths_b = per_seed(base, "fire_deaths").sum() / (per_seed(base, "fires_per_year").sum() * 3)
+    deaths_p = per_seed(pkg, "fire_deaths").sum() / (per_seed(pkg, "fires_per_year").sum() * 3)
+    assert deaths_p <= deaths_b
+
+
+def test_shorter_mean_response(paired):
+    base, pkg = paired
+    b = per_seed(base, "mean_response_min")
+    p = per_seed(pkg, "mean_response_min")
+    assert np.all(p < b), (b, p)
+    assert 3.0 <= p.mean() <= 5.0  # Xin'an: 3–5 minutes after micro stations (DESIGN.md §2)
+
+
+def test_fewer_flood_exposed_resident_days(paired):
+    base, pkg = paired
+    b = per_seed(base, "flood_exposed_resident_days")
+    p = per_seed(pkg, "flood_exposed_resident_days")
+    assert np.all(p <= b) and p.sum() < b.sum(), (b, p)
+
+
+def test_the_package_costs_money_and_baseline_does_not(paired):
+    base, pkg = paired
+    assert all(r["cost_total_cny"] == 0 for r in base)
+    assert all(r["cost_total_cny"] > 1e7 for r in pkg)

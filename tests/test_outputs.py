@@ -1,0 +1,87 @@
+"""Running from the command line: files, determinism, provenance, overwrite protection."""
+
+import json
+
+import pyarrow.parquet as pq
+from helpers import SCENARIOS
+
+from vicinity_sim.cli import main
+from vicinity_sim.outcomes import CONTRACT
+
+TINY = str(SCENARIOS / "tiny.toml")
+
+
+def run(args, capsys):
+    rc = main(args)
+    return rc, capsys.readouterr()
+
+
+def test_run_writes_the_four_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    rc, cap = run(["run", TINY, "--out", str(out), "--days", "120", "--seed", "3"], capsys)
+    assert rc == 0, cap.err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fire_events.parquet", "manifest.json", "summary.json", "timeseries.parquet",
+    ]  # fmt: skip
+    ts = pq.read_table(out / "timeseries.parquet").to_pandas()
+    assert len(ts) == 120 and ts["day"].tolist() == list(range(120))
+    assert str(ts["date"].iloc[0]) == "2023-04-01"
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(CONTRACT) <= set(summary)
+    assert summary["days"] == 120
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 3 and manifest["days"] == 120
+    assert len(manifest["scenario_hash"]) == 64
+    assert manifest["scenario"]["villages"][0]["name"] == "tiny"
+    assert manifest["version"] and "timings_s" in manifest
+    assert "fires_per_year" in cap.out and str(out) in cap.out  # readable summary
+
+
+def test_same_scenario_and_seed_give_identical_bytes(tmp_path, capsys):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, seed in ((a, "5"), (b, "5"), (c, "6")):
+        rc, cap = run(["run", TINY, "--out", str(out), "--seed", seed, "--quiet"], capsys)
+        assert rc == 0, cap.err
+    for name in ("timeseries.parquet", "summary.json", "fire_events.parquet"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert (a / "timeseries.parquet").read_bytes() != (c / "timeseries.parquet").read_bytes()
+
+
+def test_force_replaces_an_output_directory(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    rc, _ = run(["run", TINY, "--out", str(out), "--days", "5", "--force", "--quiet"], capsys)
+    assert rc == 0
+    assert not (out / "old.txt").exists() and (out / "summary.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary leftovers
+
+
+def test_validate_and_schema(tmp_path, capsys):
+    rc, cap = run(["validate", str(SCENARIOS / "hazard_package.toml")], capsys)
+    assert rc == 0 and "ok" in cap.out and "8 intervention" in cap.out
+    rc, cap = run(["schema"], capsys)
+    schema = json.loads(cap.out)
+    assert schema["properties"]["fire"]
+    rc, _ = run(["schema", "--out", str(tmp_path / "s.json")], capsys)
+    assert json.loads((tmp_path / "s.json").read_text()) == schema
+
+
+def test_compare_prints_paired_differences(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    args = ["compare", TINY, TINY, "--seeds", "2", "--days", "30", "--out", str(out)]
+    rc, cap = run(args, capsys)
+    assert rc == 0, cap.err
+    assert "95% CI" in cap.out
+    result = json.loads((out / "comparison.json").read_text())
+    assert result["seeds"] == [0, 1]
+    effects = result["effects"]["tiny-1"]
+    # The same scenario against itself: every paired difference is exactly zero.
+    assert all(e["diff_mean"] in (0.0, None) for e in effects)
+    assert (out / "tiny" / "seed-1" / "summary.json").exists()
+
+
+def test_every_scenario_file_validates(capsys):
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        rc, cap = run(["validate", str(path)], capsys)
+        assert rc == 0, (path, cap.err)
