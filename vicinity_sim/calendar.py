@@ -19,7 +19,8 @@ class Calendar:
     def __init__(self, start: dt.date, days: int) -> None:
         self.start = start
         self.days = days
-        self.dates = np.arange(np.datetime64(start, "D"), np.datetime64(start, "D") + days)
+        first = np.datetime64(start, "D")
+        self.dates = np.arange(first, first + np.timedelta64(days, "D"))
         ymd = [start + dt.timedelta(days=int(d)) for d in range(days)]
         self.month = np.array([d.month for d in ymd], dtype=np.int32)
         self.day_of_month = np.array([d.day for d in ymd], dtype=np.int32)

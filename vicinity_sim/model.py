@@ -36,7 +36,8 @@ class VicinityModel(mesa.Model):
         replication: Replication index; defaults to the scenario's ``run.replication``.
 
     Attributes:
-        scenario: The scenario.
+        spec: The scenario. (Not ``scenario``: Mesa 3.5 reserves ``Model.scenario`` for its
+            own scenario objects.)
         seed: Integer seed of every stream.
         streams: Random streams of the run.
         calendar: Dates of the run's days.
@@ -57,7 +58,7 @@ class VicinityModel(mesa.Model):
         else:
             seed = int(rng)
         super().__init__(rng=seed)
-        self.scenario = scenario
+        self.spec = scenario
         self.seed = seed
         self.replication = scenario.run.replication if replication is None else replication
         self.streams = Streams(seed, self.replication)
@@ -112,7 +113,7 @@ class VicinityModel(mesa.Model):
         n = self.days - self.day if days is None else min(days, self.days - self.day)
         with tqdm(
             total=n, disable=not progress, delay=2.0, unit="day", leave=False,
-            desc=self.scenario.name or "run",
+            desc=self.spec.name or "run",
         ) as bar:  # fmt: skip
             for _ in range(n):
                 self.step()

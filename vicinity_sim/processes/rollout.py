@@ -43,7 +43,7 @@ class Rollout(Process):
     def __init__(self, model, params) -> None:
         super().__init__(model, params)
         self.plans: list[RolloutPlan] = []
-        for spec in model.scenario.interventions:
+        for spec in model.spec.interventions:
             if not spec.enabled:
                 continue
             gen = model.streams.generator(f"intervention:{spec.name}")
