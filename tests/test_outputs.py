@@ -3,6 +3,7 @@
 import json
 
 import pyarrow.parquet as pq
+import pytest
 from helpers import SCENARIOS
 
 from vicinity_sim.cli import main
@@ -85,3 +86,24 @@ def test_every_scenario_file_validates(capsys):
     for path in sorted(SCENARIOS.glob("*.toml")):
         rc, cap = run(["validate", str(path)], capsys)
         assert rc == 0, (path, cap.err)
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
+    """A crash while writing (disk full, say) leaves neither the directory nor temporary files."""
+    import vicinity_sim.runs as runs
+
+    real = runs.atomic_write
+    written = []
+
+    def failing(path, data):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        real(path, data)
+
+    monkeypatch.setattr(runs, "atomic_write", failing)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="No space"):
+        main(["run", TINY, "--out", str(out), "--days", "3", "--quiet"])
+    assert written and not out.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -131,7 +131,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from vicinity_sim.compare import compare_summaries, format_number
-    from vicinity_sim.runs import check_output_dir, json_bytes, publish, simulate
+    from vicinity_sim.runs import check_output_dir, json_bytes, publish, run_files, simulate
     from vicinity_sim.scenario import load_scenario
 
     if args.seeds < 1:
@@ -149,8 +149,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out or "outputs/compare")
     check_output_dir(out, args.force)
 
-    from vicinity_sim.runs import manifest, parquet_bytes
-
     files: dict[str, bytes] = {}
     summaries: dict[str, list[dict[str, Any]]] = {name: [] for name in arms}
     jobs = [(name, seed) for name in arms for seed in seeds]
@@ -158,13 +156,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         result = simulate(arms[name], seed=seed)
         summaries[name].append(result.summary)
         prefix = f"{name}/seed-{seed}/"
-        run_files = {
-            "timeseries.parquet": parquet_bytes(result.columns),
-            "fire_events.parquet": parquet_bytes(result.events),
-            "summary.json": json_bytes(result.summary),
-        }
-        run_files["manifest.json"] = json_bytes(manifest(result, run_files))
-        files.update({prefix + k: v for k, v in run_files.items()})
+        files.update({prefix + k: v for k, v in run_files(result).items()})
 
     reference = next(iter(arms))
     effects = compare_summaries(summaries, HEADLINE, reference)

@@ -221,16 +221,21 @@ def write_outputs(result: RunResult, out: str | Path, force: bool = False) -> Pa
     """
     out = Path(out)
     check_output_dir(out, force)
+    publish(run_files(result), out)
+    return out
+
+
+def run_files(result: RunResult) -> dict[str, bytes]:
+    """The four output files of a run, by name, as bytes."""
     t0 = time.perf_counter()
     files = {
         "timeseries.parquet": parquet_bytes(result.columns),
         "fire_events.parquet": parquet_bytes(result.events),
         "summary.json": json_bytes(result.summary),
     }
-    result.timings["write_s"] = time.perf_counter() - t0
+    result.timings["encode_s"] = time.perf_counter() - t0
     files["manifest.json"] = json_bytes(manifest(result, files))
-    publish(files, out)
-    return out
+    return files
 
 
 def publish(files: dict[str, bytes], out: Path) -> None:

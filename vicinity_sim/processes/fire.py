@@ -37,7 +37,7 @@ active ``stations``; residents' ``charging`` place.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -48,6 +48,9 @@ from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.processes.fire_spread import spread_event
 from vicinity_sim.streams import uniform
 from vicinity_sim.world.population import CHARGE_INDOOR
+
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
 
 # Causes of ignition.
 CAUSE_HOUSEHOLD, CAUSE_EBIKE, CAUSE_THREE_IN_ONE = 0, 1, 2
@@ -574,7 +577,7 @@ class Fire(Process):
         "ignition_rate_per_year": "Expected fires per year at today's risk factors.",
     }
 
-    def __init__(self, model, params) -> None:
+    def __init__(self, model: VicinityModel, params: ParamModel | None) -> None:
         super().__init__(model, params)
         n = len(self.world.buildings)
         self.consts = FireConsts.from_params(params)

@@ -10,11 +10,16 @@ installed unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vicinity_sim.interventions import Intervention
+from vicinity_sim.params import ParamModel
 from vicinity_sim.processes.base import SCHEDULE, Process, register
+
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
 
 
 @dataclass
@@ -40,7 +45,7 @@ class Rollout(Process):
         "units_installed": "Intervention units installed today.",
     }
 
-    def __init__(self, model, params) -> None:
+    def __init__(self, model: VicinityModel, params: ParamModel | None) -> None:
         super().__init__(model, params)
         self.plans: list[RolloutPlan] = []
         for spec in model.spec.interventions:
