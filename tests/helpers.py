@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 from vicinity_sim.runs import simulate
 from vicinity_sim.scenario import load_scenario, scenario_from_dict
 
@@ -42,4 +44,27 @@ def village(days: int = 365, n_buildings: int = 2600, n_residents: int = 37_500,
     return data
 
 
-__all__ = ["ROOT", "SCENARIOS", "SEEDS", "scenario", "scenario_from_dict", "summary", "village"]
+def assert_ties_consistent(to, w):
+    """Every tie appears at both ends with the same strength, within (0, 1]."""
+    rows, slots = np.nonzero(to >= 0)
+    partners = to[rows, slots]
+    assert np.all(partners != rows)
+    assert np.all((w[rows, slots] > 0) & (w[rows, slots] <= 1))
+    forward = {(int(i), int(j)): float(s) for i, j, s in zip(rows, partners, w[rows, slots],
+                                                            strict=True)}  # fmt: skip
+    assert len(forward) == len(rows)  # no partner twice in a row
+    for (i, j), s in forward.items():
+        assert forward.get((j, i)) == s
+    assert np.all(w[to < 0] == 0)
+
+
+__all__ = [
+    "ROOT",
+    "SCENARIOS",
+    "SEEDS",
+    "assert_ties_consistent",
+    "scenario",
+    "scenario_from_dict",
+    "summary",
+    "village",
+]

@@ -27,4 +27,4 @@ def test_odd_describes_every_mechanism():
 def test_readme_quickstart_and_performance():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make demo" in readme and "make test" in readme
-    assert "## Performance" in readme and "benchmarks/bench_hazard.py" in readme
+    assert "## Performance" in readme and "benchmarks/bench_village.py" in readme

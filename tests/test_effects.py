@@ -1,4 +1,4 @@
-"""The seed's safety package against the baseline: paired over five seeds, three years.
+"""The seed's packages against the baseline: paired over five seeds, three years.
 
 Deaths are rare events (a few per village over three years), so the per-fire death rate is
 compared on ``fire_deaths_expected``: the sum over occupants of their death probabilities in
@@ -55,3 +55,32 @@ def test_the_package_costs_money_and_baseline_does_not(paired):
     base, pkg = paired
     assert all(r["cost_total_cny"] == 0 for r in base)
     assert all(r["cost_total_cny"] > 1e7 for r in pkg)
+
+
+# -- the governance package (political and plural pillars) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def governance():
+    base = [summary("baseline", s, THREE_YEARS) for s in SEEDS]
+    pkg = [summary("governance_package", s, THREE_YEARS) for s in SEEDS]
+    return base, pkg
+
+
+@pytest.mark.parametrize(
+    ("outcome", "direction"),
+    [
+        ("trust_institutional", +1),
+        ("trust_gap_local_migrant", -1),
+        ("acquaintance_ties_mean", +1),
+        ("police_incidents_per_year", -1),
+        ("disputes_resolved_grassroots_share", +1),
+        ("participation_rate", +1),
+    ],
+)
+def test_governance_package_moves_trust_and_disputes(governance, outcome, direction):
+    """Every seed moves in the expected direction, paired against its own baseline."""
+    base, pkg = governance
+    b = per_seed(base, outcome)
+    p = per_seed(pkg, outcome)
+    assert np.all(np.sign(p - b) == direction), (outcome, b, p)

@@ -16,10 +16,21 @@ from vicinity_sim.runs import simulate
 from vicinity_sim.scenario import scenario_from_dict
 
 DAYS = 365
+SOCIAL = ["contacts", "governance", "disputes", "participation", "turnover"]
 
 
-def run(interventions, seed):
-    data = village(days=DAYS)
+def run(interventions, seed, size):
+    """One year with these interventions from day 0.
+
+    ``size`` "hazard": a Weili-sized village with the social mechanisms switched off, so a
+    safety lever acts through the hazard mechanisms alone; "social": a quarter-sized village
+    with every mechanism.
+    """
+    if size == "hazard":
+        data = village(days=DAYS)
+        data["run"]["disabled_processes"] = SOCIAL
+    else:
+        data = village(days=DAYS, n_buildings=400, n_residents=5_500)
     data["interventions"] = interventions
     result = simulate(scenario_from_dict(data), seed=seed)
     last = {k: float(v[-1]) for k, v in result.columns.items() if k not in ("date",)}
@@ -30,66 +41,85 @@ def run(interventions, seed):
 _RUNS: dict[str, list[dict]] = {}
 
 
-def runs_with(entries: list[dict]) -> list[dict]:
+def runs_with(entries: list[dict], size: str) -> list[dict]:
     """Runs over SEEDS with these interventions (cached: arms repeat across outcomes)."""
-    key = repr(entries)
+    key = repr((entries, size))
     if key not in _RUNS:
-        _RUNS[key] = [run(entries, s) for s in SEEDS]
+        _RUNS[key] = [run(entries, s, size) for s in SEEDS]
     return _RUNS[key]
-
-
-@pytest.fixture(scope="module")
-def baseline():
-    return runs_with([])
 
 
 def total(runs, key):
     return sum(r[key] if not key.startswith("final.") else r["final"][key[6:]] for r in runs)
 
 
-# kind, intervention entry, outcome, expected sign of (intervention − baseline)
+# kind, intervention entry, outcome, expected sign of (intervention − baseline), village
 CASES = [
     ("sensors", {"kind": "fire_retrofit", "sprinklers": False, "escape_windows": False},
-     "mean_alert_min", -1),
+     "mean_alert_min", -1, "hazard"),
     ("sensors", {"kind": "fire_retrofit", "sprinklers": False, "escape_windows": False},
-     "fire_deaths_expected", -1),
+     "fire_deaths_expected", -1, "hazard"),
     ("sprinklers", {"kind": "fire_retrofit", "sensors": False, "escape_windows": False},
-     "buildings_damaged", -1),
+     "buildings_damaged", -1, "hazard"),
     ("sprinklers", {"kind": "fire_retrofit", "sensors": False, "escape_windows": False},
-     "damage_building_equivalents", -1),
+     "damage_building_equivalents", -1, "hazard"),
     ("escape_windows", {"kind": "fire_retrofit", "sensors": False, "sprinklers": False},
-     "fire_deaths_expected", -1),
+     "fire_deaths_expected", -1, "hazard"),
     ("rewiring", {"kind": "fire_retrofit", "sensors": False, "sprinklers": False,
-                  "escape_windows": False, "rewiring": True}, "mean_ignition_rate", -1),
+                  "escape_windows": False, "rewiring": True}, "mean_ignition_rate", -1, "hazard"),
     ("micro_fire_stations", {"kind": "micro_fire_stations", "quantity": 3},
-     "mean_response_min", -1),
-    ("fire_lanes", {"kind": "fire_lanes", "coverage": 1.0}, "mean_response_min", -1),
+     "mean_response_min", -1, "hazard"),
+    ("fire_lanes", {"kind": "fire_lanes", "coverage": 1.0}, "mean_response_min", -1, "hazard"),
     ("ebike_charging_sites", {"kind": "ebike_charging_sites", "quantity": 16},
-     "final.indoor_charging", -1),
+     "final.indoor_charging", -1, "hazard"),
     ("ebike_charging_sites", {"kind": "ebike_charging_sites", "quantity": 16},
-     "mean_ignition_rate", -1),
+     "mean_ignition_rate", -1, "hazard"),
     ("three_in_one_rectification", {"kind": "three_in_one_rectification"},
-     "mean_ignition_rate", -1),
+     "mean_ignition_rate", -1, "hazard"),
     ("three_in_one_rectification", {"kind": "three_in_one_rectification"},
-     "final.three_in_one_premises", -1),
+     "final.three_in_one_premises", -1, "hazard"),
     ("dangerous_building_repair", {"kind": "dangerous_building_repair"},
-     "final.dangerous_buildings", -1),
-    ("waterlogging_fix", {"kind": "waterlogging_fix"}, "flood_exposed_resident_days", -1),
-    ("cost", {"kind": "fire_lanes", "coverage": 1.0}, "cost_total_cny", +1),
+     "final.dangerous_buildings", -1, "hazard"),
+    ("waterlogging_fix", {"kind": "waterlogging_fix"}, "flood_exposed_resident_days", -1,
+     "hazard"),
+    ("cost", {"kind": "fire_lanes", "coverage": 1.0}, "cost_total_cny", +1, "hazard"),
+    ("smart_sensors", {"kind": "smart_sensors"}, "mean_alert_min", -1, "hazard"),
+    ("smart_sensors", {"kind": "smart_sensors"}, "police_incidents_per_year", -1, "social"),
+    ("grid_integration", {"kind": "grid_integration"}, "trust_institutional", +1, "social"),
+    ("gridworker_staffing", {"kind": "gridworker_staffing", "per_grid": 2},
+     "trust_institutional", +1, "social"),
+    ("supervision", {"kind": "supervision"}, "trust_institutional", +1, "social"),
+    ("worker_training", {"kind": "worker_training"}, "needs_resolved_share", +1, "social"),
+    ("big_party_committee", {"kind": "big_party_committee"}, "needs_resolved_share", +1,
+     "social"),
+    ("social_org_services", {"kind": "social_org_services"}, "trust_institutional", +1,
+     "social"),
+    ("party_pairing", {"kind": "party_pairing", "coverage": 0.5},
+     "trust_institutional_migrant", +1, "social"),
+    ("vanguard_teams", {"kind": "vanguard_teams"}, "participation_rate", +1, "social"),
+    ("points_system", {"kind": "points_system"}, "participation_rate", +1, "social"),
+    ("village_rules", {"kind": "village_rules"}, "disputes_per_year", -1, "social"),
+    ("resident_councils", {"kind": "resident_councils"}, "disputes_resolved_grassroots_share",
+     +1, "social"),
+    ("landlord_association", {"kind": "landlord_association"},
+     "disputes_resolved_grassroots_share", +1, "social"),
+    ("tea_parties", {"kind": "tea_parties", "per_month": 4.0}, "trust_gap_local_migrant", -1,
+     "social"),
+    ("culture_heritage", {"kind": "culture_heritage", "events_per_year": 24.0},
+     "trust_gap_local_migrant", -1, "social"),
+    ("cross_strait_participation", {"kind": "cross_strait_participation"},
+     "participation_rate_taiwan", +1, "social"),
+    ("public_space", {"kind": "public_space"}, "acquaintance_ties_mean", +1, "social"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("label", "entry", "outcome", "sign"), CASES,
+@pytest.mark.parametrize(("label", "entry", "outcome", "sign", "size"), CASES,
                          ids=[f"{c[0]}-{c[2]}" for c in CASES])  # fmt: skip
-def test_lever_moves_outcome(baseline, label, entry, outcome, sign):
-    treated = runs_with([entry])
-    diff = total(treated, outcome) - total(baseline, outcome)
-    assert np.sign(diff) == sign, (
-        label,
-        outcome,
-        total(baseline, outcome),
-        total(treated, outcome),
-    )
+def test_lever_moves_outcome(label, entry, outcome, sign, size):
+    base = runs_with([], size)
+    treated = runs_with([entry], size)
+    diff = total(treated, outcome) - total(base, outcome)
+    assert np.sign(diff) == sign, (label, outcome, total(base, outcome), total(treated, outcome))
 
 
 def test_every_kind_has_a_lever_test():

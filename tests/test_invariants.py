@@ -1,9 +1,8 @@
 """Property-based checks: any valid input gives a consistent world and run; any input gives
 either a scenario or an InputError."""
 
-import itertools
-
 import numpy as np
+from helpers import assert_ties_consistent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +10,7 @@ from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.scenario import scenario_from_dict
-from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_SITE
+from vicinity_sim.world.population import CHARGE_SITE
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
@@ -50,9 +49,17 @@ interventions = st.lists(
             {"kind": "dangerous_building_repair"},
             {"kind": "waterlogging_fix"},
             {"kind": "fire_lanes", "quantity": 2},
+            {"kind": "gridworker_staffing", "per_grid": 3},
+            {"kind": "party_pairing", "coverage": 0.5},
+            {"kind": "tea_parties", "per_month": 10.0},
+            {"kind": "resident_councils"},
+            {"kind": "points_system", "ramp_days": 20},
+            {"kind": "culture_heritage", "events_per_year": 100.0},
+            {"kind": "public_space"},
+            {"kind": "landlord_association", "coverage": 0.5},
         ]
     ),
-    max_size=4,
+    max_size=6,
     unique_by=lambda d: d["kind"],
 )
 
@@ -69,10 +76,11 @@ def test_runs_keep_their_invariants(village, entries, seed):
     w = model.world
     n0 = len(w.residents)
     assert n0 == village["population"]["n_residents"]
-    indoor = [np.count_nonzero(w.residents.charging == CHARGE_INDOOR)]
     for _ in range(40):
         model.step()
-        indoor.append(np.count_nonzero(w.residents.charging == CHARGE_INDOOR))
+        r = w.residents
+        assert np.all((r.trust_inter >= 0) & (r.trust_inter <= 1))
+        assert np.all((r.trust_inst >= 0) & (r.trust_inst <= 1))
     df = model.datacollector.get_model_vars_dataframe()
     # Nobody appears or disappears; every resident is in exactly one household and building.
     assert len(w.residents) == n0 and w.households.size.sum() == n0
@@ -83,12 +91,14 @@ def test_runs_keep_their_invariants(village, entries, seed):
         assert np.all(df[col] >= 0) and np.all(df[col] == np.round(df[col]))
     assert df["fire_deaths"].sum() + df["collapse_deaths"].sum() <= n0
     assert np.all(df["cost_capital_cny"] >= 0) and np.all(np.diff(df["cost_total_cny"]) >= 0)
-    # Charging sites never hold more bikes than they have places; nobody goes back indoors.
+    # Charging sites never hold more bikes than they have places; only e-bike owners charge.
     s = w.charging_sites
     assert np.all(s.used <= s.capacity)
     at_site = w.residents.charging_site[w.residents.charging == CHARGE_SITE]
     assert np.array_equal(np.bincount(at_site, minlength=len(s)), s.used)
-    assert all(a >= b for a, b in itertools.pairwise(indoor))
+    assert np.all((w.residents.charging == 0) == ~w.residents.ebike)
+    # Ties are symmetric with equal strengths; nobody is tied to themselves or twice.
+    assert_ties_consistent(w.ties.to, w.ties.w)
     # Shares stay shares; damage is non-negative.
     for col in ("sensor_share", "sprinkler_share", "escape_window_share", "fire_lane_block_share"):
         assert np.all((df[col] >= 0) & (df[col] <= 1))

@@ -2,6 +2,7 @@
 
 import json
 import textwrap
+import typing
 
 import pytest
 from helpers import SCENARIOS
@@ -204,8 +205,8 @@ def test_every_numeric_parameter_has_unit_range_and_source():
     for model in _parameter_models():
         for name, field in model.model_fields.items():
             extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-            ann = str(field.annotation)
-            if any(t in ann for t in ("float", "int")) and "list" not in ann:
+            numeric = {float, int} & set(typing.get_args(field.annotation) or [field.annotation])
+            if numeric and typing.get_origin(field.annotation) is not list:
                 has_range = any(
                     type(m).__name__ in ("Ge", "Gt", "Le", "Lt") for m in field.metadata
                 )

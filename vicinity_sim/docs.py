@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
 from vicinity_sim.scenario.schema import RunParams
+from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import (
     LocalGroupParams,
@@ -100,7 +101,9 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
         ("Local villagers `[villages.population.local]`", LocalGroupParams, "local."),
         ("Migrant tenants `[villages.population.migrant]`", MigrantGroupParams, "migrant."),
         ("Taiwan compatriots `[villages.population.taiwan]`", TaiwanGroupParams, "taiwan."),
-    ]
+        ("Institutions at the start `[villages.institutions]`", InstitutionsParams,
+         "institutions."),
+    ]  # fmt: skip
     for proc in registered():
         if proc.Params is not None:
             title = (proc.Params.__doc__ or proc.name).strip().splitlines()[0].rstrip(".")

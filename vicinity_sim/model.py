@@ -72,9 +72,11 @@ class VicinityModel(mesa.Model):
         self.processes: list[Process] = [
             cls(self, getattr(scenario, cls.name) if cls.Params is not None else None)
             for cls in registered()
+            if cls.name not in scenario.run.disabled_processes
         ]
         names = [m for p in self.processes for m in p.metrics]
-        self.datacollector = Recorder(names, scenario.run.days, self.calendar.dates)
+        levels = frozenset().union(*(p.levels for p in self.processes))
+        self.datacollector = Recorder(names, scenario.run.days, self.calendar.dates, levels)
         self.day = 0
         self.running = True
 

@@ -1,8 +1,10 @@
 """Outcome definitions: the flat ``summary.json`` of a run.
 
 Names in :data:`CONTRACT` follow the outcome contract in DESIGN.md and never change meaning;
-others may be added. Rates are per year of simulated time; totals are over the whole run.
-Outcomes that need a mechanism the model does not have yet are absent rather than invented.
+others may be added. Rates are per year of simulated time; totals are over the whole run;
+states (trust, ties, participation) are their values at the end of the run. Outcomes that need
+a mechanism the model does not have yet (income, employment, rents, displacement) are absent
+rather than invented; an outcome whose mechanism is switched off is NaN (``null`` in JSON).
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ CONTRACT: dict[str, str] = {
     "buildings_damaged": "Buildings burned over the run (origins and spread).",
     "mean_response_min": "Mean minutes from the call to the first crew's arrival, over fires.",
     "flood_exposed_resident_days": "Resident-days of exposure to waterlogging floods.",
-    "cost_total_cny": "Capital and running cost of all interventions over the run.",
+    "police_incidents_per_year": "Disputes escalating into police incidents, per year.",
+    "disputes_resolved_grassroots_share": "Share of disputes settled at the grassroots.",
+    "trust_interpersonal": "Mean generalised interpersonal trust on the last day.",
+    "trust_institutional": "Mean institutional trust on the last day.",
+    "trust_gap_local_migrant": "Local–migrant divide on the last day: trust locals and "
+    "migrants place in their own group minus in the other.",
+    "acquaintance_ties_mean": "Acquaintances per resident at the last weekly count.",
+    "participation_rate": "Share of adults contributing, in the last week.",
+    "cost_total_cny": "Capital and running cost of all interventions (and points paid out) "
+    "over the run.",
 }
 
 #: Further outcomes reported by the current mechanisms.
@@ -35,6 +46,16 @@ EXTRA: dict[str, str] = {
     "damage_building_equivalents": "Fire damage over the run, in whole buildings.",
     "ebike_fires_per_year": "Fires per year started by e-bikes charged indoors.",
     "heavy_rain_days": "Days with heavy rain in at least one village.",
+    "disputes_per_year": "Disputes per year.",
+    "trust_institutional_local": "Institutional trust of local villagers on the last day.",
+    "trust_institutional_migrant": "Institutional trust of migrant tenants on the last day.",
+    "trust_outgroup_local": "Local villagers' trust in migrant neighbours on the last day.",
+    "trust_outgroup_migrant": "Migrant tenants' trust in other-group neighbours, last day.",
+    "participation_rate_taiwan": "Share of Taiwan compatriot adults contributing, last week.",
+    "needs_resolved_share": "Share of needs raised that were resolved.",
+    "mean_wait_days": "Mean wait of requests handled by the grid.",
+    "gridworker_utilisation": "Mean share of grid capacity spent on requests.",
+    "registered_share": "Share of residents registered with the grid on the last day.",
     "collapses": "Collapses of dangerous buildings over the run.",
     "collapse_deaths": "Deaths in collapses over the run.",
     "cost_capital_cny": "Capital cost of interventions over the run.",
@@ -66,7 +87,15 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
     burned = float(events["buildings_burned"].sum())
 
     def total(name: str) -> float:
-        return float(columns[name].sum())
+        return float(columns[name].sum()) if name in columns else math.nan
+
+    def last(name: str) -> float:
+        return float(columns[name][-1]) if name in columns and days else math.nan
+
+    def mean(name: str) -> float:
+        if name not in columns or not days or np.all(np.isnan(columns[name])):
+            return math.nan
+        return float(np.nanmean(columns[name]))
 
     out: dict[str, Any] = {
         "fires_per_year": _ratio(n_fires, years),
@@ -75,7 +104,16 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         "buildings_damaged": burned,
         "mean_response_min": float(events["response_min"].mean()) if n_fires else math.nan,
         "flood_exposed_resident_days": total("flood_exposed_resident_days"),
-        "cost_total_cny": total("cost_capital_cny") + total("cost_running_cny"),
+        "police_incidents_per_year": _ratio(total("police_incidents"), years),
+        "disputes_resolved_grassroots_share": _ratio(
+            total("disputes_grassroots"), total("disputes")
+        ),
+        "trust_interpersonal": last("trust_interpersonal"),
+        "trust_institutional": last("trust_institutional"),
+        "trust_gap_local_migrant": last("trust_gap_local_migrant"),
+        "acquaintance_ties_mean": last("acquaintance_ties_mean"),
+        "participation_rate": last("participation_rate"),
+        "cost_total_cny": last("cost_total_cny") if "cost_total_cny" in columns else 0.0,
         "fire_deaths_expected": expected,
         "deaths_per_100_fires": _ratio(deaths, n_fires, 100.0),
         "deaths_expected_per_100_fires": _ratio(expected, n_fires, 100.0),
@@ -86,12 +124,29 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         "mean_alert_min": float(events["alert_min"].mean()) if n_fires else math.nan,
         "damage_building_equivalents": float(events["damage"].sum()),
         "ebike_fires_per_year": _ratio(float((events["cause"] == "ebike").sum()), years),
-        "heavy_rain_days": float((columns["heavy_rain_villages"] > 0).sum()),
+        "heavy_rain_days": float((columns["heavy_rain_villages"] > 0).sum())
+        if "heavy_rain_villages" in columns
+        else math.nan,
+        "disputes_per_year": _ratio(total("disputes"), years),
+        "trust_institutional_local": last("trust_institutional_local"),
+        "trust_institutional_migrant": last("trust_institutional_migrant"),
+        "trust_outgroup_local": last("trust_outgroup_local"),
+        "trust_outgroup_migrant": last("trust_outgroup_migrant"),
+        "participation_rate_taiwan": last("participation_rate_taiwan"),
+        "needs_resolved_share": _ratio(total("needs_resolved"), total("needs_raised")),
+        "mean_wait_days": _ratio(
+            float(np.nansum(columns["mean_wait_days"] * columns["needs_answered"]))
+            if "mean_wait_days" in columns
+            else math.nan,
+            total("needs_answered"),
+        ),
+        "gridworker_utilisation": mean("gridworker_utilisation"),
+        "registered_share": last("registered_share"),
         "collapses": total("collapses"),
         "collapse_deaths": total("collapse_deaths"),
         "cost_capital_cny": total("cost_capital_cny"),
         "cost_running_cny": total("cost_running_cny"),
-        "residents_final": float(columns["residents"][-1]) if days else math.nan,
+        "residents_final": last("residents"),
         "days": float(days),
     }
     return out

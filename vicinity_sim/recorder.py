@@ -4,13 +4,17 @@ It follows Mesa's ``DataCollector`` conventions for model-level variables
 (``model_vars`` and :meth:`Recorder.get_model_vars_dataframe`), so Mesa's visualisation and
 analysts' habits work unchanged; it stores floats in numpy arrays rather than Python lists.
 Metrics of weekly or monthly processes are counts of what happened on the day they ran and
-are 0 on other days.
+are 0 on other days, except *levels* (states such as a participation rate), which repeat their
+last value.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+#: Daily metrics that are spending of the program; their sum is ``cost_cny``.
+COST_PARTS = ("cost_capital_cny", "cost_running_cny", "points_awarded_cny")
 
 
 class Recorder:
@@ -22,17 +26,24 @@ class Recorder:
         dates: Calendar date of each day.
     """
 
-    def __init__(self, names: list[str], days: int, dates: np.ndarray) -> None:
+    def __init__(
+        self, names: list[str], days: int, dates: np.ndarray, levels: frozenset[str] = frozenset()
+    ) -> None:
         self.names = list(names)
         self.days = days
         self.dates = dates
-        self._data = {n: np.zeros(days) for n in self.names}
+        self.levels = frozenset(levels)
+        self._data = {n: np.full(days, np.nan) if n in self.levels else np.zeros(days)
+                      for n in self.names}  # fmt: skip
         self.recorded = 0
 
     def collect(self, day: int, values: dict[str, float]) -> None:
-        """Store one day's values (missing metrics stay 0)."""
+        """Store one day's values (missing counts stay 0; missing levels repeat)."""
         for name, value in values.items():
             self._data[name][day] = value
+        if day > 0:
+            for name in self.levels - values.keys():
+                self._data[name][day] = self._data[name][day - 1]
         self.recorded = max(self.recorded, day + 1)
 
     def column(self, name: str) -> np.ndarray:
@@ -47,8 +58,9 @@ class Recorder:
             "date": self.dates[:n],
         }
         out.update({k: v[:n] for k, v in self._data.items()})
-        if "cost_capital_cny" in out:
-            out["cost_cny"] = out["cost_capital_cny"] + out["cost_running_cny"]
+        parts = [out[k] for k in COST_PARTS if k in out]
+        if parts:
+            out["cost_cny"] = np.sum(parts, axis=0)
             out["cost_total_cny"] = np.cumsum(out["cost_cny"])
         return out
 

@@ -81,8 +81,7 @@ def simulate(
     model.run(progress=progress)
     t2 = time.perf_counter()
     columns = model.datacollector.columns()
-    fire = model.process("fire")
-    events = fire.event_table()  # type: ignore[attr-defined]
+    events = fire_events(model)
     events["village_name"] = np.array(
         [model.world.village_names[v] for v in events["village"]], dtype=object
     )
@@ -96,6 +95,18 @@ def simulate(
         timings={"build_s": t1 - t0, "simulate_s": t2 - t1},
         started_at=started,
     )
+
+
+def fire_events(model: VicinityModel) -> dict[str, np.ndarray]:
+    """The run's fire events (an empty table if the fire mechanism was switched off)."""
+    try:
+        fire = model.process("fire")
+    except KeyError:
+        from vicinity_sim.processes.fire import Fire
+
+        fire = Fire.__new__(Fire)
+        fire.world, fire.events = model.world, []
+    return fire.event_table()  # type: ignore[attr-defined]
 
 
 # -- files ---------------------------------------------------------------------------------

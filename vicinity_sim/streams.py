@@ -4,10 +4,12 @@ Every random number in a run is addressed by (run seed, replication, process, da
 a kernel, by (slot, index), where *slot* names the quantity being drawn (ignition, detection
 delay, ...) and *index* the entity it is drawn for (a building, an edge, a resident).
 
-* The first four coordinates go through :class:`numpy.random.SeedSequence` spawning: the
-  sequence with ``entropy=seed`` and ``spawn_key=(replication, process_id, day)`` yields a
-  64-bit key. Process ids are stable hashes of process names, so adding a process never moves
-  the draws of another.
+* The first three coordinates go through :class:`numpy.random.SeedSequence` spawning: the
+  sequence with ``entropy=seed`` and ``spawn_key=(replication, process_id)`` yields a 64-bit
+  base key per process; the day is mixed into it with the SplitMix64 finaliser (a keyed hash,
+  cheaper than a SeedSequence per day). Process ids are stable hashes of process names, so
+  adding a process never moves the draws of another. Python-level generators
+  (:meth:`Streams.generator`) spawn ``(replication, process_id, index)`` directly.
 * Inside numba kernels, :func:`uniform` turns ``(key, slot, index)`` into a uniform number with
   a counter-based generator (SplitMix64 at position ``index`` of the sequence seeded by the
   mixed key and slot). No state is carried between draws.
@@ -71,6 +73,18 @@ def uniform_array(key, slot, n):
     return out
 
 
+_MASK = (1 << 64) - 1
+_GOLDEN_INT = 0x9E3779B97F4A7C15
+
+
+def _splitmix(z: int) -> int:
+    """SplitMix64 finaliser on a Python integer (mod 2**64)."""
+    z &= _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
 def process_id(name: str) -> int:
     """Stable 32-bit id of a process name (CRC-32), used in spawn keys."""
     return zlib.crc32(name.encode("utf-8"))
@@ -94,16 +108,23 @@ class Streams:
             raise ValueError("seed and replication must be non-negative")
         self.seed = int(seed)
         self.replication = int(replication)
+        self._bases: dict[str, int] = {}
 
-    def _sequence(self, process: str, day: int) -> np.random.SeedSequence:
+    def _sequence(self, process: str, *index: int) -> np.random.SeedSequence:
         return np.random.SeedSequence(
-            entropy=self.seed, spawn_key=(self.replication, process_id(process), int(day))
+            entropy=self.seed,
+            spawn_key=(self.replication, process_id(process), *(int(i) for i in index)),
         )
 
     def key(self, process: str, day: int) -> np.uint64:
         """64-bit key of the stream (process, day), for :func:`uniform` inside kernels."""
-        return np.uint64(self._sequence(process, day).generate_state(1, dtype=np.uint64)[0])
+        base = self._bases.get(process)
+        if base is None:
+            base = int(self._sequence(process).generate_state(1, dtype=np.uint64)[0])
+            self._bases[process] = base
+        return np.uint64(_splitmix(base + (int(day) + 1) * _GOLDEN_INT))
 
-    def generator(self, process: str, day: int = 0) -> np.random.Generator:
-        """A numpy Generator on the stream (process, day), for vectorised Python-level draws."""
-        return np.random.Generator(np.random.PCG64(self._sequence(process, day)))
+    def generator(self, process: str, index: int = 0) -> np.random.Generator:
+        """A numpy Generator on the stream (process, index), for vectorised Python-level draws
+        (``index`` is the day for processes, the village for the world's streams)."""
+        return np.random.Generator(np.random.PCG64(self._sequence(process, index)))

@@ -10,16 +10,27 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
+from vicinity_sim.interventions.amenities import AMENITY_KINDS
 from vicinity_sim.interventions.base import Intervention, describe
+from vicinity_sim.interventions.plural import PLURAL_KINDS
+from vicinity_sim.interventions.political import POLITICAL_KINDS
 from vicinity_sim.interventions.safety import SAFETY_KINDS
+
+#: Kinds by pillar of the seed (政治性, 人民性, 多元性, 创新性).
+PILLARS: dict[str, tuple[type[Intervention], ...]] = {
+    "political": POLITICAL_KINDS,
+    "people": SAFETY_KINDS + AMENITY_KINDS,
+    "plural": PLURAL_KINDS,
+}
 
 #: All kinds, by name.
 CATALOGUE: dict[str, type[Intervention]] = {
     cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in SAFETY_KINDS
+    for kinds in PILLARS.values()
+    for cls in kinds
 }
 
 #: Pydantic type of one ``[[interventions]]`` entry (discriminated by ``kind``).
 AnyIntervention = Annotated[Union[tuple(CATALOGUE.values())], Field(discriminator="kind")]  # noqa: UP007
 
-__all__ = ["CATALOGUE", "AnyIntervention", "Intervention", "describe"]
+__all__ = ["CATALOGUE", "PILLARS", "AnyIntervention", "Intervention", "describe"]

@@ -30,7 +30,17 @@ from vicinity_sim.params import ParamModel, param
 from vicinity_sim.world import World
 from vicinity_sim.world.population import CHARGE_INDOOR
 
-UnitKind = Literal["buildings", "blocks", "flood_points", "stations", "charging_sites"]
+UnitKind = Literal[
+    "buildings",
+    "blocks",
+    "flood_points",
+    "stations",
+    "charging_sites",
+    "grids",
+    "households",
+    "landlords",
+    "villages",
+]
 
 
 class Intervention(ParamModel):
@@ -44,6 +54,9 @@ class Intervention(ParamModel):
     builds_facilities: ClassVar[bool] = False
     #: Default number of facilities per village for such kinds.
     default_quantity: ClassVar[int] = 1
+    #: Kinds whose lever is a level that rises with the rollout share (village-wide levers)
+    #: rather than a switch installed unit by unit.
+    continuous: ClassVar[bool] = False
 
     name: str = Field("", description="Name of this intervention (default: its kind).")
     enabled: bool = param(
@@ -115,6 +128,18 @@ class Intervention(ParamModel):
         """Change the levers for ``units``."""
         raise NotImplementedError
 
+    def level(self, world: World, units: np.ndarray) -> np.ndarray:
+        """Continuous kinds: current value of the lever of each unit."""
+        raise NotImplementedError
+
+    def set_level(self, world: World, units: np.ndarray, values: np.ndarray) -> None:
+        """Continuous kinds: set the lever of each unit."""
+        raise NotImplementedError
+
+    def target(self) -> float:
+        """Continuous kinds: the value the lever reaches at the end of the rollout."""
+        raise NotImplementedError
+
     def unit_capital_cost(self, world: World, units: np.ndarray) -> np.ndarray:
         """Capital cost of each unit (CNY)."""
         return np.full(len(units), self.capital_cost_cny)
@@ -154,9 +179,15 @@ class Intervention(ParamModel):
             return world.buildings.grid[units]
         if self.unit == "blocks":
             return world.blocks.grid[units]
+        if self.unit == "grids":
+            return units
+        if self.unit == "households":
+            return world.buildings.grid[world.households.building[units]]
         return np.zeros(len(units), np.int32)
 
     def unit_village(self, world: World, units: np.ndarray) -> np.ndarray:
+        if self.unit == "villages":
+            return units
         table = getattr(world, self.unit)
         return table.village[units]
 

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from vicinity_sim.interventions.base import Intervention, building_risk, weighted_sites
+from vicinity_sim.interventions.grids import GridIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
 from vicinity_sim.world.population import CHARGE_INDOOR
@@ -297,6 +298,54 @@ class FireLanes(Intervention):
         world.blocks.lane_cleared[units] = True
 
 
+class SmartSensors(GridIntervention):
+    """智能设备全覆盖: face recognition, security cameras and IoT sensors on the platform.
+
+    Levers: ``grids.cameras`` (evidence settles disputes) and networked smoke sensors in
+    every building of the grid (``buildings.smoke_sensor``).
+    """
+
+    kind: Literal["smart_sensors"]
+    camera_cost_cny: float = param(
+        50_000.0, unit="CNY/grid", ge=0.0, le=1e9, doc="Cameras and access control per grid.",
+        source="assumption",
+    )  # fmt: skip
+    sensor_cost_cny_per_room: float = param(
+        150.0, unit="CNY/room", ge=0.0, le=1e7,
+        doc="Networked smoke sensor per rental unit, installed.", source="assumption",
+    )  # fmt: skip
+    running_cost_cny_per_year: float = param(
+        5_000.0, unit="CNY/(grid·year)", ge=0.0, le=1e9,
+        doc="Platform fees and maintenance per grid (besides sensors).", source="assumption",
+    )  # fmt: skip
+    sensor_running_cny_per_room_year: float = param(
+        20.0, unit="CNY/(room·year)", ge=0.0, le=1e6,
+        doc="Platform fee and batteries per sensor per year.", source="assumption",
+    )  # fmt: skip
+
+    def _rooms(self, world: World, units: np.ndarray) -> np.ndarray:
+        b = world.buildings
+        rooms = np.bincount(b.grid, weights=b.rooms * ~b.smoke_sensor, minlength=len(world.grids))
+        return rooms[units]
+
+    def install(self, world: World, units: np.ndarray) -> None:
+        world.grids.cameras[units] = True
+        b = world.buildings
+        b.smoke_sensor[np.isin(b.grid, units)] = True
+
+    def unit_capital_cost(self, world: World, units: np.ndarray) -> np.ndarray:
+        return (
+            self.capital_cost_cny
+            + self.camera_cost_cny
+            + (self.sensor_cost_cny_per_room * self._rooms(world, units))
+        )
+
+    def unit_running_cost(self, world: World, units: np.ndarray) -> np.ndarray:
+        return self.running_cost_cny_per_year + (
+            self.sensor_running_cny_per_room_year * self._rooms(world, units)
+        )
+
+
 SAFETY_KINDS: tuple[type[Intervention], ...] = (
     FireRetrofit,
     MicroFireStations,
@@ -305,4 +354,5 @@ SAFETY_KINDS: tuple[type[Intervention], ...] = (
     DangerousBuildingRepair,
     WaterloggingFix,
     FireLanes,
+    SmartSensors,
 )

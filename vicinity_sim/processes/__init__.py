@@ -6,11 +6,16 @@ order the model runs them.
 
 from vicinity_sim.processes import (  # noqa: F401  (imported to register)
     charging,
+    contacts,
+    disputes,
     fire,
     flood,
+    governance,
     observe,
+    participation,
     rollout,
     structure,
+    turnover,
     weather,
 )
 from vicinity_sim.processes.base import SCHEDULE, Process, register, registered, unregister

@@ -8,6 +8,8 @@ A process is a class with
   on the first day of each calendar month);
 * ``Params``: a :class:`~vicinity_sim.params.ParamModel` subclass, or ``None``;
 * ``metrics``: the time-series columns it reports, with a description each;
+* ``levels``: those metrics that are states rather than counts: on days a weekly or monthly
+  process does not run they repeat their last value (counts are 0 on such days);
 * ``step(day, key)``: advance the mechanism by one period, returning its metrics.
 
 Registering a class with :func:`register` is all it takes to add a mechanism: the scenario
@@ -54,6 +56,7 @@ class Process:
     cadence: ClassVar[str] = "day"
     Params: ClassVar[type[ParamModel] | None] = None
     metrics: ClassVar[dict[str, str]] = {}
+    levels: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, model: VicinityModel, params: ParamModel | None) -> None:
         self.model = model

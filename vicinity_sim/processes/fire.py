@@ -31,7 +31,8 @@ A fire then runs on a timeline in minutes after ignition:
 
 Levers read here (changed by interventions, never by name): buildings' ``smoke_sensor``,
 ``sprinkler``, ``escape_windows``, ``three_in_one``, ``old_wiring``; blocks' ``lane_cleared``;
-active ``stations``; residents' ``charging`` place.
+active ``stations``; residents' ``charging`` place. Writes ``world.fires_today`` (the buildings
+burned today and their fire's response time), which institutional trust reacts to.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.processes.fire_spread import spread_event
 from vicinity_sim.streams import uniform
+from vicinity_sim.world import FiresToday
 from vicinity_sim.world.population import CHARGE_INDOOR
 
 if TYPE_CHECKING:
@@ -451,6 +453,7 @@ def fire_day(
     growth,
     controlled,
     burned_today,
+    burned_event,
 ):
     """Simulate one day of fires in all villages.
 
@@ -515,6 +518,7 @@ def fire_day(
             b = order[i]
             t_ign = ign_time[b]
             burned_today[b] = True
+            burned_event[b] = k
             # Casualties: alert delay relative to this building's ignition; the origin's cause
             # sets its lethality, buildings reached by spread burn as ordinary exposure fires.
             delay = max(alert - t_ign, 0.0)
@@ -595,14 +599,18 @@ class Fire(Process):
             self.consts,
         )  # fmt: skip
         burned_today = np.zeros(len(b), dtype=bool)
+        burned_event = np.zeros(len(b), dtype=np.int64)
         ev = fire_day(
             key, self.consts, rates, b.village, b.x, b.y, b.side_m, b.fire_resistive,
             b.smoke_sensor, b.sprinkler, b.escape_windows, b.access_road_m, b.access_lane_m,
             b.edge_dist_m, b.block, b.damage, w.occupants(), w.blocks.lane_cleared,
-            w.city_station_distance_m, w.wind_ms, w.stations.village, w.stations.x,
-            w.stations.y, w.stations.active, w.adjacency.indptr, w.adjacency.indices,
+            w.villages.city_station_distance_m, w.villages.wind_ms, w.stations.village,
+            w.stations.x, w.stations.y, w.stations.active, w.adjacency.indptr, w.adjacency.indices,
             w.adjacency.separation_m, self._ign_time, self._growth, self._controlled, burned_today,
+            burned_event,
         )  # fmt: skip
+        burned = np.nonzero(burned_today)[0]
+        w.fires_today = FiresToday(burned, ev[burned_event[burned], 4])
         ev = ev[ev[:, 0] >= 0]
         if len(ev):
             self.events.append(np.column_stack([np.full(len(ev), day), ev]))

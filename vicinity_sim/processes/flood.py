@@ -67,13 +67,13 @@ class Flood(Process):
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
-        if not w.heavy_rain.any() or len(w.flood_points) == 0:
+        if not w.villages.heavy_rain.any() or len(w.flood_points) == 0:
             return {"flooded_points": 0.0, "flood_exposed_resident_days": 0.0}
         at_point = w.buildings.flood_point[w.residents.building]
         occupants = np.bincount(at_point[at_point >= 0], minlength=len(w.flood_points))
         flooded, exposed = flood_day(
             key,
-            w.heavy_rain,
+            w.villages.heavy_rain,
             w.flood_points.village,
             w.flood_points.fixed,
             self.params.flood_probability,

@@ -24,13 +24,20 @@ if TYPE_CHECKING:
 
 @dataclass
 class RolloutPlan:
-    """Units of one intervention in rollout order, with their costs."""
+    """Units of one intervention in rollout order, with their costs.
+
+    Discrete kinds install units one by one (``done`` of them so far); continuous kinds move
+    every unit's lever from ``base`` toward the target by the share of the rollout elapsed
+    (``share``), paying capital and running costs in proportion.
+    """
 
     spec: Intervention
     units: np.ndarray
     capital_cny: np.ndarray  # per unit
     running_cum_cny_day: np.ndarray  # running cost per day of the first k units, k = 0..n
     done: int = 0
+    base: np.ndarray | None = None
+    share: float = 0.0
 
 
 @register
@@ -60,6 +67,7 @@ class Rollout(Process):
                     units=units,
                     capital_cny=spec.unit_capital_cost(self.world, units),
                     running_cum_cny_day=np.concatenate([[0.0], np.cumsum(running)]),
+                    base=spec.level(self.world, units) if spec.continuous else None,
                 )
             )
 
@@ -73,6 +81,15 @@ class Rollout(Process):
         for plan in self.plans:
             spec = plan.spec
             share = spec.fraction_done(day, spec.start_day, spec.ramp_days)
+            if spec.continuous:
+                if share > plan.share:
+                    values = plan.base + share * (spec.target() - plan.base)
+                    spec.set_level(self.world, plan.units, values)
+                    capital += (share - plan.share) * float(plan.capital_cny.sum())
+                    installed += len(plan.units) if plan.share == 0.0 else 0
+                    plan.share = share
+                running += plan.share * float(plan.running_cum_cny_day[-1])
+                continue
             target = round(len(plan.units) * share)
             if target > plan.done:
                 spec.install(self.world, plan.units[plan.done : target])

@@ -57,7 +57,7 @@ class WeatherParams(ParamModel):
 
 @register
 class Weather(Process):
-    """Sets ``world.heavy_rain`` and ``world.wind_ms`` for today."""
+    """Sets ``villages.heavy_rain`` and ``villages.wind_ms`` for today."""
 
     name = "weather"
     order = SCHEDULE["weather"]
@@ -71,9 +71,10 @@ class Weather(Process):
         rate = p.heavy_rain_days_per_month[month - 1] / days_in_month
         w = self.world
         city_rain = uniform(key, SLOT_CITY_RAIN, 0) < rate * p.shared_rain_share
+        vil = w.villages
         for v in range(w.n_villages):
             local = uniform(key, SLOT_LOCAL_RAIN, v) < rate * (1.0 - p.shared_rain_share)
-            w.heavy_rain[v] = city_rain or local
+            vil.heavy_rain[v] = city_rain or local
             wind = lognormal_ppf(uniform(key, SLOT_WIND, v), p.wind_median_ms, p.wind_sigma)
-            w.wind_ms[v] = wind * (p.rain_wind_factor if w.heavy_rain[v] else 1.0)
-        return {"heavy_rain_villages": float(w.heavy_rain.sum())}
+            vil.wind_ms[v] = wind * (p.rain_wind_factor if vil.heavy_rain[v] else 1.0)
+        return {"heavy_rain_villages": float(vil.heavy_rain.sum())}

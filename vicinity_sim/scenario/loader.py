@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
+from vicinity_sim.processes import registered
 from vicinity_sim.scenario.schema import Scenario
 
 Path_ = tuple[str | int, ...]
@@ -270,6 +271,13 @@ def _validate(data: dict, prov: _Provenance) -> Any:
 
 
 def _check_references(scenario: Any, prov: _Provenance) -> None:
+    known = [cls.name for cls in registered()]
+    for i, name in enumerate(scenario.run.disabled_processes):
+        if name not in known:
+            p0: Path_ = ("run", "disabled_processes", i)
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"processes: {', '.join(known)}"
+            raise InputError(prov.source_of(p0), format_key(p0), f"no process '{name}'; {hint}")
     names = [v.name for v in scenario.villages]
     for i, name in enumerate(names):
         if names.index(name) != i:

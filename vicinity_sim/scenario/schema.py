@@ -19,6 +19,7 @@ from pydantic import Field, PrivateAttr, create_model, field_validator
 from vicinity_sim.interventions import AnyIntervention
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes import registered
+from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import GROUPS, PopulationParams
 
@@ -43,6 +44,11 @@ class RunParams(ParamModel):
         doc="Seed of the synthetic villages, if they should not vary with seed/replication.",
         source="-",
     )  # fmt: skip
+    disabled_processes: list[str] = Field(
+        default_factory=list,
+        description="Mechanisms not to run (e.g. ['contacts'] for a hazard-only run); names "
+        "as in the schedule.",
+    )
     start_date: dt.date = param(
         dt.date(2023, 4, 1), unit="date",
         doc="Calendar date of day 0 (sets months for the rain season).",
@@ -51,11 +57,12 @@ class RunParams(ParamModel):
 
 
 class VillageSpec(ParamModel):
-    """One village: a name, a physical plan and a population."""
+    """One village: a name, a physical plan, a population and its starting institutions."""
 
     name: str = Field("weili", min_length=1, description="Unique name of the village.")
     plan: PlanParams = Field(default_factory=PlanParams)
     population: PopulationParams = Field(default_factory=PopulationParams)
+    institutions: InstitutionsParams = Field(default_factory=InstitutionsParams)
 
     @field_validator("plan")
     @classmethod

@@ -15,6 +15,7 @@ import numpy as np
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.streams import Streams
+from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import Plan, PlanParams, build_plan
 from vicinity_sim.world.population import (
     CapacityError,
@@ -28,12 +29,15 @@ from vicinity_sim.world.tables import (
     Buildings,
     ChargingSites,
     FloodPoints,
+    Grids,
     Gridworkers,
     Households,
     Landlords,
     Residents,
     Stations,
+    Villages,
 )
+from vicinity_sim.world.ties import INITIAL_STRENGTH, Ties, group_members, seed_ties
 
 __all__ = ["VillageSpecLike", "World", "build_world"]
 
@@ -42,6 +46,15 @@ class VillageSpecLike(Protocol):
     name: str
     plan: PlanParams
     population: PopulationParams
+    institutions: InstitutionsParams
+
+
+@dataclass
+class FiresToday:
+    """Buildings burned in today's fires and the response time each fire had (minutes)."""
+
+    building: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    response_min: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass
@@ -50,35 +63,61 @@ class World:
 
     Attributes:
         village_names: Names of the villages, in scenario order.
-        city_station_distance_m: Per village, road distance of the municipal fire station.
-        width_m, height_m: Per village, extent of the plan.
+        villages: Village-level state (geography, today's weather, village-wide levers).
+        grids: Grids and their governance levers.
         buildings, blocks, households, residents, landlords, gridworkers: Populations.
+        ties: Acquaintance ties between residents.
         stations, charging_sites: Facilities (rows are added when interventions plan them).
         flood_points: Waterlogging points.
         adjacency: Neighbouring buildings with their separation (for fire spread).
-        heavy_rain, wind_ms: Today's weather per village (set by the weather process).
+        fires_today: Buildings burned today (written by the fire process; read the next day).
     """
 
     village_names: list[str]
-    city_station_distance_m: np.ndarray
-    width_m: np.ndarray
-    height_m: np.ndarray
+    villages: Villages
+    grids: Grids
     buildings: Buildings
     blocks: Blocks
     households: Households
     residents: Residents
     landlords: Landlords
     gridworkers: Gridworkers
+    ties: Ties
     stations: Stations
     charging_sites: ChargingSites
     flood_points: FloodPoints
     adjacency: Adjacency
-    heavy_rain: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    wind_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fires_today: FiresToday = field(default_factory=FiresToday)
+    _outgroup_share: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_villages(self) -> int:
         return len(self.village_names)
+
+    def outgroup_share(self) -> np.ndarray:
+        """Share of a village's residents outside each group, shape (n_villages, 3).
+
+        Cached: departing households are replaced by newcomers of the same group and size, so
+        a village's composition does not change during a run.
+        """
+        if self._outgroup_share is None:
+            r = self.residents
+            counts = np.zeros((self.n_villages, 3))
+            np.add.at(counts, (r.village, r.group), 1.0)
+            totals = counts.sum(axis=1, keepdims=True)
+            self._outgroup_share = 1.0 - counts / np.maximum(totals, 1.0)
+        return self._outgroup_share
+
+    def generalised_trust(self) -> np.ndarray:
+        """Each resident's trust in neighbours at large: own-group and other-group trust
+        weighted by the village's composition."""
+        r = self.residents
+        s = self.outgroup_share()[r.village, r.group]
+        return (1.0 - s) * r.trust_inter[:, 0] + s * r.trust_inter[:, 1]
+
+    def resident_grid(self) -> np.ndarray:
+        """Grid of each resident (through their building)."""
+        return self.buildings.grid[self.residents.building]
 
     def occupants(self) -> np.ndarray:
         """Residents living in each building (derived from the residents table)."""
@@ -88,7 +127,9 @@ class World:
         return self.village_names.index(name)
 
 
-def _village_tables(v: int, plan: Plan, pop: Population, off: dict[str, int]) -> dict[str, object]:
+def _village_tables(
+    v: int, spec: VillageSpecLike, plan: Plan, pop: Population, off: dict[str, int]
+) -> dict[str, object]:
     """Tables of one village with indices shifted to global positions."""
     nb = len(plan.x)
     grid_of_block = pop.block_grid + off["grid"]
@@ -128,6 +169,7 @@ def _village_tables(v: int, plan: Plan, pop: Population, off: dict[str, int]) ->
         building=(pop.hh_building + off["building"]).astype(np.int32),
         group=pop.hh_group,
         size=pop.hh_size,
+        paired=np.zeros(nh, bool),
     )
     nr = len(pop.res_household)
     residents = Residents(
@@ -142,6 +184,16 @@ def _village_tables(v: int, plan: Plan, pop: Population, off: dict[str, int]) ->
         charging=pop.res_charging,
         charging_site=np.full(nr, -1, np.int32),
         party=pop.res_party,
+        workplace=pop.res_workplace,
+        trust_inter=pop.res_trust_inter,
+        trust_inst=pop.res_trust_inst,
+        disposition_inter=pop.res_disposition_inter,
+        disposition_inst=pop.res_disposition_inst,
+        propensity=pop.res_propensity,
+        participating=np.zeros(nr, bool),
+        points=np.zeros(nr),
+        registered=pop.res_registered,
+        arrived_day=pop.res_arrived,
     )
     nl = len(pop.landlord_household)
     landlords = Landlords(
@@ -149,11 +201,37 @@ def _village_tables(v: int, plan: Plan, pop: Population, off: dict[str, int]) ->
         household=np.where(
             pop.landlord_household >= 0, pop.landlord_household + off["household"], -1
         ),
+        association=np.zeros(nl, bool),
     )
     gridworkers = Gridworkers(
         village=np.full(len(pop.gw_grid), v, np.int32),
         grid=(pop.gw_grid + off["grid"]).astype(np.int32),
         party=pop.gw_party,
+    )
+    inst = spec.institutions
+    grids = Grids(
+        village=np.full(pop.n_grids, v, np.int32),
+        duplication_loss=np.full(pop.n_grids, inst.duplication_loss),
+        effort=np.full(pop.n_grids, inst.gridworker_effort),
+        skill=np.full(pop.n_grids, inst.gridworker_skill),
+        coordination=np.full(pop.n_grids, inst.coordination),
+        public_space=np.full(pop.n_grids, inst.public_space),
+        council=np.full(pop.n_grids, inst.council),
+        tea_parties_per_month=np.full(pop.n_grids, inst.tea_parties_per_month),
+        vanguard=np.full(pop.n_grids, inst.vanguard),
+        cameras=np.full(pop.n_grids, inst.cameras),
+        social_org_tasks_per_day=np.full(pop.n_grids, inst.social_org_tasks_per_day),
+    )
+    village = Villages(
+        city_station_distance_m=np.array([spec.plan.city_station_distance_m]),
+        width_m=np.array([plan.width_m]),
+        height_m=np.array([plan.height_m]),
+        heavy_rain=np.zeros(1, bool),
+        wind_ms=np.zeros(1),
+        rules_norm=np.array([inst.rules_norm]),
+        points_reward_cny=np.array([inst.points_reward_cny]),
+        cultural_events_per_year=np.array([inst.cultural_events_per_year]),
+        taiwan_program=np.array([inst.taiwan_program]),
     )
     nf = len(plan.flood_x)
     flood = FloodPoints(
@@ -163,6 +241,8 @@ def _village_tables(v: int, plan: Plan, pop: Population, off: dict[str, int]) ->
         fixed=np.zeros(nf, bool),
     )
     return {
+        "villages": village,
+        "grids": grids,
         "buildings": buildings,
         "blocks": blocks,
         "households": households,
@@ -197,7 +277,8 @@ def build_world(
     """
     parts: list[dict[str, object]] = []
     off = {"building": 0, "block": 0, "grid": 0, "household": 0, "landlord": 0, "flood": 0}
-    dist, width, height = [], [], []
+    off["resident"] = 0
+    pops: list[Population] = []
     for v, spec in enumerate(villages):
         plan = build_plan(spec.plan, streams.generator("world.plan", v))
         block_cols = np.arange(plan.n_blocks) % plan.n_block_cols
@@ -218,16 +299,15 @@ def build_world(
                 f"but village '{spec.name}' has only {e.rooms} rental units; lower n_residents "
                 "or raise plan.n_buildings or plan.rooms_per_storey",
             ) from None
-        parts.append(_village_tables(v, plan, pop, off))
+        parts.append(_village_tables(v, spec, plan, pop, off))
+        pops.append(pop)
         off["building"] += len(plan.x)
         off["block"] += plan.n_blocks
         off["grid"] += pop.n_grids
         off["household"] += len(pop.hh_size)
         off["landlord"] += len(pop.landlord_household)
         off["flood"] += len(plan.flood_x)
-        dist.append(spec.plan.city_station_distance_m)
-        width.append(plan.width_m)
-        height.append(plan.height_m)
+        off["resident"] += len(pop.res_household)
 
     def cat(name: str):
         return type(parts[0][name]).concat([p[name] for p in parts])  # type: ignore[attr-defined]
@@ -235,18 +315,17 @@ def build_world(
     src = np.concatenate([p["edges"][0] for p in parts])  # type: ignore[index]
     dst = np.concatenate([p["edges"][1] for p in parts])  # type: ignore[index]
     sep = np.concatenate([p["edges"][2] for p in parts])  # type: ignore[index]
-    n_v = len(villages)
-    return World(
+    world = World(
         village_names=[v.name for v in villages],
-        city_station_distance_m=np.array(dist, dtype=np.float64),
-        width_m=np.array(width),
-        height_m=np.array(height),
+        villages=cat("villages"),
+        grids=cat("grids"),
         buildings=cat("buildings"),
         blocks=cat("blocks"),
         households=cat("households"),
         residents=cat("residents"),
         landlords=cat("landlords"),
         gridworkers=cat("gridworkers"),
+        ties=Ties.empty(off["resident"], max(v.population.max_ties for v in villages)),
         stations=Stations(
             village=np.zeros(0, np.int32),
             x=np.zeros(0),
@@ -263,6 +342,36 @@ def build_world(
         ),
         flood_points=cat("flood_points"),
         adjacency=Adjacency.from_edges(off["building"], src, dst, sep),
-        heavy_rain=np.zeros(n_v, bool),
-        wind_ms=np.zeros(n_v),
     )
+    for v, (spec, pop) in enumerate(zip(villages, pops, strict=True)):
+        _seed_village_ties(world, v, spec.population, pop, streams)
+    return world
+
+
+def _seed_village_ties(
+    world: World, v: int, p: PopulationParams, pop: Population, streams: Streams
+) -> None:
+    """Initial acquaintances of one village: in buildings, blocks and workplaces."""
+    r = world.residents
+    idx = np.nonzero(r.village == v)[0]
+    if len(idx) < 2:
+        return
+    first = idx[0]
+    b = r.building[idx]
+    groups = {
+        "building": (b - b.min(), [p.group(g).building_ties for g in range(3)]),
+        "block": (
+            world.buildings.block[b] - world.buildings.block[b].min(),
+            [p.group(g).block_ties for g in range(3)],
+        ),
+        "workplace": (pop.res_workplace, [p.group(g).workplace_ties for g in range(3)]),
+    }
+    key = streams.key("world.ties", v)
+    for slot, (labels, rate) in enumerate(groups.values()):
+        labels = labels.astype(np.int64)
+        ptr, members = group_members(labels, int(labels.max()) + 1)
+        seed_ties(
+            world.ties.to, world.ties.w, key, slot, ptr, members + first, r.group,
+            r.household, np.array(rate, dtype=np.float64), 1.0, p.cross_group_tie_acceptance,
+            *INITIAL_STRENGTH,
+        )  # fmt: skip

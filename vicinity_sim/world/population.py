@@ -61,6 +61,48 @@ _GROUP_FIELDS: dict[str, tuple[str, float, float, str, str, dict[str, float]]] =
         "assumption: ~7% of China's population are members; lower among migrants",
         {"local": 0.08, "migrant": 0.03, "taiwan": 0.0},
     ),
+    "trust_interpersonal": (
+        "1", 0.0, 1.0, "Mean initial trust in neighbours of one's own group.",
+        "assumption: migrants in urban villages report less social trust than locals",
+        {"local": 0.6, "migrant": 0.5, "taiwan": 0.5},
+    ),
+    "trust_institutional": (
+        "1", 0.0, 1.0, "Mean initial trust in the village's organisations.",
+        "assumption", {"local": 0.55, "migrant": 0.45, "taiwan": 0.5},
+    ),
+    "participation_propensity": (
+        "1", 0.0, 1.0, "Mean disposition to contribute to community affairs (a trait).",
+        "assumption", {"local": 0.5, "migrant": 0.4, "taiwan": 0.4},
+    ),
+    "building_ties": (
+        "ties/person", 0.0, 50.0,
+        "Initial ties each resident seeks among other households of the same building (ties "
+        "others seek with them come on top, so the resulting number is about twice this).",
+        "assumption: a weak 熟人社会 among transient tenants (seed)",
+        {"local": 2.0, "migrant": 0.8, "taiwan": 0.8},
+    ),
+    "block_ties": (
+        "ties/person", 0.0, 50.0,
+        "Initial ties each resident seeks elsewhere in the block (about doubled, as above).",
+        "assumption: villagers' kin and old neighbours live close by",
+        {"local": 3.0, "migrant": 0.6, "taiwan": 0.6},
+    ),
+    "workplace_ties": (
+        "ties/person", 0.0, 50.0,
+        "Initial ties each employed resident seeks among co-workers living in the village "
+        "(about doubled, as above).",
+        "assumption", {"local": 1.0, "migrant": 1.5, "taiwan": 1.0},
+    ),
+    "tenure_mean_days": (
+        "days", 1.0, 36500.0, "Mean time residents have lived in the village at the start "
+        "(exponentially distributed).",
+        "assumption: locals for generations; tenants for a year or two",
+        {"local": 20000.0, "migrant": 700.0, "taiwan": 900.0},
+    ),
+    "unregistered_share": (
+        "1", 0.0, 1.0, "Share of residents not yet registered with the grid at the start.",
+        "assumption", {"local": 0.0, "migrant": 0.15, "taiwan": 0.05},
+    ),
 }  # fmt: skip
 
 
@@ -119,6 +161,33 @@ class PopulationParams(ParamModel):
         0.5, unit="1", ge=0.0, le=1.0,
         doc="Share of gridworkers who are party members.", source="seed (≥50%)",
     )  # fmt: skip
+    trust_sd: float = param(
+        0.12, unit="1", ge=0.0, le=0.5,
+        doc="Standard deviation of initial trust and participation propensity around the "
+        "group means (clipped to [0, 1]).",
+        source="assumption",
+    )  # fmt: skip
+    outgroup_trust_gap: float = param(
+        0.15, unit="1", ge=0.0, le=1.0,
+        doc="Initial trust in neighbours of other groups is this much below trust in one's own "
+        "group (the local–migrant divide).",
+        source="assumption: 外来人口与本地居民融合难度大 (seed)",
+    )  # fmt: skip
+    workplace_size: float = param(
+        15.0, unit="persons", ge=1.0, le=10_000.0,
+        doc="Mean number of village residents sharing a workplace.", source="assumption",
+    )  # fmt: skip
+    cross_group_tie_acceptance: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Chance an initial acquaintance across groups forms where one within the group "
+        "would (homophily).",
+        source="assumption",
+    )  # fmt: skip
+    max_ties: int = param(
+        16, unit="ties", ge=1, le=256,
+        doc="Most acquaintance ties a resident keeps (the weakest give way to new ones).",
+        source="assumption: the number of neighbours one knows by name is small",
+    )  # fmt: skip
     local: LocalGroupParams = Field(default_factory=LocalGroupParams)  # type: ignore[valid-type]
     migrant: MigrantGroupParams = Field(default_factory=MigrantGroupParams)  # type: ignore[valid-type]
     taiwan: TaiwanGroupParams = Field(default_factory=TaiwanGroupParams)  # type: ignore[valid-type]
@@ -142,6 +211,14 @@ class Population:
     res_ebike: np.ndarray
     res_charging: np.ndarray
     res_party: np.ndarray
+    res_workplace: np.ndarray
+    res_trust_inter: np.ndarray
+    res_trust_inst: np.ndarray
+    res_disposition_inter: np.ndarray
+    res_disposition_inst: np.ndarray
+    res_propensity: np.ndarray
+    res_registered: np.ndarray
+    res_arrived: np.ndarray
     building_owner: np.ndarray
     landlord_household: np.ndarray
     gw_grid: np.ndarray
@@ -172,6 +249,89 @@ def _household_sizes(n: int, mean: float, gen: np.random.Generator) -> np.ndarra
     sizes = sizes[: k + 1].copy()
     sizes[-1] -= cum[k] - n
     return sizes.astype(np.int32)
+
+
+def _by_group(p: PopulationParams, group: np.ndarray, attr: str) -> np.ndarray:
+    return np.array([getattr(p.group(g), attr) for g in range(3)])[group]
+
+
+def draw_people(
+    p: PopulationParams, group: np.ndarray, head: np.ndarray, gen: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Attributes of residents of the given groups (``head`` marks household heads, who are
+    never children): age band, employment, income, e-bike and charging place, party
+    membership, trust and participation propensity."""
+    n = len(group)
+    u = gen.random((n, 5))
+    share_child = _by_group(p, group, "share_child")
+    share_elderly = _by_group(p, group, "share_elderly")
+    age = np.where(
+        u[:, 0] < share_child, CHILD, np.where(u[:, 0] > 1 - share_elderly, ELDERLY, WORKING)
+    ).astype(np.int8)
+    age[head & (age == CHILD)] = WORKING
+    working = age == WORKING
+    employed = working & (u[:, 1] < _by_group(p, group, "employment_rate"))
+    wages = _by_group(p, group, "wage_median_cny_month") * np.exp(
+        _by_group(p, group, "wage_sigma") * gen.normal(size=n)
+    )
+    ownership = _by_group(p, group, "ebike_ownership")
+    ebike = (age != CHILD) & (u[:, 2] < np.where(working, ownership, 0.1 * ownership))
+    charging = np.where(
+        ebike,
+        np.where(u[:, 3] < p.indoor_charging_share, CHARGE_INDOOR, CHARGE_OUTDOOR),
+        NO_EBIKE,
+    ).astype(np.int8)
+    trust_in, trust_inst, propensity = draw_dispositions(p, group, gen)
+    trust_inter = np.column_stack([trust_in, np.clip(trust_in - p.outgroup_trust_gap, 0.0, 1.0)])
+    return {
+        "age": age,
+        "employed": employed,
+        "income": np.where(employed, wages, 0.0).astype(np.float64),
+        "ebike": ebike,
+        "charging": charging,
+        "party": (age != CHILD) & (u[:, 4] < _by_group(p, group, "party_share")),
+        "trust_inter": trust_inter,
+        "trust_inst": trust_inst,
+        "disposition_inter": trust_inter.copy(),
+        "disposition_inst": trust_inst.copy(),
+        "propensity": propensity,
+    }
+
+
+def draw_dispositions(
+    p: PopulationParams, group: np.ndarray, gen: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Initial interpersonal trust, institutional trust and participation propensity."""
+    n = len(group)
+
+    def around(attr: str) -> np.ndarray:
+        mean = np.array([getattr(p.group(g), attr) for g in range(3)])[group]
+        return np.clip(mean + p.trust_sd * gen.normal(size=n), 0.0, 1.0)
+
+    return (
+        around("trust_interpersonal"),
+        around("trust_institutional"),
+        around("participation_propensity"),
+    )
+
+
+def assign_workplaces(
+    employed: np.ndarray, group: np.ndarray, size: float, gen: np.random.Generator
+) -> np.ndarray:
+    """Workplace of each employed resident (-1 otherwise), mostly shared with the same group.
+
+    Employed residents are ordered by group with a little random noise (a few percent end up
+    among another group's workers), then cut into workplaces of ``size`` on average.
+    """
+    idx = np.nonzero(employed)[0]
+    workplace = np.full(len(employed), -1, dtype=np.int32)
+    if len(idx) == 0:
+        return workplace
+    key = group[idx] + gen.normal(0.0, 0.25, len(idx))
+    ordered = idx[np.argsort(key, kind="stable")]
+    n_work = max(1, round(len(idx) / size))
+    workplace[ordered] = (np.arange(len(idx)) * n_work // len(idx)).astype(np.int32)
+    return workplace
 
 
 def assign_grids(block_col: np.ndarray, block_row: np.ndarray, n_grids: int) -> np.ndarray:
@@ -258,35 +418,33 @@ def build_population(
     slots = gen.choice(np.nonzero(free)[0], size=len(tenants), replace=False)
     hh_building[tenants] = room_building[slots]
 
+    # Store households (and so residents) building by building: neighbours are then close in
+    # memory, which keeps the contact kernels cache-friendly.
+    order = np.argsort(hh_building, kind="stable")
+    new_index = np.empty(n_hh, dtype=np.int64)
+    new_index[order] = np.arange(n_hh)
+    hh_building, hh_group, hh_size = hh_building[order], hh_group[order], hh_size[order]
+    landlord_household = np.where(
+        landlord_household >= 0, new_index[np.maximum(landlord_household, 0)], -1
+    )
+
     # Residents.
     res_household = np.repeat(np.arange(n_hh), hh_size).astype(np.int32)
     res_group = hh_group[res_household]
     n = len(res_household)
-    u = gen.random((n, 5))
-    share_child = np.array([p.group(g).share_child for g in range(3)])[res_group]
-    share_elderly = np.array([p.group(g).share_elderly for g in range(3)])[res_group]
-    res_age = np.where(
-        u[:, 0] < share_child, CHILD, np.where(u[:, 0] > 1 - share_elderly, ELDERLY, WORKING)
-    ).astype(np.int8)
     head = np.concatenate([[True], res_household[1:] != res_household[:-1]])
-    res_age[head & (res_age == CHILD)] = WORKING
-
-    def by_group(attr: str) -> np.ndarray:
-        return np.array([getattr(p.group(g), attr) for g in range(3)])[res_group]
-
-    working = res_age == WORKING
-    res_employed = working & (u[:, 1] < by_group("employment_rate"))
-    wages = by_group("wage_median_cny_month") * np.exp(by_group("wage_sigma") * gen.normal(size=n))
-    res_income = np.where(res_employed, wages, 0.0).astype(np.float64)
-    res_ebike = (res_age != CHILD) & (
-        u[:, 2] < np.where(working, by_group("ebike_ownership"), 0.1 * by_group("ebike_ownership"))
-    )
-    res_charging = np.where(
-        res_ebike,
-        np.where(u[:, 3] < p.indoor_charging_share, CHARGE_INDOOR, CHARGE_OUTDOOR),
-        NO_EBIKE,
-    ).astype(np.int8)
-    res_party = (res_age != CHILD) & (u[:, 4] < by_group("party_share"))
+    people = draw_people(p, res_group, head, gen)
+    res_registered = gen.random(n) >= _by_group(p, res_group, "unregistered_share")
+    # Tenure is shared by a household: draw it for heads, copy to members.
+    tenure = gen.exponential(1.0, n_hh) * _by_group(p, hh_group, "tenure_mean_days")
+    res_arrived = -1 - np.floor(tenure[res_household]).astype(np.int32)
+    res_workplace = assign_workplaces(people["employed"], res_group, p.workplace_size, gen)
+    res_age, res_employed, res_income = people["age"], people["employed"], people["income"]
+    res_ebike, res_charging, res_party = people["ebike"], people["charging"], people["party"]
+    res_trust_inter, res_trust_inst = people["trust_inter"], people["trust_inst"]
+    res_propensity = people["propensity"]
+    res_disposition_inter = people["disposition_inter"]
+    res_disposition_inst = people["disposition_inst"]
 
     # Grids and gridworkers.
     n_blocks = len(block_cols)
@@ -310,6 +468,14 @@ def build_population(
         res_ebike=res_ebike,
         res_charging=res_charging,
         res_party=res_party,
+        res_workplace=res_workplace,
+        res_trust_inter=res_trust_inter,
+        res_trust_inst=res_trust_inst,
+        res_disposition_inter=res_disposition_inter,
+        res_disposition_inst=res_disposition_inst,
+        res_propensity=res_propensity,
+        res_registered=res_registered,
+        res_arrived=res_arrived,
         building_owner=building_owner,
         landlord_household=landlord_household.astype(np.int64),
         gw_grid=gw_grid,

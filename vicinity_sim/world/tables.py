@@ -13,9 +13,12 @@ from typing import Any, Self
 
 import numpy as np
 
+#: Columns of the residents' interpersonal trust.
+IN_GROUP, OUT_GROUP = 0, 1
+
 
 class Table:
-    """Mixin for dataclasses of equally long arrays."""
+    """Mixin for dataclasses of equally long arrays (2-D columns have one row per entity)."""
 
     def __len__(self) -> int:
         return len(getattr(self, fields(self)[0].name))  # type: ignore[arg-type]
@@ -44,6 +47,38 @@ class Table:
 
     def columns(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass
+class Villages(Table):
+    """Village-level state: geography, today's weather and village-wide levers."""
+
+    city_station_distance_m: np.ndarray  # float64, road distance of the municipal station
+    width_m: np.ndarray  # float64, extent of the plan
+    height_m: np.ndarray  # float64
+    heavy_rain: np.ndarray  # bool, today (set by the weather process)
+    wind_ms: np.ndarray  # float64, today
+    rules_norm: np.ndarray  # float64 in [0, 1], village rules (村规民约) as a norm
+    points_reward_cny: np.ndarray  # float64, value of points per weekly contribution
+    cultural_events_per_year: np.ndarray  # float64
+    taiwan_program: np.ndarray  # bool, measures for Taiwan compatriots' participation
+
+
+@dataclass
+class Grids(Table):
+    """Grids (网格): the unit of grassroots governance, and its levers."""
+
+    village: np.ndarray  # int32
+    duplication_loss: np.ndarray  # float64, gridworker time lost to duplicated reporting
+    effort: np.ndarray  # float64, share of nominal capacity delivered
+    skill: np.ndarray  # float64, resolution / mediation success probability
+    coordination: np.ndarray  # float64, resolvability of requests needing other units
+    public_space: np.ndarray  # float64 in [0, 1]
+    council: np.ndarray  # bool, resident council meets monthly
+    tea_parties_per_month: np.ndarray  # float64
+    vanguard: np.ndarray  # bool, party vanguard teams active
+    cameras: np.ndarray  # bool, cameras and IoT sensing
+    social_org_tasks_per_day: np.ndarray  # float64, contracted service capacity
 
 
 @dataclass
@@ -88,6 +123,7 @@ class Households(Table):
     building: np.ndarray  # int32
     group: np.ndarray  # int8
     size: np.ndarray  # int32
+    paired: np.ndarray  # bool, paired with a party member (百联千户); stays with the unit
 
 
 @dataclass
@@ -103,12 +139,24 @@ class Residents(Table):
     charging: np.ndarray  # int8: 0 no e-bike, 1 indoor, 2 charging site, 3 elsewhere outdoors
     charging_site: np.ndarray  # int32, site index or -1
     party: np.ndarray  # bool, party member
+    workplace: np.ndarray  # int32, village-local workplace or -1
+    trust_inter: np.ndarray  # float64 (n, 2) in [0, 1]: trust in neighbours of one's own
+    #   group (column IN_GROUP) and of the other groups (column OUT_GROUP)
+    trust_inst: np.ndarray  # float64 in [0, 1], trust in the village's organisations
+    disposition_inter: np.ndarray  # float64 (n, 2), dispositional part of trust_inter
+    disposition_inst: np.ndarray  # float64 in [0, 1], dispositional part of trust_inst
+    propensity: np.ndarray  # float64 in [0, 1], disposition to contribute (trait)
+    participating: np.ndarray  # bool, contributed this week
+    points: np.ndarray  # float64, points balance (CNY equivalent)
+    registered: np.ndarray  # bool, registered with the grid
+    arrived_day: np.ndarray  # int32, day of moving in (negative: before the run)
 
 
 @dataclass
 class Landlords(Table):
     village: np.ndarray  # int32
     household: np.ndarray  # int64, global household or -1 (absentee)
+    association: np.ndarray  # bool, member of the landlord association (房东协会)
 
 
 @dataclass

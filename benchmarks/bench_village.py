@@ -4,13 +4,15 @@ Reports, on this machine:
 
 * JIT compile time of every kernel, measured in a fresh process with an empty numba cache;
 * world build time;
-* simulation time of the baseline and the hazard package (median over runs with different
-  seeds, JIT excluded), as resident-days per second;
+* simulation time (median over runs with different seeds, JIT excluded) and resident-days per
+  second for: the hazard mechanisms alone (the social mechanisms switched off with
+  ``run.disabled_processes``), all mechanisms on the baseline, and all mechanisms with the
+  governance package; and the ratio of all mechanisms to hazard alone;
 * peak resident memory of this process.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_hazard.py [--runs 5]
+    .venv/bin/python benchmarks/bench_village.py [--runs 5]
 """
 
 from __future__ import annotations
@@ -27,41 +29,47 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SOCIAL = '["contacts","governance","disputes","participation","turnover"]'
 
 WARMUP = """
 import time
 t = time.perf_counter()
 from vicinity_sim.runs import simulate
 from vicinity_sim.scenario import load_scenario
-simulate(load_scenario("{scenario}", ["run.days=30"]))
+for name in ("hazard_package", "governance_package"):
+    simulate(load_scenario("{root}/scenarios/" + name + ".toml", ["run.days=30"]))
 print(time.perf_counter() - t)
 """
 
+CASES = {
+    "hazard mechanisms only": ("baseline", [f"run.disabled_processes={SOCIAL}"]),
+    "all mechanisms, baseline": ("baseline", []),
+    "all mechanisms, governance package": ("governance_package", []),
+}
+
 
 def compile_seconds() -> float:
-    """Import and a 30-day run in a fresh process with an empty numba cache (compile cost)."""
+    """Import and two 30-day runs in a fresh process with an empty numba cache."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        code = WARMUP.format(scenario=ROOT / "scenarios" / "hazard_package.toml")
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                             text=True, check=True)  # fmt: skip
+        out = subprocess.run([sys.executable, "-c", WARMUP.format(root=ROOT)], env=env,
+                             capture_output=True, text=True, check=True)  # fmt: skip
         return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per scenario (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per case (default 5)")
     args = parser.parse_args()
 
     from vicinity_sim.model import VicinityModel
-    from vicinity_sim.runs import simulate
     from vicinity_sim.scenario import load_scenario
 
     jit = compile_seconds()
-    simulate(load_scenario(ROOT / "scenarios" / "hazard_package.toml", ["run.days=10"]))  # warm
     results = {}
-    for name in ("baseline", "hazard_package"):
-        scenario = load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    for label, (name, overrides) in CASES.items():
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.toml", overrides)
+        VicinityModel(load_scenario(ROOT / "scenarios" / f"{name}.toml", ["run.days=10"])).run()
         build, sim = [], []
         for seed in range(args.runs):
             t0 = time.perf_counter()
@@ -71,9 +79,8 @@ def main() -> None:
             t2 = time.perf_counter()
             build.append(t1 - t0)
             sim.append(t2 - t1)
-        residents = len(model.world.residents)
-        days = scenario.run.days
-        results[name] = {
+        residents, days = len(model.world.residents), scenario.run.days
+        results[label] = {
             "residents": residents,
             "days": days,
             "build_s_median": statistics.median(build),
@@ -83,15 +90,19 @@ def main() -> None:
             "resident_days_per_s": residents * days / statistics.median(sim),
         }
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    report = {"jit_compile_s": jit, "runs": args.runs, "peak_rss_mb": peak_mb, **results}
-    print(f"JIT compile (fresh cache, import + 30-day run): {jit:.1f} s")
-    for name, r in results.items():
+    hazard = results["hazard mechanisms only"]["resident_days_per_s"]
+    full = results["all mechanisms, baseline"]["resident_days_per_s"]
+    report = {"jit_compile_s": jit, "runs": args.runs, "peak_rss_mb": peak_mb,
+              "slowdown_all_vs_hazard": hazard / full, **results}  # fmt: skip
+    print(f"JIT compile (fresh cache, import + two 30-day runs): {jit:.1f} s")
+    for label, r in results.items():
         print(
-            f"{name:<15} {r['residents']:,} residents × {r['days']} days: build "
+            f"{label:<36} {r['residents']:,} residents × {r['days']} days: build "
             f"{r['build_s_median']:.2f} s, simulate median {r['simulate_s_median']:.2f} s "
             f"(min {r['simulate_s_min']:.2f}, max {r['simulate_s_max']:.2f}) → "
             f"{r['resident_days_per_s']:.3g} resident-days/s"
         )
+    print(f"all mechanisms vs hazard alone: {hazard / full:.1f}× the time per resident-day")
     print(f"peak memory: {peak_mb:.0f} MB")
     print(json.dumps(report, indent=2))
 

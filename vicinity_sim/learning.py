@@ -1,0 +1,32 @@
+"""How an experience moves trust: anchored learning.
+
+Trust is part disposition, part experience. After an experience of quality ``perf`` in [0, 1]
+(a positive or negative encounter, a request answered fast or never, a fire crew arriving in
+time or late), a resident's trust moves a step ``rate`` toward a target that mixes the
+experience with the resident's disposition ``d``:
+
+    t ← t + rate · (weight · perf + (1 − weight) · d − t).
+
+With weight 1 trust is the running record of experience (the expectation–confirmation reading:
+experiences above one's current trust raise it); with weight 0 experience does not matter. The
+disposition is drawn when a resident arrives and keeps trust of a group near its usual level
+unless experience consistently says otherwise. Trust stays in [0, 1] whenever it starts there.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def experience(trust, disposition, i, perf, rate, weight):
+    """Update ``trust[i]`` after an experience of quality ``perf``."""
+    target = weight * perf + (1.0 - weight) * disposition[i]
+    trust[i] += rate * (target - trust[i])
+
+
+@njit(cache=True, inline="always")
+def experience_at(trust, disposition, i, k, perf, rate, weight):
+    """Update column ``k`` of ``trust[i]`` (2-D trust, e.g. in-group and out-group)."""
+    target = weight * perf + (1.0 - weight) * disposition[i, k]
+    trust[i, k] += rate * (target - trust[i, k])

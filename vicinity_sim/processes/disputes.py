@@ -1,0 +1,327 @@
+"""Disputes: neighbour and tenancy disputes, grassroots mediation or a police incident.
+
+Each building produces neighbour disputes (noise, parking, e-bikes in corridors) at a rate per
+household that grows with crowding and indoor e-bike charging and falls with its residents'
+trust in each other and with village rules that settle what is allowed; tenant households also
+have tenancy disputes with their landlord. The parties of a neighbour dispute are residents of
+two households of the building; those of a tenancy dispute are a tenant and the landlord's
+household (an absentee landlord is not a party for trust). A dispute is settled at the
+grassroots (the 枫桥经验) if one of the available channels succeeds:
+
+    P(grassroots) = 1 − Π_k (1 − m_k)
+
+over informal settlement, the gridworker (scaled by skill, effort and time not lost to
+duplicated reporting), party members (where vanguard teams work or the household is paired),
+the grid's council and tea parties, the landlord association (tenancy disputes), acquaintance
+between the parties (scaled by tie strength), village rules, and camera evidence. Otherwise it
+escalates into a police incident (警情). A settled dispute is a small positive experience of
+the institutions for both parties; an escalated one is a negative experience of each other (of
+the other group, if the parties' groups differ) and weakens any tie between them. The trust in
+a building is its residents' generalised trust (own and other group weighted by composition).
+
+Levers read here: grids' ``effort``, ``skill``, ``duplication_loss``, ``vanguard``,
+``council``, ``tea_parties_per_month``, ``cameras``; villages' ``rules_norm``; households'
+``paired``; landlords' ``association``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+from numba import njit
+
+from vicinity_sim.learning import experience, experience_at
+from vicinity_sim.params import ParamModel, param
+from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.streams import uniform
+from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL
+from vicinity_sim.world.ties import find_slot, group_members, weaken_tie
+
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
+
+SLOT_DISPUTE = 0
+SLOT_KIND = 1
+SLOT_PARTY_A = 2
+SLOT_PARTY_B = 3
+SLOT_MEDIATE = 4
+
+
+class DisputesParams(ParamModel):
+    """Dispute rates and mediation channels."""
+
+    neighbour_disputes_per_household_year: float = param(
+        0.008, unit="1/(household·year)", ge=0.0, le=10.0,
+        doc="Neighbour disputes per household per year at reference crowding and full trust.",
+        source="assumption: with the defaults, ~500 police incidents a year in a 37,500-resident "
+        "village before the program (urban villages have ~60% of Xiamen's public-security "
+        "cases, deputy mayor 2025)",
+    )  # fmt: skip
+    crowding_reference: float = param(
+        1.2, unit="persons/room", gt=0.0, le=20.0,
+        doc="Occupants per rental unit at which crowding neither raises nor lowers disputes.",
+        source="assumption",
+    )  # fmt: skip
+    crowding_exponent: float = param(
+        1.0, unit="1", ge=0.0, le=5.0, doc="Elasticity of disputes with crowding.",
+        source="assumption",
+    )  # fmt: skip
+    ebike_weight: float = param(
+        1.0, unit="1", ge=0.0, le=20.0,
+        doc="Disputes rise by weight × indoor chargers per occupant (corridors, cables).",
+        source="assumption",
+    )  # fmt: skip
+    distrust_weight: float = param(
+        2.0, unit="1", ge=0.0, le=20.0,
+        doc="Disputes rise by weight × (1 − mean interpersonal trust in the building).",
+        source="assumption",
+    )  # fmt: skip
+    rules_effect: float = param(
+        0.3, unit="1", ge=0.0, le=1.0,
+        doc="Share of neighbour disputes avoided by fully owned village rules.",
+        source="assumption: 村规民约 as soft law (seed)",
+    )  # fmt: skip
+    tenancy_disputes_per_tenant_household_year: float = param(
+        0.005, unit="1/(household·year)", ge=0.0, le=10.0,
+        doc="Tenancy disputes per tenant household per year.", source="assumption",
+    )  # fmt: skip
+    informal_settlement: float = param(
+        0.1, unit="1", ge=0.0, le=1.0,
+        doc="Probability the parties settle by themselves or through neighbours.",
+        source="assumption",
+    )  # fmt: skip
+    gridworker_mediation: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Mediation success of a gridworker at full skill, effort and time.",
+        source="assumption",
+    )  # fmt: skip
+    party_mediation: float = param(
+        0.3, unit="1", ge=0.0, le=1.0,
+        doc="Mediation success of party members (vanguard teams or a paired household).",
+        source="assumption",
+    )  # fmt: skip
+    council_mediation: float = param(
+        0.3, unit="1", ge=0.0, le=1.0, doc="Mediation success of a resident council.",
+        source="assumption",
+    )  # fmt: skip
+    tea_party_mediation: float = param(
+        0.2, unit="1", ge=0.0, le=1.0,
+        doc="Mediation success of tea parties held at least monthly.", source="assumption",
+    )  # fmt: skip
+    association_mediation: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Mediation success of the landlord association in tenancy disputes.",
+        source="assumption",
+    )  # fmt: skip
+    acquaintance_mediation: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Settlement between acquainted parties, per unit of tie strength.",
+        source="assumption",
+    )  # fmt: skip
+    rules_mediation: float = param(
+        0.3, unit="1", ge=0.0, le=1.0,
+        doc="Settlement by appeal to fully owned village rules.", source="assumption",
+    )  # fmt: skip
+    camera_mediation: float = param(
+        0.15, unit="1", ge=0.0, le=1.0,
+        doc="Settlement helped by camera evidence.", source="assumption",
+    )  # fmt: skip
+    settlement_trust_effect: float = param(
+        0.05, unit="1", ge=0.0, le=1.0,
+        doc="Learning rate of a settled dispute, a positive institutional experience.",
+        source="assumption",
+    )  # fmt: skip
+    escalation_trust_effect: float = param(
+        0.1, unit="1", ge=0.0, le=1.0,
+        doc="Learning rate of an escalated dispute, a negative experience of one's neighbours.",
+        source="assumption",
+    )  # fmt: skip
+    escalation_tie_loss: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Tie strength lost between the parties of an escalated dispute.",
+        source="assumption",
+    )  # fmt: skip
+
+
+class DisputeConsts(NamedTuple):
+    neighbour_rate: float
+    crowding_ref: float
+    crowding_exp: float
+    ebike_w: float
+    distrust_w: float
+    rules_effect: float
+    tenancy_rate: float
+    informal: float
+    m_gw: float
+    m_party: float
+    m_council: float
+    m_tea: float
+    m_assoc: float
+    m_tie: float
+    m_rules: float
+    m_camera: float
+    settle_effect: float
+    escalate_effect: float
+    tie_loss: float
+    inst_weight: float
+    inter_weight: float
+    tie_floor: float
+
+    @classmethod
+    def from_params(
+        cls, p: DisputesParams, inst_weight: float, inter_weight: float, tie_floor: float
+    ) -> DisputeConsts:
+        return cls(
+            p.neighbour_disputes_per_household_year / 365.0, p.crowding_reference,
+            p.crowding_exponent, p.ebike_weight, p.distrust_weight, p.rules_effect,
+            p.tenancy_disputes_per_tenant_household_year / 365.0, p.informal_settlement,
+            p.gridworker_mediation, p.party_mediation, p.council_mediation,
+            p.tea_party_mediation, p.association_mediation, p.acquaintance_mediation,
+            p.rules_mediation, p.camera_mediation, p.settlement_trust_effect,
+            p.escalation_trust_effect, p.escalation_tie_loss, inst_weight, inter_weight,
+            tie_floor,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh, hh_group,
+                 hh_paired, hh_ptr, bld_res_ptr, bld_res, res_charging, trust_inter, disp_inter,
+                 trust_inst, disp_inst, to, w, g_effort, g_skill, g_dup, g_vanguard, g_council,
+                 g_tea, g_cameras, v_rules, ll_association, ll_household, res_village, res_group,
+                 outgroup_share):  # fmt: skip
+    """One day of disputes in every building; returns [disputes, grassroots, police]."""
+    out = np.zeros(3, dtype=np.int64)
+    for b in range(len(b_rooms)):
+        lo, hi = bld_res_ptr[b], bld_res_ptr[b + 1]
+        occ = hi - lo
+        n_hh = bld_hh_ptr[b + 1] - bld_hh_ptr[b]
+        if occ < 2 or n_hh == 0:
+            continue
+        indoor = 0
+        trust = 0.0
+        for a in range(lo, hi):
+            indoor += res_charging[bld_res[a]] == CHARGE_INDOOR
+            r = bld_res[a]
+            s = outgroup_share[res_village[r], res_group[r]]
+            trust += (1.0 - s) * trust_inter[r, 0] + s * trust_inter[r, 1]
+        trust /= occ
+        tenants = 0
+        for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
+            tenants += hh_group[bld_hh[a]] != LOCAL
+        v = b_village[b]
+        crowd = (occ / b_rooms[b] / c.crowding_ref) ** c.crowding_exp
+        neighbour = c.neighbour_rate * n_hh * crowd * (1.0 + c.ebike_w * indoor / occ)
+        neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * (1.0 - c.rules_effect * v_rules[v])
+        tenancy = c.tenancy_rate * tenants
+        total = neighbour + tenancy
+        if uniform(key, SLOT_DISPUTE, b) >= -math.expm1(-total):
+            continue
+        out[0] += 1
+        is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
+        if is_tenancy:
+            # A tenant and the landlord (absent landlords take no part in the village's trust).
+            k = int(uniform(key, SLOT_PARTY_A, b) * tenants)
+            for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
+                h = bld_hh[a]
+                if hh_group[h] != LOCAL:
+                    if k == 0:
+                        break
+                    k -= 1
+            i = hh_ptr[h]
+            owner_hh = ll_household[b_owner[b]]
+            j = hh_ptr[owner_hh] if owner_hh >= 0 else i
+        else:
+            # Two residents of different households of the building.
+            i = bld_res[lo + int(uniform(key, SLOT_PARTY_A, b) * occ)]
+            j = bld_res[lo + int(uniform(key, SLOT_PARTY_B, b) * (occ - 1))]
+            if j == i:
+                j = bld_res[hi - 1]
+            if j == i or _household_of(hh_ptr, i) == _household_of(hh_ptr, j):
+                j = i  # a single household's dispute with the building at large
+        g = b_grid[b]
+        keep = 1.0 - c.informal
+        keep *= 1.0 - c.m_gw * g_skill[g] * g_effort[g] * (1.0 - g_dup[g])
+        paired = hh_paired[_household_of(hh_ptr, i)] or hh_paired[_household_of(hh_ptr, j)]
+        if g_vanguard[g] or paired:
+            keep *= 1.0 - c.m_party
+        if g_council[g]:
+            keep *= 1.0 - c.m_council
+        keep *= 1.0 - c.m_tea * min(g_tea[g], 1.0)
+        if is_tenancy and ll_association[b_owner[b]]:
+            keep *= 1.0 - c.m_assoc
+        if i != j:
+            k = find_slot(to, i, j)
+            if k >= 0:
+                keep *= 1.0 - c.m_tie * w[i, k]
+        keep *= 1.0 - c.m_rules * v_rules[v]
+        if g_cameras[g]:
+            keep *= 1.0 - c.m_camera
+        if uniform(key, SLOT_MEDIATE, b) >= keep:
+            out[1] += 1
+            experience(trust_inst, disp_inst, i, 1.0, c.settle_effect, c.inst_weight)
+            if j != i:
+                experience(trust_inst, disp_inst, j, 1.0, c.settle_effect, c.inst_weight)
+        else:
+            out[2] += 1
+            col = 0 if res_group[i] == res_group[j] else 1
+            experience_at(trust_inter, disp_inter, i, col, 0.0, c.escalate_effect, c.inter_weight)
+            if j != i:
+                experience_at(trust_inter, disp_inter, j, col, 0.0, c.escalate_effect,
+                              c.inter_weight)  # fmt: skip
+                weaken_tie(to, w, i, j, c.tie_loss, c.tie_floor)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _household_of(hh_ptr, i):
+    """Household of resident ``i`` (residents are stored household by household)."""
+    return np.searchsorted(hh_ptr, i, side="right") - 1
+
+
+@register
+class Disputes(Process):
+    """Neighbour and tenancy disputes, mediation and police incidents."""
+
+    name = "disputes"
+    order = SCHEDULE["disputes"]
+    Params = DisputesParams
+    metrics = {
+        "disputes": "Disputes arising today.",
+        "disputes_grassroots": "Disputes settled at the grassroots today.",
+        "police_incidents": "Disputes that escalated into police incidents today.",
+    }
+
+    def __init__(self, model: VicinityModel, params: DisputesParams) -> None:
+        super().__init__(model, params)
+        w = self.world
+        spec = model.spec
+        self.consts = DisputeConsts.from_params(
+            params,
+            spec.governance.experience_weight,
+            spec.contacts.experience_weight,
+            spec.contacts.tie_floor,
+        )
+        n_b = len(w.buildings)
+        self.bld_res_ptr, self.bld_res = group_members(w.residents.building.astype(np.int64), n_b)
+        self.bld_hh_ptr, self.bld_hh = group_members(w.households.building.astype(np.int64), n_b)
+        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        w = self.world
+        b, g, r, hh, ties = w.buildings, w.grids, w.residents, w.households, w.ties
+        out = disputes_day(
+            key, self.consts, b.rooms, b.grid, b.village, b.owner, self.bld_hh_ptr, self.bld_hh,
+            hh.group, hh.paired, self.hh_ptr, self.bld_res_ptr, self.bld_res, r.charging,
+            r.trust_inter, r.disposition_inter, r.trust_inst, r.disposition_inst, ties.to, ties.w,
+            g.effort, g.skill, g.duplication_loss,
+            g.vanguard, g.council, g.tea_parties_per_month, g.cameras, w.villages.rules_norm,
+            w.landlords.association, w.landlords.household, r.village, r.group,
+            w.outgroup_share(),
+        )  # fmt: skip
+        return {
+            "disputes": float(out[0]),
+            "disputes_grassroots": float(out[1]),
+            "police_incidents": float(out[2]),
+        }

@@ -1,0 +1,206 @@
+"""Acquaintance ties: a symmetric, weighted network with a fixed number of slots per resident.
+
+Ties change every day (they form through contact, strengthen, decay and break), so they are
+stored in a fixed-width adjacency (ELL format) rather than CSR: row ``i`` of ``to`` lists the
+partners of resident ``i`` (``-1`` marks a free slot) and the same row of ``w`` their tie
+strengths in (0, 1]. Every tie is stored in both rows with the same strength; all kernels
+here keep it so. A resident whose slots are full drops the weakest tie for a stronger one.
+
+A tie of strength at least the acquaintance threshold counts as an acquaintance (熟人).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from vicinity_sim.streams import uniform
+
+EMPTY = -1
+#: Strength range of the acquaintances a resident has when the run starts (established ties,
+#: above the default acquaintance threshold).
+INITIAL_STRENGTH = (0.4, 1.0)
+
+
+@dataclass
+class Ties:
+    """Ties of all residents: ``to[i, k]`` partner (or -1), ``w[i, k]`` strength."""
+
+    to: np.ndarray  # int32 (n_residents, max_ties)
+    w: np.ndarray  # float32 (n_residents, max_ties)
+
+    @classmethod
+    def empty(cls, n: int, max_ties: int) -> Ties:
+        return cls(
+            np.full((n, max_ties), EMPTY, dtype=np.int32), np.zeros((n, max_ties), np.float32)
+        )
+
+    def degree(self, threshold: float = 0.0) -> np.ndarray:
+        """Ties per resident with strength at least ``threshold``."""
+        return ((self.to >= 0) & (self.w >= threshold)).sum(axis=1)
+
+
+@njit(cache=True, inline="always")
+def find_slot(to, i, j):
+    """Slot of partner ``j`` in row ``i``, or -1."""
+    for k in range(to.shape[1]):
+        if to[i, k] == j:
+            return k
+    return -1
+
+
+@njit(cache=True)
+def _unlink(to, w, i, j):
+    k = find_slot(to, i, j)
+    if k >= 0:
+        to[i, k] = EMPTY
+        w[i, k] = 0.0
+
+
+@njit(cache=True)
+def _free_or_weakest(to, w, i):
+    """A free slot of row ``i``, else its weakest slot."""
+    best = 0
+    for k in range(to.shape[1]):
+        if to[i, k] == EMPTY:
+            return k
+        if w[i, k] < w[i, best]:
+            best = k
+    return best
+
+
+@njit(cache=True)
+def add_tie(to, w, i, j, strength):
+    """Strengthen the tie i–j by ``strength`` (capped at 1), creating it if needed.
+
+    A new tie takes a free slot in each row, or the weakest slot if that tie is weaker than
+    the new one (the dropped tie is removed from its other end too). Returns True if the tie
+    exists afterwards.
+    """
+    if i == j:
+        return False
+    ki = find_slot(to, i, j)
+    if ki >= 0:
+        kj = find_slot(to, j, i)
+        s = min(1.0, w[i, ki] + strength)
+        w[i, ki] = s
+        w[j, kj] = s
+        return True
+    si = _free_or_weakest(to, w, i)
+    sj = _free_or_weakest(to, w, j)
+    if (to[i, si] != EMPTY and w[i, si] >= strength) or (
+        to[j, sj] != EMPTY and w[j, sj] >= strength
+    ):
+        return False
+    if to[i, si] != EMPTY:
+        _unlink(to, w, to[i, si], i)
+    if to[j, sj] != EMPTY:
+        _unlink(to, w, to[j, sj], j)
+    to[i, si] = j
+    w[i, si] = min(strength, 1.0)
+    to[j, sj] = i
+    w[j, sj] = min(strength, 1.0)
+    return True
+
+
+@njit(cache=True)
+def weaken_tie(to, w, i, j, amount, floor):
+    """Weaken the tie i–j; remove it if it falls below ``floor``."""
+    ki = find_slot(to, i, j)
+    if ki < 0:
+        return
+    kj = find_slot(to, j, i)
+    s = w[i, ki] - amount
+    if s < floor:
+        to[i, ki] = EMPTY
+        w[i, ki] = 0.0
+        to[j, kj] = EMPTY
+        w[j, kj] = 0.0
+    else:
+        w[i, ki] = s
+        w[j, kj] = s
+
+
+@njit(cache=True)
+def clear_ties(to, w, residents):
+    """Remove every tie of the given residents (they left), at both ends."""
+    for r in residents:
+        for k in range(to.shape[1]):
+            j = to[r, k]
+            if j != EMPTY:
+                _unlink(to, w, j, r)
+                to[r, k] = EMPTY
+                w[r, k] = 0.0
+
+
+@njit(cache=True)
+def decay_ties(to, w, factor, floor, threshold):
+    """Multiply every tie by ``factor``, drop those below ``floor``.
+
+    Returns the number of acquaintances (ties at or above ``threshold``), counted once per
+    resident end, i.e. the sum of acquaintance degrees.
+    """
+    count = 0
+    for i in range(to.shape[0]):
+        for k in range(to.shape[1]):
+            if to[i, k] == EMPTY:
+                continue
+            s = w[i, k] * factor
+            if s < floor:
+                to[i, k] = EMPTY
+                w[i, k] = 0.0
+            else:
+                w[i, k] = s
+                if s >= threshold:
+                    count += 1
+    return count
+
+
+@njit(cache=True)
+def seed_ties(to, w, key, slot, members_ptr, members, res_group, res_household, rate,
+              same_group_accept, cross_group_accept, strength_lo, strength_hi):  # fmt: skip
+    """Initial ties inside groups of residents (buildings, blocks, workplaces).
+
+    For each group of residents (``members[members_ptr[g]:members_ptr[g+1]]``), each member
+    proposes ties to random other members of the group; the expected number of proposals is
+    ``rate[group of the proposer]``. A proposal to someone of the same group is accepted with
+    probability ``same_group_accept``, otherwise ``cross_group_accept`` (homophily); members of
+    the same household are skipped (family is not an acquaintance tie). Strengths are uniform
+    in [strength_lo, strength_hi].
+    """
+    counter = 0
+    for g in range(len(members_ptr) - 1):
+        lo, hi = members_ptr[g], members_ptr[g + 1]
+        size = hi - lo
+        if size < 2:
+            continue
+        for a in range(lo, hi):
+            i = members[a]
+            expected = rate[res_group[i]]
+            n = int(expected)
+            if uniform(key, slot, counter) < expected - n:
+                n += 1
+            counter += 1
+            for _ in range(n):
+                j = members[lo + int(uniform(key, slot, counter) * size)]
+                counter += 1
+                if j == i or res_household[j] == res_household[i]:
+                    continue
+                accept = same_group_accept if res_group[j] == res_group[i] else cross_group_accept
+                if uniform(key, slot, counter) < accept:
+                    s = strength_lo + (strength_hi - strength_lo) * uniform(key, slot, counter + 1)
+                    add_tie(to, w, i, j, s)
+                counter += 2
+    return counter
+
+
+def group_members(labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR of indices by label: ``members[ptr[g]:ptr[g+1]]`` are the indices with label g."""
+    order = np.argsort(labels, kind="stable")
+    ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    np.add.at(ptr, labels[labels >= 0] + 1, 1)
+    ptr = np.cumsum(ptr)
+    skip = np.count_nonzero(labels < 0)
+    return ptr, order[skip:].astype(np.int64)
