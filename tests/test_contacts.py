@@ -20,8 +20,8 @@ def mixing_population(n, p, trust, group=None, max_ties=4):
 
     def day(key):
         return daily_encounters(key, c, zeros, zeros, zeros, members, ptr, members, ptr,
-                                members, ptr, members, np.zeros(1), group, trust, disposition,
-                                to, w)  # fmt: skip
+                                members, ptr, members, np.zeros(1), np.zeros(1), group, trust,
+                                disposition, to, w)  # fmt: skip
 
     return day
 

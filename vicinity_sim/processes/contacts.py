@@ -6,7 +6,8 @@ Every day residents meet
   stairs and in the lanes);
 * their acquaintances (visiting, chatting; only residents with ties have these);
 * other residents of their grid in public spaces, more often and in better conditions where
-  public space has been provided (parks, plazas, covered corridors);
+  public space has been provided (parks, plazas, covered corridors) and where contributors
+  keep the shared spaces clean (the grid's environment, see participation);
 * other contributors while volunteering together (see participation);
 * other residents at events: neighbourhood tea parties and resident councils in a grid,
   village-wide cultural events. Residents of the grid (village) are drawn at random and come
@@ -41,7 +42,7 @@ weakest disappear; the weekly pass also counts acquaintances. Councils give atte
 which raises their institutional trust.
 
 Levers read here: grids' ``public_space``, ``tea_parties_per_month``, ``council``; villages'
-``cultural_events_per_year``, ``taiwan_program``.
+``cultural_events_per_year``, ``taiwan_program``. State read: grids' ``environment``.
 """
 
 from __future__ import annotations
@@ -119,8 +120,13 @@ class ContactsParams(ParamModel):
         source="assumption",
     )  # fmt: skip
     public_space_quality_gain: float = param(
-        0.15, unit="1", ge=0.0, le=1.0,
-        doc="Quality of public encounters rises by gain × public_space (pleasant, kept spaces).",
+        0.1, unit="1", ge=0.0, le=1.0,
+        doc="Quality of public encounters rises by gain × public_space (pleasant places).",
+        source="assumption",
+    )  # fmt: skip
+    environment_quality_gain: float = param(
+        0.1, unit="1", ge=0.0, le=1.0,
+        doc="Quality of public encounters rises by gain × environment (clean, kept spaces).",
         source="assumption",
     )  # fmt: skip
     quality_event: float = param(
@@ -234,6 +240,7 @@ class ContactConsts(NamedTuple):
     public_gain: float
     quality_stranger: float
     public_quality_gain: float
+    environment_quality_gain: float
     quality_event: float
     cross_group_penalty: float
     tie_quality_bonus: float
@@ -259,6 +266,7 @@ class ContactConsts(NamedTuple):
             public_gain=p.public_space_contact_gain,
             quality_stranger=p.quality_stranger,
             public_quality_gain=p.public_space_quality_gain,
+            environment_quality_gain=p.environment_quality_gain,
             quality_event=p.quality_event,
             cross_group_penalty=p.cross_group_penalty,
             tie_quality_bonus=p.tie_quality_bonus,
@@ -338,8 +346,8 @@ def _acquaintance(key, i, to):
 
 @njit(cache=True)
 def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_ptr, bld_members,
-                     blk_ptr, blk_members, grid_ptr, grid_members, grid_public_space, group,
-                     trust, disposition, to, w):  # fmt: skip
+                     blk_ptr, blk_members, grid_ptr, grid_members, grid_public_space,
+                     grid_environment, group, trust, disposition, to, w):  # fmt: skip
     """Everyday encounters of one day; returns (encounters, positive).
 
     Residents are visited in storage order (building by building, so memory access stays
@@ -373,7 +381,8 @@ def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_p
                 continue
             j = _partner(key, i, grid_members, grid_ptr[g], grid_ptr[g + 1])
             setting = SETTING_PUBLIC
-            quality = c.quality_stranger + c.public_quality_gain * level
+            quality = (c.quality_stranger + c.public_quality_gain * level
+                       + c.environment_quality_gain * grid_environment[g])  # fmt: skip
         if j < 0 or household[j] == household[i]:
             continue
         positive += encounter(key, i, setting, i, j, quality, c, group, trust, disposition, to, w)
@@ -536,7 +545,7 @@ class Contacts(Process):
         done, positive = daily_encounters(
             key, c, m.building, m.block, m.grid, r.household, m.building_ptr, m.building_members,
             m.block_ptr, m.block_members, m.grid_ptr, m.grid_members, w.grids.public_space,
-            r.group, r.trust_inter, r.disposition_inter, ties.to, ties.w,
+            w.grids.environment, r.group, r.trust_inter, r.disposition_inter, ties.to, ties.w,
         )  # fmt: skip
         (held, enc, pos), attendees, cross = self._events(key)
         done += enc

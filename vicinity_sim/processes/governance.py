@@ -6,13 +6,15 @@ paired with a party member (百联千户) goes first to that member, who answers
 with some probability; everything else joins the grid's queue. Each day a grid can handle
 
     capacity = Σ gridworkers · tasks_per_gridworker_day · effort · (1 − duplication_loss)
+                 · (skill / reference_skill)^skill_speed_elasticity
                + social_org_tasks_per_day,
 
-so supervision (effort), one integrated grid network (less duplicated reporting), more staff
-and contracted social organisations all add capacity. Requests are handled oldest first; a
-handled request is resolved with probability ``skill`` (times ``coordination`` if it needs
-other units: landlords, firms, departments). Requests not handled within the residents'
-patience lapse unanswered. A resident not registered with the grid is often turned away.
+so supervision (effort), one integrated grid network (less duplicated reporting), training
+(skill), more staff and contracted social organisations all add capacity. Requests are
+handled oldest first; a handled request is resolved with probability ``skill`` (times
+``coordination`` if it needs other units: landlords, firms, departments). Requests not
+handled within the residents' patience lapse unanswered. A resident not registered with the
+grid is often turned away.
 
 Institutional trust follows experience (expectation–confirmation, with the resident's current
 trust as the expectation; anchored to their disposition, see :mod:`vicinity_sim.learning`):
@@ -98,6 +100,17 @@ class GovernanceParams(ParamModel):
         doc="Probability a request from a resident not registered with the grid can be taken "
         "up at all (otherwise it is turned away).",
         source="assumption: services follow the registered population",
+    )  # fmt: skip
+    skill_speed_elasticity: float = param(
+        0.5, unit="1", ge=0.0, le=2.0,
+        doc="Capacity scales with (skill / reference_skill) to this power: trained workers "
+        "handle requests faster as well as better.",
+        source="assumption",
+    )  # fmt: skip
+    reference_skill: float = param(
+        0.6, unit="1", gt=0.0, le=1.0,
+        doc="Skill at which tasks_per_gridworker_day applies.",
+        source="assumption (the default starting skill)",
     )  # fmt: skip
     party_answer_probability: float = param(
         0.8, unit="1", ge=0.0, le=1.0,
@@ -384,8 +397,10 @@ class Governance(Process):
         """Tasks each grid can handle today."""
         w = self.world
         g = w.grids
+        p = self.params
         staff = np.bincount(w.gridworkers.grid, minlength=len(g)).astype(np.float64)
-        per_worker = self.params.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss)
+        speed = (g.skill / p.reference_skill) ** p.skill_speed_elasticity
+        per_worker = p.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss) * speed
         return staff * per_worker + g.social_org_tasks_per_day
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:

@@ -17,8 +17,11 @@ teams work and party members show their identity (三亮一表率); the norm is 
 plus ``rules_conformity · rules_norm`` from village rules (村规民约), applied to the grid's
 contribution share last week.
 
-Contributors earn the points value, attend events first (see contacts), and report hazards in
-their own building: each report may persuade an indoor charger to charge outdoors.
+Contributors earn the points value, are always welcome at events (see contacts), report
+hazards in their own building (each report may persuade an indoor charger to charge outdoors)
+and keep shared spaces clean: each week a grid's environment moves a step toward
+``environment_floor + environment_per_share · share`` (capped at 1), where ``share`` is this
+week's contribution share; cleaner spaces make public encounters better (see contacts).
 
 Levers read here: villages' ``points_reward_cny``, ``rules_norm``, ``taiwan_program``; grids'
 ``vanguard``.
@@ -43,6 +46,7 @@ from vicinity_sim.world.population import (
     MIGRANT,
     TAIWAN,
 )
+from vicinity_sim.world.tables import Residents
 from vicinity_sim.world.ties import group_members
 
 if TYPE_CHECKING:
@@ -108,6 +112,21 @@ class ParticipationParams(ParamModel):
         1.5, unit="1", ge=0.0, le=50.0,
         doc="β_taiwan: extra log-odds for Taiwan compatriots where measures encourage them.",
         source="assumption: 14 measures for Taiwan compatriots' participation (seed)",
+    )  # fmt: skip
+    environment_floor: float = param(
+        0.2, unit="1", ge=0.0, le=1.0,
+        doc="State a grid's shared spaces settle at when nobody contributes.",
+        source="assumption",
+    )  # fmt: skip
+    environment_per_share: float = param(
+        2.0, unit="1", ge=0.0, le=20.0,
+        doc="Rise of that settling state per unit of the grid's contribution share.",
+        source="assumption: ~30% contributing keeps spaces largely clean",
+    )  # fmt: skip
+    environment_rate_per_week: float = param(
+        0.1, unit="1/week", ge=0.0, le=1.0,
+        doc="Weekly share of the gap between the environment and its settling state closed.",
+        source="assumption",
     )  # fmt: skip
     report_probability: float = param(
         0.1, unit="1/week", ge=0.0, le=1.0,
@@ -233,10 +252,11 @@ class Participation(Process):
         "participation_rate_taiwan": "Share of Taiwan compatriot adults who contributed.",
         "hazard_reports_persuaded": "Indoor chargers moved outdoors after residents' reports.",
         "points_awarded_cny": "Value of the points awarded this week (a program cost).",
+        "environment_mean": "Mean state of the grids' shared spaces (0 neglected, 1 kept).",
     }
     levels = frozenset(
         {"participation_rate", "participation_rate_local", "participation_rate_migrant",
-         "participation_rate_taiwan"}
+         "participation_rate_taiwan", "environment_mean"}
     )  # fmt: skip
 
     def __init__(self, model: VicinityModel, params: ParticipationParams) -> None:
@@ -257,6 +277,7 @@ class Participation(Process):
             self.bld_res_ptr, self.bld_res, w.grids.vanguard, v.points_reward_cny,
             v.rules_norm, v.taiwan_program, len(w.grids), w.outgroup_share(),
         )  # fmt: skip
+        self._keep_spaces(r)
 
         def rate(a: float, c: float) -> float:
             return c / a if a else math.nan
@@ -269,4 +290,16 @@ class Participation(Process):
             "participation_rate_taiwan": rate(counts[2 * TAIWAN], counts[2 * TAIWAN + 1]),
             "hazard_reports_persuaded": counts[6],
             "points_awarded_cny": counts[7],
+            "environment_mean": float(w.grids.environment.mean()),
         }
+
+    def _keep_spaces(self, r: Residents) -> None:
+        """Contributors keep shared spaces clean: environments move toward a level set by this
+        week's contribution share in the grid."""
+        p, g = self.params, self.world.grids
+        adult = r.age != CHILD
+        adults = np.bincount(self.res_grid[adult], minlength=len(g))
+        contributing = np.bincount(self.res_grid[adult & r.participating], minlength=len(g))
+        share = contributing / np.maximum(adults, 1)
+        target = np.minimum(p.environment_floor + p.environment_per_share * share, 1.0)
+        g.environment += p.environment_rate_per_week * (target - g.environment)

@@ -216,6 +216,7 @@ def _village_tables(
         skill=np.full(pop.n_grids, inst.gridworker_skill),
         coordination=np.full(pop.n_grids, inst.coordination),
         public_space=np.full(pop.n_grids, inst.public_space),
+        environment=np.full(pop.n_grids, inst.environment),
         council=np.full(pop.n_grids, inst.council),
         tea_parties_per_month=np.full(pop.n_grids, inst.tea_parties_per_month),
         vanguard=np.full(pop.n_grids, inst.vanguard),

@@ -43,6 +43,12 @@ class InstitutionsParams(ParamModel):
         "within reach of everyone).",
         source="assumption: 室外脏乱差 before renewal (seed)",
     )  # fmt: skip
+    environment: float = param(
+        0.3, unit="1", ge=0.0, le=1.0,
+        doc="State of the grid's shared spaces at the start (0 littered and neglected, 1 clean "
+        "and kept).",
+        source="assumption: 室外脏乱差 before renewal (seed)",
+    )  # fmt: skip
     council: bool = param(
         False, unit="bool", doc="Grids hold resident councils (议事厅) monthly.", source="-"
     )

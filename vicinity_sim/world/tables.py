@@ -74,6 +74,7 @@ class Grids(Table):
     skill: np.ndarray  # float64, resolution / mediation success probability
     coordination: np.ndarray  # float64, resolvability of requests needing other units
     public_space: np.ndarray  # float64 in [0, 1]
+    environment: np.ndarray  # float64 in [0, 1], state of the grid's shared spaces (clean, kept)
     council: np.ndarray  # bool, resident council meets monthly
     tea_parties_per_month: np.ndarray  # float64
     vanguard: np.ndarray  # bool, party vanguard teams active
