@@ -107,3 +107,15 @@ def test_failed_write_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
         main(["run", TINY, "--out", str(out), "--days", "3", "--quiet"])
     assert written and not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_mechanisms_can_be_switched_off(tmp_path, capsys):
+    """A run without some mechanisms still writes every file; their outcomes are null."""
+    out = tmp_path / "out"
+    off = '["fire", "contacts", "participation"]'
+    rc, cap = run(["run", TINY, "--out", str(out), "--days", "20", "--quiet",
+                   "--set", f"run.disabled_processes={off}"], capsys)  # fmt: skip
+    assert rc == 0, cap.err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["fires_per_year"] == 0.0 and summary["participation_rate"] is None
+    assert pq.read_table(out / "fire_events.parquet").num_rows == 0
