@@ -4,7 +4,8 @@ Names in :data:`CONTRACT` follow the outcome contract in DESIGN.md and never cha
 others may be added. Rates are per year of simulated time; totals are over the whole run;
 states (trust, ties, participation) are their values at the end of the run. Outcomes that need
 a mechanism the model does not have yet (income, employment, rents, displacement) are absent
-rather than invented; an outcome whose mechanism is switched off is NaN (``null`` in JSON).
+rather than invented. With a mechanism switched off, its counts are 0 and its means and
+states NaN (``null`` in JSON).
 """
 
 from __future__ import annotations

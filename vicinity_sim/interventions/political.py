@@ -57,7 +57,9 @@ class GridworkerStaffing(GridIntervention):
         source="seed (1–2 per grid)",
     )  # fmt: skip
     party_share: float = param(
-        0.5, unit="1", ge=0.0, le=1.0, doc="Share of new gridworkers who are party members.",
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Least share of each grid's staff who are party members after hiring (party "
+        "members are hired first to reach it).",
         source="seed (≥50%)",
     )  # fmt: skip
     salary_cny_per_year: float = param(

@@ -391,8 +391,8 @@ def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_p
 
 
 @njit(cache=True)
-def volunteer_encounters(key, c, participating, res_grid, grid_ptr, grid_members, group, trust,
-                         disposition, to, w):  # fmt: skip
+def volunteer_encounters(key, c, participating, res_grid, household, grid_ptr, grid_members,
+                         group, trust, disposition, to, w):  # fmt: skip
     """Contributors volunteering together: each starts one such encounter a day with
     probability ``rate_volunteer``, with another contributor of the grid (Allport's
     conditions: common goals, cooperation). Returns (encounters, positive)."""
@@ -406,7 +406,7 @@ def volunteer_encounters(key, c, participating, res_grid, grid_ptr, grid_members
         for attempt in range(8):  # look for another contributor in the grid
             j = grid_members[lo + int(uniform(key, SLOT_VOLUNTEER, n * (attempt + 1) + i)
                                       * (hi - lo))]  # fmt: skip
-            if j != i and participating[j]:
+            if participating[j] and household[j] != household[i]:
                 positive += encounter(key, n + i, SETTING_VOLUNTEER, i, j, c.quality_event, c,
                                       group, trust, disposition, to, w)  # fmt: skip
                 done += 1
@@ -416,8 +416,8 @@ def volunteer_encounters(key, c, participating, res_grid, grid_ptr, grid_members
 
 @njit(cache=True)
 def event_encounters(key, event_id, members, size, contacts_per, participating, invited,
-                     accept_invited, adults_only, age, c, group, trust, disposition, to, w,
-                     attendees_out):  # fmt: skip
+                     accept_invited, adults_only, age, household, c, group, trust, disposition,
+                     to, w, attendees_out):  # fmt: skip
     """Draw attendees of one event from ``members`` and let them meet.
 
     Returns (attendees, encounters, positive, cross_group); attendee indices are written to
@@ -452,7 +452,7 @@ def event_encounters(key, event_id, members, size, contacts_per, participating, 
         idx = base + k
         i = attendees_out[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx) * n_att)]
         j = attendees_out[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx + 1) * n_att)]
-        if i == j:
+        if household[i] == household[j]:
             continue
         positive += encounter(key, idx, SETTING_EVENT, i, j, c.quality_event, c, group, trust,
                               disposition, to, w)  # fmt: skip
@@ -555,8 +555,8 @@ class Contacts(Process):
                                p.acquaintance_threshold)  # fmt: skip
             self._acquaintances = total / max(n, 1)
         vol, vol_pos = volunteer_encounters(
-            key, c, r.participating, m.grid, m.grid_ptr, m.grid_members, r.group, r.trust_inter,
-            r.disposition_inter, ties.to, ties.w,
+            key, c, r.participating, m.grid, r.household, m.grid_ptr, m.grid_members, r.group,
+            r.trust_inter, r.disposition_inter, ties.to, ties.w,
         )  # fmt: skip
         done += vol
         positive += vol_pos
@@ -595,7 +595,8 @@ class Contacts(Process):
         for event_id, members, size, council in plans:
             n_att, n_enc, n_pos, n_cross = event_encounters(
                 key, event_id, members, size, p.event_contacts_per_attendee, r.participating,
-                invited, p.invited_acceptance, council, r.age, c, r.group, r.trust_inter,
+                invited, p.invited_acceptance, council, r.age, r.household, c, r.group,
+                r.trust_inter,
                 r.disposition_inter,
                 ties.to, ties.w, self._attendees,
             )  # fmt: skip

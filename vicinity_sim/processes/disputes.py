@@ -235,11 +235,14 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
         else:
             # Two residents of different households of the building.
             i = bld_res[lo + int(uniform(key, SLOT_PARTY_A, b) * occ)]
-            j = bld_res[lo + int(uniform(key, SLOT_PARTY_B, b) * (occ - 1))]
-            if j == i:
-                j = bld_res[hi - 1]
-            if j == i or _household_of(hh_ptr, i) == _household_of(hh_ptr, j):
-                j = i  # a single household's dispute with the building at large
+            start = int(uniform(key, SLOT_PARTY_B, b) * occ)
+            hi_ = _household_of(hh_ptr, i)
+            j = i  # a single household's dispute with the building at large, unless ...
+            for step in range(occ):  # ... another household lives there
+                cand = bld_res[lo + (start + step) % occ]
+                if _household_of(hh_ptr, cand) != hi_:
+                    j = cand
+                    break
         g = b_grid[b]
         keep = 1.0 - c.informal
         keep *= 1.0 - c.m_gw * g_skill[g] * g_effort[g] * (1.0 - g_dup[g])
@@ -265,11 +268,11 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
                 experience(trust_inst, disp_inst, j, 1.0, c.settle_effect, c.inst_weight)
         else:
             out[2] += 1
-            col = 0 if res_group[i] == res_group[j] else 1
-            experience_at(trust_inter, disp_inter, i, col, 0.0, c.escalate_effect, c.inter_weight)
-            if j != i:
-                experience_at(trust_inter, disp_inter, j, col, 0.0, c.escalate_effect,
-                              c.inter_weight)  # fmt: skip
+            if j != i:  # a bad experience of each other (none without a counterpart)
+                col = 0 if res_group[i] == res_group[j] else 1
+                for k in (i, j):
+                    experience_at(trust_inter, disp_inter, k, col, 0.0, c.escalate_effect,
+                                  c.inter_weight)  # fmt: skip
                 weaken_tie(to, w, i, j, c.tie_loss, c.tie_floor)
     return out
 

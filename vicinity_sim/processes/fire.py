@@ -610,7 +610,7 @@ class Fire(Process):
             burned_event,
         )  # fmt: skip
         burned = np.nonzero(burned_today)[0]
-        w.fires_today = FiresToday(burned, ev[burned_event[burned], 4])
+        w.fires_today = FiresToday(burned, burned_event[burned], ev[burned_event[burned], 4])
         ev = ev[ev[:, 0] >= 0]
         if len(ev):
             self.events.append(np.column_stack([np.full(len(ev), day), ev]))

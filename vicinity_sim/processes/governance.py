@@ -448,9 +448,9 @@ class Governance(Process):
             return
         p = self.params
         blocks = self.world.buildings.block[fires.building]
-        # Once per fire and block (a fire's buildings share its response time).
-        pairs = np.unique(np.column_stack([blocks, fires.response_min]), axis=0)
-        for blk, response in zip(pairs[:, 0].astype(np.int64), pairs[:, 1], strict=True):
+        # Once per fire and block.
+        _, first = np.unique(np.column_stack([blocks, fires.event]), axis=0, return_index=True)
+        for blk, response in zip(blocks[first], fires.response_min[first], strict=True):
             who = self.blk_res[self.blk_res_ptr[blk] : self.blk_res_ptr[blk + 1]]
             perf = math.exp(-response / p.fire_response_scale_min)
             target = (

@@ -51,9 +51,10 @@ class VillageSpecLike(Protocol):
 
 @dataclass
 class FiresToday:
-    """Buildings burned in today's fires and the response time each fire had (minutes)."""
+    """Buildings burned in today's fires, the fire each belongs to and its response time."""
 
     building: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    event: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     response_min: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
