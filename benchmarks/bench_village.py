@@ -29,7 +29,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOCIAL = '["contacts","governance","disputes","participation","turnover"]'
+SOCIAL = (
+    '["contacts","governance","disputes","participation","labour","collective",'
+    '"housing","migration"]'
+)
 
 WARMUP = """
 import time

@@ -84,3 +84,21 @@ def test_governance_package_moves_trust_and_disputes(governance, outcome, direct
     b = per_seed(base, outcome)
     p = per_seed(pkg, outcome)
     assert np.all(np.sign(p - b) == direction), (outcome, b, p)
+
+
+# -- the economy package (innovation pillar) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def economy():
+    base = [summary("baseline", s, THREE_YEARS) for s in SEEDS]
+    pkg = [summary("economy_package", s, THREE_YEARS) for s in SEEDS]
+    return base, pkg
+
+
+@pytest.mark.parametrize("outcome", ["jobs_created", "income_collective", "income_individual_mean"])
+def test_economy_package_creates_jobs_and_income(economy, outcome):
+    base, pkg = economy
+    b = per_seed(base, outcome)
+    p = per_seed(pkg, outcome)
+    assert np.all(p > b), (outcome, b, p)

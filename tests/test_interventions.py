@@ -16,7 +16,16 @@ from vicinity_sim.runs import simulate
 from vicinity_sim.scenario import scenario_from_dict
 
 DAYS = 365
-SOCIAL = ["contacts", "governance", "disputes", "participation", "turnover"]
+SOCIAL = [
+    "contacts",
+    "governance",
+    "disputes",
+    "participation",
+    "labour",
+    "collective",
+    "housing",
+    "migration",
+]
 
 
 def run(interventions, seed, size):
@@ -110,6 +119,14 @@ CASES = [
     ("cross_strait_participation", {"kind": "cross_strait_participation"},
      "participation_rate_taiwan", +1, "social"),
     ("public_space", {"kind": "public_space"}, "acquaintance_ties_mean", +1, "social"),
+    ("industrial_projects", {"kind": "industrial_projects"}, "jobs_created", +1, "social"),
+    ("industrial_projects", {"kind": "industrial_projects"}, "income_collective", +1, "social"),
+    ("property_management", {"kind": "property_management"}, "rent_index", +1, "social"),
+    ("property_management", {"kind": "property_management"}, "final.quality_mean", +1,
+     "social"),
+    ("environment_services", {"kind": "environment_services"}, "final.environment_mean", +1,
+     "social"),
+    ("social_org_employment", {"kind": "social_org_services"}, "employment_rate", +1, "social"),
 ]  # fmt: skip
 
 
@@ -122,8 +139,18 @@ def test_lever_moves_outcome(label, entry, outcome, sign, size):
     assert np.sign(diff) == sign, (label, outcome, total(base, outcome), total(treated, outcome))
 
 
+def test_rental_regulation_caps_rents_under_renewal():
+    """Against a background of property management (which raises rents), the cap holds
+    rents down."""
+    managed = [{"kind": "property_management"}]
+    regulated = [*managed, {"kind": "rental_regulation", "rent_cap_per_year": 0.02}]
+    a = total(runs_with(managed, "social"), "rent_index")
+    b = total(runs_with(regulated, "social"), "rent_index")
+    assert b < a
+
+
 def test_every_kind_has_a_lever_test():
-    tested = {c[1]["kind"] for c in CASES}
+    tested = {c[1]["kind"] for c in CASES} | {"rental_regulation"}
     assert tested == set(CATALOGUE)
 
 

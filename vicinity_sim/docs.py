@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
 from vicinity_sim.scenario.schema import RunParams
+from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import (
@@ -103,6 +104,7 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
         ("Taiwan compatriots `[villages.population.taiwan]`", TaiwanGroupParams, "taiwan."),
         ("Institutions at the start `[villages.institutions]`", InstitutionsParams,
          "institutions."),
+        ("Economy at the start `[villages.economy]`", EconomyParams, "economy."),
     ]  # fmt: skip
     for proc in registered():
         if proc.Params is not None:

@@ -2,10 +2,9 @@
 
 Names in :data:`CONTRACT` follow the outcome contract in DESIGN.md and never change meaning;
 others may be added. Rates are per year of simulated time; totals are over the whole run;
-states (trust, ties, participation) are their values at the end of the run. Outcomes that need
-a mechanism the model does not have yet (income, employment, rents, displacement) are absent
-rather than invented. With a mechanism switched off, its counts are 0 and its means and
-states NaN (``null`` in JSON).
+states (trust, ties, participation, incomes, rents) are their values at the end of the run.
+With a mechanism switched off, its counts are 0 and its means and states NaN (``null`` in
+JSON).
 """
 
 from __future__ import annotations
@@ -31,6 +30,14 @@ CONTRACT: dict[str, str] = {
     "migrants place in their own group minus in the other.",
     "acquaintance_ties_mean": "Acquaintances per resident at the last weekly count.",
     "participation_rate": "Share of adults contributing, in the last week.",
+    "income_individual_mean": "Mean monthly income of adults in the last month (CNY).",
+    "income_local_mean": "Mean monthly income of adult local villagers in the last month (CNY).",
+    "income_migrant_mean": "Mean monthly income of adult migrant tenants in the last month (CNY).",
+    "income_collective": "Collective revenue over the last twelve months (CNY).",
+    "jobs_created": "Jobs in industrial projects filled at the end of the run.",
+    "employment_rate": "Share of working-age residents in work at the end of the run.",
+    "rent_burden_mean": "Mean rent burden of tenant households at the end of the run.",
+    "displaced_households": "Tenant households that left because of the rent, over the run.",
     "cost_total_cny": "Capital and running cost of all interventions (and points paid out) "
     "over the run.",
 }
@@ -48,6 +55,8 @@ EXTRA: dict[str, str] = {
     "ebike_fires_per_year": "Fires per year started by e-bikes charged indoors.",
     "heavy_rain_days": "Days with heavy rain in at least one village.",
     "disputes_per_year": "Disputes per year.",
+    "rent_index": "Mean asked rent at the end relative to the start.",
+    "households_moved_per_year": "Tenant households leaving (and replaced) per year.",
     "trust_institutional_local": "Institutional trust of local villagers on the last day.",
     "trust_institutional_migrant": "Institutional trust of migrant tenants on the last day.",
     "trust_outgroup_local": "Local villagers' trust in migrant neighbours on the last day.",
@@ -114,6 +123,16 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         "trust_gap_local_migrant": last("trust_gap_local_migrant"),
         "acquaintance_ties_mean": last("acquaintance_ties_mean"),
         "participation_rate": last("participation_rate"),
+        "income_individual_mean": last("income_individual_mean"),
+        "income_local_mean": last("income_local_mean"),
+        "income_migrant_mean": last("income_migrant_mean"),
+        "income_collective": float(columns["income_collective_month"][-365:].sum())
+        if "income_collective_month" in columns
+        else math.nan,
+        "jobs_created": last("jobs_created"),
+        "employment_rate": last("employment_rate"),
+        "rent_burden_mean": last("rent_burden_mean"),
+        "displaced_households": total("displaced_households"),
         "cost_total_cny": last("cost_total_cny") if "cost_total_cny" in columns else 0.0,
         "fire_deaths_expected": expected,
         "deaths_per_100_fires": _ratio(deaths, n_fires, 100.0),
@@ -129,6 +148,8 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         if "heavy_rain_villages" in columns
         else math.nan,
         "disputes_per_year": _ratio(total("disputes"), years),
+        "rent_index": last("rent_index"),
+        "households_moved_per_year": _ratio(total("households_moved"), years),
         "trust_institutional_local": last("trust_institutional_local"),
         "trust_institutional_migrant": last("trust_institutional_migrant"),
         "trust_outgroup_local": last("trust_outgroup_local"),

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from vicinity_sim.interventions.amenities import AMENITY_KINDS
 from vicinity_sim.interventions.base import Intervention, describe
+from vicinity_sim.interventions.innovation import INNOVATION_KINDS, SERVICE_KINDS
 from vicinity_sim.interventions.plural import PLURAL_KINDS
 from vicinity_sim.interventions.political import POLITICAL_KINDS
 from vicinity_sim.interventions.safety import SAFETY_KINDS
@@ -19,8 +20,9 @@ from vicinity_sim.interventions.safety import SAFETY_KINDS
 #: Kinds by pillar of the seed (政治性, 人民性, 多元性, 创新性).
 PILLARS: dict[str, tuple[type[Intervention], ...]] = {
     "political": POLITICAL_KINDS,
-    "people": SAFETY_KINDS + AMENITY_KINDS,
+    "people": SAFETY_KINDS + AMENITY_KINDS + SERVICE_KINDS,
     "plural": PLURAL_KINDS,
+    "innovation": INNOVATION_KINDS,
 }
 
 #: All kinds, by name.

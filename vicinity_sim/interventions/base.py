@@ -40,6 +40,7 @@ UnitKind = Literal[
     "households",
     "landlords",
     "villages",
+    "projects",
 ]
 
 

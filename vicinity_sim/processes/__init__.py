@@ -6,16 +6,19 @@ order the model runs them.
 
 from vicinity_sim.processes import (  # noqa: F401  (imported to register)
     charging,
+    collective,
     contacts,
     disputes,
     fire,
     flood,
     governance,
+    housing,
+    labour,
+    migration,
     observe,
     participation,
     rollout,
     structure,
-    turnover,
     weather,
 )
 from vicinity_sim.processes.base import SCHEDULE, Process, register, registered, unregister

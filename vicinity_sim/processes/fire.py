@@ -610,6 +610,7 @@ class Fire(Process):
             burned_event,
         )  # fmt: skip
         burned = np.nonzero(burned_today)[0]
+        b.last_fire_day[burned] = day
         w.fires_today = FiresToday(burned, burned_event[burned], ev[burned_event[burned], 4])
         ev = ev[ev[:, 0] >= 0]
         if len(ev):

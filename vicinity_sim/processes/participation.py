@@ -20,8 +20,9 @@ contribution share last week.
 Contributors earn the points value, are always welcome at events (see contacts), report
 hazards in their own building (each report may persuade an indoor charger to charge outdoors)
 and keep shared spaces clean: each week a grid's environment moves a step toward
-``environment_floor + environment_per_share · share`` (capped at 1), where ``share`` is this
-week's contribution share; cleaner spaces make public encounters better (see contacts).
+``environment_floor + cleaning + environment_per_share · share`` (capped at 1), where
+``share`` is this week's contribution share and ``cleaning`` what paid cleaning services add;
+cleaner spaces make public encounters better (see contacts) and raise rents (see housing).
 
 Levers read here: villages' ``points_reward_cny``, ``rules_norm``, ``taiwan_program``; grids'
 ``vanguard``.
@@ -301,5 +302,5 @@ class Participation(Process):
         adults = np.bincount(self.res_grid[adult], minlength=len(g))
         contributing = np.bincount(self.res_grid[adult & r.participating], minlength=len(g))
         share = contributing / np.maximum(adults, 1)
-        target = np.minimum(p.environment_floor + p.environment_per_share * share, 1.0)
+        target = np.minimum(p.environment_floor + g.cleaning + p.environment_per_share * share, 1.0)
         g.environment += p.environment_rate_per_week * (target - g.environment)

@@ -19,6 +19,7 @@ from pydantic import Field, PrivateAttr, create_model, field_validator
 from vicinity_sim.interventions import AnyIntervention
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes import registered
+from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import GROUPS, PopulationParams
@@ -57,12 +58,14 @@ class RunParams(ParamModel):
 
 
 class VillageSpec(ParamModel):
-    """One village: a name, a physical plan, a population and its starting institutions."""
+    """One village: a name, a physical plan, a population, its starting institutions and
+    economy."""
 
     name: str = Field("weili", min_length=1, description="Unique name of the village.")
     plan: PlanParams = Field(default_factory=PlanParams)
     population: PopulationParams = Field(default_factory=PopulationParams)
     institutions: InstitutionsParams = Field(default_factory=InstitutionsParams)
+    economy: EconomyParams = Field(default_factory=EconomyParams)
 
     @field_validator("plan")
     @classmethod

@@ -15,6 +15,7 @@ import numpy as np
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.streams import Streams
+from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import Plan, PlanParams, build_plan
 from vicinity_sim.world.population import (
@@ -33,6 +34,7 @@ from vicinity_sim.world.tables import (
     Gridworkers,
     Households,
     Landlords,
+    Projects,
     Residents,
     Stations,
     Villages,
@@ -47,6 +49,7 @@ class VillageSpecLike(Protocol):
     plan: PlanParams
     population: PopulationParams
     institutions: InstitutionsParams
+    economy: EconomyParams
 
 
 @dataclass
@@ -68,7 +71,8 @@ class World:
         grids: Grids and their governance levers.
         buildings, blocks, households, residents, landlords, gridworkers: Populations.
         ties: Acquaintance ties between residents.
-        stations, charging_sites: Facilities (rows are added when interventions plan them).
+        stations, charging_sites, projects: Facilities and industrial projects (rows are added
+            when interventions plan them).
         flood_points: Waterlogging points.
         adjacency: Neighbouring buildings with their separation (for fire spread).
         fires_today: Buildings burned today (written by the fire process; read the next day).
@@ -86,6 +90,7 @@ class World:
     ties: Ties
     stations: Stations
     charging_sites: ChargingSites
+    projects: Projects
     flood_points: FloodPoints
     adjacency: Adjacency
     fires_today: FiresToday = field(default_factory=FiresToday)
@@ -129,10 +134,16 @@ class World:
 
 
 def _village_tables(
-    v: int, spec: VillageSpecLike, plan: Plan, pop: Population, off: dict[str, int]
+    v: int,
+    spec: VillageSpecLike,
+    plan: Plan,
+    pop: Population,
+    off: dict[str, int],
+    gen: np.random.Generator,
 ) -> dict[str, object]:
     """Tables of one village with indices shifted to global positions."""
     nb = len(plan.x)
+    eco = spec.economy
     grid_of_block = pop.block_grid + off["grid"]
     buildings = Buildings(
         village=np.full(nb, v, np.int32),
@@ -158,6 +169,11 @@ def _village_tables(
         sprinkler=np.zeros(nb, bool),
         escape_windows=np.zeros(nb, bool),
         damage=np.zeros(nb),
+        last_fire_day=np.full(nb, -(10**6), np.int32),
+        quality=np.clip(gen.normal(eco.quality_mean, eco.quality_sd, nb), 0.0, 1.0),
+        base_rent=eco.rent_median_cny_month * gen.lognormal(0.0, eco.rent_sigma, nb),
+        rent=np.zeros(nb),
+        managed=np.zeros(nb, bool),
     )
     blocks = Blocks(
         village=np.full(plan.n_blocks, v, np.int32),
@@ -171,6 +187,9 @@ def _village_tables(
         group=pop.hh_group,
         size=pop.hh_size,
         paired=np.zeros(nh, bool),
+        housing_cost=np.zeros(nh),
+        rent_burden=np.zeros(nh),
+        burden_tolerance=np.zeros(nh),
     )
     nr = len(pop.res_household)
     residents = Residents(
@@ -180,7 +199,9 @@ def _village_tables(
         group=pop.res_group,
         age=pop.res_age,
         employed=pop.res_employed,
-        income=pop.res_income,
+        income=pop.res_income.copy(),
+        wage=pop.res_income,
+        job_project=np.full(nr, -1, np.int32),
         ebike=pop.res_ebike,
         charging=pop.res_charging,
         charging_site=np.full(nr, -1, np.int32),
@@ -218,6 +239,7 @@ def _village_tables(
         coordination=np.full(pop.n_grids, inst.coordination),
         public_space=np.full(pop.n_grids, inst.public_space),
         environment=np.full(pop.n_grids, inst.environment),
+        cleaning=np.zeros(pop.n_grids),
         council=np.full(pop.n_grids, inst.council),
         tea_parties_per_month=np.full(pop.n_grids, inst.tea_parties_per_month),
         vanguard=np.full(pop.n_grids, inst.vanguard),
@@ -234,6 +256,12 @@ def _village_tables(
         points_reward_cny=np.array([inst.points_reward_cny]),
         cultural_events_per_year=np.array([inst.cultural_events_per_year]),
         taiwan_program=np.array([inst.taiwan_program]),
+        rent_cap_per_year=np.array([np.inf]),
+        rental_registration=np.zeros(1, bool),
+        collective_revenue_cny_year=np.array([eco.collective_revenue_cny_year]),
+        dividend_share=np.array([eco.dividend_share]),
+        collective_fund_cny=np.zeros(1),
+        dividend_per_capita=np.zeros(1),
     )
     nf = len(plan.flood_x)
     flood = FloodPoints(
@@ -301,7 +329,9 @@ def build_world(
                 f"but village '{spec.name}' has only {e.rooms} rental units; lower n_residents "
                 "or raise plan.n_buildings or plan.rooms_per_storey",
             ) from None
-        parts.append(_village_tables(v, spec, plan, pop, off))
+        parts.append(
+            _village_tables(v, spec, plan, pop, off, streams.generator("world.economy", v))
+        )
         pops.append(pop)
         off["building"] += len(plan.x)
         off["block"] += plan.n_blocks
@@ -341,6 +371,14 @@ def build_world(
             active=np.zeros(0, bool),
             capacity=np.zeros(0, np.int32),
             used=np.zeros(0, np.int32),
+        ),
+        projects=Projects(
+            village=np.zeros(0, np.int32),
+            jobs=np.zeros(0, np.int32),
+            local_hire_share=np.zeros(0),
+            wage=np.zeros(0),
+            revenue_cny_year=np.zeros(0),
+            active=np.zeros(0, bool),
         ),
         flood_points=cat("flood_points"),
         adjacency=Adjacency.from_edges(off["building"], src, dst, sep),

@@ -62,6 +62,12 @@ class Villages(Table):
     points_reward_cny: np.ndarray  # float64, value of points per weekly contribution
     cultural_events_per_year: np.ndarray  # float64
     taiwan_program: np.ndarray  # bool, measures for Taiwan compatriots' participation
+    rent_cap_per_year: np.ndarray  # float64, largest yearly rent rise allowed (inf: none)
+    rental_registration: np.ndarray  # bool, landlords must register tenants on arrival
+    collective_revenue_cny_year: np.ndarray  # float64, the collective's own revenue (property)
+    dividend_share: np.ndarray  # float64, share of collective revenue paid to villagers
+    collective_fund_cny: np.ndarray  # float64, retained collective revenue (a ledger)
+    dividend_per_capita: np.ndarray  # float64, CNY/month paid to each local villager
 
 
 @dataclass
@@ -75,6 +81,7 @@ class Grids(Table):
     coordination: np.ndarray  # float64, resolvability of requests needing other units
     public_space: np.ndarray  # float64 in [0, 1]
     environment: np.ndarray  # float64 in [0, 1], state of the grid's shared spaces (clean, kept)
+    cleaning: np.ndarray  # float64, environment kept up by paid cleaning services
     council: np.ndarray  # bool, resident council meets monthly
     tea_parties_per_month: np.ndarray  # float64
     vanguard: np.ndarray  # bool, party vanguard teams active
@@ -107,6 +114,11 @@ class Buildings(Table):
     sprinkler: np.ndarray  # bool
     escape_windows: np.ndarray  # bool, openable escape windows in security grilles
     damage: np.ndarray  # float64, cumulative fire damage in building equivalents
+    last_fire_day: np.ndarray  # int32, day of the last fire in the building (very negative: none)
+    quality: np.ndarray  # float64 in [0, 1], state and amenity of the rental units
+    base_rent: np.ndarray  # float64, CNY/month per unit at the initial quality
+    rent: np.ndarray  # float64, CNY/month per unit asked now
+    managed: np.ndarray  # bool, under professional property management (大物业)
 
 
 @dataclass
@@ -125,6 +137,9 @@ class Households(Table):
     group: np.ndarray  # int8
     size: np.ndarray  # int32
     paired: np.ndarray  # bool, paired with a party member (百联千户); stays with the unit
+    housing_cost: np.ndarray  # float64, CNY/month paid for the unit (rent and fees; 0 for owners)
+    rent_burden: np.ndarray  # float64, housing cost / household income (0 for owners)
+    burden_tolerance: np.ndarray  # float64, rent burden the household accepts (set on arrival)
 
 
 @dataclass
@@ -135,7 +150,9 @@ class Residents(Table):
     group: np.ndarray  # int8: 0 local, 1 migrant, 2 Taiwan compatriot
     age: np.ndarray  # int8: 0 child, 1 working age, 2 elderly
     employed: np.ndarray  # bool
-    income: np.ndarray  # float64, CNY/month
+    income: np.ndarray  # float64, CNY/month: wage, dividends and a share of rental income
+    wage: np.ndarray  # float64, CNY/month from work
+    job_project: np.ndarray  # int32, industrial project employing the resident, or -1
     ebike: np.ndarray  # bool
     charging: np.ndarray  # int8: 0 no e-bike, 1 indoor, 2 charging site, 3 elsewhere outdoors
     charging_site: np.ndarray  # int32, site index or -1
@@ -187,6 +204,18 @@ class ChargingSites(Table):
     active: np.ndarray  # bool
     capacity: np.ndarray  # int32, bikes
     used: np.ndarray  # int32, bikes
+
+
+@dataclass
+class Projects(Table):
+    """Industrial projects (产业项目); inactive rows are planned but not yet running."""
+
+    village: np.ndarray  # int32
+    jobs: np.ndarray  # int32
+    local_hire_share: np.ndarray  # float64
+    wage: np.ndarray  # float64, CNY/month
+    revenue_cny_year: np.ndarray  # float64, to the village collective
+    active: np.ndarray  # bool
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""Collective economy: the village collective's revenue and dividends to villagers (monthly).
+
+Each month a village collective earns its own revenue (property leases and the like) plus the
+revenue of its running industrial projects; it pays ``dividend_share`` of the total to its
+members, the local villagers, in equal per-capita dividends, and keeps the rest in its fund.
+Money is conserved: revenue = dividends + addition to the fund.
+
+Levers read here: active ``projects``; villages' ``collective_revenue_cny_year`` and
+``dividend_share``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.world.population import LOCAL
+
+
+@register
+class Collective(Process):
+    """Monthly collective revenue, dividends and fund."""
+
+    name = "collective"
+    order = SCHEDULE["economy"] + 1
+    cadence = "month"
+    metrics = {
+        "income_collective_month": "Collective revenue this month, all villages (CNY).",
+        "dividends_cny": "Dividends paid to villagers this month (CNY).",
+        "collective_fund_cny": "Retained collective revenue, all villages (CNY).",
+    }
+    levels = frozenset({"collective_fund_cny"})
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        w = self.world
+        v, pr, r = w.villages, w.projects, w.residents
+        project_revenue = np.bincount(
+            pr.village[pr.active], weights=pr.revenue_cny_year[pr.active], minlength=len(v)
+        )
+        revenue = (v.collective_revenue_cny_year + project_revenue) / 12.0
+        dividends = v.dividend_share * revenue
+        members = np.bincount(r.village[r.group == LOCAL], minlength=len(v))
+        dividends = np.where(members > 0, dividends, 0.0)  # no members, nobody to pay
+        v.dividend_per_capita[:] = dividends / np.maximum(members, 1)
+        v.collective_fund_cny += revenue - dividends
+        return {
+            "income_collective_month": float(revenue.sum()),
+            "dividends_cny": float(dividends.sum()),
+            "collective_fund_cny": float(v.collective_fund_cny.sum()),
+        }

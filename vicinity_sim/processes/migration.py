@@ -1,0 +1,256 @@
+"""Migration: tenant households leave, pushed by rent, job loss, fire and distrust (monthly).
+
+Local villagers own their homes and stay. Each month every tenant household (migrant tenants,
+Taiwan compatriots) leaves with probability ``1 − exp(−Σ λ)``, the sum of hazards
+
+    λ_base                                     moving on for reasons outside the model
+    λ_rent  · max(0, burden − tolerance)       rent burden above what the household accepts
+                                               (households with someone in work)
+    λ_job   · [no one in work, someone of working age]
+    λ_fire  · [a fire in the building in the last 30 days]
+    λ_trust · max(0, threshold − mean institutional trust) / threshold
+
+and the cause of a departure is drawn in proportion to them. A household's tolerance is the
+larger of ``burden_threshold`` and the burden it accepted when it moved in (for households
+present at the start, their burden then): households leave for the rent when it rises beyond
+what they took on, not because it was always high. A household that leaves for the rent is
+*displaced* (``displaced_households``): the rule makes displacement an outcome of rents and
+incomes, not an assumption.
+
+Every vacated unit is let again within the month to a newcomer household of the same group and
+size from an outside pool, whose wages follow the pool's own distribution. A candidate judges
+the rent against what its working-age members can earn (newcomers come to work; whether they
+are in work on arrival follows the group's employment rate); candidates whose burden would
+exceed ``newcomer_max_burden`` look elsewhere (up to ``newcomer_draws`` candidates; the last is
+taken): when rents rise, newcomers are better off than those they replace. Leaving
+breaks every tie and frees places at charging sites; newcomers know nobody, are registered with
+the grid at once only where rental regulation requires landlords to register tenants, and take
+up their predecessors' pairing with a party member, which stays with the unit.
+
+Levers read here: villages' ``rental_registration``. State read: households' ``rent_burden``,
+``housing_cost``; buildings' ``last_fire_day``; residents' ``employed``, ``trust_inst``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vicinity_sim.params import ParamModel, param
+from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.world.population import CHARGE_SITE, LOCAL, WORKING, draw_people
+from vicinity_sim.world.ties import clear_ties
+
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
+
+CAUSES = ("base", "rent", "job", "fire", "distrust")
+
+
+class MigrationParams(ParamModel):
+    """Departure hazards of tenant households and the pool of newcomers."""
+
+    tenant_move_out_per_month: float = param(
+        0.02, unit="1/month", ge=0.0, le=1.0,
+        doc="Probability a tenant household moves out in a month for reasons outside the model.",
+        source="assumption: about a fifth of tenant households change each year",
+    )  # fmt: skip
+    rent_push: float = param(
+        0.3, unit="1/month", ge=0.0, le=20.0,
+        doc="Departure hazard per unit of rent burden above the threshold.",
+        source="assumption",
+    )  # fmt: skip
+    burden_threshold: float = param(
+        0.3, unit="1", ge=0.0, le=5.0,
+        doc="Rent burden tenants accept without looking elsewhere.",
+        source="assumption: the common 30% affordability rule",
+    )  # fmt: skip
+    job_push: float = param(
+        0.05, unit="1/month", ge=0.0, le=20.0,
+        doc="Departure hazard of a household with no one in work (and someone of working age).",
+        source="assumption",
+    )  # fmt: skip
+    fire_push: float = param(
+        0.3, unit="1/month", ge=0.0, le=20.0,
+        doc="Departure hazard in the month after a fire in the building.", source="assumption",
+    )  # fmt: skip
+    distrust_push: float = param(
+        0.03, unit="1/month", ge=0.0, le=20.0,
+        doc="Departure hazard at zero institutional trust (scaled down to 0 at the threshold).",
+        source="assumption",
+    )  # fmt: skip
+    distrust_threshold: float = param(
+        0.4, unit="1", gt=0.0, le=1.0,
+        doc="Mean institutional trust of a household below which distrust pushes it to leave.",
+        source="assumption",
+    )  # fmt: skip
+    newcomer_wage_median_cny_month: float = param(
+        5000.0, unit="CNY/month", ge=0.0, le=1e6,
+        doc="Median wage of employed newcomers from the outside pool.",
+        source="assumption: as migrant tenants at the start",
+    )  # fmt: skip
+    newcomer_wage_sigma: float = param(
+        0.5, unit="1", ge=0.0, le=3.0, doc="Log-normal sigma of newcomers' wages.",
+        source="assumption",
+    )  # fmt: skip
+    newcomer_max_burden: float = param(
+        0.5, unit="1", ge=0.0, le=10.0,
+        doc="Highest rent burden (on what its members can earn) a newcomer household accepts.",
+        source="assumption: few take on more than half their income in rent",
+    )  # fmt: skip
+    newcomer_draws: int = param(
+        10, unit="households", ge=1, le=1000,
+        doc="Candidate newcomer households considered for a unit before the last is taken.",
+        source="assumption",
+    )  # fmt: skip
+
+
+@register
+class Migration(Process):
+    """Monthly departures of tenant households and their replacement by newcomers."""
+
+    name = "migration"
+    order = SCHEDULE["migration"]
+    cadence = "month"
+    Params = MigrationParams
+    metrics = {
+        "households_moved": "Tenant households that left this month (replaced by newcomers).",
+        "displaced_households": "Tenant households that left this month because of the rent.",
+        "departures_job": "Households that left this month after losing their work.",
+        "departures_fire": "Households that left this month after a fire in the building.",
+        "departures_distrust": "Households that left this month out of distrust.",
+        "residents_left": "Residents who left this month.",
+        "residents_arrived": "Residents who arrived this month.",
+    }
+
+    def __init__(self, model: VicinityModel, params: MigrationParams) -> None:
+        super().__init__(model, params)
+        hh = self.world.households
+        self.hh_ptr = np.concatenate([[0], np.cumsum(hh.size)]).astype(np.int64)
+
+    def hazards(self, day: int) -> np.ndarray:
+        """Monthly departure hazards of every household by cause, shape (n_households, 5)."""
+        w, p = self.world, self.params
+        hh, r, b = w.households, w.residents, w.buildings
+        ptr = self.hh_ptr[:-1]
+        employed = np.add.reduceat(r.employed.astype(np.int64), ptr)
+        working_age = np.add.reduceat((r.age == WORKING).astype(np.int64), ptr)
+        trust = np.add.reduceat(r.trust_inst, ptr) / hh.size
+        lam = np.zeros((len(hh), len(CAUSES)))
+        lam[:, 0] = -math.log(1.0 - min(p.tenant_move_out_per_month, 0.999999))
+        # Rent pushes households in work; those without work are pushed by that instead.
+        lam[:, 1] = (
+            p.rent_push * np.maximum(hh.rent_burden - hh.burden_tolerance, 0.0) * (employed > 0)
+        )
+        lam[:, 2] = p.job_push * ((employed == 0) & (working_age > 0))
+        lam[:, 3] = p.fire_push * (day - b.last_fire_day[hh.building] <= 30)
+        lam[:, 4] = (
+            p.distrust_push * np.maximum(p.distrust_threshold - trust, 0.0) / (p.distrust_threshold)
+        )
+        lam[hh.group == LOCAL] = 0.0
+        return lam
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        empty = {name: 0.0 for name in self.metrics}
+        hh0 = self.world.households
+        if day == 0:  # households present at the start accept what they pay now
+            hh0.burden_tolerance[:] = np.maximum(hh0.rent_burden, self.params.burden_threshold)
+        if day == 0 or len(hh0) == 0:
+            return empty
+        w = self.world
+        hh = w.households
+        gen = self.model.streams.generator(self.name, day)
+        lam = self.hazards(day)
+        total = lam.sum(axis=1)
+        leaving = np.nonzero(gen.random(len(hh)) < -np.expm1(-total))[0]
+        if len(leaving) == 0:
+            return empty
+        u = gen.random(len(leaving)) * total[leaving]
+        cause = (u[:, None] >= np.cumsum(lam[leaving], axis=1)).sum(axis=1)
+        cause = np.minimum(cause, len(CAUSES) - 1)
+        who = np.concatenate([np.arange(self.hh_ptr[h], self.hh_ptr[h + 1]) for h in leaving])
+        self._depart(who)
+        self._arrive(day, leaving, who, gen)
+        counts = np.bincount(cause, minlength=len(CAUSES))
+        return {
+            "households_moved": float(len(leaving)),
+            "displaced_households": float(counts[1]),
+            "departures_job": float(counts[2]),
+            "departures_fire": float(counts[3]),
+            "departures_distrust": float(counts[4]),
+            "residents_left": float(len(who)),
+            "residents_arrived": float(len(who)),
+        }
+
+    def _depart(self, who: np.ndarray) -> None:
+        w = self.world
+        r = w.residents
+        clear_ties(w.ties.to, w.ties.w, who.astype(np.int64))
+        at_site = who[r.charging[who] == CHARGE_SITE]
+        np.subtract.at(w.charging_sites.used, r.charging_site[at_site], 1)
+        r.charging_site[who] = -1
+        r.job_project[who] = -1
+
+    def _arrive(
+        self, day: int, slots: np.ndarray, who: np.ndarray, gen: np.random.Generator
+    ) -> None:
+        """Newcomer households of the same group and size in the vacated units."""
+        w, p = self.world, self.params
+        hh, r = w.households, w.residents
+        sizes = hh.size[slots]
+        member_slot = np.repeat(np.arange(len(slots)), sizes)
+        head = np.zeros(len(who), dtype=bool)
+        head[np.concatenate([[0], np.cumsum(sizes)[:-1]])] = True
+        cost = hh.housing_cost[slots]
+        pending = np.ones(len(slots), dtype=bool)
+        for attempt in range(p.newcomer_draws):
+            members = np.nonzero(pending[member_slot])[0]
+            ids = who[members]
+            people, potential = self._draw(ids, head[members], gen)
+            income = np.bincount(member_slot[members], weights=potential, minlength=len(slots))
+            burden = cost / np.maximum(income, 1.0)
+            ok = pending & ((burden <= p.newcomer_max_burden) | (attempt == p.newcomer_draws - 1))
+            take = ok[member_slot[members]]
+            for name, values in people.items():
+                getattr(r, name)[ids[take]] = values[take]
+            hh.burden_tolerance[slots[ok]] = np.maximum(burden[ok], p.burden_threshold)
+            pending &= ~ok
+            if not pending.any():
+                break
+        r.income[who] = r.wage[who]
+        r.participating[who] = False
+        r.points[who] = 0.0
+        r.registered[who] = w.villages.rental_registration[r.village[who]]
+        r.arrived_day[who] = day
+
+    def _draw(
+        self, ids: np.ndarray, head: np.ndarray, gen: np.random.Generator
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Attributes of candidate newcomers (wages from the outside pool) and what each could
+        earn (the pool wage for every working-age member)."""
+        w, p = self.world, self.params
+        r = w.residents
+        out: dict[str, np.ndarray] = {}
+        potential = np.zeros(len(ids))
+        for v in np.unique(r.village[ids]):
+            mask = r.village[ids] == v
+            spec = self.model.spec.villages[v].population
+            people = draw_people(spec, r.group[ids[mask]], head[mask], gen)
+            wage = p.newcomer_wage_median_cny_month * np.exp(
+                p.newcomer_wage_sigma * gen.normal(size=mask.sum())
+            )
+            people["wage"] = np.where(people["employed"], wage, 0.0)
+            potential[mask] = np.where(people["age"] == WORKING, wage, 0.0)
+            people.pop("income")
+            workplaces = r.workplace[(r.village == v) & (r.workplace >= 0)]
+            top = int(workplaces.max()) + 1 if len(workplaces) else 1
+            people["workplace"] = np.where(
+                people["employed"], gen.integers(0, top, mask.sum()), -1
+            ).astype(np.int32)
+            for name, values in people.items():
+                if name not in out:
+                    out[name] = np.empty((len(ids), *values.shape[1:]), dtype=values.dtype)
+                out[name][mask] = values
+        return out, potential
