@@ -10,7 +10,7 @@ SIM    := $(VENV)/bin/vicinity-sim
 .PHONY: help setup dev demo test lint format bench clean
 
 help:
-	@echo "make demo   - set up .venv; compare baseline, hazard and governance packages (5 seeds × 3 years)"
+	@echo "make demo   - set up .venv; compare baseline with the three packages (5 seeds × 3 years)"
 	@echo "make test   - set up .venv with the dev extra, lint and run the whole test suite"
 	@echo "make bench  - run the benchmarks (figures quoted in README, Performance)"
 	@echo "make lint   - ruff check and format check"
@@ -34,7 +34,8 @@ dev: $(VENV)/.dev-installed
 
 demo: setup
 	$(SIM) compare scenarios/baseline.toml scenarios/hazard_package.toml \
-		scenarios/governance_package.toml --seeds 5 --out outputs/demo --force
+		scenarios/governance_package.toml scenarios/economy_package.toml \
+		--seeds 5 --out outputs/demo --force
 
 lint: dev
 	$(VENV)/bin/ruff check .

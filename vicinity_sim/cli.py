@@ -32,6 +32,11 @@ HEADLINE = [
     "participation_rate",
     "police_incidents_per_year",
     "disputes_resolved_grassroots_share",
+    "jobs_created",
+    "income_collective",
+    "income_individual_mean",
+    "rent_burden_mean",
+    "displaced_households",
     "cost_total_cny",
 ]
 
