@@ -3,8 +3,8 @@
 Names in :data:`CONTRACT` follow the outcome contract in DESIGN.md and never change meaning;
 others may be added. Rates are per year of simulated time; totals are over the whole run;
 states (trust, ties, participation, incomes, rents) are their values at the end of the run.
-With a mechanism switched off, its counts are 0 and its means and states NaN (``null`` in
-JSON).
+With a mechanism switched off, its outcomes are NaN (``null`` in JSON), except the fire
+outcomes, which come from an empty event table (counts 0, means NaN).
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ class Housing(Process):
     cadence = "month"
     Params = HousingParams
     metrics = {
-        "rent_index": "Mean asked rent relative to the start.",
+        "rent_index": "Mean asked rent per rental unit relative to the start.",
         "rent_burden_mean": "Mean rent burden of tenant households.",
         "income_individual_mean": "Mean monthly income of adults (CNY).",
         "income_local_mean": "Mean monthly income of local adult villagers (CNY).",
@@ -114,7 +114,8 @@ class Housing(Process):
                                      for v in range(w.n_villages)])[b.village]  # fmt: skip
         self.amenity_start = self._amenity()
         b.rent[:] = self._market_rent()
-        self.rent_start = b.rent.mean() if len(b) else 1.0
+        self.rent_start = float(np.average(b.rent, weights=b.rooms)) if len(b) else 1.0
+        self.rent_start = self.rent_start or 1.0
         # Owner-occupiers: a household living in a building its own landlord household owns.
         owner_hh = w.landlords.household[b.owner[hh.building]]
         self.owner_occupier = owner_hh == np.arange(len(hh))
@@ -127,8 +128,10 @@ class Housing(Process):
     def _market_rent(self) -> np.ndarray:
         b, p = self.world.buildings, self.params
         delta = (self._amenity() - self.amenity_start)[b.grid]
-        return (b.base_rent * (1.0 + p.quality_premium * (b.quality - self.quality_ref))
-                * (1.0 + p.amenity_premium * delta))  # fmt: skip
+        factor = (1.0 + p.quality_premium * (b.quality - self.quality_ref)) * (
+            1.0 + p.amenity_premium * delta
+        )
+        return b.base_rent * np.maximum(factor, 0.0)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, p = self.world, self.params
@@ -143,8 +146,11 @@ class Housing(Process):
         # Rents toward the market, within caps.
         market = self._market_rent()
         proposed = b.rent + p.rent_adjust_per_month * (market - b.rent)
-        cap = (1.0 + v.rent_cap_per_year[b.village]) ** (1.0 / 12.0)
-        b.rent[:] = np.minimum(proposed, b.rent * cap)
+        cap = v.rent_cap_per_year[b.village]
+        capped = np.minimum(
+            proposed, b.rent * (1.0 + np.where(np.isinf(cap), 0.0, cap)) ** (1 / 12)
+        )
+        b.rent[:] = np.where(np.isinf(cap), proposed, capped)
         # What households pay; what landlords receive.
         tenant = ~self.owner_occupier
         rent_paid = np.where(tenant, b.rent[hh.building], 0.0)
@@ -172,7 +178,9 @@ class Housing(Process):
             return float(r.income[mask].mean()) if mask.any() else math.nan
 
         return {
-            "rent_index": float(b.rent.mean() / self.rent_start) if len(b) else math.nan,
+            "rent_index": float(np.average(b.rent, weights=b.rooms) / self.rent_start)
+            if len(b)
+            else math.nan,
             "rent_burden_mean": float(hh.rent_burden[tenant].mean()) if tenant.any() else 0.0,
             "income_individual_mean": mean_income(adult),
             "income_local_mean": mean_income(adult & local),

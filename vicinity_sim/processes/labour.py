@@ -2,8 +2,9 @@
 
 Working-age residents move between work and unemployment. Each month an employed resident
 loses the job with a fixed probability; an unemployed one finds a job with a probability set so
-that, left alone, each group stays at its initial employment rate (``f = s·e/(1 − e)`` for
-separation rate ``s`` and employment rate ``e``), raised by employment assistance where a
+that, left alone, each group stays near its initial employment rate (hazards ``f = s·e/(1 − e)``
+for separation hazard ``s`` and employment rate ``e``; monthly steps settle a little below
+``e``), raised by employment assistance where a
 social organisation works in the grid (for migrant tenants, the group it serves). A new job
 pays a wage drawn from the group's wage distribution.
 

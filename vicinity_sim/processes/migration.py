@@ -18,7 +18,8 @@ what they took on, not because it was always high. A household that leaves for t
 incomes, not an assumption.
 
 Every vacated unit is let again within the month to a newcomer household of the same group and
-size from an outside pool, whose wages follow the pool's own distribution. A candidate judges
+size from an outside pool, whose wages follow the pool's own distribution (the group's, scaled
+by ``newcomer_wage_factor``). A candidate judges
 the rent against what its working-age members can earn (newcomers come to work; whether they
 are in work on arrival follows the group's employment rate); candidates whose burden would
 exceed ``newcomer_max_burden`` look elsewhere (up to ``newcomer_draws`` candidates; the last is
@@ -59,7 +60,7 @@ class MigrationParams(ParamModel):
     )  # fmt: skip
     rent_push: float = param(
         0.3, unit="1/month", ge=0.0, le=20.0,
-        doc="Departure hazard per unit of rent burden above the threshold.",
+        doc="Departure hazard per unit of rent burden above the household's tolerance.",
         source="assumption",
     )  # fmt: skip
     burden_threshold: float = param(
@@ -86,14 +87,10 @@ class MigrationParams(ParamModel):
         doc="Mean institutional trust of a household below which distrust pushes it to leave.",
         source="assumption",
     )  # fmt: skip
-    newcomer_wage_median_cny_month: float = param(
-        5000.0, unit="CNY/month", ge=0.0, le=1e6,
-        doc="Median wage of employed newcomers from the outside pool.",
-        source="assumption: as migrant tenants at the start",
-    )  # fmt: skip
-    newcomer_wage_sigma: float = param(
-        0.5, unit="1", ge=0.0, le=3.0, doc="Log-normal sigma of newcomers' wages.",
-        source="assumption",
+    newcomer_wage_factor: float = param(
+        1.0, unit="1", ge=0.0, le=100.0,
+        doc="Wages in the outside pool relative to the group's wage distribution at the start.",
+        source="assumption: newcomers earn like those already there",
     )  # fmt: skip
     newcomer_max_burden: float = param(
         0.5, unit="1", ge=0.0, le=10.0,
@@ -204,6 +201,7 @@ class Migration(Process):
         head = np.zeros(len(who), dtype=bool)
         head[np.concatenate([[0], np.cumsum(sizes)[:-1]])] = True
         cost = hh.housing_cost[slots]
+        floor = self.model.spec.housing.income_floor_cny_month
         pending = np.ones(len(slots), dtype=bool)
         for attempt in range(p.newcomer_draws):
             members = np.nonzero(pending[member_slot])[0]
@@ -215,7 +213,14 @@ class Migration(Process):
             take = ok[member_slot[members]]
             for name, values in people.items():
                 getattr(r, name)[ids[take]] = values[take]
-            hh.burden_tolerance[slots[ok]] = np.maximum(burden[ok], p.burden_threshold)
+            # They accept the burden they take on, judged the way it is measured monthly
+            # (actual earnings, floored) as well as on what they could earn.
+            earned = np.bincount(member_slot[members], weights=people["wage"],
+                                 minlength=len(slots))  # fmt: skip
+            actual = cost / np.maximum(earned, floor)
+            hh.burden_tolerance[slots[ok]] = np.maximum.reduce(
+                [burden[ok], actual[ok], np.full(ok.sum(), p.burden_threshold)]
+            )
             pending &= ~ok
             if not pending.any():
                 break
@@ -237,10 +242,11 @@ class Migration(Process):
         for v in np.unique(r.village[ids]):
             mask = r.village[ids] == v
             spec = self.model.spec.villages[v].population
-            people = draw_people(spec, r.group[ids[mask]], head[mask], gen)
-            wage = p.newcomer_wage_median_cny_month * np.exp(
-                p.newcomer_wage_sigma * gen.normal(size=mask.sum())
-            )
+            group = r.group[ids[mask]]
+            people = draw_people(spec, group, head[mask], gen)
+            median = np.array([spec.group(g).wage_median_cny_month for g in range(3)])[group]
+            sigma = np.array([spec.group(g).wage_sigma for g in range(3)])[group]
+            wage = p.newcomer_wage_factor * median * np.exp(sigma * gen.normal(size=mask.sum()))
             people["wage"] = np.where(people["employed"], wage, 0.0)
             potential[mask] = np.where(people["age"] == WORKING, wage, 0.0)
             people.pop("income")

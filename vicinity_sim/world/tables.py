@@ -116,7 +116,7 @@ class Buildings(Table):
     damage: np.ndarray  # float64, cumulative fire damage in building equivalents
     last_fire_day: np.ndarray  # int32, day of the last fire in the building (very negative: none)
     quality: np.ndarray  # float64 in [0, 1], state and amenity of the rental units
-    base_rent: np.ndarray  # float64, CNY/month per unit at the initial quality
+    base_rent: np.ndarray  # float64, CNY/month per unit at the village's reference quality
     rent: np.ndarray  # float64, CNY/month per unit asked now
     managed: np.ndarray  # bool, under professional property management (大物业)
 
