@@ -56,6 +56,90 @@ def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _add_experiment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument(
+        "--executor", default="local",
+        help="local (default), dask (a local Dask cluster) or dask://HOST:PORT",
+    )  # fmt: skip
+    p.add_argument("--fresh", action="store_true", help="discard earlier results in --out")
+
+
+def _is_experiment(path: str) -> bool:
+    """Whether a TOML file is an experiment (it has arms) rather than a scenario."""
+    import tomllib
+
+    try:
+        return "arms" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the scenario loader reports the problem
+
+
+def _experiment_out(args: argparse.Namespace, spec: Any, what: str) -> Path:
+    return Path(args.out or f"outputs/{spec.name or Path(spec.path).stem}-{what}")
+
+
+def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
+    """compare / sweep / sensitivity / calibrate on an experiment file."""
+    from vicinity_sim.experiment import load_experiment, run_experiment
+    from vicinity_sim.experiment.report import format_effects_table, write_report
+
+    spec = load_experiment(path)
+    out = _experiment_out(args, spec, what)
+    if what == "calibrate":
+        from vicinity_sim.experiment.calibrate import calibrate
+
+        if spec.calibration is None:
+            raise InputError(path, "calibration", "the experiment has no [calibration] table")
+        result = calibrate(spec, out, executor=args.executor, workers=args.workers,
+                           fresh=args.fresh)  # fmt: skip
+        state = "converged" if result.converged else "not converged"
+        print(f"Calibration of {spec.name or path}: objective {result.objective:.4g} after "
+              f"{result.evaluations} evaluations ({state})")  # fmt: skip
+        for key, value in result.parameters.items():
+            print(f"  {key:<45} {value:12.5g}  ± {result.standard_errors[key]:.3g} (s.e.)")
+        for m in result.moments:
+            print(f"  target {m['outcome']} ({m['arm']}): {m['value']:.4g} ± {m['sd']:.3g}, "
+                  f"simulated {m['simulated']:.4g}")  # fmt: skip
+        print(f"outputs: {out}/calibration.json")
+        return 0
+    if what in ("sweep", "sensitivity") and spec.sweep is None:
+        raise InputError(path, "sweep", "the experiment has no [sweep] table")
+    if what == "sensitivity" and spec.sweep.design != "sobol":
+        raise InputError(path, "sweep.design", 'sensitivity needs design = "sobol"')
+    results = run_experiment(spec, out, executor=args.executor, workers=args.workers,
+                             fresh=args.fresh)  # fmt: skip
+    sensitivity = None
+    if what == "sensitivity":
+        import pandas as pd
+
+        from vicinity_sim.experiment.sensitivity import sobol_indices_of
+
+        sensitivity = pd.concat([sobol_indices_of(results, o) for o in spec.outcomes],
+                                ignore_index=True)  # fmt: skip
+        from vicinity_sim.runs import atomic_write
+
+        atomic_write(out / "sensitivity.csv", sensitivity.to_csv(index=False).encode())
+        print(f"Sobol' indices ({spec.sweep.samples}·(d+2) samples per arm):")
+        for _, row in sensitivity.iterrows():
+            print(f"  {row['outcome']:<32} {row['parameter']:<40} first {row['first_order']:6.3f}"
+                  f"  total {row['total_order']:6.3f}")  # fmt: skip
+    if what == "sweep":
+        from vicinity_sim.runs import atomic_write
+
+        table = results.sweep_table()
+        atomic_write(out / "sweep.csv", table.to_csv(index=False).encode())
+        print(table.to_string(index=False, max_rows=40))
+    write_report(results, out, sensitivity)
+    if what == "compare":
+        reps = results.summaries.replication.nunique()
+        print(f"{spec.name or path}: {len(spec.arms)} arms × {reps} replications; "
+              f"reference: {spec.reference_arm}")  # fmt: skip
+        print(format_effects_table(results.effects()))
+    print(f"outputs: {out}/ (report.md, effects.csv, runs/)")
+    return 0
+
+
 def _overrides(args: argparse.Namespace) -> list:
     """``--set`` items plus the dedicated options, labelled for error messages."""
     items: list = list(args.overrides)
@@ -82,13 +166,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print only the output directory")
     _add_scenario_options(p)
 
-    p = sub.add_parser("compare", help="run scenarios over common seeds; paired differences")
-    p.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
-    p.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
-    p.add_argument("--out", help="output directory (default: outputs/compare)")
-    p.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    p = sub.add_parser(
+        "compare",
+        help="an experiment file, or scenario files over common seeds: paired differences",
+    )
+    p.add_argument(
+        "scenarios", nargs="+",
+        help="one experiment file, or scenario files (the first is the reference)",
+    )  # fmt: skip
+    p.add_argument("--seeds", type=int, default=5, help="scenario files: seeds (default 5)")
+    p.add_argument("--first-seed", type=int, default=0, help="scenario files: first seed")
+    p.add_argument("--out", help="output directory (default: outputs/<name>)")
+    p.add_argument("--force", action="store_true",
+                   help="scenario files: replace a non-empty output directory")  # fmt: skip
+    _add_experiment_options(p)
     _add_scenario_options(p)
+
+    for name, text in (
+        ("sweep", "run an experiment's [sweep] design and tabulate outcomes by sample"),
+        ("sensitivity", "Sobol' indices of the outcomes over an experiment's [sweep] (sobol)"),
+        ("calibrate", "fit an experiment's [calibration] parameters to its targets"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("experiment", help="experiment file (TOML)")
+        p.add_argument("--out", help="output directory (default: outputs/<name>)")
+        _add_experiment_options(p)
 
     p = sub.add_parser("validate", help="check a scenario file")
     p.add_argument("scenario", help="scenario file (TOML)")
@@ -137,6 +239,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    if len(args.scenarios) == 1 and _is_experiment(args.scenarios[0]):
+        return cmd_experiment(args, args.scenarios[0], "compare")
     from tqdm.auto import tqdm
 
     from vicinity_sim.compare import compare_summaries, format_number
@@ -242,6 +346,9 @@ def cmd_interventions(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
+    "sweep": lambda a: cmd_experiment(a, a.experiment, "sweep"),
+    "sensitivity": lambda a: cmd_experiment(a, a.experiment, "sensitivity"),
+    "calibrate": lambda a: cmd_experiment(a, a.experiment, "calibrate"),
     "validate": cmd_validate,
     "schema": cmd_schema,
     "params": cmd_params,

@@ -75,6 +75,24 @@ EXTRA: dict[str, str] = {
 }
 
 
+#: Which direction of an outcome is an improvement (for cost-effectiveness).
+LOWER_IS_BETTER = frozenset({
+    "fires_per_year", "fire_deaths", "fire_injuries", "buildings_damaged", "mean_response_min",
+    "flood_exposed_resident_days", "police_incidents_per_year", "trust_gap_local_migrant",
+    "rent_burden_mean", "displaced_households", "fire_deaths_expected", "deaths_per_100_fires",
+    "deaths_expected_per_100_fires", "buildings_per_fire", "spread_fire_share", "mean_alert_min",
+    "damage_building_equivalents", "ebike_fires_per_year", "collapses", "collapse_deaths",
+    "disputes_per_year", "mean_wait_days",
+})  # fmt: skip
+HIGHER_IS_BETTER = frozenset({
+    "trust_interpersonal", "trust_institutional", "acquaintance_ties_mean",
+    "participation_rate", "disputes_resolved_grassroots_share", "income_individual_mean",
+    "income_local_mean", "income_migrant_mean", "income_collective", "jobs_created",
+    "employment_rate", "trust_institutional_local", "trust_institutional_migrant",
+    "trust_outgroup_local", "trust_outgroup_migrant", "needs_resolved_share", "registered_share",
+})  # fmt: skip
+
+
 def _ratio(num: float, den: float, scale: float = 1.0) -> float:
     return scale * num / den if den > 0 else math.nan
 

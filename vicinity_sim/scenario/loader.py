@@ -417,3 +417,51 @@ def load_scenario(path: str | Path, overrides: list[Override] | tuple[Override, 
 def scenario_from_dict(data: dict, source: str = "scenario") -> Any:
     """Validate a scenario given as a dictionary (e.g. built in a notebook)."""
     return _validate(copy.deepcopy(data), _Provenance(source))
+
+
+def resolve_variant(
+    path: str | Path,
+    overlay: dict,
+    overlay_source: str,
+    overrides: list[Override] | tuple[Override, ...] = (),
+    disable: list[str] | tuple[str, ...] = (),
+) -> Any:
+    """A scenario file with an overlay merged on top, interventions disabled and overrides set.
+
+    Used for experiment arms: the overlay merges like a child scenario with ``extends`` (tables
+    key by key, named arrays entry by entry), then the named interventions are switched off,
+    then the overrides apply.
+
+    Args:
+        path: Scenario file the variant starts from.
+        overlay: Scenario tables to merge on top (may be empty).
+        overlay_source: How to name the overlay in messages (e.g. the experiment file and arm).
+        overrides: ``KEY=VALUE`` strings or ``(KEY=VALUE, label)`` pairs.
+        disable: Names of interventions to switch off.
+
+    Raises:
+        InputError: For any problem, located by the source that set the offending value.
+    """
+    shown = str(path)
+    prov = _Provenance(shown)
+    data = _load_raw(Path(path), shown, [], prov)
+    data = _merge(data, copy.deepcopy(overlay), overlay_source, prov, ())
+    names = {_entry_key(e) for e in data.get("interventions", [])}
+    for name in disable:
+        if name not in names:
+            raise InputError(overlay_source, "disable", f"no intervention named '{name}' "
+                             f"(interventions: {sorted(n for n in names if n)})")  # fmt: skip
+        for i, e in enumerate(data["interventions"]):
+            if _entry_key(e) == name:
+                e["enabled"] = False
+                prov.set(("interventions", i, "enabled"), overlay_source)
+    scenario = _validate(data, prov)
+    if overrides:
+        resolved = scenario.model_dump(mode="python")
+        for item in overrides:
+            if isinstance(item, tuple):
+                apply_override(resolved, item[0], prov, item[1])
+            else:
+                apply_override(resolved, item, prov, f"{overlay_source}: {item}")
+        scenario = _validate(resolved, prov)
+    return scenario

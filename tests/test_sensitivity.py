@@ -1,0 +1,157 @@
+"""Sobol' indices: the Ishigami benchmark on the package's own design, and a real sweep."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vicinity_sim.errors import InputError
+from vicinity_sim.experiment import Results, load_experiment, run_experiment
+from vicinity_sim.experiment.design import sample_values, unit_samples
+from vicinity_sim.experiment.sensitivity import (
+    sobol_from_values,
+    sobol_indices_of,
+)
+from vicinity_sim.experiment.spec import Sweep, SweepParameter
+from vicinity_sim.experiment.store import Store
+
+A, B = 7.0, 0.1
+
+
+@pytest.fixture
+def tiny_scenario() -> Path:
+    return Path(__file__).resolve().parents[1] / "scenarios" / "tiny.toml"
+
+
+def ishigami_indices(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """Analytic first- and total-order indices of the Ishigami function on [−π, π]³."""
+    pi = math.pi
+    v = a**2 / 8 + b * pi**4 / 5 + b**2 * pi**8 / 18 + 0.5
+    v1 = 0.5 * (1 + b * pi**4 / 5) ** 2
+    v2 = a**2 / 8
+    v3 = 0.0
+    vt1 = 0.5 * (1 + b * pi**4 / 5) ** 2 + 8 * b**2 * pi**8 / 225
+    vt2 = a**2 / 8
+    vt3 = 8 * b**2 * pi**8 / 225
+    return np.array([v1, v2, v3]) / v, np.array([vt1, vt2, vt3]) / v
+
+
+def test_ishigami_indices_on_the_package_design():
+    sweep = Sweep(
+        design="sobol",
+        samples=2**12,
+        parameters=[SweepParameter(key=f"x{i}", low=-math.pi, high=math.pi) for i in (1, 2, 3)],
+    )
+    n, d = sweep.samples, len(sweep.parameters)
+    u = unit_samples(sweep, seed=0)
+    x = sample_values(sweep, seed=0)
+    assert x.shape == u.shape == (n * (d + 2), d)
+    y = np.sin(x[:, 0]) + A * np.sin(x[:, 1]) ** 2 + B * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+    table = sobol_from_values(y, n, d)
+
+    first, total = ishigami_indices(A, B)
+    assert np.allclose(first, [0.3139, 0.4424, 0.0], atol=1e-4)
+    assert np.allclose(total, [0.5576, 0.4424, 0.2437], atol=1e-4)
+    assert list(table["parameter"]) == [0, 1, 2] and set(table["output"]) == {0}
+    assert np.allclose(table["first_order"], first, atol=0.05)
+    assert np.allclose(table["total_order"], total, atol=0.05)
+    for kind, exact in (("first_order", first), ("total_order", total)):
+        low, high = table[f"{kind}_low"].to_numpy(), table[f"{kind}_high"].to_numpy()
+        assert np.all(low <= high)
+        assert np.all((low - 0.02 <= exact) & (exact <= high + 0.02)), (kind, low, high, exact)
+
+    # The first m rows of every block form a smaller Saltelli design: check on it that the
+    # bootstrap is seeded, leaves numpy's global state alone, and that outputs stack.
+    m = 2**9
+    small = y.reshape(d + 2, n)[:, :m].ravel()
+    state = np.random.get_state()[1].copy()
+    one = sobol_from_values(small, m, d, seed=3)
+    both = sobol_from_values(np.vstack([small, 2 * small + 1]), m, d, seed=3)
+    assert np.array_equal(np.random.get_state()[1], state)
+    pd.testing.assert_frame_equal(both[both["output"] == 0].reset_index(drop=True), one)
+    pd.testing.assert_frame_equal(
+        both[both["output"] == 1].drop(columns="output").reset_index(drop=True),
+        one.drop(columns="output"),
+    )
+    with pytest.raises(ValueError, match="shape"):
+        sobol_from_values(y[:-1], n, d)
+
+
+def _experiment(tmp_path: Path, base: Path, sweep: str) -> Path:
+    path = tmp_path / "sobol.toml"
+    path.write_text(
+        f"""
+name = "sobol_tiny"
+base = "{base.as_posix()}"
+replications = 1
+seed = 0
+outcomes = ["fires_per_year", "trust_institutional"]
+set = ["run.days=120", "villages[0].plan.n_buildings=80",
+       "villages[0].population.n_residents=800"]
+
+[[arms]]
+name = "baseline"
+
+{sweep}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+SOBOL_SWEEP = """
+[sweep]
+design = "sobol"
+samples = 8
+
+[[sweep.parameters]]
+key = "fire.ignition_per_household_year"
+low = 1e-3
+high = 0.1
+scale = "log"
+
+[[sweep.parameters]]
+key = "governance.tasks_per_gridworker_day"
+low = 4
+high = 30
+"""
+
+
+# With n = 8 some bootstrap resamples have no variance, so intervals may be NaN (and warned of).
+@pytest.mark.filterwarnings("ignore:some Sobol' index intervals:RuntimeWarning")
+def test_sobol_indices_of_a_real_sweep(tmp_path, tiny_scenario):
+    spec = load_experiment(_experiment(tmp_path, tiny_scenario, SOBOL_SWEEP))
+    results = run_experiment(spec, tmp_path / "out", progress=False)
+    assert len(results.summaries) == 8 * (2 + 2)
+
+    table = sobol_indices_of(results, "fires_per_year")
+
+    assert list(table["parameter"]) == [
+        "fire.ignition_per_household_year",
+        "governance.tasks_per_gridworker_day",
+    ]
+    assert set(table["outcome"]) == {"fires_per_year"} and set(table["arm"]) == {"baseline"}
+    assert np.all(np.isfinite(table[["first_order", "total_order"]].to_numpy()))
+    bounds = table[["total_order_low", "total_order_high"]].dropna().to_numpy()
+    assert np.all(bounds[:, 0] <= bounds[:, 1])
+    total = table.set_index("parameter")["total_order"]
+    assert total["fire.ignition_per_household_year"] > total["governance.tasks_per_gridworker_day"]
+
+    # Missing samples (an unfinished run) are reported, not silently analysed.
+    partial = Results(results.store, results.spec)
+    partial._summaries = results.summaries[results.summaries["sample"] != 5]
+    with pytest.raises(InputError, match="samples 5"):
+        sobol_indices_of(partial, "fires_per_year")
+
+
+def test_sobol_indices_need_a_sobol_sweep(tmp_path, tiny_scenario):
+    lhs = SOBOL_SWEEP.replace('"sobol"', '"lhs"')
+    spec = load_experiment(_experiment(tmp_path, tiny_scenario, lhs))
+    with pytest.raises(InputError, match='design = "sobol"') as err:
+        sobol_indices_of(Results(Store(tmp_path / "out"), spec), "fires_per_year")
+    assert err.value.key == "sweep" and "\n" not in str(err.value)

@@ -1,0 +1,337 @@
+"""Calibration by the method of simulated moments (MSM).
+
+The ``[calibration]`` table of an experiment names parameters (scenario keys with a range) and
+targets: observed moments, each an outcome of an arm or its relative change against another
+arm, with an uncertainty ``sd``. :func:`calibrate` searches the parameters θ that bring the
+simulated moments m(θ) closest to the targets t in the weighted sense
+
+    Q(θ) = Σₖ ((mₖ(θ) − tₖ) / sdₖ)²,
+
+i.e. MSM with the diagonal weight matrix W = diag(1/sd²).
+
+**Moments.** A level target is the mean of the outcome over the arm's replications (and sweep
+samples, if the experiment has a sweep). A relative target (``relative_to``) is the ratio of
+means minus one, ``mean(arm) / mean(relative_to) − 1``, both means taken over the same
+replications, those that both arms completed with a finite value (replication-paired).
+
+**Transforms.** Nelder–Mead (:func:`scipy.optimize.minimize`) searches an unbounded space
+z; each parameter is mapped into its range by the logistic transform
+θ = low + (high − low) / (1 + e^(−z)), so every evaluated θ lies strictly within
+[low, high]. The search starts at ``start`` (or the midpoint of the range; a start on a bound
+is moved 1% of the range inside) with an initial simplex that moves each parameter 15% of its
+range towards the middle. It stops after ``max_evaluations`` objective evaluations, or
+earlier once the simplex has shrunk to 10⁻² in z (about 0.25% of a range near its middle)
+and its objective values differ by less than 10⁻², a small fraction of the unit change of Q
+that marks one standard error.
+
+**Common random numbers.** Every evaluation runs the whole experiment with the experiment's
+seed and replication indices; only the calibrated parameters differ (passed as overrides to
+:func:`~vicinity_sim.experiment.runner.run_experiment`). Replication r therefore draws the
+same random streams at every θ, so m(θ) is a smooth-looking, nearly deterministic function
+of θ rather than one redrawn at every step, which both the optimizer and the finite
+differences below rely on. (A ``[stopping]`` table can change the number of replications
+between evaluations and with it this smoothness; calibrate with a fixed number.) Each distinct
+θ is simulated once, into its own directory ``out/evals/NNNN``, and cached; a calibration
+rerun into the same directory follows the same path and resumes from the finished runs.
+
+**Uncertainty.** At the optimum θ̂ the Jacobian J = ∂m/∂θ is taken by central finite
+differences with a step of 5% of each parameter's range (one-sided, and within the range,
+where θ̂ lies closer than that to a bound). The covariance of θ̂ is
+
+    V = (Jᵀ W J)⁻¹,
+
+the MSM covariance when the target sds are the sampling errors of the observed moments and the
+simulation noise of m(θ) is ignored; with common random numbers and several replications that
+noise is small but not zero, so V understates the uncertainty somewhat, the more so the more
+precise the targets.
+If JᵀWJ is singular (a parameter moves no target, or two parameters move them alike) the
+pseudo-inverse is used, the result is flagged ``singular`` and parameters that are not
+identified get an infinite standard error.
+
+The result is written to ``out/calibration.json``.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import expit, logit
+from tqdm.auto import tqdm
+
+from vicinity_sim.errors import InputError
+from vicinity_sim.experiment.runner import run_experiment
+from vicinity_sim.experiment.spec import (
+    Calibration,
+    CalibrationParameter,
+    ExperimentSpec,
+    Target,
+)
+from vicinity_sim.runs import atomic_write, json_bytes
+
+RESULT = "calibration.json"
+#: Finite-difference step for the Jacobian, as a share of each parameter's range.
+JACOBIAN_STEP = 0.05
+#: Initial simplex: each parameter moves this share of its range towards the middle.
+SIMPLEX_STEP = 0.15
+#: Nelder–Mead tolerances: simplex size in the transformed space, spread of Q over it.
+XATOL = 1e-2
+FATOL = 1e-2
+
+
+@dataclass
+class CalibrationResult:
+    """Outcome of a calibration.
+
+    Attributes:
+        parameters: Scenario key → estimate.
+        standard_errors: Scenario key → standard error, from (JᵀWJ)⁻¹ (``inf`` if the
+            parameter is not identified by the targets).
+        objective: Q at the estimate.
+        moments: Per target: ``outcome``, ``arm``, ``relative_to``, ``value``, ``sd`` and the
+            ``simulated`` moment at the estimate.
+        evaluations: Distinct parameter vectors simulated, including those for the Jacobian.
+        converged: Whether Nelder–Mead met its tolerances within ``max_evaluations``.
+        covariance: Covariance matrix of the estimates, in the order of ``parameters``.
+        jacobian: ∂moment/∂parameter at the estimate (targets × parameters).
+        singular: Whether JᵀWJ was singular and its pseudo-inverse was used.
+        message: The optimizer's message.
+        history: Every simulated parameter vector with its moments and objective, in order.
+    """
+
+    parameters: dict[str, float]
+    standard_errors: dict[str, float]
+    objective: float
+    moments: list[dict[str, Any]]
+    evaluations: int
+    converged: bool
+    covariance: list[list[float]] = field(default_factory=list)
+    jacobian: list[list[float]] = field(default_factory=list)
+    singular: bool = False
+    message: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (non-finite numbers become ``null`` when written)."""
+        return asdict(self)
+
+
+def simulated_moments(summaries: pd.DataFrame, targets: list[Target]) -> np.ndarray:
+    """The simulated moment of every target from an experiment's summaries.
+
+    Args:
+        summaries: One row per task (arm, sample, replication and outcomes), as
+            :attr:`Results.summaries <vicinity_sim.experiment.runner.Results.summaries>`.
+        targets: The calibration targets.
+
+    Returns:
+        One value per target: the arm's mean outcome, or with ``relative_to`` the ratio of the
+        two arms' means over their common replications minus one; ``nan`` where undefined.
+    """
+    out = np.full(len(targets), np.nan)
+    for k, t in enumerate(targets):
+        x = _values(summaries, t.arm, t.outcome)
+        if t.relative_to is None:
+            out[k] = x.mean() if len(x) else np.nan
+            continue
+        ref = _values(summaries, t.relative_to, t.outcome)
+        common = x.index.intersection(ref.index)  # replication-paired
+        if len(common):
+            denominator = ref[common].mean()
+            out[k] = x[common].mean() / denominator - 1 if denominator != 0 else np.nan
+    return out
+
+
+def _values(summaries: pd.DataFrame, arm: str, outcome: str) -> pd.Series:
+    """Finite values of an outcome in an arm, indexed by (sample, replication)."""
+    if outcome not in summaries.columns or "arm" not in summaries.columns:
+        return pd.Series(dtype=float)
+    rows = summaries[summaries["arm"] == arm].set_index(["sample", "replication"])
+    x = pd.to_numeric(rows[outcome], errors="coerce").astype(float)
+    return x[np.isfinite(x)]
+
+
+class _Model:
+    """Simulated moments as a function of the parameters, cached by parameter vector."""
+
+    def __init__(self, spec: ExperimentSpec, cal: Calibration, out: Path, executor: str,
+                 workers: int, bar: tqdm) -> None:  # fmt: skip
+        self.spec = spec
+        self.params = cal.parameters
+        self.targets = cal.targets
+        self.value = np.array([t.value for t in self.targets])
+        self.sd = np.array([t.sd for t in self.targets])
+        self.out = out
+        self.executor = executor
+        self.workers = workers
+        self.bar = bar
+        self.cache: dict[tuple[float, ...], np.ndarray] = {}
+        self.history: list[dict[str, Any]] = []
+        self.best = math.inf
+
+    def moments(self, theta: np.ndarray) -> np.ndarray:
+        """m(θ): runs the experiment at θ unless already done."""
+        key = tuple(float(v) for v in theta)
+        if key not in self.cache:
+            extra = [(f"{p.key}={v!r}", p.arms) for p, v in zip(self.params, key, strict=True)]
+            where = self.out / "evals" / f"{len(self.cache):04d}"
+            results = run_experiment(self.spec, where, executor=self.executor,
+                                     workers=self.workers, progress=False, extra=extra)  # fmt: skip
+            m = simulated_moments(results.summaries, self.targets)
+            self.cache[key] = m
+            q = self.q(m)
+            self.best = min(self.best, q)
+            self.history.append({
+                "parameters": {p.key: v for p, v in zip(self.params, key, strict=True)},
+                "moments": m.tolist(),
+                "objective": q,
+                "directory": str(where),
+            })  # fmt: skip
+            self.bar.update(1)
+            self.bar.set_postfix(Q=f"{self.best:.4g}")
+        return self.cache[key]
+
+    def q(self, m: np.ndarray) -> float:
+        """Q = Σ ((m − value)/sd)²; ``inf`` if a moment is undefined."""
+        r = (m - self.value) / self.sd
+        return float(r @ r) if np.all(np.isfinite(r)) else math.inf
+
+    def objective(self, z: np.ndarray) -> float:
+        return self.q(self.moments(_to_theta(z, self.params)))
+
+
+def _to_theta(z: np.ndarray, params: list[CalibrationParameter]) -> np.ndarray:
+    """Transformed space → parameters (logistic onto each range)."""
+    low, high = _bounds(params)
+    return low + (high - low) * expit(np.asarray(z, float))
+
+
+def _to_z(theta: np.ndarray, params: list[CalibrationParameter]) -> np.ndarray:
+    """Parameters → transformed space (points on a bound moved 1% of the range inside)."""
+    low, high = _bounds(params)
+    return logit(np.clip((np.asarray(theta, float) - low) / (high - low), 0.01, 0.99))
+
+
+def _bounds(params: list[CalibrationParameter]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([p.low for p in params]), np.array([p.high for p in params])
+
+
+def _jacobian(model: _Model, theta: np.ndarray) -> np.ndarray:
+    """∂m/∂θ by central differences (one-sided within the range near a bound)."""
+    low, high = _bounds(model.params)
+    step = JACOBIAN_STEP * (high - low)
+    jac = np.empty((len(model.targets), len(theta)))
+    for j in range(len(theta)):
+        up, down = theta.copy(), theta.copy()
+        up[j] = min(theta[j] + step[j], high[j])
+        down[j] = max(theta[j] - step[j], low[j])
+        jac[:, j] = (model.moments(up) - model.moments(down)) / (up[j] - down[j])
+    return jac
+
+
+def _covariance(jac: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(JᵀWJ)⁻¹ with W = diag(1/sd²), its standard errors and whether it was singular."""
+    info = jac.T @ (jac / sd[:, None] ** 2)
+    if not np.all(np.isfinite(info)):
+        k = len(info)
+        return np.full((k, k), np.nan), np.full(k, np.nan), True
+    eigval, eigvec = np.linalg.eigh(info)
+    tol = max(eigval.max(initial=0.0), 0.0) * len(info) * np.finfo(float).eps
+    null = eigval <= tol
+    if not null.any():
+        cov = np.linalg.inv(info)
+        return cov, np.sqrt(np.diag(cov)), False
+    cov = np.linalg.pinv(info, hermitian=True)
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    # A parameter with a component along a direction no target responds to is not identified.
+    se[np.any(np.abs(eigvec[:, null]) > 1e-8, axis=1)] = math.inf
+    return cov, se, True
+
+
+def calibrate(
+    spec: ExperimentSpec,
+    out: str | Path,
+    *,
+    executor: str = "local",
+    workers: int = 1,
+    progress: bool = True,
+    fresh: bool = False,
+) -> CalibrationResult:
+    """Estimate the ``[calibration]`` parameters by the method of simulated moments.
+
+    Args:
+        spec: An experiment with a ``[calibration]`` table.
+        out: Directory for the evaluations (``evals/NNNN``) and ``calibration.json``.
+        executor: ``local``, ``dask`` or ``dask://HOST:PORT``, for every evaluation.
+        workers: Worker processes per evaluation.
+        progress: Show a progress bar over evaluations.
+        fresh: Discard earlier evaluations in ``out`` first (otherwise they are reused).
+
+    Returns:
+        The estimates, their standard errors, the fit and the optimizer's state.
+
+    Raises:
+        InputError: If the experiment has no calibration table, a parameter is listed twice,
+            or an evaluation's overrides or output directory are invalid.
+    """
+    cal = spec.calibration
+    if cal is None:
+        problem = "missing: add a [calibration] table with parameters and targets"
+        raise InputError(str(spec.path), "calibration", problem)
+    keys = [p.key for p in cal.parameters]
+    for i, k in enumerate(keys):
+        if keys.index(k) != i:
+            raise InputError(str(spec.path), f"calibration.parameters[{i}].key",
+                             f"'{k}' is listed twice")  # fmt: skip
+    out = Path(out)
+    if fresh and (out / "evals").exists():
+        shutil.rmtree(out / "evals")
+    out.mkdir(parents=True, exist_ok=True)
+    params = cal.parameters
+    low, high = _bounds(params)
+    start = np.array([(p.low + p.high) / 2 if p.start is None else p.start for p in params])
+
+    # Initial simplex: the start and one vertex per parameter, moved towards the middle.
+    u0 = np.clip((start - low) / (high - low), 0.01, 0.99)
+    simplex = [logit(u0)]
+    for j in range(len(params)):
+        u = u0.copy()
+        u[j] += SIMPLEX_STEP if u[j] <= 0.5 else -SIMPLEX_STEP
+        simplex.append(logit(u))
+
+    total = cal.max_evaluations + 2 * len(params)
+    with tqdm(total=total, disable=not progress, unit="eval", desc="calibration",
+              leave=False) as bar:  # fmt: skip
+        model = _Model(spec, cal, out, executor, workers, bar)
+        res = minimize(model.objective, simplex[0], method="Nelder-Mead",
+                       options={"maxfev": cal.max_evaluations, "xatol": XATOL, "fatol": FATOL,
+                                "initial_simplex": np.array(simplex)})  # fmt: skip
+        theta = _to_theta(res.x, params)
+        m = model.moments(theta)
+        jac = _jacobian(model, theta)
+    cov, se, singular = _covariance(jac, model.sd)
+    moments = [{"outcome": t.outcome, "arm": t.arm, "relative_to": t.relative_to,
+                "value": t.value, "sd": t.sd, "simulated": float(v)}
+               for t, v in zip(cal.targets, m, strict=True)]  # fmt: skip
+
+    result = CalibrationResult(
+        parameters={k: float(v) for k, v in zip(keys, theta, strict=True)},
+        standard_errors={k: float(s) for k, s in zip(keys, se, strict=True)},
+        objective=model.q(m),
+        moments=moments,
+        evaluations=len(model.cache),
+        converged=bool(res.success) and math.isfinite(model.q(m)),
+        covariance=cov.tolist(),
+        jacobian=jac.tolist(),
+        singular=singular,
+        message=str(res.message),
+        history=model.history,
+    )
+    atomic_write(out / RESULT, json_bytes(result.to_dict()))
+    return result

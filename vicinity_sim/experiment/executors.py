@@ -1,0 +1,109 @@
+"""Executors: run an experiment's tasks in this process, in local worker processes or on Dask.
+
+Every executor runs the same task function (:func:`run_task`), which simulates one task and
+writes its partition; results do not depend on the executor or the number of workers, since a
+task's draws depend only on its seed, replication and settings.
+
+* ``local`` with ``workers=1``: tasks run in this process, one after another.
+* ``local`` with ``workers=N``: a pool of N worker processes (spawned, so nothing is shared).
+* ``dask``: a :class:`distributed.LocalCluster` of N single-threaded worker processes.
+* ``dask://HOST:PORT`` (or ``tcp://HOST:PORT``): an existing Dask scheduler; its workers must be
+  able to import ``vicinity_sim`` and write to the experiment directory.
+
+Dask is used through ``Client.get_executor()``, a :mod:`concurrent.futures` executor.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from vicinity_sim.errors import InputError
+
+
+def run_task(payload: dict[str, Any]) -> dict[str, Any]:
+    """Simulate one task and write its partition; return its keys and summary.
+
+    ``payload``: ``scenario`` (a scenario dictionary), ``seed``, ``task`` (arm, sample,
+    replication), ``root`` (experiment directory) and ``columns`` (daily columns to keep).
+    """
+    from vicinity_sim.experiment.design import Task
+    from vicinity_sim.experiment.store import Store, partition_bytes
+    from vicinity_sim.runs import simulate
+    from vicinity_sim.scenario import scenario_from_dict
+
+    task = Task(**payload["task"])
+    scenario = scenario_from_dict(payload["scenario"], f"experiment task {task.id}")
+    result = simulate(scenario, seed=payload["seed"], replication=task.replication)
+    keep = ["day", *[c for c in payload["columns"] if c in result.columns and c != "day"]]
+    columns = {k: result.columns[k] for k in keep}
+    Store(payload["root"]).write(task, partition_bytes(task, payload["seed"], columns,
+                                                       result.summary))  # fmt: skip
+    return {"task": payload["task"], "summary": result.summary}
+
+
+def _dask_address(executor: str) -> str | None:
+    if executor == "dask":
+        return None
+    for prefix in ("dask://", "tcp://"):
+        if executor.startswith(prefix):
+            return "tcp://" + executor[len(prefix) :]
+    raise InputError("--executor", "--executor",
+                     f"'{executor}': use local, dask or dask://HOST:PORT")  # fmt: skip
+
+
+@contextmanager
+def make_executor(executor: str = "local", workers: int = 1) -> Iterator[cf.Executor | None]:
+    """A concurrent.futures executor for the named backend (``None``: run inline)."""
+    if workers < 1:
+        raise InputError("--workers", "--workers", f"must be at least 1 (got {workers})")
+    if executor == "local":
+        if workers == 1:
+            yield None
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            yield pool
+        return
+    address = _dask_address(executor)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        problem = "Dask is not installed: pip install 'vicinity_sim[dask]'"
+        raise InputError("--executor", "--executor", problem) from None
+    if address is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)  # fmt: skip
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(address, timeout=10)
+        except OSError as e:
+            problem = f"cannot reach the Dask scheduler at {address} ({e})"
+            raise InputError("--executor", "--executor", problem) from None
+        cluster = None
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def execute(payloads: list[dict[str, Any]], pool: cf.Executor | None) -> Iterator[dict[str, Any]]:
+    """Run payloads; yield results as tasks finish (in completion order)."""
+    if pool is None:
+        for p in payloads:
+            yield run_task(p)
+        return
+    futures = [pool.submit(run_task, p) for p in payloads]
+    for fut in cf.as_completed(futures):
+        yield fut.result()
+
+
+def absolute(path: str | Path) -> str:
+    return str(Path(path).resolve())

@@ -1,0 +1,271 @@
+"""Experiment files: arms, replications, outcomes, sweeps, stopping and calibration targets.
+
+An experiment file is TOML::
+
+    name = "safety"
+    base = "../scenarios/baseline.toml"     # the scenario every arm starts from
+    replications = 5                        # replication r of every arm shares streams (CRN)
+    seed = 0
+    reference = "baseline"                  # arm the others are compared with
+    outcomes = ["fires_per_year", "mean_response_min"]
+    set = ["run.days=365"]                  # overrides for every arm
+
+    [[arms]]
+    name = "baseline"
+
+    [[arms]]
+    name = "package"
+    scenario = "../scenarios/hazard_package.toml"   # start from another scenario instead
+
+    [[arms]]
+    name = "sensors"
+    set = ["fire.sensor_reliability=0.9"]
+    disable = ["windows_and_sprinklers"]             # interventions switched off
+    [[arms.interventions]]                           # added or merged by name
+    kind = "fire_retrofit"
+    sprinklers = false
+
+Optional tables: ``[stopping]`` (add replications until effect intervals are narrow enough),
+``[sweep]`` (a design over parameter ranges: factorial, Latin hypercube or Sobol) and
+``[calibration]`` (targets for the method of simulated moments). Paths are relative to the
+experiment file. Mistakes are reported like scenario mistakes: one line naming file, key and
+problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import Field, model_validator
+
+from vicinity_sim.errors import InputError
+from vicinity_sim.params import ParamModel
+from vicinity_sim.scenario.loader import _problem, _Provenance, check_keys, format_key
+
+
+class Arm(ParamModel):
+    """One policy arm: an overlay on the base scenario."""
+
+    name: str = Field(min_length=1, description="Name of the arm.")
+    scenario: str | None = Field(
+        None, description="Scenario file this arm starts from instead of the base (relative)."
+    )
+    set: list[str] = Field(default_factory=list, description="KEY=VALUE overrides.")
+    disable: list[str] = Field(
+        default_factory=list, description="Names of interventions switched off in this arm."
+    )
+    interventions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Interventions added to (or merged by name into) the arm's scenario.",
+    )
+
+
+class Stopping(ParamModel):
+    """Sequential stopping: add replications until every arm's paired effect on each named
+    outcome has a 95% interval no wider than ± the given half-width."""
+
+    half_width: dict[str, float] = Field(description="Outcome → largest acceptable half-width.")
+    max_replications: int = Field(100, ge=2, le=100_000)
+    batch: int = Field(5, ge=1, le=10_000, description="Replications added per round.")
+
+    @model_validator(mode="after")
+    def _positive(self) -> Stopping:
+        for k, v in self.half_width.items():
+            if not v > 0:
+                raise ValueError(f"half_width of '{k}' must be positive (got {v})")
+        return self
+
+
+class SweepParameter(ParamModel):
+    """A parameter varied by a sweep, by scenario key."""
+
+    key: str = Field(min_length=1, description="Scenario key, as for --set.")
+    low: float | None = Field(None, description="Lower end of the range (lhs, sobol).")
+    high: float | None = Field(None, description="Upper end of the range (lhs, sobol).")
+    values: list[float] | None = Field(None, description="Levels (factorial).")
+    scale: Literal["linear", "log"] = Field("linear", description="Sample uniformly or log.")
+    integer: bool = Field(False, description="Round samples to integers.")
+
+    @model_validator(mode="after")
+    def _range(self) -> SweepParameter:
+        if self.values is None:
+            if self.low is None or self.high is None:
+                raise ValueError(f"'{self.key}' needs low and high (or values for factorial)")
+            if not self.low < self.high:
+                raise ValueError(f"'{self.key}': low must be below high")
+            if self.scale == "log" and self.low <= 0:
+                raise ValueError(f"'{self.key}': a log scale needs a positive low")
+        elif not self.values:
+            raise ValueError(f"'{self.key}': values must not be empty")
+        return self
+
+
+class Sweep(ParamModel):
+    """A design over parameter ranges; every arm runs every sample."""
+
+    design: Literal["factorial", "lhs", "sobol"] = Field(description="How samples are drawn.")
+    samples: int = Field(
+        16, ge=1, le=1_000_000,
+        description="Samples (lhs), or the base size n of the Saltelli scheme (sobol: a power "
+        "of 2; n·(d+2) runs per arm and replication). Ignored for factorial.",
+    )  # fmt: skip
+    parameters: list[SweepParameter] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _design(self) -> Sweep:
+        if self.design == "factorial":
+            missing = [p.key for p in self.parameters if p.values is None]
+            if missing:
+                raise ValueError(f"a factorial design needs values for {', '.join(missing)}")
+        if self.design == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"sobol needs samples to be a power of 2 (got {self.samples})")
+        return self
+
+
+class CalibrationParameter(ParamModel):
+    key: str = Field(min_length=1, description="Scenario key, as for --set.")
+    low: float
+    high: float
+    start: float | None = None
+    arms: list[str] | None = Field(
+        None, description="Arms the parameter applies to (default: every arm)."
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> CalibrationParameter:
+        if not self.low < self.high:
+            raise ValueError(f"'{self.key}': low must be below high")
+        if self.start is not None and not self.low <= self.start <= self.high:
+            raise ValueError(f"'{self.key}': start must lie within [low, high]")
+        return self
+
+
+class Target(ParamModel):
+    """A moment to match: an outcome of an arm, or its relative change against another arm."""
+
+    outcome: str = Field(min_length=1)
+    arm: str = Field(min_length=1)
+    relative_to: str | None = Field(
+        None, description="Match (arm − other) / other instead of the arm's level."
+    )
+    value: float
+    sd: float = Field(gt=0, description="Uncertainty of the target (its weight is 1/sd²).")
+
+
+class Calibration(ParamModel):
+    """Method of simulated moments."""
+
+    parameters: list[CalibrationParameter] = Field(min_length=1)
+    targets: list[Target] = Field(min_length=1)
+    max_evaluations: int = Field(60, ge=1, le=100_000)
+
+
+class ExperimentSpec(ParamModel):
+    """A validated experiment file."""
+
+    name: str = Field("", description="Short name.")
+    description: str = ""
+    base: str = Field(min_length=1, description="Base scenario file (relative to this file).")
+    replications: int = Field(5, ge=1, le=100_000)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    reference: str | None = Field(None, description="Reference arm (default: the first).")
+    outcomes: list[str] = Field(min_length=1, description="Outcomes to analyse.")
+    set: list[str] = Field(default_factory=list, description="Overrides for every arm.")
+    arms: list[Arm] = Field(min_length=1)
+    stopping: Stopping | None = None
+    sweep: Sweep | None = None
+    calibration: Calibration | None = None
+
+    _path: Path = pydantic.PrivateAttr(default_factory=Path)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def reference_arm(self) -> str:
+        return self.reference or self.arms[0].name
+
+    def relative(self, name: str) -> Path:
+        """A path given in the file, relative to the file."""
+        return (self._path.parent / name) if not Path(name).is_absolute() else Path(name)
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def load_experiment(path: str | Path) -> ExperimentSpec:
+    """Read and validate an experiment file.
+
+    Raises:
+        InputError: For any problem, located by file and key.
+    """
+    path = Path(path)
+    shown = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(shown, "-", "file not found") from None
+    except IsADirectoryError:
+        raise InputError(shown, "-", "is a directory, not an experiment file") from None
+    except UnicodeDecodeError:
+        raise InputError(shown, "-", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(shown, "syntax", f"invalid TOML: {e}") from None
+    prov = _Provenance(shown)
+    check_keys(data, ExperimentSpec, (), prov)
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except pydantic.ValidationError as e:
+        err = sorted(e.errors(), key=lambda er: [str(x) for x in er["loc"]])[0]
+        raise InputError(shown, format_key(tuple(err["loc"])), _problem(err)) from None
+    spec._path = path
+    _check(spec, shown)
+    return spec
+
+
+def _check(spec: ExperimentSpec, shown: str) -> None:
+    from vicinity_sim.outcomes import describe
+
+    names = [a.name for a in spec.arms]
+    for i, n in enumerate(names):
+        if names.index(n) != i:
+            raise InputError(shown, f"arms[{i}].name", f"duplicate arm name '{n}'")
+    if spec.reference is not None and spec.reference not in names:
+        raise InputError(shown, "reference", f"no arm '{spec.reference}' (arms: {names})")
+    known = describe()
+    for i, o in enumerate(spec.outcomes):
+        if o not in known:
+            raise InputError(shown, f"outcomes[{i}]", f"unknown outcome '{o}'")
+    if spec.stopping:
+        for o in spec.stopping.half_width:
+            if o not in spec.outcomes:
+                raise InputError(shown, "stopping.half_width", f"'{o}' is not in outcomes")
+    if spec.calibration:
+        for i, cp in enumerate(spec.calibration.parameters):
+            for j, arm in enumerate(cp.arms or []):
+                if arm not in names:
+                    raise InputError(shown, f"calibration.parameters[{i}].arms[{j}]",
+                                     f"no arm '{arm}'")  # fmt: skip
+        for i, t in enumerate(spec.calibration.targets):
+            if t.outcome not in known:
+                raise InputError(shown, f"calibration.targets[{i}].outcome",
+                                 f"unknown outcome '{t.outcome}'")  # fmt: skip
+            for field in ("arm", "relative_to"):
+                arm = getattr(t, field)
+                if arm is not None and arm not in names:
+                    raise InputError(shown, f"calibration.targets[{i}].{field}",
+                                     f"no arm '{arm}'")  # fmt: skip
+    base = spec.relative(spec.base)
+    if not base.exists():
+        raise InputError(shown, "base", f"scenario file not found: {base}")
+    for i, arm in enumerate(spec.arms):
+        if arm.scenario and not spec.relative(arm.scenario).exists():
+            raise InputError(shown, f"arms[{i}].scenario",
+                             f"scenario file not found: {spec.relative(arm.scenario)}")  # fmt: skip
