@@ -243,3 +243,42 @@ def test_bad_experiment_files(tmp_path, capsys, case, text, key, problem):
     assert key in err and problem in err, err
     assert not out.exists()
     assert np.all([p.name == "bad.toml" for p in tmp_path.iterdir()])
+
+
+SWEEP = """
+    [sweep]
+    design = "{design}"
+    samples = 4
+    [[sweep.parameters]]
+    key = "governance.tasks_per_gridworker_day"
+    low = 4.0
+    high = 30.0
+    [[sweep.parameters]]
+    key = "participation.intercept"
+    low = -3.0
+    high = -1.0
+    """
+
+
+@pytest.mark.filterwarnings("ignore:some Sobol' index intervals")  # n = 4 is deliberately small
+@pytest.mark.parametrize(("command", "design"), [("sweep", "lhs"), ("sensitivity", "sobol")])
+def test_sweep_and_sensitivity_commands(tmp_path, capsys, command, design):
+    """The commands run a design on the real model and write their tables and report."""
+    path = experiment_file(tmp_path, days=40, replications=1,
+                           extra=SWEEP.format(design=design))  # fmt: skip
+    out = tmp_path / "out"
+    rc = main([command, str(path), "--out", str(out), "--workers", "2"])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    n_samples = 4 if design == "lhs" else 4 * (2 + 2)
+    assert len(list((out / "runs").rglob("*.parquet"))) == 3 * n_samples
+    assert (out / "report.md").exists() and (out / "effects.csv").exists()
+    if command == "sweep":
+        table = pd.read_csv(out / "sweep.csv")
+        assert len(table) == 3 * 4 and "governance.tasks_per_gridworker_day" in table
+    else:
+        table = pd.read_csv(out / "sensitivity.csv")
+        assert set(table.parameter) == {"governance.tasks_per_gridworker_day",
+                                        "participation.intercept"}  # fmt: skip
+        assert "Sensitivity" in (out / "report.md").read_text()
+        assert "first" in cap.out and "total" in cap.out
