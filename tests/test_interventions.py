@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from helpers import SEEDS, village
 
+from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.runs import simulate
@@ -121,6 +122,9 @@ CASES = [
     ("public_space", {"kind": "public_space"}, "acquaintance_ties_mean", +1, "social"),
     ("industrial_projects", {"kind": "industrial_projects"}, "jobs_created", +1, "social"),
     ("industrial_projects", {"kind": "industrial_projects"}, "income_collective", +1, "social"),
+    ("smart_platform", {"kind": "smart_platform"}, "flood_exposed_resident_days", -1,
+     "hazard"),
+    ("smart_platform", {"kind": "smart_platform"}, "needs_resolved_share", +1, "social"),
     ("property_management", {"kind": "property_management"}, "rent_index", +1, "social"),
     ("property_management", {"kind": "property_management"}, "final.quality_mean", +1,
      "social"),
@@ -176,6 +180,37 @@ def test_linear_rollout_and_costs():
     assert df["cost_total_cny"].iloc[-1] == pytest.approx(
         df["cost_capital_cny"].sum() + df["cost_running_cny"].sum()
     )
+
+
+def test_schedule_rolls_out_piecewise():
+    """A pilot then a push: [[10, 0], [60, 0.2], [110, 1]] reaches 20% by day 60, all by 110."""
+    data = village(days=120, n_buildings=300, n_residents=3000)
+    data["interventions"] = [
+        {"kind": "fire_retrofit", "sprinklers": False, "escape_windows": False,
+         "schedule": [[10, 0.0], [60, 0.2], [110, 1.0]]},
+    ]  # fmt: skip
+    m = VicinityModel(scenario_from_dict(data), rng=0)
+    b = m.world.buildings
+    m.run(days=10)
+    assert b.smoke_sensor.sum() == 0
+    m.run(days=50)  # days 10..59: the share by the end of day 59 (day 60 begins) is 0.2
+    assert b.smoke_sensor.sum() == round(len(b) * 0.2)
+    m.run(days=24)  # to the end of day 83: 0.2 + 0.8 * 24/50
+    assert b.smoke_sensor.sum() == round(len(b) * (0.2 + 0.8 * 24 / 50))
+    m.run()
+    assert b.smoke_sensor.all()
+
+
+@pytest.mark.parametrize(
+    ("schedule", "problem"),
+    [([[0, 0.5], [0, 1.0]], "increasing"), ([[0, 0.5], [10, 0.2]], "never decrease"),
+     ([[0, 1.5]], "\\[0, 1\\]")],
+)  # fmt: skip
+def test_bad_schedules_are_refused(schedule, problem):
+    data = village(days=2)
+    data["interventions"] = [{"kind": "supervision", "schedule": schedule}]
+    with pytest.raises(InputError, match=problem):
+        scenario_from_dict(data)
 
 
 def test_highest_risk_buildings_come_first():

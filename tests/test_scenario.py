@@ -118,6 +118,31 @@ def test_chains_of_extends(tmp_path):
     assert (s.run.days, s.run.seed, s.name) == (10, 2, "c")
 
 
+def test_extends_a_list_merges_left_to_right(tmp_path):
+    write(tmp_path, "base.toml", "[run]\ndays = 10\nseed = 1\n")
+    write(tmp_path, "a.toml", 'extends = "base.toml"\n[run]\nseed = 2\n'
+          '[[interventions]]\nkind = "fire_lanes"\n')  # fmt: skip
+    write(tmp_path, "b.toml", 'extends = "base.toml"\n[run]\nseed = 3\n'
+          '[[interventions]]\nkind = "supervision"\n')  # fmt: skip
+    c = write(tmp_path, "c.toml", 'extends = ["a.toml", "b.toml"]\nname = "c"\n')
+    s = load_scenario(c)
+    # b wins over a; both inherit base (a diamond is not a cycle); interventions accumulate.
+    assert (s.run.days, s.run.seed) == (10, 3)
+    assert [i.kind for i in s.interventions] == ["fire_lanes", "supervision"]
+    bad = write(tmp_path, "bad.toml", "extends = []\n")
+    with pytest.raises(InputError, match="extends"):
+        load_scenario(bad)
+
+
+def test_program_is_the_four_pillars_together():
+    program = load_scenario(SCENARIOS / "xiamen_program.toml")
+    kinds = {i.kind for i in program.interventions}
+    for pillar in ("political", "people", "plural", "innovation"):
+        part = load_scenario(SCENARIOS / f"pillar_{pillar}.toml")
+        assert part.interventions and {i.kind for i in part.interventions} <= kinds
+    assert program.run == load_scenario(SCENARIOS / "baseline.toml").run
+
+
 def test_cycles_are_detected(tmp_path):
     write(tmp_path, "a.toml", 'extends = "b.toml"\n')
     b = write(tmp_path, "b.toml", 'extends = "a.toml"\n')

@@ -21,7 +21,8 @@ intervention's name.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+import itertools
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -76,6 +77,12 @@ class Intervention(ParamModel):
         0, unit="days", ge=0, le=100_000,
         doc="Days of linear rollout; 0 installs everything on start_day.", source="-",
     )  # fmt: skip
+    schedule: list[Annotated[list[float], Field(min_length=2, max_length=2)]] | None = Field(
+        None,
+        description="Piecewise-linear rollout instead of start_day/ramp_days: [[day, share], "
+        "...] with days increasing and shares in [0, 1] not decreasing (e.g. a pilot year then "
+        "a push: [[0, 0.0], [365, 0.2], [1095, 1.0]]).",
+    )
     coverage: float | None = param(
         None, unit="1", ge=0.0, le=1.0,
         doc="Share of eligible units reached at the end of the rollout (default 1).",
@@ -100,6 +107,17 @@ class Intervention(ParamModel):
     def _scale(self) -> Intervention:
         if not self.name:
             self.name = self.kind
+        if self.schedule is not None:
+            days = [d for d, _ in self.schedule]
+            shares = [s for _, s in self.schedule]
+            if not self.schedule:
+                raise ValueError("schedule must list at least one [day, share] point")
+            if any(b <= a for a, b in itertools.pairwise(days)) or min(days) < 0:
+                raise ValueError("schedule days must be non-negative and increasing")
+            if any(not 0.0 <= s <= 1.0 for s in shares) or any(
+                b < a for a, b in itertools.pairwise(shares)
+            ):
+                raise ValueError("schedule shares must lie in [0, 1] and never decrease")
         if self.builds_facilities:
             if self.coverage is not None:
                 raise ValueError(
@@ -211,9 +229,17 @@ class Intervention(ParamModel):
             keep[idx[: min(k, len(idx))]] = True
         return ordered[keep]
 
+    def share_done(self, day: int) -> float:
+        """Share of the rollout completed by the end of ``day`` (schedule or linear ramp)."""
+        if self.schedule is not None:
+            days = [d for d, _ in self.schedule]
+            shares = [s for _, s in self.schedule]
+            return float(np.interp(day + 1, days, shares, left=0.0, right=shares[-1]))
+        return self.fraction_done(day, self.start_day, self.ramp_days)
+
     @staticmethod
     def fraction_done(day: int, start: int, ramp: int) -> float:
-        """Share of the rollout completed by the end of ``day``."""
+        """Share of a linear rollout completed by the end of ``day``."""
         if day < start:
             return 0.0
         if ramp <= 0:

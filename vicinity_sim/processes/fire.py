@@ -29,10 +29,14 @@ A fire then runs on a timeline in minutes after ignition:
 5. **Damage** of each burned building grows linearly with the time it burns until containment
    (Challands 2010), up to a total loss; sprinkler-controlled fires cause little damage.
 
+With the smart platform (一网统管), a sensor's alarm dispatches crews at once (a shorter
+call delay).
+
 Levers read here (changed by interventions, never by name): buildings' ``smoke_sensor``,
 ``sprinkler``, ``escape_windows``, ``three_in_one``, ``old_wiring``; blocks' ``lane_cleared``;
-active ``stations``; residents' ``charging`` place. Writes ``world.fires_today`` (the buildings
-burned today and their fire's response time), which institutional trust reacts to.
+active ``stations``; residents' ``charging`` place; villages' ``platform``. Writes
+``world.fires_today`` (the buildings burned today and their fire's response time), which
+institutional trust reacts to, and buildings' ``last_fire_day``.
 """
 
 from __future__ import annotations
@@ -180,6 +184,12 @@ class FireParams(ParamModel):
         1.0, unit="min", ge=0.0, le=60.0, doc="Delay from alert to the call for help.",
         source="assumption",
     )  # fmt: skip
+    platform_call_delay_min: float = param(
+        0.2, unit="min", ge=0.0, le=60.0,
+        doc="Delay from a sensor's alarm to dispatch where the smart platform (一网统管) "
+        "links sensors to the crews.",
+        source="assumption",
+    )  # fmt: skip
     city_turnout_min: float = param(
         1.5, unit="min", ge=0.0, le=30.0, doc="Turnout time of the municipal fire station.",
         source="assumption",
@@ -310,6 +320,7 @@ class FireConsts(NamedTuple):
     detect_night: float
     detect_sigma: float
     call_delay: float
+    platform_call_delay: float
     city_turnout: float
     city_speed: float
     village_speed: float
@@ -359,6 +370,7 @@ class FireConsts(NamedTuple):
             detect_night=p.detect_median_night_min,
             detect_sigma=p.detect_sigma,
             call_delay=p.call_delay_min,
+            platform_call_delay=p.platform_call_delay_min,
             city_turnout=p.city_turnout_min,
             city_speed=p.city_speed_m_per_min,
             village_speed=p.village_speed_m_per_min,
@@ -454,6 +466,7 @@ def fire_day(
     controlled,
     burned_today,
     burned_event,
+    v_platform,
 ):
     """Simulate one day of fires in all villages.
 
@@ -487,8 +500,11 @@ def fire_day(
         presence = c.presence_night if night else c.presence_day
         # Alert.
         u_det = uniform(key, SLOT_DETECT, o)
+        call_delay = c.call_delay
         if b_sensor[o] and uniform(key, SLOT_SENSOR, o) < c.sensor_reliability:
             alert = lognormal_ppf(u_det, c.detect_sensor, c.detect_sigma)
+            if v_platform[b_village[o]]:  # the platform dispatches on the sensor's alarm
+                call_delay = c.platform_call_delay
         else:
             median = c.detect_night if night else c.detect_day
             alert = lognormal_ppf(u_det, median, c.detect_sigma)
@@ -499,7 +515,7 @@ def fire_day(
             b_edge_dist[o], city_distance, st_village, st_x, st_y, st_active, c,
         )  # fmt: skip
         response = lognormal_ppf(uniform(key, SLOT_RESPONSE, o), base, c.response_sigma)
-        arrival = alert + c.call_delay + response
+        arrival = alert + call_delay + response
         stop = arrival + c.containment
         origin_growth = lognormal_ppf(
             uniform(key, SLOT_ORIGIN_GROWTH, o), c.growth_median[cause], c.growth_sigma
@@ -607,7 +623,7 @@ class Fire(Process):
             w.villages.city_station_distance_m, w.villages.wind_ms, w.stations.village,
             w.stations.x, w.stations.y, w.stations.active, w.adjacency.indptr, w.adjacency.indices,
             w.adjacency.separation_m, self._ign_time, self._growth, self._controlled, burned_today,
-            burned_event,
+            burned_event, w.villages.platform,
         )  # fmt: skip
         burned = np.nonzero(burned_today)[0]
         b.last_fire_day[burned] = day

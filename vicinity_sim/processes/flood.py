@@ -4,7 +4,10 @@ On a heavy-rain day each waterlogging point of the village floods with a probabi
 depends on whether its drainage has been fixed; residents of the buildings around a flooded
 point are exposed for the duration of the flood. Exposure is counted in resident-days.
 
-Levers read here: ``flood_points.fixed`` (set by drainage works).
+Where the smart platform (一网统管) links waterlogging sensors to residents, warnings avoid
+part of the exposure.
+
+Levers read here: ``flood_points.fixed`` (set by drainage works); villages' ``platform``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ class FloodParams(ParamModel):
         doc="Probability a point with fixed drainage still floods on a heavy-rain day.",
         source="assumption: drainage designed for a return period well above one year",
     )  # fmt: skip
+    platform_warning_effect: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Share of flood exposure avoided where the smart platform's waterlogging sensors "
+        "warn residents in time (they move goods and vehicles, avoid the water).",
+        source="assumption",
+    )  # fmt: skip
     duration_days: float = param(
         1.0, unit="days", gt=0.0, le=30.0,
         doc="Days residents around a flooded point are exposed per flood.", source="assumption",
@@ -42,7 +51,7 @@ class FloodParams(ParamModel):
 def flood_day(key, heavy_rain, fp_village, fp_fixed, p_flood, p_fixed, occupants_at_point):
     """Flooded points today and the residents exposed."""
     flooded = 0
-    exposed = 0
+    exposed = 0.0
     for f in range(len(fp_village)):
         if not heavy_rain[fp_village[f]]:
             continue
@@ -71,6 +80,10 @@ class Flood(Process):
             return {"flooded_points": 0.0, "flood_exposed_resident_days": 0.0}
         at_point = w.buildings.flood_point[w.residents.building]
         occupants = np.bincount(at_point[at_point >= 0], minlength=len(w.flood_points))
+        warned = w.villages.platform[w.flood_points.village]
+        occupants = occupants.astype(np.float64) * np.where(
+            warned, 1.0 - self.params.platform_warning_effect, 1.0
+        )
         flooded, exposed = flood_day(
             key,
             w.villages.heavy_rain,
@@ -78,7 +91,7 @@ class Flood(Process):
             w.flood_points.fixed,
             self.params.flood_probability,
             self.params.fixed_flood_probability,
-            occupants.astype(np.int64),
+            occupants,
         )
         return {
             "flooded_points": float(flooded),

@@ -10,7 +10,8 @@ with some probability; everything else joins the grid's queue. Each day a grid c
                + social_org_tasks_per_day,
 
 so supervision (effort), one integrated grid network (less duplicated reporting), training
-(skill), more staff and contracted social organisations all add capacity. Requests are
+(skill), more staff, the smart platform (by ``platform_capacity_gain``) and contracted social
+organisations all add capacity. Requests are
 handled oldest first; a handled request is resolved with probability ``skill`` (times
 ``coordination`` if it needs other units: landlords, firms, departments). Requests not
 handled within the residents' patience lapse unanswered. A resident not registered with the
@@ -111,6 +112,12 @@ class GovernanceParams(ParamModel):
         0.6, unit="1", gt=0.0, le=1.0,
         doc="Skill at which tasks_per_gridworker_day applies.",
         source="assumption (the default starting skill)",
+    )  # fmt: skip
+    platform_capacity_gain: float = param(
+        0.2, unit="1", ge=0.0, le=5.0,
+        doc="Relative rise of grid capacity where requests arrive and are tracked through the "
+        "smart platform (一网统管).",
+        source="assumption",
     )  # fmt: skip
     party_answer_probability: float = param(
         0.8, unit="1", ge=0.0, le=1.0,
@@ -401,7 +408,8 @@ class Governance(Process):
         staff = np.bincount(w.gridworkers.grid, minlength=len(g)).astype(np.float64)
         speed = (g.skill / p.reference_skill) ** p.skill_speed_elasticity
         per_worker = p.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss) * speed
-        return staff * per_worker + g.social_org_tasks_per_day
+        platform = 1.0 + p.platform_capacity_gain * w.villages.platform[g.village]
+        return staff * per_worker * platform + g.social_org_tasks_per_day
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, c = self.world, self.consts

@@ -80,7 +80,7 @@ class Rollout(Process):
         installed = 0
         for plan in self.plans:
             spec = plan.spec
-            share = spec.fraction_done(day, spec.start_day, spec.ramp_days)
+            share = spec.share_done(day)
             if spec.continuous:
                 if share > plan.share:
                     values = plan.base + share * (spec.target() - plan.base)

@@ -3,7 +3,8 @@
 Rules:
 
 * A scenario is a TOML file. ``extends = "other.toml"`` (relative to the file) inherits from
-  another scenario: tables merge key by key, recursively; the arrays of tables ``villages``
+  another scenario, ``extends = ["a.toml", "b.toml"]`` from several (merged left to right):
+  tables merge key by key, recursively; the arrays of tables ``villages``
   and ``interventions`` merge entry by entry, matched by ``name`` (an intervention without a
   name is matched by its ``kind``), new entries being appended; any other value replaces the
   inherited one. Chains of ``extends`` are followed; a cycle is an error.
@@ -132,13 +133,20 @@ def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance) -> d
         raise InputError(shown, "extends", f"cyclic extends: {cycle}")
     data = _read_toml(path, shown)
     parent_ref = data.pop("extends", None)
-    if parent_ref is None:
-        base: dict = {}
-    else:
-        if not isinstance(parent_ref, str) or not parent_ref:
-            raise InputError(shown, "extends", "must be the path of a scenario file (a string)")
-        parent = path.parent / parent_ref
-        base = _load_raw(parent, str(parent), [*chain, resolved], prov)
+    parents = [parent_ref] if isinstance(parent_ref, str) else parent_ref
+    base: dict = {}
+    if parent_ref is not None:
+        if (
+            not isinstance(parents, list)
+            or not parents
+            or not all(isinstance(p, str) and p for p in parents)
+        ):
+            raise InputError(shown, "extends",
+                             "must be the path of a scenario file, or a list of them")  # fmt: skip
+        for ref in parents:  # merged left to right, then this file on top
+            parent = path.parent / ref
+            base = _merge(base, _load_raw(parent, str(parent), [*chain, resolved], prov),
+                          str(parent), prov, ())  # fmt: skip
     return _merge(base, data, shown, prov, ())
 
 

@@ -145,8 +145,11 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "vicinity_sim scenario"
     schema["properties"]["extends"] = {
-        "type": "string",
-        "description": "Path of a scenario this one inherits from (deep merge; relative to "
-        "this file).",
+        "anyOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        ],
+        "description": "Path of a scenario this one inherits from, or a list of them merged "
+        "left to right (deep merge; relative to this file).",
     }
     return schema

@@ -262,6 +262,7 @@ def _village_tables(
         dividend_share=np.array([eco.dividend_share]),
         collective_fund_cny=np.zeros(1),
         dividend_per_capita=np.zeros(1),
+        platform=np.zeros(1, bool),
     )
     nf = len(plan.flood_x)
     flood = FloodPoints(

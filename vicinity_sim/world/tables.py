@@ -68,6 +68,7 @@ class Villages(Table):
     dividend_share: np.ndarray  # float64, share of collective revenue paid to villagers
     collective_fund_cny: np.ndarray  # float64, retained collective revenue (a ledger)
     dividend_per_capita: np.ndarray  # float64, CNY/month paid to each local villager
+    platform: np.ndarray  # bool, smart platform (一网统管) links sensors, grids and services
 
 
 @dataclass
