@@ -121,3 +121,39 @@ def test_villages_do_not_affect_each_other():
 def test_overcrowded_village_is_an_input_error():
     with pytest.raises(InputError, match="rental units"):
         world_of(village(n_buildings=50, n_residents=5000))
+
+
+def test_sample_villages_differ_and_facilities_scale_with_residents():
+    """The four-village sample: sizes and local shares as written; per-10k quantities give the
+    larger village more micro fire stations and charging sites."""
+    from helpers import scenario
+
+    spec = scenario("xiamen_villages_program")
+    world = build_world(spec.villages, Streams(0))
+    r = world.residents
+    counts = np.bincount(r.village, minlength=world.n_villages)
+    assert list(counts) == [v.population.n_residents for v in spec.villages]
+    local = [np.mean(r.group[r.village == v] == LOCAL) for v in range(world.n_villages)]
+    wanted = [v.population.share_local for v in spec.villages]
+    assert np.allclose(local, wanted, atol=0.03)
+    stations = next(i for i in spec.interventions if i.kind == "micro_fire_stations")
+    xinan, inner = world.village_index("xinan"), world.village_index("inner_city")
+    assert (
+        stations.quantity_in(world, xinan) == round(0.88 * 10) > stations.quantity_in(world, inner)
+    )
+
+
+def test_city_scenario_is_what_its_generator_writes():
+    """The committed city file is reproducible and adds up to the city's reported totals."""
+    import runpy
+
+    from helpers import SCENARIOS, scenario
+
+    generate = runpy.run_path(str(SCENARIOS / "city" / "generate.py"))
+    assert generate["render"]() == (SCENARIOS / "xiamen_city.toml").read_text(encoding="utf-8")
+    spec = scenario("xiamen_city")
+    residents = np.array([v.population.n_residents for v in spec.villages])
+    local = np.array([v.population.share_local for v in spec.villages])
+    assert len(spec.villages) == 108 and residents.sum() == 2_270_000
+    assert abs((residents * (1 - local)).sum() - 1_860_000) < 0.02 * 1_860_000  # renters
+    assert residents.min() >= 3_000 and residents.max() <= 100_000

@@ -93,6 +93,12 @@ class Intervention(ParamModel):
         doc="Number of units per village instead of a share (facilities: sites to build).",
         source="-",
     )  # fmt: skip
+    quantity_per_10k: float | None = param(
+        None, unit="units/(10,000 residents)", ge=0.0, le=100_000.0,
+        doc="Number of units per 10,000 residents of each village (rounded), instead of "
+        "quantity: scales city-wide program totals to villages of any size.",
+        source="-",
+    )  # fmt: skip
     targeting: str = Field("random", description="Which units come first.")
     capital_cost_cny: float = param(
         0.0, unit="CNY/unit", ge=0.0, le=1e10, doc="One-off cost per unit installed.",
@@ -118,14 +124,26 @@ class Intervention(ParamModel):
                 b < a for a, b in itertools.pairwise(shares)
             ):
                 raise ValueError("schedule shares must lie in [0, 1] and never decrease")
-        if self.builds_facilities:
-            if self.coverage is not None:
-                raise ValueError(
-                    f"'{self.kind}' builds new sites: give their number with quantity, not coverage"
-                )
-        elif self.coverage is not None and self.quantity is not None:
-            raise ValueError("give coverage or quantity, not both")
+        given = [
+            k for k in ("coverage", "quantity", "quantity_per_10k") if getattr(self, k) is not None
+        ]
+        if self.builds_facilities and self.coverage is not None:
+            raise ValueError(
+                f"'{self.kind}' builds new sites: give their number with quantity (or "
+                "quantity_per_10k), not coverage"
+            )
+        if len(given) > 1:
+            raise ValueError(f"give one of coverage, quantity, quantity_per_10k, not {given}")
         return self
+
+    def quantity_in(self, world: World, village: int) -> int | None:
+        """Units for this village from ``quantity`` or ``quantity_per_10k`` (None: neither)."""
+        if self.quantity_per_10k is not None:
+            residents = int(np.count_nonzero(world.residents.village == village))
+            return round(self.quantity_per_10k * residents / 10_000)
+        if self.quantity is not None:
+            return self.quantity
+        return None
 
     # -- catalogue behaviour -------------------------------------------------------------
 
@@ -173,15 +191,16 @@ class Intervention(ParamModel):
         """All units this intervention will reach, in rollout order."""
         villages = self.village_indices(world)
         if self.builds_facilities:
-            quantity = self.default_quantity if self.quantity is None else self.quantity
-            parts = [self.plan_facilities(world, int(v), quantity, gen) for v in villages]
+            parts = []
+            for v in villages:
+                quantity = self.quantity_in(world, int(v))
+                quantity = self.default_quantity if quantity is None else quantity
+                parts.append(self.plan_facilities(world, int(v), quantity, gen))
             return np.concatenate(parts) if parts else np.zeros(0, np.int64)
         units = self.eligible(world, villages)
         ordered = self.order(world, units, gen)
-        if self.quantity is not None:
-            return self._take_per_village(world, ordered, self.quantity)
         coverage = 1.0 if self.coverage is None else self.coverage
-        return self._take_per_village(world, ordered, None, coverage)
+        return self._take_per_village(world, ordered, coverage)
 
     def order(self, world: World, units: np.ndarray, gen: np.random.Generator) -> np.ndarray:
         """Units sorted by the targeting rule."""
@@ -216,7 +235,7 @@ class Intervention(ParamModel):
         return np.array([world.village_index(v) for v in self.villages], dtype=np.int64)
 
     def _take_per_village(
-        self, world: World, ordered: np.ndarray, quantity: int | None, coverage: float = 1.0
+        self, world: World, ordered: np.ndarray, coverage: float = 1.0
     ) -> np.ndarray:
         """Keep the first units of each village (by quantity or share), in order."""
         if len(ordered) == 0:
@@ -225,6 +244,7 @@ class Intervention(ParamModel):
         keep = np.zeros(len(ordered), dtype=bool)
         for v in np.unique(village):
             idx = np.nonzero(village == v)[0]
+            quantity = self.quantity_in(world, int(v))
             k = quantity if quantity is not None else round(coverage * len(idx))
             keep[idx[: min(k, len(idx))]] = True
         return ordered[keep]
