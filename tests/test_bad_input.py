@@ -45,7 +45,7 @@ CASES = [
      "interventions[0]", "quantity"),
     ("coverage-and-quantity",
      GOOD_VILLAGE + '[[interventions]]\nkind = "fire_lanes"\ncoverage = 0.5\nquantity = 3\n', [],
-     "interventions[0]", "not both"),
+     "interventions[0]", "give one of coverage, quantity, quantity_per_10k"),
     ("bad-targeting",
      GOOD_VILLAGE + '[[interventions]]\nkind = "fire_retrofit"\ntargeting = "nearest"\n', [],
      "interventions[0].targeting", "highest_risk"),
