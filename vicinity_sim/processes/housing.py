@@ -61,7 +61,8 @@ class HousingParams(ParamModel):
         1.0, unit="1", ge=0.0, le=10.0,
         doc="Relative rise of the market rent per unit of quality.",
         source="assumption: renewal raises village rents noticeably (rent-gap reasoning, e.g. "
-        "Mauro et al. 2025)",
+        "Mauro et al. 2025); scenarios/baseline.toml sets 3.07, calibrated to the seed's "
+        "income figures (docs/calibration.md)",
     )  # fmt: skip
     amenity_premium: float = param(
         0.5, unit="1", ge=0.0, le=10.0,
