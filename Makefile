@@ -10,8 +10,10 @@ SIM    := $(VENV)/bin/vicinity-sim
 .PHONY: help setup dev demo test lint format bench clean
 
 help:
-	@echo "make demo   - set up .venv; compare baseline with the three packages (5 seeds × 3 years)"
-	@echo "make test   - set up .venv with the dev extra, lint and run the whole test suite"
+	@echo "make demo   - set up .venv; run the four-pillar study (7 arms × 4 replications × 3 years)"
+	@echo "              and write its report to outputs/demo/"
+	@echo "make test   - set up .venv with the dev extra, lint, run the test suite and the baseline"
+	@echo "              regression (tests/golden/*.json)"
 	@echo "make bench  - run the benchmarks (figures quoted in README, Performance)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove .venv, outputs and caches"
@@ -33,9 +35,8 @@ setup: $(VENV)/.runtime-installed
 dev: $(VENV)/.dev-installed
 
 demo: setup
-	$(SIM) compare scenarios/baseline.toml scenarios/hazard_package.toml \
-		scenarios/governance_package.toml scenarios/economy_package.toml \
-		--seeds 5 --out outputs/demo --force
+	$(SIM) compare experiments/four_pillars.toml --replications 4 --workers 2 \
+		--out outputs/demo --fresh
 
 lint: dev
 	$(VENV)/bin/ruff check .
@@ -43,6 +44,7 @@ lint: dev
 
 test: dev lint
 	$(PY) -m pytest
+	$(SIM) regress --workers 2
 
 bench: setup
 	$(PY) benchmarks/bench_village.py

@@ -107,8 +107,15 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
         raise InputError(path, "sweep", "the experiment has no [sweep] table")
     if what == "sensitivity" and spec.sweep.design != "sobol":
         raise InputError(path, "sweep.design", 'sensitivity needs design = "sobol"')
+    extra = [(text, None, label) for text, label in _labelled(_overrides(args))]
+    if getattr(args, "replications", None) is not None:
+        if args.replications < 1:
+            raise InputError("--replications", "--replications",
+                             f"must be at least 1 (got {args.replications})")  # fmt: skip
+        # A fixed number replaces the file's (and its sequential stopping).
+        spec = spec.model_copy(update={"replications": args.replications, "stopping": None})
     results = run_experiment(spec, out, executor=args.executor, workers=args.workers,
-                             fresh=args.fresh)  # fmt: skip
+                             fresh=args.fresh, extra=extra)  # fmt: skip
     sensitivity = None
     if what == "sensitivity":
         import pandas as pd
@@ -142,12 +149,16 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
 
 def _overrides(args: argparse.Namespace) -> list:
     """``--set`` items plus the dedicated options, labelled for error messages."""
-    items: list = list(args.overrides)
+    items: list = list(getattr(args, "overrides", []))
     for option, key in (("days", "days"), ("seed", "seed"), ("replication", "replication")):
         value = getattr(args, option, None)
         if value is not None:
             items.append((f"run.{key}={value}", f"--{option}"))
     return items
+
+
+def _labelled(items: list) -> list[tuple[str, str]]:
+    return [(i, "--set") if isinstance(i, str) else (i[0], i[1]) for i in items]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default: outputs/<name>)")
     p.add_argument("--force", action="store_true",
                    help="scenario files: replace a non-empty output directory")  # fmt: skip
+    p.add_argument("--replications", type=int,
+                   help="experiment file: this many replications (replaces the file's number "
+                   "and its sequential stopping)")  # fmt: skip
     _add_experiment_options(p)
     _add_scenario_options(p)
 
@@ -198,6 +212,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     p.add_argument("--out", help="write to this file instead of stdout")
+
+    p = sub.add_parser(
+        "regress",
+        help="rerun golden scenarios over their seeds and compare outcome means (exit 1 if any "
+        "moved beyond the tolerance)",
+    )  # fmt: skip
+    p.add_argument("golden", nargs="*",
+                   help="golden files (default: tests/golden/*.json)")  # fmt: skip
+    p.add_argument("--update", action="store_true",
+                   help="rerun and rewrite the golden files, printing what moved")  # fmt: skip
+    p.add_argument("--scenario",
+                   help="with --update and one golden file: (re)define it for this scenario "
+                   "(path relative to the golden file's folder is stored)")  # fmt: skip
+    p.add_argument("--seeds", type=int, default=8,
+                   help="with --scenario: number of seeds, 0..N-1 (default 8)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="check with this override on top of the golden file's (a what-if; not with "
+        "--update unless --scenario defines the file)",
+    )  # fmt: skip
 
     sub.add_parser("params", help="print every parameter with unit, default, range and source")
     sub.add_parser("interventions", help="list the intervention catalogue")
@@ -241,7 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) == 1 and _is_experiment(args.scenarios[0]):
         return cmd_experiment(args, args.scenarios[0], "compare")
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
     from vicinity_sim.compare import compare_summaries, format_number
     from vicinity_sim.runs import check_output_dir, json_bytes, publish, run_files, simulate
@@ -302,6 +337,50 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_regress(args: argparse.Namespace) -> int:
+    import os
+
+    from vicinity_sim.regress import Golden, check, update
+
+    paths = [Path(g) for g in args.golden] or sorted(Path("tests/golden").glob("*.json"))
+    if not paths:
+        raise InputError("tests/golden", "-", "no golden files: give their paths, or create "
+                         "one with --update --scenario FILE GOLDEN.json")  # fmt: skip
+    if args.scenario is not None:
+        if not args.update or len(paths) != 1:
+            raise InputError("--scenario", "--scenario",
+                             "needs --update and exactly one golden file to define")  # fmt: skip
+        if args.seeds < 2:
+            raise InputError("--seeds", "--seeds", f"must be at least 2 (got {args.seeds})")
+        scenario = Path(args.scenario)
+        if not scenario.is_file():
+            raise InputError(str(scenario), "-", "file not found")
+        rel = os.path.relpath(scenario.resolve(), paths[0].resolve().parent)
+        old = Golden.read(paths[0]).outcomes if paths[0].exists() else {}
+        golden = Golden(paths[0], Path(rel).as_posix(), list(args.overrides),
+                        list(range(args.seeds)), old)  # fmt: skip
+        print(update(golden, args.workers))
+        return 0
+    if args.update and args.overrides:
+        raise InputError("--set", "--set", "a what-if is not stored: edit the golden file's "
+                         "'set' list or the scenario, or redefine it with --scenario")  # fmt: skip
+    goldens = [Golden.read(p) for p in paths]
+    failed = 0
+    for golden in goldens:
+        if args.update:
+            print(update(golden, args.workers))
+            continue
+        golden.overrides = [*golden.overrides, *args.overrides]
+        passed, text = check(golden, args.workers)
+        print(text)
+        failed += not passed
+    if failed:
+        print(f"regress: {failed} of {len(goldens)} golden file(s) moved; if the change is "
+              "intended, rerun with --update and commit the golden files")  # fmt: skip
+        return 1
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from vicinity_sim.scenario import load_scenario
 
@@ -349,6 +428,7 @@ COMMANDS = {
     "sweep": lambda a: cmd_experiment(a, a.experiment, "sweep"),
     "sensitivity": lambda a: cmd_experiment(a, a.experiment, "sensitivity"),
     "calibrate": lambda a: cmd_experiment(a, a.experiment, "calibrate"),
+    "regress": cmd_regress,
     "validate": cmd_validate,
     "schema": cmd_schema,
     "params": cmd_params,
@@ -368,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vicinity-sim: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

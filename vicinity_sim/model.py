@@ -13,7 +13,7 @@ from typing import Any
 
 import mesa
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.calendar import Calendar
 from vicinity_sim.processes import Process, registered

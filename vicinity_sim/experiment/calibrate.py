@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit, logit
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment.runner import run_experiment

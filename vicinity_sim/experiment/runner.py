@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.experiment import stats
 from vicinity_sim.experiment.design import Task, sample_overrides, tasks
@@ -30,8 +30,10 @@ class Experiment:
 
     Args:
         spec: The validated experiment.
-        extra: Further overrides (e.g. calibration parameters), applied last: ``KEY=VALUE``
-            for every arm, or ``(KEY=VALUE, [arm, ...])`` for the listed arms only.
+        extra: Further overrides (calibration parameters, ``--set`` on the command line),
+            applied last: ``KEY=VALUE`` for every arm, ``(KEY=VALUE, [arm, ...])`` for the
+            listed arms only (``None``: every arm), or ``(KEY=VALUE, arms, label)`` naming the
+            override's origin in error messages.
     """
 
     def __init__(self, spec: ExperimentSpec, extra: list | None = None) -> None:
@@ -53,9 +55,9 @@ class Experiment:
             overrides += [(o, source) for o in arm.set]
             overrides += [(o, f"{spec.path}: sweep") for o in self.samples[sample]]
             for item in self.extra:
-                text, arms = (item, None) if isinstance(item, str) else item
+                text, arms, label = _extra(item)
                 if arms is None or arm.name in arms:
-                    overrides.append((text, "calibration"))
+                    overrides.append((text, label))
             self._scenarios[key] = resolve_variant(base, overlay, source, overrides, arm.disable)
         return self._scenarios[key]
 
@@ -104,7 +106,7 @@ def run_experiment(
     store = Store(out)
     spec_json = spec.model_dump(mode="json")
     if extra:
-        spec_json["extra"] = [e if isinstance(e, str) else [e[0], e[1]] for e in extra]
+        spec_json["extra"] = [list(_extra(e)[:2]) for e in extra]
     store.prepare(spec_json, _hash(spec, extra), fresh)
     reps = spec.replications
     with make_executor(executor, workers) as pool:
@@ -126,10 +128,19 @@ def run_experiment(
     return Results(store, spec)
 
 
+def _extra(item: Any) -> tuple[str, list[str] | None, str]:
+    """(override, arms or None for all, label) of an ``extra`` item."""
+    if isinstance(item, str):
+        return item, None, "calibration"
+    if len(item) == 2:
+        return item[0], item[1], "calibration"
+    return item[0], item[1], item[2]
+
+
 def _hash(spec: ExperimentSpec, extra: list | None) -> str:
     import hashlib
 
-    blob = json.dumps([e if isinstance(e, str) else [e[0], e[1]] for e in (extra or [])])
+    blob = json.dumps([list(_extra(e)[:2]) for e in (extra or [])])
     return hashlib.sha256((spec.content_hash() + blob).encode()).hexdigest()
 
 
