@@ -68,3 +68,18 @@ __all__ = [
     "summary",
     "village",
 ]
+
+
+def accelerated(sc, factor: int):
+    """The scenario with every intervention rolled out ``factor`` times faster (start days,
+    ramps and schedules), so that a short test run sees the program at work."""
+    ivs = [
+        iv.model_copy(update={
+            "start_day": iv.start_day // factor,
+            "ramp_days": iv.ramp_days // factor,
+            "schedule": None if iv.schedule is None else [[d / factor, s]
+                                                          for d, s in iv.schedule],
+        })
+        for iv in sc.interventions
+    ]  # fmt: skip
+    return sc.model_copy(update={"interventions": ivs})

@@ -13,14 +13,14 @@ NOTEBOOKS = sorted(EXPERIMENTS.glob("*.ipynb"))
 #: that still gets an industrial project at the program's 0.68 projects per 10,000 residents.
 SMALL = {
     "four_pillars.ipynb": """
-REPLICATIONS = 3
-OVERRIDES = ["run.days=365", "villages[0].plan.n_buildings=560",
+REPLICATIONS = 2
+OVERRIDES = ["run.days=240", "villages[0].plan.n_buildings=560",
              "villages[0].population.n_residents=8000"]
 WORKERS = 1
 """,
     "program_sensitivity.ipynb": """
 SAMPLES = 4
-OVERRIDES = ["run.days=365", "villages[0].plan.n_buildings=560",
+OVERRIDES = ["run.days=180", "villages[0].plan.n_buildings=560",
              "villages[0].population.n_residents=8000"]
 WORKERS = 1
 """,

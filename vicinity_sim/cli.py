@@ -175,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replication", type=int, help="replication index (overrides run.replication)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output directory")
     p.add_argument("--quiet", action="store_true", help="print only the output directory")
+    p.add_argument(
+        "--engine", choices=["fast", "reference"], default="fast",
+        help="fast (arrays and numba, default) or reference (one Mesa agent per person, "
+        "plain Python: the readable specification, about 100x slower)",
+    )  # fmt: skip
     _add_scenario_options(p)
 
     p = sub.add_parser(
@@ -258,7 +263,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     stem = scenario.name or Path(args.scenario).stem
     out = Path(args.out or f"outputs/{stem}-seed{scenario.run.seed}")
     check_output_dir(out, args.force)
-    result = simulate(scenario, progress=not args.quiet)
+    result = simulate(scenario, progress=not args.quiet, engine=args.engine)
     write_outputs(result, out, force=args.force)
     if args.quiet:
         print(out)
@@ -267,7 +272,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _print_summary(
         result.summary,
         f"{stem}: {scenario.run.days} days, {n_v} village{'s' * (n_v > 1)}, "
-        f"seed {result.seed} ({result.timings['simulate_s']:.1f} s)",
+        f"seed {result.seed}, {args.engine} engine ({result.timings['simulate_s']:.1f} s)",
     )
     print(f"outputs: {out}/ (timeseries.parquet, fire_events.parquet, summary.json, manifest.json)")
     return 0

@@ -22,6 +22,24 @@ from vicinity_sim.streams import Streams
 from vicinity_sim.world import World, build_world
 
 
+def resolve_seed(scenario: Any, rng: int | np.random.Generator | None) -> int:
+    """Integer seed of a run: ``rng`` if given (a Generator is reduced to an integer), else
+    the scenario's ``run.seed``."""
+    if rng is None:
+        return int(scenario.run.seed)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1))
+    return int(rng)
+
+
+def build_scenario_world(scenario: Any, streams: Streams) -> World:
+    """The starting world of a run: drawn from the run's streams, or from ``run.world_seed``'s
+    if the scenario fixes the world across seeds."""
+    if scenario.run.world_seed is not None:
+        streams = Streams(scenario.run.world_seed, 0)
+    return build_world(scenario.villages, streams, scenario.source)
+
+
 class VicinityModel(mesa.Model):
     """An urban-village governance model: one step is one day.
 
@@ -51,24 +69,14 @@ class VicinityModel(mesa.Model):
         self, scenario: Any, *, rng: int | np.random.Generator | None = None,
         replication: int | None = None,
     ) -> None:  # fmt: skip
-        if rng is None:
-            seed = int(scenario.run.seed)
-        elif isinstance(rng, np.random.Generator):
-            seed = int(rng.integers(0, 2**63 - 1))
-        else:
-            seed = int(rng)
+        seed = resolve_seed(scenario, rng)
         super().__init__(rng=seed)
         self.spec = scenario
         self.seed = seed
         self.replication = scenario.run.replication if replication is None else replication
         self.streams = Streams(seed, self.replication)
-        world_streams = (
-            Streams(scenario.run.world_seed, 0)
-            if scenario.run.world_seed is not None
-            else self.streams
-        )
         self.calendar = Calendar(scenario.run.start_date, scenario.run.days)
-        self.world: World = build_world(scenario.villages, world_streams, scenario.source)
+        self.world: World = build_scenario_world(scenario, self.streams)
         self.processes: list[Process] = [
             cls(self, getattr(scenario, cls.name) if cls.Params is not None else None)
             for cls in registered()

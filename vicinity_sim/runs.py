@@ -54,6 +54,11 @@ class RunResult:
     summary: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
+    engine: str = "fast"
+
+
+#: Engines that run a scenario: the array model and the Mesa-agent reference.
+ENGINES = ("fast", "reference")
 
 
 def simulate(
@@ -62,6 +67,7 @@ def simulate(
     seed: int | None = None,
     replication: int | None = None,
     progress: bool = False,
+    engine: str = "fast",
 ) -> RunResult:
     """Run a scenario to its end.
 
@@ -69,18 +75,30 @@ def simulate(
         scenario: Validated scenario.
         seed: Seed (default: the scenario's ``run.seed``).
         replication: Replication index (default: the scenario's ``run.replication``).
-        progress: Show a progress bar on runs longer than a few seconds.
+        progress: Show a progress bar on runs longer than a few seconds (fast engine).
+        engine: ``fast`` (:class:`~vicinity_sim.model.VicinityModel`) or ``reference``
+            (:class:`~vicinity_sim.reference.ReferenceModel`, one Mesa agent per person; slow).
 
     Returns:
         The run's columns, events, summary and timings.
     """
+    if engine not in ENGINES:
+        raise InputError("--engine", "--engine", f"must be one of {', '.join(ENGINES)}")
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    model = VicinityModel(scenario, rng=seed, replication=replication)
-    t1 = time.perf_counter()
-    model.run(progress=progress)
+    if engine == "reference":
+        from vicinity_sim.reference import ReferenceModel
+
+        model: Any = ReferenceModel(scenario, rng=seed, replication=replication)
+        t1 = time.perf_counter()
+        model.run()
+        columns = model.columns()
+    else:
+        model = VicinityModel(scenario, rng=seed, replication=replication)
+        t1 = time.perf_counter()
+        model.run(progress=progress)
+        columns = model.datacollector.columns()
     t2 = time.perf_counter()
-    columns = model.datacollector.columns()
     events = fire_events(model)
     events["village_name"] = np.array(
         [model.world.village_names[v] for v in events["village"]], dtype=object
@@ -94,10 +112,11 @@ def simulate(
         summary=summarize(columns, events),
         timings={"build_s": t1 - t0, "simulate_s": t2 - t1},
         started_at=started,
+        engine=engine,
     )
 
 
-def fire_events(model: VicinityModel) -> dict[str, np.ndarray]:
+def fire_events(model: Any) -> dict[str, np.ndarray]:
     """The run's fire events (an empty table if the fire mechanism was switched off)."""
     try:
         fire = model.process("fire")
@@ -197,6 +216,7 @@ def manifest(result: RunResult, files: dict[str, bytes]) -> dict[str, Any]:
         "scenario_hash": s.content_hash(),
         "seed": result.seed,
         "replication": result.replication,
+        "engine": result.engine,
         "days": s.run.days,
         "villages": [v.name for v in s.villages],
         "started_at": result.started_at,

@@ -1,0 +1,157 @@
+"""ReferenceModel: the model as Mesa agents and plain-Python step functions."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+
+from vicinity_sim.calendar import Calendar
+from vicinity_sim.model import build_scenario_world, resolve_seed
+from vicinity_sim.processes import registered
+from vicinity_sim.recorder import Recorder
+from vicinity_sim.reference.agents import Gridworker, Landlord, PartyMember, Resident
+from vicinity_sim.reference.processes import ReferenceProcess, reference_class
+from vicinity_sim.streams import Streams
+from vicinity_sim.world import World
+
+
+class ReferenceModel(mesa.Model):
+    """The urban-village model with one Mesa agent per person; one step is one day.
+
+    Built from the same scenario and seed as :class:`~vicinity_sim.model.VicinityModel`, it
+    starts from the same world (the same builder and streams), then turns every row of the
+    residents, landlords and gridworkers tables into an agent. Each day it runs the reference
+    version of every registered process, in the fast model's order and cadence, and collects
+    the day's metrics with Mesa's :class:`~mesa.DataCollector`.
+
+    Args:
+        scenario: A validated scenario.
+        rng: Seed of the run (default: the scenario's ``run.seed``).
+        replication: Replication index (default: the scenario's ``run.replication``).
+
+    Attributes:
+        spec: The scenario.
+        seed: Integer seed of every stream.
+        streams: Random streams, addressed as in the fast model.
+        calendar: Dates of the run's days.
+        world: Places and their levers (shared tables; people live in the agents).
+        residents: Resident agents by row (the row addresses their draws).
+        landlords: Landlord agents by row.
+        gridworkers: Gridworker agents by row (interventions add rows).
+        processes: Reference processes in the order they run.
+        datacollector: Mesa DataCollector of the daily metrics.
+        day: Index of the next day to simulate.
+    """
+
+    def __init__(
+        self, scenario: Any, *, rng: int | np.random.Generator | None = None,
+        replication: int | None = None,
+    ) -> None:  # fmt: skip
+        seed = resolve_seed(scenario, rng)
+        super().__init__(rng=seed)
+        self.spec = scenario
+        self.seed = seed
+        self.replication = scenario.run.replication if replication is None else replication
+        self.streams = Streams(seed, self.replication)
+        self.calendar = Calendar(scenario.run.start_date, scenario.run.days)
+        self.world: World = build_scenario_world(scenario, self.streams)
+        w = self.world
+        self.residents: list[Resident] = [self.new_resident(i) for i in range(len(w.residents))]
+        self.landlords: list[Landlord] = [
+            Landlord(self, i, _row(w.landlords.columns(), i)) for i in range(len(w.landlords))
+        ]
+        self.gridworkers: list[Gridworker] = []
+        self.add_gridworkers()
+        fast = [c for c in registered() if c.name not in scenario.run.disabled_processes]
+        self.processes: list[ReferenceProcess] = [
+            reference_class(c.name)(self, getattr(scenario, c.name) if c.Params else None)
+            for c in fast
+        ]
+        self.metric_names = [m for c in fast for m in c.metrics]
+        self.levels = frozenset().union(*(c.levels for c in fast))
+        self.today: dict[str, float] = {}
+        self._previous: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={n: partial(_reported, name=n) for n in self.metric_names}
+        )
+        self.day = 0
+        self.running = True
+
+    # -- people ----------------------------------------------------------------------------
+
+    def new_resident(self, row: int) -> Resident:
+        """The agent of the resident in ``row`` of the world's residents table (as built, or
+        as a newcomer has just been written there)."""
+        w = self.world
+        values = _row(w.residents.columns(), row)
+        cls = PartyMember if values["party"] else Resident
+        return cls(self, row, values, w.ties.to[row].tolist(), w.ties.w[row].tolist())
+
+    def add_gridworkers(self) -> list[Gridworker]:
+        """Agents for gridworker rows hired since the last call (interventions add rows)."""
+        gw = self.world.gridworkers
+        new = [Gridworker(self, i, _row(gw.columns(), i))
+               for i in range(len(self.gridworkers), len(gw))]  # fmt: skip
+        self.gridworkers.extend(new)
+        return new
+
+    # -- running ---------------------------------------------------------------------------
+
+    @property
+    def days(self) -> int:
+        return self.calendar.days
+
+    def process(self, name: str) -> ReferenceProcess:
+        """The reference process registered under ``name``."""
+        for p in self.processes:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def step(self) -> None:
+        """Simulate one day: every due process in order, then collect."""
+        if self.day >= self.days:
+            self.running = False
+            return
+        day = self.day
+        self._previous = self.today
+        self.today = {}
+        for proc in self.processes:
+            if self.calendar.is_due(proc.cadence, day):
+                self.today.update(proc.step(day, self.streams.key(proc.name, day)))
+        self.datacollector.collect(self)
+        self.day += 1
+        self.running = self.day < self.days
+
+    def run(self, days: int | None = None) -> None:
+        """Simulate ``days`` more days (default: to the end of the run)."""
+        n = self.days - self.day if days is None else min(days, self.days - self.day)
+        for _ in range(n):
+            self.step()
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The collected metrics in the fast model's column layout (day, date, cost totals)."""
+        recorder = Recorder(self.metric_names, self.days, self.calendar.dates, self.levels)
+        data = self.datacollector.model_vars
+        for day in range(self.day):
+            recorder.collect(day, {n: data[n][day] for n in self.metric_names})
+        return recorder.columns()
+
+
+def _reported(model: ReferenceModel, name: str) -> float:
+    """Today's value of a metric: counts are 0 on days their process does not run, levels
+    (states) repeat their last value."""
+    if name in model.today:
+        return model.today[name]
+    if name in model.levels:
+        previous = model.datacollector.model_vars.get(name, [])
+        return previous[-1] if previous else math.nan
+    return 0.0
+
+
+def _row(columns: dict[str, np.ndarray], i: int) -> dict[str, Any]:
+    return {name: col[i] for name, col in columns.items()}

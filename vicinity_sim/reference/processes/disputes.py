@@ -1,0 +1,215 @@
+"""Disputes in the reference model: neighbour and tenancy disputes, mediation or the police.
+
+Mirrors :mod:`vicinity_sim.processes.disputes` over agents. Every day, building by building:
+
+1. The building's dispute rate: neighbour disputes per household grow with crowding and
+   indoor e-bike charging and fall with its residents' generalised trust and with village
+   rules; each tenant household adds tenancy disputes with the landlord.
+2. If a dispute arises, its parties are drawn: a tenant household's first member and the
+   landlord's household's first member (an absentee landlord is no party), or two residents
+   of different households of the building.
+3. It is settled at the grassroots (枫桥经验) unless every available channel fails —
+   informal settlement, the gridworker, party members, council, tea parties, the landlord
+   association, acquaintance between the parties, village rules, cameras — and otherwise
+   escalates into a police incident.
+4. Settled: a small positive experience of the institutions for both parties. Escalated: a
+   negative experience of each other (of the other group if their groups differ) and a
+   weaker tie between them.
+
+Buildings are taken in order and trust is read as it stands, so an escalation in one
+building already lowers the trust that sets the next building's rate, as in the fast kernel.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vicinity_sim.processes.disputes import (
+    SLOT_DISPUTE,
+    SLOT_KIND,
+    SLOT_MEDIATE,
+    SLOT_PARTY_A,
+    SLOT_PARTY_B,
+    DisputeConsts,
+    DisputesParams,
+)
+from vicinity_sim.reference.learning import experience, learn_institutions
+from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
+from vicinity_sim.reference.ties import find_slot, weaken_tie
+from vicinity_sim.streams import uniform
+from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL
+from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+
+if TYPE_CHECKING:
+    from vicinity_sim.reference.agents import Resident
+    from vicinity_sim.reference.model import ReferenceModel
+
+
+@reference_process
+class Disputes(ReferenceProcess):
+    """Neighbour and tenancy disputes, mediation and police incidents."""
+
+    name = "disputes"
+
+    def __init__(self, model: ReferenceModel, params: DisputesParams) -> None:
+        super().__init__(model, params)
+        spec = model.spec
+        self.consts = DisputeConsts.from_params(
+            params,
+            spec.governance.experience_weight,
+            spec.contacts.experience_weight,
+            spec.contacts.tie_floor,
+        )
+        w = self.world
+        # Who lives where, as built (leavers are replaced in the same rows, households and
+        # units). Residents and households are listed in row order, as the kernel takes them.
+        self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
+        self.household_members: list[list[int]] = [[] for _ in range(len(w.households))]
+        for res in model.residents:
+            self.building_residents[res.building].append(res.row)
+            self.household_members[res.household].append(res.row)
+        self.building_households: list[list[int]] = [[] for _ in range(len(w.buildings))]
+        for h, b in enumerate(w.households.building):
+            self.building_households[int(b)].append(h)
+        # Share of a village outside each group, weighting own- and other-group trust into
+        # generalised trust (fixed: leavers are replaced by newcomers of the same group).
+        self.outgroup: list[list[float]] = w.outgroup_share().tolist()
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        disputes = grassroots = police = 0
+        for b in range(len(self.building_residents)):
+            outcome = self.building_day(key, b)
+            if outcome is None:
+                continue
+            disputes += 1
+            if outcome:
+                grassroots += 1
+            else:
+                police += 1
+        return {
+            "disputes": float(disputes),
+            "disputes_grassroots": float(grassroots),
+            "police_incidents": float(police),
+        }
+
+    def dispute_rates(self, b: int) -> tuple[float, float, list[int]]:
+        """Today's neighbour and tenancy dispute rates of building ``b`` and its tenant
+        households (in household order)."""
+        c = self.consts
+        w = self.world
+        residents = self.model.residents
+        rows = self.building_residents[b]
+        occ = len(rows)
+        indoor = 0
+        trust = 0.0
+        for row in rows:
+            res = residents[row]
+            indoor += res.charging == CHARGE_INDOOR
+            s = self.outgroup[res.village][res.group]
+            trust += (1.0 - s) * res.trust_inter[IN_GROUP] + s * res.trust_inter[OUT_GROUP]
+        trust /= occ
+        households = self.building_households[b]
+        tenants = [h for h in households if w.households.group[h] != LOCAL]
+        rules = w.villages.rules_norm[w.buildings.village[b]]
+        crowd = (occ / int(w.buildings.rooms[b]) / c.crowding_ref) ** c.crowding_exp
+        neighbour = c.neighbour_rate * len(households) * crowd * (1.0 + c.ebike_w * indoor / occ)
+        neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * (1.0 - c.rules_effect * rules)
+        tenancy = c.tenancy_rate * len(tenants)
+        return neighbour, tenancy, tenants
+
+    def building_day(self, key: np.uint64, b: int) -> bool | None:
+        """One day of disputes in building ``b``.
+
+        Returns:
+            None if no dispute arose, True if one was settled at the grassroots, False if it
+            escalated into a police incident.
+        """
+        rows = self.building_residents[b]
+        occ = len(rows)
+        if occ < 2 or not self.building_households[b]:
+            return None
+        neighbour, tenancy, tenants = self.dispute_rates(b)
+        total = neighbour + tenancy
+        if uniform(key, SLOT_DISPUTE, b) >= -math.expm1(-total):
+            return None
+        is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
+        if is_tenancy:
+            i, j = self.tenancy_parties(key, b, tenants)
+        else:
+            i, j = self.neighbour_parties(key, b)
+        residents = self.model.residents
+        a, other = residents[i], residents[j]
+        if uniform(key, SLOT_MEDIATE, b) >= self.unsettled_probability(b, a, other, is_tenancy):
+            c = self.consts
+            learn_institutions(a, 1.0, c.settle_effect, c.inst_weight)
+            if other is not a:
+                learn_institutions(other, 1.0, c.settle_effect, c.inst_weight)
+            return True
+        if other is not a:  # a bad experience of each other (none without a counterpart)
+            self.escalate(a, other)
+        return False
+
+    def tenancy_parties(self, key: np.uint64, b: int, tenants: list[int]) -> tuple[int, int]:
+        """A random tenant household's first member and the landlord household's first member
+        (the tenant alone if the landlord is absentee)."""
+        h = tenants[int(uniform(key, SLOT_PARTY_A, b) * len(tenants))]
+        i = self.household_members[h][0]
+        landlord = self.model.landlords[self.world.buildings.owner[b]]
+        j = self.household_members[landlord.household][0] if landlord.household >= 0 else i
+        return i, j
+
+    def neighbour_parties(self, key: np.uint64, b: int) -> tuple[int, int]:
+        """A random resident of the building and, searching on from a random start, the first
+        resident of another household (the same resident if the building has one household)."""
+        rows = self.building_residents[b]
+        residents = self.model.residents
+        occ = len(rows)
+        i = rows[int(uniform(key, SLOT_PARTY_A, b) * occ)]
+        start = int(uniform(key, SLOT_PARTY_B, b) * occ)
+        for step in range(occ):
+            cand = rows[(start + step) % occ]
+            if residents[cand].household != residents[i].household:
+                return i, cand
+        return i, i
+
+    def unsettled_probability(
+        self, b: int, a: Resident, other: Resident, is_tenancy: bool
+    ) -> float:
+        """Probability that every mediation channel available to the dispute fails."""
+        c = self.consts
+        w = self.world
+        g = int(w.buildings.grid[b])
+        grids = w.grids
+        paired = w.households.paired
+        keep = 1.0 - c.informal
+        keep *= 1.0 - c.m_gw * grids.skill[g] * grids.effort[g] * (1.0 - grids.duplication_loss[g])
+        if grids.vanguard[g] or paired[a.household] or paired[other.household]:
+            keep *= 1.0 - c.m_party
+        if grids.council[g]:
+            keep *= 1.0 - c.m_council
+        keep *= 1.0 - c.m_tea * min(grids.tea_parties_per_month[g], 1.0)
+        if is_tenancy and self.model.landlords[w.buildings.owner[b]].association:
+            keep *= 1.0 - c.m_assoc
+        if other is not a:
+            k = find_slot(a, other.row)
+            if k >= 0:  # acquaintances settle by tie strength (a float32 value)
+                keep *= 1.0 - c.m_tie * float(a.ties_w[k])
+        keep *= 1.0 - c.m_rules * w.villages.rules_norm[w.buildings.village[b]]
+        if grids.cameras[g]:
+            keep *= 1.0 - c.m_camera
+        return keep
+
+    def escalate(self, a: Resident, other: Resident) -> None:
+        """A police incident: both parties trust each other's group less, and their tie
+        weakens (or breaks)."""
+        c = self.consts
+        col = IN_GROUP if a.group == other.group else OUT_GROUP
+        for res in (a, other):
+            res.trust_inter[col] = experience(
+                res.trust_inter[col], res.disposition_inter[col], 0.0, c.escalate_effect,
+                c.inter_weight,
+            )  # fmt: skip
+        weaken_tie(a, other, c.tie_loss, c.tie_floor)

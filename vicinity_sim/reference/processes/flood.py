@@ -1,0 +1,61 @@
+"""Floods in the reference model: waterlogging at low-lying points on heavy-rain days.
+
+Mirrors :mod:`vicinity_sim.processes.flood`. On a heavy-rain day each waterlogging point of
+the village floods with a probability that is much smaller once its drainage is fixed; the
+residents living in the buildings around a flooded point are exposed for the flood's duration
+(counted in resident-days). Where the smart platform warns residents, part of the exposure is
+avoided.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vicinity_sim.processes.flood import SLOT_FLOOD
+from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
+from vicinity_sim.streams import uniform
+
+
+@reference_process
+class Flood(ReferenceProcess):
+    """Waterlogging floods; exposure in resident-days."""
+
+    name = "flood"
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        """Flood today's waterlogging points and count the residents exposed.
+
+        Args:
+            day: Day of the run.
+            key: Stream key of the flood process for the day.
+
+        Returns:
+            ``flooded_points`` and ``flood_exposed_resident_days``.
+        """
+        w = self.world
+        points = w.flood_points
+        rain = w.villages.heavy_rain
+        if not rain.any() or len(points) == 0:
+            return {"flooded_points": 0.0, "flood_exposed_resident_days": 0.0}
+        p = self.params
+        # Residents living around each point (through their building).
+        around = [0] * len(points)
+        for res in self.model.residents:
+            f = w.buildings.flood_point[res.building]
+            if f >= 0:
+                around[f] += 1
+        flooded, exposed = 0, 0.0
+        for f in range(len(points)):
+            village = points.village[f]
+            if not rain[village]:
+                continue
+            p_flood = p.fixed_flood_probability if points.fixed[f] else p.flood_probability
+            if uniform(key, SLOT_FLOOD, f) < p_flood:
+                flooded += 1
+                # Warned residents avoid part of the exposure.
+                warned = 1.0 - p.platform_warning_effect if w.villages.platform[village] else 1.0
+                exposed += float(around[f]) * warned
+        return {
+            "flooded_points": float(flooded),
+            "flood_exposed_resident_days": exposed * p.duration_days,
+        }

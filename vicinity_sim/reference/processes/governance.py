@@ -1,0 +1,298 @@
+"""Governance service and institutional trust in the reference model.
+
+Mirrors :mod:`vicinity_sim.processes.governance` ("民有所呼，我有所应") over agents:
+
+1. Yesterday's fires: everyone living in a burned building's block learns from how fast the
+   crews came (once per fire and block).
+2. Residents raise needs. A need of a household paired with a party member is taken up the
+   same day with some probability; a resident not registered with the grid is often turned
+   away; everything else joins the request queue.
+3. Each grid's capacity (gridworkers × tasks per day × effort × (1 − duplication loss) ×
+   skill speed × smart-platform gain, plus contracted social organisations) serves the queue
+   oldest first; requests older than the residents' patience lapse unanswered.
+4. Spare capacity goes to patrols: inspected buildings have their newcomers registered,
+   indoor chargers persuaded to charge outdoors and 三合一 premises referred.
+5. Paired households due for a visit today have a positive experience of the institutions.
+
+Every experience moves institutional trust by the anchored learning rule of
+:mod:`vicinity_sim.learning` (:func:`experience` below is its per-agent form).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vicinity_sim.processes.governance import (
+    RING,
+    SLOT_COMPLEX,
+    SLOT_INSPECT,
+    SLOT_NEED_ACCEPT,
+    SLOT_NEED_WHO,
+    SLOT_PARTY,
+    SLOT_PERSUADE,
+    SLOT_REFER,
+    SLOT_RESOLVE,
+    SLOT_TURNED_AWAY,
+    GovConsts,
+    GovernanceParams,
+)
+from vicinity_sim.reference.learning import learn_institutions
+from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
+from vicinity_sim.streams import uniform
+from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
+
+if TYPE_CHECKING:
+    from vicinity_sim.reference.model import ReferenceModel
+
+#: Offset of the entity index of a queued request's resolution draw (its queue sequence number
+#: is added), so it never collides with the same-day draws addressed by candidate number.
+QUEUE_DRAW_OFFSET = 1_000_000_000
+
+
+@dataclass
+class Request:
+    """A need waiting in the grid's queue.
+
+    Attributes:
+        seq: Sequence number since the run started (addresses the resolution draw).
+        resident: Row of the resident who raised it.
+        day: Day it was raised.
+        complex: Whether it needs other units (landlords, firms, departments).
+        open: False once answered or lapsed (it stays queued until the ones before it close).
+    """
+
+    seq: int
+    resident: int
+    day: int
+    complex: bool
+    open: bool = True
+
+
+@reference_process
+class Governance(ReferenceProcess):
+    """Requests, service, patrols, visits and institutional trust."""
+
+    name = "governance"
+
+    def __init__(self, model: ReferenceModel, params: GovernanceParams) -> None:
+        super().__init__(model, params)
+        self.consts = GovConsts.from_params(params)
+        # The request queue, oldest first. Closed requests stay until every request before
+        # them has closed, and at most RING requests are kept: the fast model's ring buffer.
+        self.queue: deque[Request] = deque()
+        self.next_seq = 0
+        w = self.world
+        residents = model.residents
+        # Who lives where, as built (departing households are replaced in the same rows and
+        # units, so these memberships do not change). Lists are in row order.
+        self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
+        self.block_residents: list[list[int]] = [[] for _ in range(len(w.blocks))]
+        self.household_members: list[list[int]] = [[] for _ in range(len(w.households))]
+        self.resident_grid: list[int] = []
+        for res in residents:
+            self.building_residents[res.building].append(res.row)
+            self.block_residents[int(w.buildings.block[res.building])].append(res.row)
+            self.household_members[res.household].append(res.row)
+            self.resident_grid.append(int(w.buildings.grid[res.building]))
+        self.grid_buildings: list[list[int]] = [[] for _ in range(len(w.grids))]
+        for b, g in enumerate(w.buildings.grid):
+            self.grid_buildings[int(g)].append(b)
+
+    # -- capacity --------------------------------------------------------------------------
+
+    def capacity(self) -> np.ndarray:
+        """Tasks each grid can handle today (an array over grids)."""
+        w, p = self.world, self.params
+        g = w.grids
+        staff = np.zeros(len(g))
+        for worker in self.model.gridworkers:
+            staff[worker.grid] += 1.0
+        speed = (g.skill / p.reference_skill) ** p.skill_speed_elasticity
+        per_worker = p.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss) * speed
+        platform = 1.0 + p.platform_capacity_gain * w.villages.platform[g.village]
+        return staff * per_worker * platform + g.social_org_tasks_per_day
+
+    # -- the day ---------------------------------------------------------------------------
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        self.fire_trust()
+        capacity = self.capacity()
+        total_capacity = float(capacity.sum())
+        raised, by_party, answered, resolved, lapsed, wait_sum = self.raise_needs(day, key)
+        a, r, lp, wait_sum = self.serve(day, key, capacity, wait_sum)
+        answered, resolved, lapsed = answered + a, resolved + r, lapsed + lp
+        backlog = sum(1 for req in self.queue if req.open)
+        used = total_capacity - float(capacity.sum())
+        inspections, registered, persuaded, referred = self.patrol(key, capacity)
+        visited = self.visit(day)
+        return {
+            "needs_raised": float(raised),
+            "needs_by_party": float(by_party),
+            "needs_answered": float(answered),
+            "needs_resolved": float(resolved),
+            "needs_lapsed": float(lapsed),
+            "mean_wait_days": wait_sum / answered if answered else math.nan,
+            "request_backlog": float(backlog),
+            "gridworkers": float(len(self.model.gridworkers)),
+            "gridworker_utilisation": used / total_capacity if total_capacity else math.nan,
+            "inspections": float(inspections),
+            "newcomers_registered": float(registered),
+            "chargers_persuaded": float(persuaded),
+            "three_in_one_referred": float(referred),
+            "pairing_visits": float(visited),
+        }
+
+    def fire_trust(self) -> None:
+        """Yesterday's fires: trust of everyone in a burned building's block follows how fast
+        the crews came, once per fire and block (in order of block, then fire)."""
+        fires = self.world.fires_today
+        p = self.params
+        first_response: dict[tuple[int, int], float] = {}
+        for building, event, response in zip(
+            fires.building, fires.event, fires.response_min, strict=True
+        ):
+            blk = int(self.world.buildings.block[building])
+            first_response.setdefault((blk, int(event)), float(response))
+        for (blk, _event), response in sorted(first_response.items()):
+            perf = math.exp(-response / p.fire_response_scale_min)
+            for row in self.block_residents[blk]:
+                learn_institutions(
+                    self.model.residents[row], perf, p.fire_trust_rate, p.experience_weight
+                )
+
+    def raise_needs(self, day: int, key: np.uint64) -> tuple[int, int, int, int, int, float]:
+        """Today's needs: drawn by thinning candidates at the highest individual rate.
+
+        Returns:
+            Counts raised, taken up by party members, answered (none yet), resolved, lapsed
+            (turned away or pushed out of a full queue) and the wait sum (0).
+        """
+        c = self.consts
+        residents = self.model.residents
+        n = len(residents)
+        top = c.rate * max(c.elderly, 1.0) * max(c.newcomer, 1.0)
+        raised = by_party = resolved = lapsed = 0
+        for k in range(round(n * top)):
+            res = residents[int(uniform(key, SLOT_NEED_WHO, k) * n)]
+            rate = c.rate
+            if res.age == ELDERLY:
+                rate *= c.elderly
+            if day - res.arrived_day < c.newcomer_days:
+                rate *= c.newcomer
+            if uniform(key, SLOT_NEED_ACCEPT, k) >= rate / top:
+                continue
+            raised += 1
+            if not res.registered and uniform(key, SLOT_TURNED_AWAY, k) >= c.unregistered_take_up:
+                learn_institutions(res, 0.0, c.alpha, c.weight)
+                lapsed += 1
+                continue
+            is_complex = uniform(key, SLOT_COMPLEX, k) < c.complex_share
+            paired = bool(self.world.households.paired[res.household])
+            if paired and uniform(key, SLOT_PARTY, k) < c.party_answer:
+                by_party += 1
+                ok = uniform(key, SLOT_RESOLVE, k) < c.party_resolution
+                learn_institutions(res, 1.0 if ok else 0.0, c.alpha, c.weight)
+                resolved += ok
+                continue
+            if len(self.queue) >= RING:  # queue full: the oldest request lapses
+                oldest = self.queue.popleft()
+                if oldest.open:
+                    learn_institutions(residents[oldest.resident], 0.0, c.alpha, c.weight)
+                    oldest.open = False
+                    lapsed += 1
+            self.queue.append(Request(self.next_seq, res.row, day, is_complex))
+            self.next_seq += 1
+        return raised, by_party, 0, resolved, lapsed, 0.0
+
+    def serve(
+        self, day: int, key: np.uint64, capacity: np.ndarray, wait_sum: float
+    ) -> tuple[int, int, int, float]:
+        """Serve the queue oldest first, consuming each grid's ``capacity``; lapse requests
+        past the residents' patience.
+
+        Returns:
+            Requests answered, resolved, lapsed, and the wait sum with the answered ones added.
+        """
+        c = self.consts
+        g = self.world.grids
+        residents = self.model.residents
+        answered = resolved = lapsed = 0
+        for req in self.queue:
+            if not req.open:
+                continue
+            res = residents[req.resident]
+            wait = day - req.day
+            if wait > c.patience:
+                learn_institutions(res, 0.0, c.alpha, c.weight)
+                req.open = False
+                lapsed += 1
+                continue
+            grid = self.resident_grid[req.resident]
+            if capacity[grid] < 1.0:
+                continue
+            capacity[grid] -= 1.0
+            p_resolve = g.skill[grid] * (g.coordination[grid] if req.complex else 1.0)
+            ok = uniform(key, SLOT_RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
+            perf = math.exp(-wait / c.wait_scale) if ok else 0.0
+            learn_institutions(res, perf, c.alpha, c.weight)
+            req.open = False
+            answered += 1
+            resolved += ok
+            wait_sum += wait
+        while self.queue and not self.queue[0].open:
+            self.queue.popleft()
+        return answered, resolved, lapsed, wait_sum
+
+    def patrol(self, key: np.uint64, capacity: np.ndarray) -> tuple[int, int, int, int]:
+        """Inspect random buildings of each grid with its spare capacity.
+
+        Returns:
+            Buildings inspected, newcomers registered, chargers persuaded, premises referred.
+        """
+        c = self.consts
+        b = self.world.buildings
+        residents, landlords = self.model.residents, self.model.landlords
+        inspections = registered = persuaded = referred = 0
+        counter = 0  # numbers the inspections of the day across grids
+        for g, buildings in enumerate(self.grid_buildings):
+            n_insp = int(capacity[g] * self.params.inspections_per_task)
+            if not buildings:
+                continue
+            for _ in range(n_insp):
+                bld = buildings[int(uniform(key, SLOT_INSPECT, counter) * len(buildings))]
+                counter += 1
+                inspections += 1
+                assoc = landlords[b.owner[bld]].association
+                persuade = c.persuade * (c.assoc_multiplier if assoc else 1.0)
+                for row in self.building_residents[bld]:
+                    res = residents[row]
+                    if not res.registered:
+                        res.registered = True
+                        registered += 1
+                    if (
+                        res.charging == CHARGE_INDOOR
+                        and uniform(key, SLOT_PERSUADE, row) < persuade
+                    ):
+                        res.charging = CHARGE_OUTDOOR
+                        persuaded += 1
+                if b.three_in_one[bld] and uniform(key, SLOT_REFER, counter) < c.enforcement:
+                    b.three_in_one[bld] = False
+                    referred += 1
+        return inspections, registered, persuaded, referred
+
+    def visit(self, day: int) -> int:
+        """Visits of paired households due today; returns the number visited."""
+        c = self.consts
+        paired = self.world.households.paired
+        visited = 0
+        for h, members in enumerate(self.household_members):
+            if paired[h] and (h + day) % c.visit_interval == 0:
+                visited += 1
+                for row in members:
+                    learn_institutions(self.model.residents[row], 1.0, c.visit_effect, c.weight)
+        return visited

@@ -1,0 +1,210 @@
+"""Housing in the reference model: building quality, rents, incomes and rent burden (monthly).
+
+Mirrors :mod:`vicinity_sim.processes.housing`. Each month:
+
+1. A building's quality closes a share of the gap to its target: its starting quality plus
+   gains from professional property management and from safety retrofits (sensors,
+   sprinklers, escape windows).
+2. Landlords move rents a share of the way to the market rent (base rent scaled by the
+   building's quality and the change in its grid's amenity); where rental regulation caps
+   rents, a unit's rent rises by at most the yearly cap, applied monthly.
+3. Tenant households pay their unit's rent plus the management fee in a managed building;
+   villagers living in a building of their own household pay nothing. Landlords receive the
+   rents of their buildings.
+4. Each resident's income is their wage, plus, for local villagers, the collective's dividend
+   per head and an equal share of their household's rental income.
+5. A tenant household's rent burden is its housing cost over its income, floored at a
+   subsistence income.
+
+Buildings, grids, villages and households are places, shared with the fast model and updated
+with the same numpy expressions; incomes are the agents' own and are set one resident at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from vicinity_sim.processes.housing import HousingParams
+from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
+from vicinity_sim.world.population import CHILD, LOCAL, MIGRANT
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from vicinity_sim.reference.agents import Resident
+    from vicinity_sim.reference.model import ReferenceModel
+
+#: numpy's pairwise summation adds blocks of up to this many values with eight accumulators.
+_PAIRWISE_BLOCK = 128
+
+
+def _pairwise_sum(values: Sequence[float]) -> float:
+    """Sum of ``values`` in numpy's pairwise order (``pairwise_sum`` in numpy's loops): below
+    eight values one after the other, up to a block of 128 in eight interleaved partial sums,
+    beyond that split in two halves (at a multiple of eight)."""
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for x in values:
+            total += x
+        return total
+    if n <= _PAIRWISE_BLOCK:
+        r = list(values[:8])
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                r[j] += values[i + j]
+            i += 8
+        total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for x in values[i:]:
+            total += x
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values[:half]) + _pairwise_sum(values[half:])
+
+
+def household_sum(values: Sequence[float]) -> float:
+    """Sum of one household's values, rounded exactly as the fast model's
+    ``np.add.reduceat`` rounds it: the first value plus the pairwise sum of the rest.
+
+    Args:
+        values: The members' values, in row order (at least one).
+
+    Returns:
+        The sum.
+    """
+    return values[0] + _pairwise_sum(values[1:])
+
+
+def household_members(model: ReferenceModel) -> list[list[int]]:
+    """Rows of each household's members, in row order (households are stable; the residents
+    of a row change when a household is replaced, the row's household does not)."""
+    members: list[list[int]] = [[] for _ in range(len(model.world.households))]
+    for res in model.residents:
+        members[res.household].append(res.row)
+    return members
+
+
+@reference_process
+class Housing(ReferenceProcess):
+    """Monthly quality, rents, landlords' income, residents' incomes and rent burden.
+
+    Args:
+        model: The reference model.
+        params: The housing parameters.
+    """
+
+    name = "housing"
+
+    def __init__(self, model: ReferenceModel, params: HousingParams) -> None:
+        super().__init__(model, params)
+        w = self.world
+        b, hh = w.buildings, w.households
+        self.quality_start = b.quality.copy()
+        # The reference quality of each building is its village's mean quality.
+        self.quality_ref = np.array([model.spec.villages[v].economy.quality_mean
+                                     for v in range(w.n_villages)])[b.village]  # fmt: skip
+        self.amenity_start = self._amenity()
+        # Rents start at the market rent (the fast process sets them when it is built too).
+        b.rent[:] = self._market_rent()
+        self.rent_start = float(np.average(b.rent, weights=b.rooms)) if len(b) else 1.0
+        self.rent_start = self.rent_start or 1.0
+        # Owner-occupiers: households living in a building their own landlord household owns.
+        landlord_household = np.array([ll.household for ll in model.landlords], dtype=np.int64)
+        owner_hh = landlord_household[b.owner[hh.building]]
+        self.owner_occupier = owner_hh == np.arange(len(hh))
+        self.members = household_members(model)
+
+    def _amenity(self) -> np.ndarray:
+        """Amenity of each grid: the mean of its public-space provision and environment."""
+        g = self.world.grids
+        return 0.5 * (g.public_space + g.environment)
+
+    def _market_rent(self) -> np.ndarray:
+        """What each building's units would let for: base rent scaled by quality relative to
+        the village's mean and by the change of the grid's amenity since the start."""
+        b, p = self.world.buildings, self.params
+        delta = (self._amenity() - self.amenity_start)[b.grid]
+        factor = (1.0 + p.quality_premium * (b.quality - self.quality_ref)) * (
+            1.0 + p.amenity_premium * delta
+        )
+        return b.base_rent * np.maximum(factor, 0.0)
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        w, p = self.world, self.params
+        b, hh, v = w.buildings, w.households, w.villages
+        residents = self.model.residents
+
+        # 1. Quality toward its target.
+        safety = (b.smoke_sensor.astype(float) + b.sprinkler + b.escape_windows) / 3.0
+        target_q = np.minimum(
+            self.quality_start + p.management_quality_gain * b.managed
+            + p.safety_quality_gain * safety, 1.0,
+        )  # fmt: skip
+        b.quality += p.quality_rate_per_month * (target_q - b.quality)
+
+        # 2. Rents toward the market, within the caps (an infinite cap: no regulation).
+        market = self._market_rent()
+        proposed = b.rent + p.rent_adjust_per_month * (market - b.rent)
+        cap = v.rent_cap_per_year[b.village]
+        capped = np.minimum(
+            proposed, b.rent * (1.0 + np.where(np.isinf(cap), 0.0, cap)) ** (1 / 12)
+        )
+        b.rent[:] = np.where(np.isinf(cap), proposed, capped)
+
+        # 3. What households pay; what landlords receive (summed over households in order).
+        tenant = ~self.owner_occupier
+        rent_paid = np.where(tenant, b.rent[hh.building], 0.0)
+        hh.housing_cost[:] = rent_paid + tenant * b.managed[hh.building] * (
+            p.management_fee_cny_month
+        )
+        landlord_income = np.bincount(b.owner[hh.building], weights=rent_paid,
+                                      minlength=len(self.model.landlords))  # fmt: skip
+        # A resident landlord's rents are shared equally within its household (if a
+        # household had two landlords, the later one's share counts, as in the fast model).
+        rent_share = [0.0] * len(hh)
+        for landlord in self.model.landlords:
+            if landlord.household >= 0:
+                h = landlord.household
+                rent_share[h] = float(landlord_income[landlord.row] / hh.size[h])
+
+        # 4. Incomes: wages, plus dividends and rental income for villagers.
+        for res in residents:
+            income = res.wage
+            if res.group == LOCAL:
+                income += float(v.dividend_per_capita[res.village])
+            income += rent_share[res.household]
+            res.income = income
+
+        # 5. Rent burden of tenant households on their members' incomes.
+        hh_income = np.array(
+            [household_sum([residents[i].income for i in rows]) for rows in self.members]
+        )
+        hh.rent_burden[:] = np.where(
+            tenant, hh.housing_cost / np.maximum(hh_income, p.income_floor_cny_month), 0.0
+        )
+
+        adults = [res for res in residents if res.age != CHILD]
+        return {
+            "rent_index": float(np.average(b.rent, weights=b.rooms) / self.rent_start)
+            if len(b)
+            else math.nan,
+            "rent_burden_mean": float(hh.rent_burden[tenant].mean()) if tenant.any() else 0.0,
+            "income_individual_mean": _mean_income(adults),
+            "income_local_mean": _mean_income([r for r in adults if r.group == LOCAL]),
+            "income_migrant_mean": _mean_income([r for r in adults if r.group == MIGRANT]),
+            "landlord_income_cny": float(landlord_income.sum()),
+            "quality_mean": float(b.quality.mean()),
+        }
+
+
+def _mean_income(residents: list[Resident]) -> float:
+    """Mean income of ``residents`` (NaN if none). The sum is numpy's (pairwise), as the fast
+    model's, so the mean agrees to the last bit."""
+    if not residents:
+        return math.nan
+    return float(np.mean(np.array([res.income for res in residents], dtype=np.float64)))

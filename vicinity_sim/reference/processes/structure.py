@@ -1,0 +1,53 @@
+"""Structural collapse in the reference model: dangerous buildings may fall down.
+
+Mirrors :mod:`vicinity_sim.processes.structure`. Each day a building flagged dangerous (危房)
+collapses with a small hazard; each of its residents is at home with some probability and then
+dies with some probability (the deaths are one binomial draw per building). A collapsed
+building is rebuilt, so its flag is cleared; its residents stay.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vicinity_sim.numerics import binomial_ppf
+from vicinity_sim.processes.structure import SLOT_COLLAPSE, SLOT_DEATH
+from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
+from vicinity_sim.reference.processes.fire import occupants
+from vicinity_sim.streams import uniform
+
+
+@reference_process
+class Structure(ReferenceProcess):
+    """Collapses of dangerous buildings."""
+
+    name = "structure"
+
+    def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        """Collapse today's dangerous buildings and draw the deaths.
+
+        Args:
+            day: Day of the run.
+            key: Stream key of the structure process for the day.
+
+        Returns:
+            ``collapses`` and ``collapse_deaths``.
+        """
+        dangerous = self.world.buildings.dangerous
+        if not dangerous.any():
+            return {"collapses": 0.0, "collapse_deaths": 0.0}
+        p = self.params
+        p_collapse = -math.expm1(-p.collapse_per_dangerous_year / 365.0)
+        p_death = p.presence * p.death_probability  # at home, then killed
+        occupancy = occupants(self.model)
+        collapses, deaths = 0, 0
+        for b in range(len(dangerous)):
+            if dangerous[b] and uniform(key, SLOT_COLLAPSE, b) < p_collapse:
+                collapses += 1
+                # The compiled quantile: numba's integer power q**n differs from CPython's
+                # pow in the last bit, which could flip a draw lying on a cdf step.
+                deaths += binomial_ppf(uniform(key, SLOT_DEATH, b), occupancy[b], p_death)
+                dangerous[b] = False  # demolished and rebuilt
+        return {"collapses": float(collapses), "collapse_deaths": float(deaths)}
