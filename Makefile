@@ -48,6 +48,8 @@ test: dev lint
 
 bench: setup
 	$(PY) benchmarks/bench_village.py
+	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/bench_reference.py
 
 format: dev
 	$(VENV)/bin/ruff format .

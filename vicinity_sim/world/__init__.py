@@ -95,6 +95,7 @@ class World:
     adjacency: Adjacency
     fires_today: FiresToday = field(default_factory=FiresToday)
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
+    _occupants: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_villages(self) -> int:
@@ -126,8 +127,17 @@ class World:
         return self.buildings.grid[self.residents.building]
 
     def occupants(self) -> np.ndarray:
-        """Residents living in each building (derived from the residents table)."""
-        return np.bincount(self.residents.building, minlength=len(self.buildings)).astype(np.int64)
+        """Residents living in each building (derived from the residents table).
+
+        Cached: a resident's row keeps its building for the whole run (newcomers take the
+        units of those who leave), so the counts change only if the residents table is
+        replaced. Treat the result as read-only.
+        """
+        source = self.residents.building
+        if self._occupants is None or self._occupants[0] is not source:
+            counts = np.bincount(source, minlength=len(self.buildings)).astype(np.int64)
+            self._occupants = (source, counts)
+        return self._occupants[1]
 
     def village_index(self, name: str) -> int:
         return self.village_names.index(name)
