@@ -54,3 +54,15 @@ def test_generator_streams_reproduce():
     g2 = Streams(9).generator("world.plan", 0).random(5)
     g3 = Streams(9).generator("world.plan", 1).random(5)
     assert np.array_equal(g1, g2) and not np.array_equal(g1, g3)
+
+
+def test_day_keys_computed_in_blocks_equal_the_scalar_definition():
+    """Keys are computed for many days at once; each equals splitmix(base + (day+1)·golden)."""
+    from vicinity_sim.streams import _GOLDEN_INT, _splitmix
+
+    s = Streams(7, 3)
+    for process in ("fire", "contacts"):
+        base = int(s._sequence(process).generate_state(1, dtype=np.uint64)[0])
+        for day in (0, 1, 364, 4095, 4096, 9000, 1_000_000):
+            expected = np.uint64(_splitmix(base + (day + 1) * _GOLDEN_INT))
+            assert s.key(process, day) == expected, (process, day)

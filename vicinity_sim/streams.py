@@ -75,6 +75,8 @@ def uniform_array(key, slot, n):
 
 _MASK = (1 << 64) - 1
 _GOLDEN_INT = 0x9E3779B97F4A7C15
+#: Day keys are computed in blocks of at least this many days.
+_KEY_BLOCK = 4096
 
 
 def _splitmix(z: int) -> int:
@@ -109,6 +111,7 @@ class Streams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._bases: dict[str, int] = {}
+        self._keys: dict[str, np.ndarray] = {}
 
     def _sequence(self, process: str, *index: int) -> np.random.SeedSequence:
         return np.random.SeedSequence(
@@ -118,11 +121,24 @@ class Streams:
 
     def key(self, process: str, day: int) -> np.uint64:
         """64-bit key of the stream (process, day), for :func:`uniform` inside kernels."""
+        keys = self._keys.get(process)
+        if keys is None or day >= len(keys):
+            keys = self._day_keys(process, max(_KEY_BLOCK, 2 * (int(day) + 1)))
+            self._keys[process] = keys
+        return keys[day]
+
+    def _day_keys(self, process: str, n: int) -> np.ndarray:
+        """Keys of days 0..n−1 at once: ``splitmix(base + (day + 1) · golden)`` mod 2⁶⁴, the
+        same values as :func:`_splitmix` on Python integers (a key is asked for by every
+        process every day, so computing them one by one shows in profiles)."""
         base = self._bases.get(process)
         if base is None:
             base = int(self._sequence(process).generate_state(1, dtype=np.uint64)[0])
             self._bases[process] = base
-        return np.uint64(_splitmix(base + (int(day) + 1) * _GOLDEN_INT))
+        z = np.uint64(base) + np.arange(1, n + 1, dtype=np.uint64) * np.uint64(_GOLDEN_INT)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
 
     def generator(self, process: str, index: int = 0) -> np.random.Generator:
         """A numpy Generator on the stream (process, index), for vectorised Python-level draws

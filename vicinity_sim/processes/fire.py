@@ -605,6 +605,12 @@ class Fire(Process):
         self._growth = np.zeros(n)
         self._controlled = np.zeros(n, dtype=bool)
         self.events: list[np.ndarray] = []
+        #: Today's metrics on a day without fire (all but the ignition rate).
+        self._quiet_day = {
+            "fires": 0.0, "fire_deaths": 0.0, "fire_injuries": 0.0, "fire_deaths_expected": 0.0,
+            "buildings_damaged": 0.0, "damage_building_equivalents": 0.0,
+            "mean_response_min": math.nan, "mean_alert_min": math.nan,
+        }  # fmt: skip
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
@@ -625,6 +631,10 @@ class Fire(Process):
             w.adjacency.separation_m, self._ign_time, self._growth, self._controlled, burned_today,
             burned_event, w.villages.platform,
         )  # fmt: skip
+        ignition = float(rates.sum())
+        if not ev.shape[0]:  # most days: no fire (skip the event bookkeeping)
+            w.fires_today = FiresToday()
+            return dict(self._quiet_day, ignition_rate_per_year=ignition)
         burned = np.nonzero(burned_today)[0]
         b.last_fire_day[burned] = day
         w.fires_today = FiresToday(burned, burned_event[burned], ev[burned_event[burned], 4])
@@ -641,7 +651,7 @@ class Fire(Process):
             "damage_building_equivalents": float(ev[:, 9].sum()),
             "mean_response_min": float(ev[:, 4].mean()) if n_ev else math.nan,
             "mean_alert_min": float(ev[:, 3].mean()) if n_ev else math.nan,
-            "ignition_rate_per_year": float(rates.sum()),
+            "ignition_rate_per_year": ignition,
         }
 
     def event_table(self) -> dict[str, np.ndarray]:

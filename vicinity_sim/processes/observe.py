@@ -43,6 +43,50 @@ def trust_summary(trust_inter, trust_inst, group, village, outgroup_share):
     return means, divide
 
 
+@njit(cache=True)
+def _share(flags):
+    n = len(flags)
+    if n == 0:
+        return np.nan
+    k = 0
+    for i in range(n):
+        k += flags[i]
+    return k / n
+
+
+@njit(cache=True)
+def _count(flags):
+    k = 0
+    for i in range(len(flags)):
+        k += flags[i]
+    return k
+
+
+@njit(cache=True)
+def lever_levels(smoke_sensor, sprinkler, escape_windows, three_in_one, dangerous, flood_fixed,
+                 lane_cleared, station_active, site_active, paired, registered,
+                 charging):  # fmt: skip
+    """The day's levels of the levers and registers, in one call (see ``Observe.metrics``):
+    shares are exact counts over lengths, as numpy's means of flags."""
+    out = np.empty(12)
+    out[0] = _share(smoke_sensor)
+    out[1] = _share(sprinkler)
+    out[2] = _share(escape_windows)
+    out[3] = _count(three_in_one)
+    out[4] = _count(dangerous)
+    out[5] = len(flood_fixed) - _count(flood_fixed)
+    out[6] = _share(lane_cleared)
+    out[7] = _count(station_active)
+    out[8] = _count(site_active)
+    out[9] = _share(paired)
+    out[10] = _share(registered)
+    indoor = 0
+    for i in range(len(charging)):
+        indoor += charging[i] == CHARGE_INDOOR
+    out[11] = indoor
+    return out
+
+
 @register
 class Observe(Process):
     """Records levels (not events): coverage of safety measures, facilities, population."""
@@ -82,6 +126,20 @@ class Observe(Process):
             r.trust_inter, r.trust_inst, r.group, r.village, w.outgroup_share()
         )
         local, migrant = 1 + LOCAL, 1 + MIGRANT
+        levels = lever_levels(
+            b.smoke_sensor,
+            b.sprinkler,
+            b.escape_windows,
+            b.three_in_one,
+            b.dangerous,
+            w.flood_points.fixed,
+            w.blocks.lane_cleared,
+            w.stations.active,
+            w.charging_sites.active,
+            w.households.paired,
+            r.registered,
+            r.charging,
+        ).tolist()
         return {
             "trust_interpersonal": means[0, 0],
             "trust_institutional": means[0, 1],
@@ -92,17 +150,17 @@ class Observe(Process):
             "trust_outgroup_migrant": means[migrant, 2],
             "trust_institutional_local": means[local, 1],
             "trust_institutional_migrant": means[migrant, 1],
-            "registered_share": float(r.registered.mean()),
-            "paired_household_share": float(w.households.paired.mean()),
+            "registered_share": levels[10],
+            "paired_household_share": levels[9],
             "residents": float(len(w.residents)),
-            "sensor_share": float(b.smoke_sensor.mean()),
-            "sprinkler_share": float(b.sprinkler.mean()),
-            "escape_window_share": float(b.escape_windows.mean()),
-            "three_in_one_premises": float(b.three_in_one.sum()),
-            "dangerous_buildings": float(b.dangerous.sum()),
-            "flood_points_untreated": float((~w.flood_points.fixed).sum()),
-            "fire_lane_block_share": float(w.blocks.lane_cleared.mean()),
-            "micro_stations": float(w.stations.active.sum()),
-            "charging_sites": float(w.charging_sites.active.sum()),
-            "indoor_charging": float(np.count_nonzero(w.residents.charging == CHARGE_INDOOR)),
+            "sensor_share": levels[0],
+            "sprinkler_share": levels[1],
+            "escape_window_share": levels[2],
+            "three_in_one_premises": levels[3],
+            "dangerous_buildings": levels[4],
+            "flood_points_untreated": levels[5],
+            "fire_lane_block_share": levels[6],
+            "micro_stations": levels[7],
+            "charging_sites": levels[8],
+            "indoor_charging": levels[11],
         }
