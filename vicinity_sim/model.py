@@ -40,7 +40,35 @@ def build_scenario_world(scenario: Any, streams: Streams) -> World:
     return build_world(scenario.villages, streams, scenario.source)
 
 
-class VicinityModel(mesa.Model):
+class DailyProcesses:
+    """What both engines share: days of the calendar, processes by name, and running the
+    processes due on a day in schedule order, each with its stream key for that day."""
+
+    calendar: Calendar
+    streams: Streams
+    processes: list[Any]
+
+    @property
+    def days(self) -> int:
+        return self.calendar.days
+
+    def process(self, name: str) -> Any:
+        """The process instance registered under ``name``."""
+        for p in self.processes:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def run_due_processes(self, day: int) -> dict[str, float]:
+        """Run every process due on ``day``; return their metrics for the day."""
+        values: dict[str, float] = {}
+        for proc in self.processes:
+            if self.calendar.is_due(proc.cadence, day):
+                values.update(proc.step(day, self.streams.key(proc.name, day)))
+        return values
+
+
+class VicinityModel(DailyProcesses, mesa.Model):
     """An urban-village governance model: one step is one day.
 
     The model owns the world (struct-of-arrays tables of buildings, residents and the rest)
@@ -88,28 +116,13 @@ class VicinityModel(mesa.Model):
         self.day = 0
         self.running = True
 
-    @property
-    def days(self) -> int:
-        return self.calendar.days
-
-    def process(self, name: str) -> Process:
-        """The process instance registered under ``name``."""
-        for p in self.processes:
-            if p.name == name:
-                return p
-        raise KeyError(name)
-
     def step(self) -> None:
         """Simulate one day: every due process in order, then record."""
         if self.day >= self.days:
             self.running = False
             return
         day = self.day
-        values: dict[str, float] = {}
-        for proc in self.processes:
-            if self.calendar.is_due(proc.cadence, day):
-                values.update(proc.step(day, self.streams.key(proc.name, day)))
-        self.datacollector.collect(day, values)
+        self.datacollector.collect(day, self.run_due_processes(day))
         self.day += 1
         self.running = self.day < self.days
 

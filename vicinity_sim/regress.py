@@ -23,8 +23,7 @@ changed:
   vary little around it, and even a change well inside the replication spread is detected.
 
 An outcome without spread in its differences (all dᵢ equal, e.g. a deterministic outcome) must
-match to a relative 10⁻⁹. Old golden files without per-seed values are compared unpaired
-(Welch, 2n − 2 degrees of freedom).
+match to a relative 10⁻⁹.
 
 :func:`update` reruns and rewrites the golden file, and reports which outcomes moved.
 """
@@ -84,6 +83,11 @@ class Golden:
                 raise InputError(shown, key, f"missing or not a {kind.__name__}")
         if not data["seeds"] or not all(isinstance(s, int) for s in data["seeds"]):
             raise InputError(shown, "seeds", "must be a non-empty list of integers")
+        for name, outcome in data["outcomes"].items():
+            values = outcome.get("values") if isinstance(outcome, dict) else None
+            if not isinstance(values, list) or len(values) != len(data["seeds"]):
+                problem = "must list one value per seed; redefine the file with --update --scenario"
+                raise InputError(shown, f"outcomes.{name}.values", problem)
         return cls(path, data["scenario"], list(data["set"]), list(data["seeds"]),
                    data["outcomes"])  # fmt: skip
 
@@ -208,20 +212,13 @@ def _compare_one(name: str, g: dict[str, Any], c: dict[str, Any], m: int, alpha:
     if math.isnan(gm) and math.isnan(cm):
         return Moved(name, gm, cm, 0.0, 0.0)
     floor = DETERMINISTIC_RTOL * max(1.0, abs(gm) if math.isfinite(gm) else 1.0)
-    gv, cv = g.get("values"), c.get("values")
-    if gv is not None and cv is not None and len(gv) == len(cv):
-        pairs = [(_num(a), _num(b)) for a, b in zip(gv, cv, strict=True)]
-        d = np.array([b - a for a, b in pairs if math.isfinite(a) and math.isfinite(b)])
-        if len(d) == 0:
-            return Moved(name, gm, cm, 0.0, math.inf)
-        sd = float(d.std(ddof=1)) if len(d) > 1 else 0.0
-        tol = max(critical_t(m, len(d), alpha) * sd / math.sqrt(len(d)), floor)
-        return Moved(name, gm, cm, tol, abs(float(d.mean())) / tol)
-    n = max(len(gv or []), len(cv or []), 2)  # unpaired fallback (no per-seed values)
-    se = math.sqrt((_num(g["sd"]) ** 2 + _num(c["sd"]) ** 2) / n)
-    tol = max(critical_t(m, 2 * n - 1, alpha) * se, floor)
-    diff = abs(cm - gm)
-    return Moved(name, gm, cm, tol, math.inf if math.isnan(diff) else diff / tol)
+    pairs = [(_num(a), _num(b)) for a, b in zip(g["values"], c["values"], strict=True)]
+    d = np.array([b - a for a, b in pairs if math.isfinite(a) and math.isfinite(b)])
+    if len(d) == 0:
+        return Moved(name, gm, cm, 0.0, math.inf)
+    sd = float(d.std(ddof=1)) if len(d) > 1 else 0.0
+    tol = max(critical_t(m, len(d), alpha) * sd / math.sqrt(len(d)), floor)
+    return Moved(name, gm, cm, tol, abs(float(d.mean())) / tol)
 
 
 def _num(x: Any) -> float:

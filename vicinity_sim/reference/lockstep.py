@@ -47,18 +47,6 @@ def people_arrays(model: VicinityModel | ReferenceModel) -> dict[str, np.ndarray
     return out
 
 
-def push_people(model: ReferenceModel) -> None:
-    """Write the agents' state into the world's people tables (for code that reads arrays)."""
-    w = model.world
-    for name, values in people_arrays(model).items():
-        table, col = name.split(".")
-        target = w.ties if table == "ties" else getattr(w, table)
-        if len(getattr(target, col)) == len(values):
-            getattr(target, col)[...] = values
-        else:
-            setattr(target, col, values)
-
-
 def state_arrays(model: VicinityModel | ReferenceModel) -> dict[str, np.ndarray]:
     """Every state array of a model: people and places, named ``table.column``."""
     out = people_arrays(model)

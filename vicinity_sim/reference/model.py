@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from vicinity_sim.calendar import Calendar
-from vicinity_sim.model import build_scenario_world, resolve_seed
+from vicinity_sim.model import DailyProcesses, build_scenario_world, resolve_seed
 from vicinity_sim.processes import registered
 from vicinity_sim.recorder import Recorder
 from vicinity_sim.reference.agents import Gridworker, Landlord, PartyMember, Resident
@@ -19,7 +19,7 @@ from vicinity_sim.streams import Streams
 from vicinity_sim.world import World
 
 
-class ReferenceModel(mesa.Model):
+class ReferenceModel(DailyProcesses, mesa.Model):
     """The urban-village model with one Mesa agent per person; one step is one day.
 
     Built from the same scenario and seed as :class:`~vicinity_sim.model.VicinityModel`, it
@@ -61,8 +61,9 @@ class ReferenceModel(mesa.Model):
         self.world: World = build_scenario_world(scenario, self.streams)
         w = self.world
         self.residents: list[Resident] = [self.new_resident(i) for i in range(len(w.residents))]
+        landlord_columns = w.landlords.columns()
         self.landlords: list[Landlord] = [
-            Landlord(self, i, _row(w.landlords.columns(), i)) for i in range(len(w.landlords))
+            Landlord(self, i, _row(landlord_columns, i)) for i in range(len(w.landlords))
         ]
         self.gridworkers: list[Gridworker] = []
         self.add_gridworkers()
@@ -74,7 +75,6 @@ class ReferenceModel(mesa.Model):
         self.metric_names = [m for c in fast for m in c.metrics]
         self.levels = frozenset().union(*(c.levels for c in fast))
         self.today: dict[str, float] = {}
-        self._previous: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={n: partial(_reported, name=n) for n in self.metric_names}
         )
@@ -94,35 +94,20 @@ class ReferenceModel(mesa.Model):
     def add_gridworkers(self) -> list[Gridworker]:
         """Agents for gridworker rows hired since the last call (interventions add rows)."""
         gw = self.world.gridworkers
-        new = [Gridworker(self, i, _row(gw.columns(), i))
+        columns = gw.columns()
+        new = [Gridworker(self, i, _row(columns, i))
                for i in range(len(self.gridworkers), len(gw))]  # fmt: skip
         self.gridworkers.extend(new)
         return new
 
     # -- running ---------------------------------------------------------------------------
 
-    @property
-    def days(self) -> int:
-        return self.calendar.days
-
-    def process(self, name: str) -> ReferenceProcess:
-        """The reference process registered under ``name``."""
-        for p in self.processes:
-            if p.name == name:
-                return p
-        raise KeyError(name)
-
     def step(self) -> None:
         """Simulate one day: every due process in order, then collect."""
         if self.day >= self.days:
             self.running = False
             return
-        day = self.day
-        self._previous = self.today
-        self.today = {}
-        for proc in self.processes:
-            if self.calendar.is_due(proc.cadence, day):
-                self.today.update(proc.step(day, self.streams.key(proc.name, day)))
+        self.today = self.run_due_processes(self.day)
         self.datacollector.collect(self)
         self.day += 1
         self.running = self.day < self.days

@@ -31,10 +31,7 @@ class ReferenceProcess:
         self.model = model
         self.world = model.world
         self.params = params
-
-    @property
-    def cadence(self) -> str:
-        return _fast(self.name).cadence
+        self.cadence: str = _fast(self.name).cadence
 
     def step(self, day: int, key: np.uint64) -> Mapping[str, float]:
         """Advance the mechanism by one period; return its metrics for today."""
