@@ -195,3 +195,60 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
 def describe() -> dict[str, str]:
     """Every summary outcome with its description."""
     return {**CONTRACT, **EXTRA}
+
+
+def running_outcomes(
+    columns: dict[str, np.ndarray], events: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The outcome-contract names as daily series: the summary of the run up to each day.
+
+    Value ``d`` of a series is what :func:`summarize` would report for a run that stopped
+    after day ``d``: rates per year so far, totals so far, states on day ``d``. The dashboard
+    plots these; they are computed in one pass (cumulative sums), not by re-summarising.
+
+    Args:
+        columns: Recorder columns (see :meth:`~vicinity_sim.recorder.Recorder.columns`).
+        events: Fire event table (see :meth:`~vicinity_sim.processes.fire.Fire.event_table`).
+
+    Returns:
+        Contract name → float array with one value per recorded day (NaN where undefined).
+    """
+    n = len(columns["day"])
+    years = np.arange(1, n + 1) / 365.0
+    day = events["day"].astype(np.int64)
+
+    def per_day(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.cumsum(np.bincount(day, weights=weights, minlength=n)[:n].astype(np.float64))
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den > 0, num / den, math.nan)
+
+    def cum(name: str) -> np.ndarray:
+        return np.cumsum(columns[name]) if name in columns else np.full(n, math.nan)
+
+    def state(name: str) -> np.ndarray:
+        return np.asarray(columns[name], float) if name in columns else np.full(n, math.nan)
+
+    fires = per_day()
+    out = {
+        "fires_per_year": fires / years,
+        "fire_deaths": per_day(events["deaths"].astype(np.float64)),
+        "fire_injuries": per_day(events["injuries"].astype(np.float64)),
+        "buildings_damaged": per_day(events["buildings_burned"].astype(np.float64)),
+        "mean_response_min": ratio(per_day(events["response_min"]), fires),
+        "flood_exposed_resident_days": cum("flood_exposed_resident_days"),
+        "police_incidents_per_year": cum("police_incidents") / years,
+        "disputes_resolved_grassroots_share": ratio(cum("disputes_grassroots"), cum("disputes")),
+        "displaced_households": cum("displaced_households"),
+        "cost_total_cny": state("cost_total_cny") if "cost_total_cny" in columns else np.zeros(n),
+    }
+    if "income_collective_month" in columns:
+        total = np.concatenate([[0.0], np.cumsum(columns["income_collective_month"])])
+        out["income_collective"] = total[1:] - total[np.maximum(np.arange(1, n + 1) - 365, 0)]
+    else:
+        out["income_collective"] = np.full(n, math.nan)
+    for name in CONTRACT:
+        if name not in out:
+            out[name] = state(name)
+    return {name: out[name] for name in CONTRACT}
