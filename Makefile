@@ -7,13 +7,15 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 SIM    := $(VENV)/bin/vicinity-sim
 
-.PHONY: help setup dev demo test lint format bench clean
+.PHONY: help setup dev viz chromium demo dashboard test lint format bench clean
 
 help:
 	@echo "make demo   - set up .venv; run the four-pillar study (7 arms × 4 replications × 3 years)"
 	@echo "              and write its report to outputs/demo/"
 	@echo "make test   - set up .venv with the dev extra, lint, run the test suite and the baseline"
 	@echo "              regression (tests/golden/*.json)"
+	@echo "make dashboard - set up .venv with the viz extra and serve the dashboard on"
+	@echo "              http://127.0.0.1:8765/ for the baseline scenario"
 	@echo "make bench  - run the benchmarks (figures quoted in README, Performance)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove .venv, outputs and caches"
@@ -28,11 +30,28 @@ $(VENV)/.runtime-installed: pyproject.toml | $(PY)
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[dev]"
+	@touch $@ $(VENV)/.runtime-installed $(VENV)/.viz-installed
+
+$(VENV)/.viz-installed: pyproject.toml | $(PY)
+	$(PIP) install -e ".[viz]"
 	@touch $@ $(VENV)/.runtime-installed
+
+# The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+		|| ($(SUDO) apt-get update -q && \
+		    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 setup: $(VENV)/.runtime-installed
 
 dev: $(VENV)/.dev-installed
+
+viz: $(VENV)/.viz-installed
+
+chromium: $(CHROMIUM)
 
 demo: setup
 	$(SIM) compare experiments/four_pillars.toml --replications 4 --workers 2 \
@@ -42,7 +61,10 @@ lint: dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: dev lint
+dashboard: viz
+	$(SIM) dashboard scenarios/baseline.toml
+
+test: dev lint chromium
 	$(PY) -m pytest
 	$(SIM) regress --workers 2
 

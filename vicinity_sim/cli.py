@@ -1,4 +1,4 @@
-"""Command line: ``vicinity-sim run | compare | validate | schema | params | interventions``.
+"""Command line: ``vicinity-sim run | compare | ... | dashboard`` (``--help`` lists them).
 
 Bad input (a malformed scenario, an impossible parameter, a missing file, a bad option) prints
 one line ``vicinity-sim: error: SOURCE: KEY: PROBLEM`` on stderr and exits with status 2,
@@ -239,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--update unless --scenario defines the file)",
     )  # fmt: skip
 
+    p = sub.add_parser(
+        "dashboard",
+        help="explore a scenario in the browser (needs the viz extra): the village plan, live "
+        "outcome series, intervention switches",
+    )  # fmt: skip
+    p.add_argument("scenario", nargs="?", help="scenario file (default: the default village)")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+
     sub.add_parser("params", help="print every parameter with unit, default, range and source")
     sub.add_parser("interventions", help="list the intervention catalogue")
     return parser
@@ -386,6 +394,12 @@ def cmd_regress(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from vicinity_sim.dashboard.server import serve
+
+    return serve(args.scenario, args.port)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from vicinity_sim.scenario import load_scenario
 
@@ -438,6 +452,7 @@ COMMANDS = {
     "schema": cmd_schema,
     "params": cmd_params,
     "interventions": cmd_interventions,
+    "dashboard": cmd_dashboard,
 }
 
 
