@@ -163,6 +163,12 @@ def test_step_toggle_reset_and_play(browser, tmp_path):
             shutil.copy(shot, os.environ["DASHBOARD_SCREENSHOT"])
         text = page.locator("body").inner_text()
         assert "Traceback" not in text
+
+        # A new seed takes effect on Reset.
+        page.get_by_label("seed").fill("7")
+        page.get_by_role("button", name="Reset").click()
+        wait_for_day(page, 0)
+        page.get_by_text("seed 7.").wait_for(timeout=30_000)
     finally:
         log = stop(proc)
     assert "Traceback" not in log, log
