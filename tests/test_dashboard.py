@@ -227,6 +227,15 @@ def test_every_layer_draws_every_building(tiny_model):
     assert len(series_figure(tiny_model, ["fires_per_year", "rent_burden_mean"]).axes) == 2
 
 
+def test_fire_risk_is_blank_without_the_fire_mechanism(tmp_path):
+    child = tmp_path / "no_fire.toml"
+    child.write_text(f'extends = "{TINY}"\n\n[run]\ndisabled_processes = ["fire"]\n')
+    model = DashboardModel(source=str(child))
+    model.run(3)
+    assert np.isnan(LAYERS["fire risk"].values(model)).all()
+    assert plan_figure(model, "fire risk").axes
+
+
 def test_grid_boundaries_separate_grids_and_outline_the_built_area():
     x, y = np.array([10.0, 30.0]), np.array([5.0, 5.0])
     seg = grid_boundaries(x, y, np.array([0, 1]), 40.0, 10.0, reach_m=100.0)

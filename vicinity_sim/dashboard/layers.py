@@ -47,7 +47,10 @@ def fire_risk(model: Any) -> np.ndarray:
     """Expected fires per building per year at today's risk factors (the fire mechanism's
     own ignition rates: households, old wiring, 三合一 premises, indoor e-bike charging)."""
     w = model.world
-    fire = model.process("fire")
+    try:
+        fire = model.process("fire")
+    except KeyError:  # the scenario switched the fire mechanism off
+        return np.full(len(w.buildings), np.nan)
     r, b = w.residents, w.buildings
     rates = ignition_rates(
         r.building, r.charging, w.households.building, b.three_in_one, b.old_wiring, fire.consts
