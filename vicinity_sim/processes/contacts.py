@@ -282,7 +282,9 @@ class ContactConsts(NamedTuple):
         )
 
 
-@njit(cache=True)
+# Inlined into the encounter loops: a compiled call that passes arrays updates each array's
+# reference count, which costs more than the encounter itself.
+@njit(cache=True, inline="always")
 def encounter(key, index, setting, i, j, quality, c, group, trust, disposition, to, w):
     """One encounter between residents i and j; returns 1 if it was positive, else 0.
 
