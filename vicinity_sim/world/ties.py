@@ -146,17 +146,18 @@ def decay_ties(to, w, factor, floor, threshold):
     """
     count = 0
     for i in range(to.shape[0]):
+        to_row, w_row = to[i], w[i]
+        # Selects rather than branches (a slot's state is unpredictable): the compiler can
+        # vectorise the row; free slots keep their values.
         for k in range(to.shape[1]):
-            if to[i, k] == EMPTY:
-                continue
-            s = w[i, k] * factor
-            if s < floor:
-                to[i, k] = EMPTY
-                w[i, k] = 0.0
-            else:
-                w[i, k] = s
-                if s >= threshold:
-                    count += 1
+            t = to_row[k]
+            old = w_row[k]
+            s = old * factor
+            tied = t != EMPTY
+            drop = tied & (s < floor)
+            to_row[k] = EMPTY if drop else t
+            w_row[k] = 0.0 if drop else (s if tied else old)
+            count += tied & (s >= floor) & (s >= threshold)
     return count
 
 
