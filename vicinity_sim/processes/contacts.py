@@ -355,36 +355,59 @@ def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_p
     Residents are visited in storage order (building by building, so memory access stays
     local); each starts at most one encounter, whose setting is chosen by one uniform draw
     against the cumulative setting rates.
+
+    Three passes make the same draws and the same encounters in the same order as one pass
+    over the residents would: (1) the residents who start an encounter today (most do not);
+    (2) their partners, except acquaintances, who depend on ties that today's earlier
+    encounters change; (3) the encounters. Passes 1 and 2 write no state, and pass 1 has no
+    branch per resident, so the processor overlaps more work than in a single loop.
     """
-    done = 0
-    positive = 0
+    n = len(group)
     e_block = c.rate_building + c.rate_block
     e_acq = e_block + c.rate_acquaintance
-    for i in range(len(group)):
+    public_limit = np.empty(len(grid_public_space))  # the draw below which one goes out
+    for g in range(len(public_limit)):
+        public_limit[g] = e_acq + c.rate_public * (1.0 + c.public_gain * grid_public_space[g])
+    starter = np.empty(n, np.int64)
+    draw = np.empty(n)
+    m = 0
+    for i in range(n):
         u = uniform(key, SLOT_SETTING, i)
+        starter[m] = i
+        draw[m] = u
+        m += (u < e_acq) | (u < public_limit[res_grid[i]])
+    partner = np.empty(m, np.int64)
+    for a in range(m):
+        i, u = starter[a], draw[a]
         if u < c.rate_building:
             b = res_building[i]
-            j = _partner(key, i, bld_members, bld_ptr[b], bld_ptr[b + 1])
-            setting = SETTING_BUILDING
-            quality = c.quality_stranger
+            partner[a] = _partner(key, i, bld_members, bld_ptr[b], bld_ptr[b + 1])
         elif u < e_block:
             k = res_block[i]
-            j = _partner(key, i, blk_members, blk_ptr[k], blk_ptr[k + 1])
+            partner[a] = _partner(key, i, blk_members, blk_ptr[k], blk_ptr[k + 1])
+        elif u >= e_acq:
+            g = res_grid[i]
+            partner[a] = _partner(key, i, grid_members, grid_ptr[g], grid_ptr[g + 1])
+    done = 0
+    positive = 0
+    for a in range(m):
+        i, u = starter[a], draw[a]
+        quality = c.quality_stranger
+        if u < c.rate_building:
+            setting = SETTING_BUILDING
+            j = partner[a]
+        elif u < e_block:
             setting = SETTING_BLOCK
-            quality = c.quality_stranger
+            j = partner[a]
         elif u < e_acq:
-            j = _acquaintance(key, i, to)
             setting = SETTING_ACQUAINTANCE
-            quality = c.quality_stranger
+            j = _acquaintance(key, i, to)
         else:
             g = res_grid[i]
-            level = grid_public_space[g]
-            if u >= e_acq + c.rate_public * (1.0 + c.public_gain * level):
-                continue
-            j = _partner(key, i, grid_members, grid_ptr[g], grid_ptr[g + 1])
             setting = SETTING_PUBLIC
-            quality = (c.quality_stranger + c.public_quality_gain * level
+            quality = (c.quality_stranger + c.public_quality_gain * grid_public_space[g]
                        + c.environment_quality_gain * grid_environment[g])  # fmt: skip
+            j = partner[a]
         if j < 0 or household[j] == household[i]:
             continue
         positive += encounter(key, i, setting, i, j, quality, c, group, trust, disposition, to, w)
