@@ -190,8 +190,13 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
                  hh_paired, hh_ptr, bld_res_ptr, bld_res, res_charging, trust_inter, disp_inter,
                  trust_inst, disp_inst, to, w, g_effort, g_skill, g_dup, g_vanguard, g_council,
                  g_tea, g_cameras, v_rules, ll_association, ll_household, res_village, res_group,
-                 outgroup_share):  # fmt: skip
-    """One day of disputes in every building; returns [disputes, grassroots, police]."""
+                 outgroup_share, crowd, crowd_rooms):  # fmt: skip
+    """One day of disputes in every building; returns [disputes, grassroots, police].
+
+    ``crowd[b]`` caches building b's crowding factor (a power, costly every day), computed for
+    ``crowd_rooms[b]`` rooms and recomputed whenever the building's rooms differ from that
+    (occupancy per building is fixed for the run: residents are grouped once).
+    """
     out = np.zeros(3, dtype=np.int64)
     for b in range(len(b_rooms)):
         lo, hi = bld_res_ptr[b], bld_res_ptr[b + 1]
@@ -211,8 +216,11 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
         for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
             tenants += hh_group[bld_hh[a]] != LOCAL
         v = b_village[b]
-        crowd = (occ / b_rooms[b] / c.crowding_ref) ** c.crowding_exp
-        neighbour = c.neighbour_rate * n_hh * crowd * (1.0 + c.ebike_w * indoor / occ)
+        if crowd_rooms[b] != b_rooms[b]:
+            crowd_rooms[b] = b_rooms[b]
+            crowd[b] = (occ / b_rooms[b] / c.crowding_ref) ** c.crowding_exp
+        crowd_b = crowd[b]
+        neighbour = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w * indoor / occ)
         neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * (1.0 - c.rules_effect * v_rules[v])
         tenancy = c.tenancy_rate * tenants
         total = neighbour + tenancy
@@ -310,6 +318,8 @@ class Disputes(Process):
         self.bld_res_ptr, self.bld_res = group_members(w.residents.building.astype(np.int64), n_b)
         self.bld_hh_ptr, self.bld_hh = group_members(w.households.building.astype(np.int64), n_b)
         self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+        self._crowd = np.zeros(n_b)
+        self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
@@ -321,7 +331,7 @@ class Disputes(Process):
             g.effort, g.skill, g.duplication_loss,
             g.vanguard, g.council, g.tea_parties_per_month, g.cameras, w.villages.rules_norm,
             w.landlords.association, w.landlords.household, r.village, r.group,
-            w.outgroup_share(),
+            w.outgroup_share(), self._crowd, self._crowd_rooms,
         )  # fmt: skip
         return {
             "disputes": float(out[0]),
