@@ -486,6 +486,34 @@ def event_encounters(key, event_id, members, size, contacts_per, participating, 
     return n_att, done, positive, cross
 
 
+TEA_PARTY, COUNCIL, CULTURAL_EVENT = 0, 1, 2
+
+
+@njit(cache=True)
+def events_today(key, tea_parties_per_month, council, cultural_events_per_year):
+    """Today's events as rows (kind, grid or village): tea parties by grid, then council
+    meetings by grid, then cultural events by village (one compiled call: most days have
+    none, and looking for them is a daily cost)."""
+    out = np.empty((len(tea_parties_per_month) + len(council) + len(cultural_events_per_year),
+                    2), np.int64)  # fmt: skip
+    n = 0
+    for grid in range(len(tea_parties_per_month)):
+        rate = tea_parties_per_month[grid]
+        if rate > 0 and uniform(key, SLOT_EVENT_DAY, 2 * grid) < rate / 30.0:
+            out[n, 0], out[n, 1] = TEA_PARTY, grid
+            n += 1
+    for grid in range(len(council)):
+        if council[grid] and uniform(key, SLOT_EVENT_DAY, 2 * grid + 1) < 1.0 / 30.0:
+            out[n, 0], out[n, 1] = COUNCIL, grid
+            n += 1
+    for v in range(len(cultural_events_per_year)):
+        rate = cultural_events_per_year[v]
+        if rate > 0 and uniform(key, SLOT_CULTURE_DAY, v) < rate / 365.0:
+            out[n, 0], out[n, 1] = CULTURAL_EVENT, v
+            n += 1
+    return out[:n]
+
+
 @njit(cache=True)
 def voice(attendees, trust_inst, disposition_inst, rate, weight):
     """Council attendees had a voice: a positive experience of the institutions."""
@@ -600,16 +628,15 @@ class Contacts(Process):
         p, c, m, w = self.params, self.consts, self.members, self.world
         r, ties, g, vil = w.residents, w.ties, w.grids, w.villages
         plans: list[tuple[int, np.ndarray, int, bool]] = []
-        for grid in np.nonzero(g.tea_parties_per_month > 0)[0]:
-            if uniform(key, SLOT_EVENT_DAY, 2 * grid) < g.tea_parties_per_month[grid] / 30.0:
-                plans.append((2 * grid, self._grid_members(grid), p.event_size, False))
-        for grid in np.nonzero(g.council)[0]:
-            if uniform(key, SLOT_EVENT_DAY, 2 * grid + 1) < 1.0 / 30.0:
-                plans.append((2 * grid + 1, self._grid_members(grid), p.event_size, True))
-        for v in np.nonzero(vil.cultural_events_per_year > 0)[0]:
-            if uniform(key, SLOT_CULTURE_DAY, v) < vil.cultural_events_per_year[v] / 365.0:
-                members = m.village_members[m.village_ptr[v] : m.village_ptr[v + 1]]
-                plans.append((2 * len(g) + v, members, p.cultural_event_size, False))
+        for kind, where in events_today(key, g.tea_parties_per_month, g.council,
+                                        vil.cultural_events_per_year):  # fmt: skip
+            if kind == TEA_PARTY:
+                plans.append((2 * where, self._grid_members(where), p.event_size, False))
+            elif kind == COUNCIL:
+                plans.append((2 * where + 1, self._grid_members(where), p.event_size, True))
+            else:
+                members = m.village_members[m.village_ptr[where] : m.village_ptr[where + 1]]
+                plans.append((2 * len(g) + where, members, p.cultural_event_size, False))
         if not plans:
             return (0, 0, 0), 0, 0
         invited = self._invited
