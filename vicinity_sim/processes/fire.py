@@ -477,8 +477,11 @@ def fire_day(
     origins = []
     for b in range(n):
         total = rates[b, 0] + rates[b, 1] + rates[b, 2]
-        if total > 0.0 and uniform(key, SLOT_IGNITE, b) < -math.expm1(-total / 365.0):
-            origins.append(b)
+        if total > 0.0:
+            u = uniform(key, SLOT_IGNITE, b)
+            # 1 − exp(−x) ≤ x: a draw of at least 2x decides without the exponential.
+            if u < 2.0 * (total / 365.0) and u < -math.expm1(-total / 365.0):
+                origins.append(b)
     events = np.zeros((len(origins), len(EVENT_FIELDS)))
     if len(origins) == 0:
         return events
