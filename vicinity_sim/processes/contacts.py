@@ -422,9 +422,17 @@ def volunteer_encounters(key, c, participating, res_grid, household, grid_ptr, g
     probability ``rate_volunteer``, with another contributor of the grid (Allport's
     conditions: common goals, cooperation). Returns (encounters, positive)."""
     n = len(group)
-    done = positive = 0
+    # Contributors first, in one pass without branches (few residents contribute: a branch
+    # per resident would often be mispredicted), then their draws in the same order.
+    contributors = np.empty(n, np.int64)
+    m = 0
     for i in range(n):
-        if not participating[i] or uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
+        contributors[m] = i
+        m += participating[i]
+    done = positive = 0
+    for a in range(m):
+        i = contributors[a]
+        if uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
             continue
         g = res_grid[i]
         lo, hi = grid_ptr[g], grid_ptr[g + 1]
