@@ -282,7 +282,9 @@ class ContactConsts(NamedTuple):
         )
 
 
-@njit(cache=True)
+# Inlined into the encounter loops: a compiled call that passes arrays updates each array's
+# reference count, which costs more than the encounter itself.
+@njit(cache=True, inline="always")
 def encounter(key, index, setting, i, j, quality, c, group, trust, disposition, to, w):
     """One encounter between residents i and j; returns 1 if it was positive, else 0.
 
@@ -353,36 +355,59 @@ def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_p
     Residents are visited in storage order (building by building, so memory access stays
     local); each starts at most one encounter, whose setting is chosen by one uniform draw
     against the cumulative setting rates.
+
+    Three passes make the same draws and the same encounters in the same order as one pass
+    over the residents would: (1) the residents who start an encounter today (most do not);
+    (2) their partners, except acquaintances, who depend on ties that today's earlier
+    encounters change; (3) the encounters. Passes 1 and 2 write no state, and pass 1 has no
+    branch per resident, so the processor overlaps more work than in a single loop.
     """
-    done = 0
-    positive = 0
+    n = len(group)
     e_block = c.rate_building + c.rate_block
     e_acq = e_block + c.rate_acquaintance
-    for i in range(len(group)):
+    public_limit = np.empty(len(grid_public_space))  # the draw below which one goes out
+    for g in range(len(public_limit)):
+        public_limit[g] = e_acq + c.rate_public * (1.0 + c.public_gain * grid_public_space[g])
+    starter = np.empty(n, np.int64)
+    draw = np.empty(n)
+    m = 0
+    for i in range(n):
         u = uniform(key, SLOT_SETTING, i)
+        starter[m] = i
+        draw[m] = u
+        m += (u < e_acq) | (u < public_limit[res_grid[i]])
+    partner = np.empty(m, np.int64)
+    for a in range(m):
+        i, u = starter[a], draw[a]
         if u < c.rate_building:
             b = res_building[i]
-            j = _partner(key, i, bld_members, bld_ptr[b], bld_ptr[b + 1])
-            setting = SETTING_BUILDING
-            quality = c.quality_stranger
+            partner[a] = _partner(key, i, bld_members, bld_ptr[b], bld_ptr[b + 1])
         elif u < e_block:
             k = res_block[i]
-            j = _partner(key, i, blk_members, blk_ptr[k], blk_ptr[k + 1])
+            partner[a] = _partner(key, i, blk_members, blk_ptr[k], blk_ptr[k + 1])
+        elif u >= e_acq:
+            g = res_grid[i]
+            partner[a] = _partner(key, i, grid_members, grid_ptr[g], grid_ptr[g + 1])
+    done = 0
+    positive = 0
+    for a in range(m):
+        i, u = starter[a], draw[a]
+        quality = c.quality_stranger
+        if u < c.rate_building:
+            setting = SETTING_BUILDING
+            j = partner[a]
+        elif u < e_block:
             setting = SETTING_BLOCK
-            quality = c.quality_stranger
+            j = partner[a]
         elif u < e_acq:
-            j = _acquaintance(key, i, to)
             setting = SETTING_ACQUAINTANCE
-            quality = c.quality_stranger
+            j = _acquaintance(key, i, to)
         else:
             g = res_grid[i]
-            level = grid_public_space[g]
-            if u >= e_acq + c.rate_public * (1.0 + c.public_gain * level):
-                continue
-            j = _partner(key, i, grid_members, grid_ptr[g], grid_ptr[g + 1])
             setting = SETTING_PUBLIC
-            quality = (c.quality_stranger + c.public_quality_gain * level
+            quality = (c.quality_stranger + c.public_quality_gain * grid_public_space[g]
                        + c.environment_quality_gain * grid_environment[g])  # fmt: skip
+            j = partner[a]
         if j < 0 or household[j] == household[i]:
             continue
         positive += encounter(key, i, setting, i, j, quality, c, group, trust, disposition, to, w)
@@ -397,9 +422,17 @@ def volunteer_encounters(key, c, participating, res_grid, household, grid_ptr, g
     probability ``rate_volunteer``, with another contributor of the grid (Allport's
     conditions: common goals, cooperation). Returns (encounters, positive)."""
     n = len(group)
-    done = positive = 0
+    # Contributors first, in one pass without branches (few residents contribute: a branch
+    # per resident would often be mispredicted), then their draws in the same order.
+    contributors = np.empty(n, np.int64)
+    m = 0
     for i in range(n):
-        if not participating[i] or uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
+        contributors[m] = i
+        m += participating[i]
+    done = positive = 0
+    for a in range(m):
+        i = contributors[a]
+        if uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
             continue
         g = res_grid[i]
         lo, hi = grid_ptr[g], grid_ptr[g + 1]
@@ -459,6 +492,34 @@ def event_encounters(key, event_id, members, size, contacts_per, participating, 
         cross += group[i] != group[j]
         done += 1
     return n_att, done, positive, cross
+
+
+TEA_PARTY, COUNCIL, CULTURAL_EVENT = 0, 1, 2
+
+
+@njit(cache=True)
+def events_today(key, tea_parties_per_month, council, cultural_events_per_year):
+    """Today's events as rows (kind, grid or village): tea parties by grid, then council
+    meetings by grid, then cultural events by village (one compiled call: most days have
+    none, and looking for them is a daily cost)."""
+    out = np.empty((len(tea_parties_per_month) + len(council) + len(cultural_events_per_year),
+                    2), np.int64)  # fmt: skip
+    n = 0
+    for grid in range(len(tea_parties_per_month)):
+        rate = tea_parties_per_month[grid]
+        if rate > 0 and uniform(key, SLOT_EVENT_DAY, 2 * grid) < rate / 30.0:
+            out[n, 0], out[n, 1] = TEA_PARTY, grid
+            n += 1
+    for grid in range(len(council)):
+        if council[grid] and uniform(key, SLOT_EVENT_DAY, 2 * grid + 1) < 1.0 / 30.0:
+            out[n, 0], out[n, 1] = COUNCIL, grid
+            n += 1
+    for v in range(len(cultural_events_per_year)):
+        rate = cultural_events_per_year[v]
+        if rate > 0 and uniform(key, SLOT_CULTURE_DAY, v) < rate / 365.0:
+            out[n, 0], out[n, 1] = CULTURAL_EVENT, v
+            n += 1
+    return out[:n]
 
 
 @njit(cache=True)
@@ -575,16 +636,15 @@ class Contacts(Process):
         p, c, m, w = self.params, self.consts, self.members, self.world
         r, ties, g, vil = w.residents, w.ties, w.grids, w.villages
         plans: list[tuple[int, np.ndarray, int, bool]] = []
-        for grid in np.nonzero(g.tea_parties_per_month > 0)[0]:
-            if uniform(key, SLOT_EVENT_DAY, 2 * grid) < g.tea_parties_per_month[grid] / 30.0:
-                plans.append((2 * grid, self._grid_members(grid), p.event_size, False))
-        for grid in np.nonzero(g.council)[0]:
-            if uniform(key, SLOT_EVENT_DAY, 2 * grid + 1) < 1.0 / 30.0:
-                plans.append((2 * grid + 1, self._grid_members(grid), p.event_size, True))
-        for v in np.nonzero(vil.cultural_events_per_year > 0)[0]:
-            if uniform(key, SLOT_CULTURE_DAY, v) < vil.cultural_events_per_year[v] / 365.0:
-                members = m.village_members[m.village_ptr[v] : m.village_ptr[v + 1]]
-                plans.append((2 * len(g) + v, members, p.cultural_event_size, False))
+        for kind, where in events_today(key, g.tea_parties_per_month, g.council,
+                                        vil.cultural_events_per_year):  # fmt: skip
+            if kind == TEA_PARTY:
+                plans.append((2 * where, self._grid_members(where), p.event_size, False))
+            elif kind == COUNCIL:
+                plans.append((2 * where + 1, self._grid_members(where), p.event_size, True))
+            else:
+                members = m.village_members[m.village_ptr[where] : m.village_ptr[where + 1]]
+                plans.append((2 * len(g) + where, members, p.cultural_event_size, False))
         if not plans:
             return (0, 0, 0), 0, 0
         invited = self._invited

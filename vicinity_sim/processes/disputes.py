@@ -190,15 +190,53 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
                  hh_paired, hh_ptr, bld_res_ptr, bld_res, res_charging, trust_inter, disp_inter,
                  trust_inst, disp_inst, to, w, g_effort, g_skill, g_dup, g_vanguard, g_council,
                  g_tea, g_cameras, v_rules, ll_association, ll_household, res_village, res_group,
-                 outgroup_share):  # fmt: skip
-    """One day of disputes in every building; returns [disputes, grassroots, police]."""
+                 outgroup_share, crowd, crowd_rooms):  # fmt: skip
+    """One day of disputes in every building; returns [disputes, grassroots, police].
+
+    ``crowd[b]`` caches building b's crowding factor (a power, costly every day), computed for
+    ``crowd_rooms[b]`` rooms and recomputed whenever the building's rooms differ from that
+    (occupancy per building is fixed for the run: residents are grouped once).
+
+    A dispute is rare (about one building in a thousand a day), so a building whose draw is
+    well above an upper bound of its probability is passed over without summing its
+    residents' trust and households: the bound takes every resident as charging indoors,
+    every household as tenants and the building's trust as the lowest anyone holds. The
+    probability ``1 − exp(−total)`` is at most ``total``, and the bound is at least ``total``
+    up to rounding, so ``draw ≥ 2 · bound`` decides exactly as the full computation would.
+    The shortcut is off if any trust is NaN or a rate is negative.
+    """
     out = np.zeros(3, dtype=np.int64)
+    low = 0.0  # lowest trust held by anyone, less a margin far above rounding errors
+    defined = True
+    for r in range(trust_inter.shape[0]):
+        for k in range(trust_inter.shape[1]):
+            x = trust_inter[r, k]
+            if x < low:
+                low = x
+            elif x != x:
+                defined = False
+    low -= 1e-6
+    shortcut = (defined and c.neighbour_rate >= 0.0 and c.ebike_w >= 0.0
+                and c.distrust_w >= 0.0 and c.tenancy_rate >= 0.0)  # fmt: skip
     for b in range(len(b_rooms)):
         lo, hi = bld_res_ptr[b], bld_res_ptr[b + 1]
         occ = hi - lo
         n_hh = bld_hh_ptr[b + 1] - bld_hh_ptr[b]
         if occ < 2 or n_hh == 0:
             continue
+        if crowd_rooms[b] != b_rooms[b]:
+            crowd_rooms[b] = b_rooms[b]
+            crowd[b] = (occ / b_rooms[b] / c.crowding_ref) ** c.crowding_exp
+        crowd_b = crowd[b]
+        v = b_village[b]
+        rules = 1.0 - c.rules_effect * v_rules[v]
+        u = uniform(key, SLOT_DISPUTE, b)
+        if shortcut and rules >= 0.0:
+            bound = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w)
+            bound *= (1.0 + c.distrust_w * (1.0 - low)) * rules
+            bound += c.tenancy_rate * n_hh
+            if bound > 0.0 and u >= 2.0 * bound:
+                continue
         indoor = 0
         trust = 0.0
         for a in range(lo, hi):
@@ -210,13 +248,11 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
         tenants = 0
         for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
             tenants += hh_group[bld_hh[a]] != LOCAL
-        v = b_village[b]
-        crowd = (occ / b_rooms[b] / c.crowding_ref) ** c.crowding_exp
-        neighbour = c.neighbour_rate * n_hh * crowd * (1.0 + c.ebike_w * indoor / occ)
-        neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * (1.0 - c.rules_effect * v_rules[v])
+        neighbour = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w * indoor / occ)
+        neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * rules
         tenancy = c.tenancy_rate * tenants
         total = neighbour + tenancy
-        if uniform(key, SLOT_DISPUTE, b) >= -math.expm1(-total):
+        if u >= -math.expm1(-total):
             continue
         out[0] += 1
         is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
@@ -310,6 +346,8 @@ class Disputes(Process):
         self.bld_res_ptr, self.bld_res = group_members(w.residents.building.astype(np.int64), n_b)
         self.bld_hh_ptr, self.bld_hh = group_members(w.households.building.astype(np.int64), n_b)
         self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+        self._crowd = np.zeros(n_b)
+        self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
@@ -321,7 +359,7 @@ class Disputes(Process):
             g.effort, g.skill, g.duplication_loss,
             g.vanguard, g.council, g.tea_parties_per_month, g.cameras, w.villages.rules_norm,
             w.landlords.association, w.landlords.household, r.village, r.group,
-            w.outgroup_share(),
+            w.outgroup_share(), self._crowd, self._crowd_rooms,
         )  # fmt: skip
         return {
             "disputes": float(out[0]),

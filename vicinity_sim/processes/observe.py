@@ -15,22 +15,40 @@ def trust_summary(trust_inter, trust_inst, group, village, outgroup_share):
     """Means over everyone and per group (rows: all, local, migrant, Taiwan) of generalised
     interpersonal trust, institutional trust and other-group trust, and the local–migrant
     divide (mean own-group minus other-group trust over locals and migrants), in one pass."""
-    sums = np.zeros((4, 3))
-    counts = np.zeros(4)
+    # One accumulator per group and quantity in registers (each sums in resident order, as a
+    # row of ``sums`` would): accumulating into the array goes through memory each time.
+    gen0 = gen1 = gen2 = inst0 = inst1 = inst2 = oth0 = oth1 = oth2 = 0.0
+    n0 = n1 = n2 = 0.0
     divide_sum = 0.0
     divide_n = 0
     for i in range(len(group)):
         g = group[i]
         s = outgroup_share[village[i], g]
         own, other = trust_inter[i, IN_GROUP], trust_inter[i, OUT_GROUP]
-        row = 1 + g
-        sums[row, 0] += (1.0 - s) * own + s * other
-        sums[row, 1] += trust_inst[i]
-        sums[row, 2] += other
-        counts[row] += 1.0
-        if g in (LOCAL, MIGRANT):
+        gen = (1.0 - s) * own + s * other
+        inst = trust_inst[i]
+        if g == LOCAL:
+            gen0 += gen
+            inst0 += inst
+            oth0 += other
+            n0 += 1.0
             divide_sum += own - other
             divide_n += 1
+        elif g == MIGRANT:
+            gen1 += gen
+            inst1 += inst
+            oth1 += other
+            n1 += 1.0
+            divide_sum += own - other
+            divide_n += 1
+        else:
+            gen2 += gen
+            inst2 += inst
+            oth2 += other
+            n2 += 1.0
+    sums = np.array([[0.0, 0.0, 0.0], [gen0, inst0, oth0], [gen1, inst1, oth1],
+                     [gen2, inst2, oth2]])  # fmt: skip
+    counts = np.array([0.0, n0, n1, n2])
     for k in range(3):
         sums[0, k] = sums[1, k] + sums[2, k] + sums[3, k]
     counts[0] = counts[1] + counts[2] + counts[3]

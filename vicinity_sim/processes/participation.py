@@ -198,6 +198,18 @@ def participation_week(key, c, res_age, res_group, res_party, res_village, res_g
         if res_party[i]:
             party_g[g] += 1.0
             party_contrib_g[g] += participating[i]
+    # What depends only on the grid or the village, once per grid and village (the same
+    # values the residents' loop would compute).
+    exemplar_g = np.zeros(n_grids)
+    share_g = np.zeros(n_grids)
+    for g in range(n_grids):
+        exemplar = party_contrib_g[g] / party_g[g] if party_g[g] > 0 else 0.0
+        exemplar *= 1.0 if g_vanguard[g] else c.visibility
+        exemplar_g[g] = exemplar
+        share_g[g] = contrib_g[g] / adults_g[g] if adults_g[g] > 0 else 0.0
+    reward_v = np.empty(len(v_reward))
+    for v in range(len(v_reward)):
+        reward_v[v] = reward_response(v_reward[v], c.r_opt)
     counts = np.zeros(8)
     for i in range(n):
         if res_age[i] == CHILD:
@@ -207,12 +219,9 @@ def participation_week(key, c, res_age, res_group, res_party, res_village, res_g
         v = res_village[i]
         s = outgroup_share[v, res_group[i]]
         trust = 0.5 * ((1.0 - s) * trust_inter[i, 0] + s * trust_inter[i, 1] + trust_inst[i])
-        exemplar = party_contrib_g[g] / party_g[g] if party_g[g] > 0 else 0.0
-        exemplar *= 1.0 if g_vanguard[g] else c.visibility
-        share = contrib_g[g] / adults_g[g] if adults_g[g] > 0 else 0.0
         u = (c.b0 + c.b_trust * (trust - 0.5) + c.b_prop * (propensity[i] - 0.5)
-             + c.b_reward * reward_response(v_reward[v], c.r_opt) + c.b_exemplar * exemplar
-             + c.b_norm * (c.norm_base + c.rules_conformity * v_rules[v]) * share)  # fmt: skip
+             + c.b_reward * reward_v[v] + c.b_exemplar * exemplar_g[g]
+             + c.b_norm * (c.norm_base + c.rules_conformity * v_rules[v]) * share_g[g])  # fmt: skip
         if res_party[i]:
             u += c.b_party
         if res_group[i] == TAIWAN and v_taiwan[v]:

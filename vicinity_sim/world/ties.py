@@ -19,6 +19,8 @@ from numba import njit
 from vicinity_sim.streams import uniform
 
 EMPTY = -1
+# Helpers called per encounter are inlined (``inline="always"``): a compiled call that passes
+# arrays updates each array's reference count, which costs more than the helper's work.
 #: Strength range of the acquaintances a resident has when the run starts (established ties,
 #: above the default acquaintance threshold).
 INITIAL_STRENGTH = (0.4, 1.0)
@@ -51,7 +53,7 @@ def find_slot(to, i, j):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _unlink(to, w, i, j):
     k = find_slot(to, i, j)
     if k >= 0:
@@ -59,7 +61,7 @@ def _unlink(to, w, i, j):
         w[i, k] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _free_or_weakest(to, w, i):
     """A free slot of row ``i``, else its weakest slot."""
     best = 0
@@ -71,7 +73,7 @@ def _free_or_weakest(to, w, i):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def add_tie(to, w, i, j, strength):
     """Strengthen the tie i–j by ``strength`` (capped at 1), creating it if needed.
 
@@ -144,17 +146,18 @@ def decay_ties(to, w, factor, floor, threshold):
     """
     count = 0
     for i in range(to.shape[0]):
+        to_row, w_row = to[i], w[i]
+        # Selects rather than branches (a slot's state is unpredictable): the compiler can
+        # vectorise the row; free slots keep their values.
         for k in range(to.shape[1]):
-            if to[i, k] == EMPTY:
-                continue
-            s = w[i, k] * factor
-            if s < floor:
-                to[i, k] = EMPTY
-                w[i, k] = 0.0
-            else:
-                w[i, k] = s
-                if s >= threshold:
-                    count += 1
+            t = to_row[k]
+            old = w_row[k]
+            s = old * factor
+            tied = t != EMPTY
+            drop = tied & (s < floor)
+            to_row[k] = EMPTY if drop else t
+            w_row[k] = 0.0 if drop else (s if tied else old)
+            count += tied & (s >= floor) & (s >= threshold)
     return count
 
 
