@@ -8,7 +8,6 @@ model parameters: the seed and a switch and slider per intervention, which take 
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -20,11 +19,10 @@ from vicinity_sim.dashboard.controls import intervention_controls, load_base
 from vicinity_sim.dashboard.figures import DEFAULT_SERIES, plan_figure, series_figure
 from vicinity_sim.dashboard.layers import LAYERS
 from vicinity_sim.dashboard.model import DashboardModel
+from vicinity_sim.dashboard.server import SOURCE_ENV
 from vicinity_sim.errors import InputError
 from vicinity_sim.outcomes import CONTRACT
 
-#: Environment variable holding the scenario file the page serves (unset: default village).
-SOURCE_ENV = "VICINITY_DASHBOARD_SCENARIO"
 #: Residents above which the page redraws once a week of simulated time, not every day.
 LARGE_VILLAGE = 10_000
 
@@ -58,12 +56,6 @@ def model_params(source: str | None) -> dict[str, Any]:
 def initial_values(params: dict[str, Any]) -> dict[str, Any]:
     """The value of each model parameter before the user changes anything."""
     return {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
-
-
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 @solara.component

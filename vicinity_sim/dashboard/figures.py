@@ -160,12 +160,11 @@ def plan_figure(model: Any, layer: str, village: int = 0) -> Figure:
 def outcome_series(model: Any) -> dict[str, np.ndarray]:
     """The outcome-contract names as daily series up to the current day."""
     columns = model.datacollector.columns()
-    fire = model.process("fire") if "fire" in {p.name for p in model.processes} else None
-    if fire is None:
+    try:
+        events = model.process("fire").event_table()
+    except KeyError:  # the scenario switched the fire mechanism off
         events = {k: np.zeros(0) for k in ("day", "deaths", "injuries", "buildings_burned",
                                            "response_min")}  # fmt: skip
-    else:
-        events = fire.event_table()
     return running_outcomes(columns, events)
 
 

@@ -15,6 +15,8 @@ from vicinity_sim.errors import InputError
 #: Module solara serves.
 APP = "vicinity_sim.dashboard.app"
 DEFAULT_PORT = 8765
+#: Environment variable telling the page which scenario file to serve (unset: default village).
+SOURCE_ENV = "VICINITY_DASHBOARD_SCENARIO"
 HOST = "127.0.0.1"
 
 
@@ -52,8 +54,6 @@ def server_command(port: int) -> list[str]:
 
 def server_env(scenario: str | None) -> dict[str, str]:
     """Environment of the server: the scenario file as an absolute path."""
-    from vicinity_sim.dashboard.app import SOURCE_ENV
-
     env = dict(os.environ)
     env.pop(SOURCE_ENV, None)
     if scenario is not None:
