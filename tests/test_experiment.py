@@ -514,6 +514,9 @@ def test_calibrate_command(tmp_path, capsys):
     saved = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
     assert -3.0 < saved["parameters"]["participation.intercept"] < -1.0
     assert "participation.intercept" in (out / "report.md").read_text(encoding="utf-8")
+    table = pd.read_csv(out / "calibration.csv")
+    assert table.loc[0, "estimate"] == pytest.approx(saved["parameters"]["participation.intercept"])
+    assert table.loc[0, "standard_error"] >= table.loc[0, "standard_error_data"] > 0
     evals = sorted((out / "evals").iterdir())
     assert len(evals) == saved["evaluations"]
     assert load_results(evals[0]).timeseries("participation_rate").day.max() == 11
@@ -523,6 +526,14 @@ def test_calibrate_command(tmp_path, capsys):
     assert {e.name: stats_of(e) for e in evals} == before
     assert main(["calibrate", str(path), "--out", str(out), "--days", "12", "--fresh"]) == 0
     assert {e.name: stats_of(e) for e in evals} != before
+    # --fresh never deletes a directory that holds something else.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["calibrate", str(path), "--out", str(other), "--fresh"]) == 2
+    assert "holds no calibration" in capsys.readouterr().err
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
 
 
 def test_stopping_with_a_single_arm(tmp_path):

@@ -106,7 +106,7 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
         for m in result.moments:
             print(f"  target {m['outcome']} ({m['arm']}): {m['value']:.4g} ± {m['sd']:.3g}, "
                   f"simulated {m['simulated']:.4g}")  # fmt: skip
-        print(f"outputs: {out}/ (report.md, calibration.json, evals/)")
+        print(f"outputs: {out}/ (report.md, calibration.json, calibration.csv, evals/)")
         return 0
     if what in ("sweep", "sensitivity") and spec.sweep is None:
         raise InputError(path, "sweep", "the experiment has no [sweep] table")

@@ -55,7 +55,8 @@ If JᵀWJ is singular (a parameter moves no target, or two parameters move them 
 pseudo-inverse is used, the result is flagged ``singular`` and parameters that are not
 identified get an infinite standard error.
 
-The result is written to ``out/calibration.json`` and summarised in ``out/report.md``.
+The result is written to ``out/calibration.json``, its parameter table to
+``out/calibration.csv`` and both with the fit to ``out/report.md``.
 """
 
 from __future__ import annotations
@@ -322,8 +323,8 @@ def calibrate(
 
     Args:
         spec: An experiment with a ``[calibration]`` table.
-        out: Directory for the evaluations (``evals/NNNN``), ``calibration.json`` and
-            ``report.md``.
+        out: Directory for the evaluations (``evals/NNNN``), ``calibration.json``,
+            ``calibration.csv`` and ``report.md``.
         executor: ``local``, ``dask`` or ``dask://HOST:PORT``, for every evaluation.
         workers: Worker processes per evaluation.
         progress: Show a progress bar over evaluations.
@@ -407,8 +408,21 @@ def calibrate(
         replications=int(at_estimate["replication"].nunique()) if len(at_estimate) else 0,
     )
     atomic_write(out / RESULT, json_bytes(result.to_dict()))
+    atomic_write(out / "calibration.csv", parameter_table(result).to_csv(index=False).encode())
     atomic_write(out / "report.md", report_markdown(spec, result).encode())
     return result
+
+
+def parameter_table(result: CalibrationResult) -> pd.DataFrame:
+    """One row per parameter: ``parameter``, ``estimate``, ``standard_error`` (data and
+    simulation noise) and ``standard_error_data`` (data only)."""
+    return pd.DataFrame({
+        "parameter": list(result.parameters),
+        "estimate": list(result.parameters.values()),
+        "standard_error": [result.standard_errors[k] for k in result.parameters],
+        "standard_error_data": [result.standard_errors_data.get(k, math.nan)
+                                for k in result.parameters],
+    })  # fmt: skip
 
 
 def _prepare_dir(out: Path, fresh: bool) -> None:
