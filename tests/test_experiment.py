@@ -555,3 +555,25 @@ def test_stopping_with_a_single_arm(tmp_path):
     path.write_text(loose, encoding="utf-8")
     results = run_experiment(load_experiment(path), tmp_path / "loose", progress=False)
     assert results.summaries.replication.nunique() == 2  # precise at once
+
+
+def test_effect_interval_is_paired_t_for_few_pairs_and_bca_for_many():
+    from scipy import stats as sps
+
+    from vicinity_sim.experiment.stats import BOOTSTRAP_MIN_N, effect_interval, t_interval
+
+    rng = np.random.default_rng(0)
+    few = rng.normal(1.0, 1.0, 4)
+    low, high, method = effect_interval(few)
+    assert method == "t" and (low, high) == t_interval(few)[1:]
+    # The t interval of 4 pairs is wider than a normal-quantile one: it carries the
+    # uncertainty of the estimated spread, which a bootstrap of 4 values cannot see.
+    z_half = sps.norm.ppf(0.975) * few.std(ddof=1) / 2
+    assert (high - low) / 2 > 1.5 * z_half
+    many = rng.exponential(1.0, BOOTSTRAP_MIN_N)
+    low, high, method = effect_interval(many, seed=1)
+    assert method == "bca" and low < many.mean() < high
+    assert effect_interval(many, seed=1) == (low, high, method)  # seeded: reproducible
+    # BCa follows the skew of the differences: the upper arm is the longer one.
+    assert high - many.mean() > many.mean() - low
+    assert effect_interval(np.full(30, 2.5)) == (2.5, 2.5, "bca")
