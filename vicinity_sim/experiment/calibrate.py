@@ -75,6 +75,7 @@ from scipy.special import expit, logit
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.errors import InputError
+from vicinity_sim.experiment.executors import Pool, check_executor, make_executor
 from vicinity_sim.experiment.runner import run_experiment
 from vicinity_sim.experiment.spec import (
     Calibration,
@@ -199,9 +200,10 @@ class _Model:
     """Simulated moments as a function of the parameters, cached by parameter vector."""
 
     def __init__(self, spec: ExperimentSpec, cal: Calibration, out: Path, executor: str,
-                 workers: int, bar: tqdm, extra: list) -> None:  # fmt: skip
+                 workers: int, bar: tqdm, extra: list, pool: Pool) -> None:  # fmt: skip
         self.spec = spec
         self.extra = extra
+        self.pool = pool
         self.params = cal.parameters
         self.targets = cal.targets
         self.value = np.array([t.value for t in self.targets])
@@ -222,7 +224,8 @@ class _Model:
             extra = [*self.extra, *_overrides(self.spec, self.params, key)]
             where = self.out / "evals" / f"{len(self.cache):04d}"
             results = run_experiment(self.spec, where, executor=self.executor,
-                                     workers=self.workers, progress=False, extra=extra)  # fmt: skip
+                                     workers=self.workers, progress=False, extra=extra,
+                                     pool=self.pool)  # fmt: skip
             m = simulated_moments(results.summaries, self.targets)
             self.cache[key] = m
             self.summaries[key] = results.summaries
@@ -341,7 +344,6 @@ def calibrate(
             or is not a scenario key, an option is invalid, or ``out`` holds something else;
             raised before ``out`` is created or changed.
     """
-    from vicinity_sim.experiment.executors import check_executor
     from vicinity_sim.experiment.runner import Experiment
 
     cal = spec.calibration
@@ -362,7 +364,7 @@ def calibrate(
     Experiment(spec, [*extra, *_overrides(spec, params, start)]).resolve_all()
     check_executor(executor, workers)
     out = Path(out)
-    _prepare_dir(out, fresh)
+    _check_dir(out)
 
     # Initial simplex: the start and one vertex per parameter, moved towards the middle.
     u0 = np.clip((start - low) / (high - low), 0.01, 0.99)
@@ -373,9 +375,12 @@ def calibrate(
         simplex.append(logit(u))
 
     total = cal.max_evaluations + 2 * len(params)
-    with tqdm(total=total, disable=not progress, unit="eval", desc="calibration",
-              leave=False) as bar:  # fmt: skip
-        model = _Model(spec, cal, out, executor, workers, bar, extra)
+    # One executor for every evaluation: a pool or cluster starts once, not per evaluation.
+    with make_executor(executor, workers) as running, tqdm(
+            total=total, disable=not progress, unit="eval", desc="calibration",
+            leave=False) as bar:  # fmt: skip
+        _prepare_dir(out, fresh)  # once the executor runs (a Dask scheduler was reached)
+        model = _Model(spec, cal, out, executor, workers, bar, extra, Pool(running))
         res = minimize(model.objective, simplex[0], method="Nelder-Mead",
                        options={"maxfev": cal.max_evaluations, "xatol": XATOL, "fatol": FATOL,
                                 "initial_simplex": np.array(simplex)})  # fmt: skip
@@ -425,25 +430,34 @@ def parameter_table(result: CalibrationResult) -> pd.DataFrame:
     })  # fmt: skip
 
 
+def _check_dir(out: Path) -> None:
+    """Refuse a file, or a non-empty directory that holds no calibration.
+
+    Raises:
+        InputError: If ``out`` cannot hold the calibration.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "--out", "exists and is not a directory")
+    holds = (out / RESULT).exists() or (out / "evals").is_dir()
+    if out.is_dir() and any(out.iterdir()) and not holds:
+        problem = (
+            "is not empty and holds no calibration (no evals/ or calibration.json); "
+            "--fresh deletes only calibration directories: choose another --out"
+        )
+        raise InputError(str(out), "--out", problem)
+
+
 def _prepare_dir(out: Path, fresh: bool) -> None:
     """Create ``out``, or reuse (``fresh``: empty) a directory that holds a calibration.
 
     Raises:
-        InputError: If ``out`` is a file, or a non-empty directory without a calibration.
+        InputError: As :func:`_check_dir`.
     """
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "--out", "exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not ((out / RESULT).exists() or (out / "evals").is_dir()):
-            problem = (
-                "is not empty and holds no calibration (no evals/ or calibration.json); "
-                "--fresh deletes only calibration directories: choose another --out"
-            )
-            raise InputError(str(out), "--out", problem)
-        if fresh:
-            trash = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, trash)
-            shutil.rmtree(trash, ignore_errors=True)
+    _check_dir(out)
+    if fresh and out.is_dir() and any(out.iterdir()):
+        trash = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, trash)
+        shutil.rmtree(trash, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
 
 

@@ -22,6 +22,7 @@ import concurrent.futures as cf
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,13 @@ def _context() -> Any:
         ctx.set_forkserver_preload(["vicinity_sim.experiment.preload"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A running executor (``None``: run inline) shared by several experiments."""
+
+    executor: cf.Executor | None
 
 
 def check_executor(executor: str = "local", workers: int = 1) -> None:

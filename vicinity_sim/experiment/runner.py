@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -27,7 +28,13 @@ from tqdm import tqdm  # plain text bars: no notebook widgets needed
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment import stats
 from vicinity_sim.experiment.design import Task, sample_overrides, tasks
-from vicinity_sim.experiment.executors import absolute, check_executor, execute, make_executor
+from vicinity_sim.experiment.executors import (
+    Pool,
+    absolute,
+    check_executor,
+    execute,
+    make_executor,
+)
 from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
 from vicinity_sim.scenario.loader import resolve_variant
@@ -110,6 +117,7 @@ def run_experiment(
     fresh: bool = False,
     progress: bool = True,
     extra: list | None = None,
+    pool: Pool | None = None,
 ) -> Results:
     """Run (or resume) an experiment into ``out``.
 
@@ -124,6 +132,8 @@ def run_experiment(
             ``experiment.json`` is ever deleted).
         progress: Show a progress bar over tasks (and a note on stderr when stale tasks rerun).
         extra: Overrides (``--set``, calibration parameters), see :class:`Experiment`.
+        pool: A running executor to use instead of starting one (calibration runs many
+            experiments on one pool); ``executor`` and ``workers`` then describe it.
 
     Returns:
         The results.
@@ -144,7 +154,8 @@ def run_experiment(
                "executor": executor, "workers": workers}  # fmt: skip
     reps = spec.replications
     ran = 0
-    with make_executor(executor, workers) as pool:
+    running = make_executor(executor, workers) if pool is None else nullcontext(pool.executor)
+    with running as pool:
         stale = store.prepare(spec_hash, fresh, expected, _provenance(spec, extra, expected))
         if stale and progress:
             print(f"{out}: {len(stale)} finished task(s) were run with another scenario or "
