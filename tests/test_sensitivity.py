@@ -155,3 +155,53 @@ def test_sobol_indices_need_a_sobol_sweep(tmp_path, tiny_scenario):
     with pytest.raises(InputError, match='design = "sobol"') as err:
         sobol_indices_of(Results(Store(tmp_path / "out"), spec), "fires_per_year")
     assert err.value.key == "sweep" and "\n" not in str(err.value)
+
+
+REAL_SWEEP = """
+[sweep]
+design = "sobol"
+samples = 64
+
+[[sweep.parameters]]
+key = "contacts.quality_stranger"
+low = 0.2
+high = 0.8
+
+[[sweep.parameters]]
+key = "participation.intercept"
+low = -3.0
+high = -1.0
+"""
+
+
+def test_sobol_indices_of_a_real_model_are_finite_and_in_range(tmp_path, tiny_scenario):
+    """A design large enough for the estimates: 64·(2+2) short runs of a small village.
+
+    Interpersonal trust follows the quality of encounters with strangers and participation
+    its baseline log-odds, so each outcome is carried by its own parameter."""
+    path = _experiment(tmp_path, tiny_scenario, REAL_SWEEP)
+    text = (
+        path.read_text(encoding="utf-8")
+        .replace(
+            '["fires_per_year", "trust_institutional"]',
+            '["trust_interpersonal", "participation_rate"]',
+        )
+        .replace("run.days=120", "run.days=60")
+        .replace("n_buildings=80", "n_buildings=40")
+    )
+    path.write_text(text.replace("n_residents=800", "n_residents=400"), encoding="utf-8")
+    results = run_experiment(load_experiment(path), tmp_path / "out", progress=False)
+    assert len(results.summaries) == 64 * (2 + 2)
+
+    for outcome, driver in (("trust_interpersonal", "contacts.quality_stranger"),
+                            ("participation_rate", "participation.intercept")):  # fmt: skip
+        table = sobol_indices_of(results, outcome).set_index("parameter")
+        values = table[[c for c in table.columns if c.endswith(("order", "_low", "_high"))]]
+        assert np.all(np.isfinite(values.to_numpy(float))), table
+        for kind in ("first_order", "total_order"):
+            assert np.all((table[kind] > -0.1) & (table[kind] < 1.1)), table
+            assert np.all(table[f"{kind}_low"] <= table[kind] + 1e-12)
+            assert np.all(table[kind] <= table[f"{kind}_high"] + 1e-12)
+        other = next(p for p in table.index if p != driver)
+        assert table.loc[driver, "first_order"] > 0.5, table
+        assert table.loc[driver, "total_order"] > table.loc[other, "total_order"], table

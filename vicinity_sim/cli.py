@@ -62,7 +62,9 @@ def _add_experiment_options(p: argparse.ArgumentParser) -> None:
         "--executor", default="local",
         help="local (default), dask (a local Dask cluster) or dask://HOST:PORT",
     )  # fmt: skip
-    p.add_argument("--fresh", action="store_true", help="discard earlier results in --out")
+    p.add_argument("--fresh", action="store_true",
+                   help="discard earlier results in --out (only ever deletes a directory that "
+                   "holds an experiment or calibration)")  # fmt: skip
 
 
 def _is_experiment(path: str) -> bool:
@@ -81,18 +83,21 @@ def _experiment_out(args: argparse.Namespace, spec: Any, what: str) -> Path:
 
 def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
     """compare / sweep / sensitivity / calibrate on an experiment file."""
-    from vicinity_sim.experiment import load_experiment, run_experiment
+    from vicinity_sim.experiment import Experiment, load_experiment, run_experiment
     from vicinity_sim.experiment.report import format_effects_table, write_report
 
     spec = load_experiment(path)
     out = _experiment_out(args, spec, what)
+    extra = [(text, None, label) for text, label in _labelled(_overrides(args))]
+    # Mistakes in the file and the overrides first, whatever the command.
+    Experiment(spec, extra).resolve_all()
     if what == "calibrate":
         from vicinity_sim.experiment.calibrate import calibrate
 
         if spec.calibration is None:
             raise InputError(path, "calibration", "the experiment has no [calibration] table")
         result = calibrate(spec, out, executor=args.executor, workers=args.workers,
-                           fresh=args.fresh)  # fmt: skip
+                           fresh=args.fresh, extra=extra)  # fmt: skip
         state = "converged" if result.converged else "not converged"
         print(f"Calibration of {spec.name or path}: objective {result.objective:.4g} after "
               f"{result.evaluations} evaluations ({state})")  # fmt: skip
@@ -101,13 +106,12 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
         for m in result.moments:
             print(f"  target {m['outcome']} ({m['arm']}): {m['value']:.4g} ± {m['sd']:.3g}, "
                   f"simulated {m['simulated']:.4g}")  # fmt: skip
-        print(f"outputs: {out}/calibration.json")
+        print(f"outputs: {out}/ (report.md, calibration.json, calibration.csv, evals/)")
         return 0
     if what in ("sweep", "sensitivity") and spec.sweep is None:
         raise InputError(path, "sweep", "the experiment has no [sweep] table")
     if what == "sensitivity" and spec.sweep.design != "sobol":
         raise InputError(path, "sweep.design", 'sensitivity needs design = "sobol"')
-    extra = [(text, None, label) for text, label in _labelled(_overrides(args))]
     if getattr(args, "replications", None) is not None:
         if args.replications < 1:
             raise InputError("--replications", "--replications",
@@ -122,15 +126,17 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
 
         from vicinity_sim.experiment.sensitivity import sobol_indices_of
 
-        sensitivity = pd.concat([sobol_indices_of(results, o) for o in spec.outcomes],
-                                ignore_index=True)  # fmt: skip
+        # Every arm, as the experiment files describe: an arm's indices say which assumptions
+        # its outcomes hinge on.
+        sensitivity = pd.concat([sobol_indices_of(results, o, arm.name) for arm in spec.arms
+                                 for o in spec.outcomes], ignore_index=True)  # fmt: skip
         from vicinity_sim.runs import atomic_write
 
         atomic_write(out / "sensitivity.csv", sensitivity.to_csv(index=False).encode())
         print(f"Sobol' indices ({spec.sweep.samples}·(d+2) samples per arm):")
         for _, row in sensitivity.iterrows():
-            print(f"  {row['outcome']:<32} {row['parameter']:<40} first {row['first_order']:6.3f}"
-                  f"  total {row['total_order']:6.3f}")  # fmt: skip
+            print(f"  {row['arm']:<12} {row['outcome']:<30} {row['parameter']:<38} first "
+                  f"{row['first_order']:6.3f}  total {row['total_order']:6.3f}")  # fmt: skip
     if what == "sweep":
         from vicinity_sim.runs import atomic_write
 
@@ -210,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("experiment", help="experiment file (TOML)")
         p.add_argument("--out", help="output directory (default: outputs/<name>)")
         _add_experiment_options(p)
+        _add_scenario_options(p)
 
     p = sub.add_parser("validate", help="check a scenario file")
     p.add_argument("scenario", help="scenario file (TOML)")

@@ -36,24 +36,33 @@ rerun into the same directory follows the same path and resumes from the finishe
 
 **Uncertainty.** At the optimum θ̂ the Jacobian J = ∂m/∂θ is taken by central finite
 differences with a step of 5% of each parameter's range (one-sided, and within the range,
-where θ̂ lies closer than that to a bound). The covariance of θ̂ is
+where θ̂ lies closer than that to a bound). θ̂ − θ ≈ (JᵀWJ)⁻¹JᵀW (e_data − e_sim): the
+targets carry the data's sampling error e_data (covariance S = diag(sd²) when the sds are
+those errors) and the simulated moments carry simulation noise e_sim, independent of the data
+and, with common random numbers, the same at every θ (covariance Σ_sim). Hence
 
-    V = (Jᵀ W J)⁻¹,
+    V = A⁻¹ + A⁻¹ JᵀW Σ_sim W J A⁻¹,    A = JᵀWJ.
 
-the MSM covariance when the target sds are the sampling errors of the observed moments and the
-simulation noise of m(θ) is ignored; with common random numbers and several replications that
-noise is small but not zero, so V understates the uncertainty somewhat, the more so the more
-precise the targets.
+Σ_sim is estimated at θ̂ by the delete-one-replication jackknife of the simulated moments
+(replication r is left out of every arm and sample at once, so paired relative moments keep
+their pairing). When the targets are means over N observed replications and the simulation
+uses R replications of the same process, Σ_sim ≈ S·N/R and V ≈ (1 + N/R)·(JᵀWJ)⁻¹, the
+classic factor (1 + 1/K) for K = R/N simulated draws per observation (McFadden 1989; Pakes &
+Pollard 1989). With a single replication Σ_sim cannot be estimated; the data term alone is
+reported and ``simulation_noise`` is false. ``standard_errors_data`` gives the data term
+alone for comparison.
 If JᵀWJ is singular (a parameter moves no target, or two parameters move them alike) the
 pseudo-inverse is used, the result is flagged ``singular`` and parameters that are not
 identified get an infinite standard error.
 
-The result is written to ``out/calibration.json``.
+The result is written to ``out/calibration.json``, its parameter table to
+``out/calibration.csv`` and both with the fit to ``out/report.md``.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,6 +75,7 @@ from scipy.special import expit, logit
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.errors import InputError
+from vicinity_sim.experiment.executors import Pool, check_executor, make_executor
 from vicinity_sim.experiment.runner import run_experiment
 from vicinity_sim.experiment.spec import (
     Calibration,
@@ -91,8 +101,8 @@ class CalibrationResult:
 
     Attributes:
         parameters: Scenario key → estimate.
-        standard_errors: Scenario key → standard error, from (JᵀWJ)⁻¹ (``inf`` if the
-            parameter is not identified by the targets).
+        standard_errors: Scenario key → standard error, data and simulation noise together
+            (``inf`` if the parameter is not identified by the targets).
         objective: Q at the estimate.
         moments: Per target: ``outcome``, ``arm``, ``relative_to``, ``value``, ``sd`` and the
             ``simulated`` moment at the estimate.
@@ -103,6 +113,10 @@ class CalibrationResult:
         singular: Whether JᵀWJ was singular and its pseudo-inverse was used.
         message: The optimizer's message.
         history: Every simulated parameter vector with its moments and objective, in order.
+        standard_errors_data: Scenario key → standard error from (JᵀWJ)⁻¹ alone.
+        simulation_covariance: Jackknife covariance of the simulated moments at the estimate.
+        simulation_noise: Whether the simulation term is included (needs 2+ replications).
+        replications: Replications per evaluation.
     """
 
     parameters: dict[str, float]
@@ -116,6 +130,10 @@ class CalibrationResult:
     singular: bool = False
     message: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+    standard_errors_data: dict[str, float] = field(default_factory=dict)
+    simulation_covariance: list[list[float]] = field(default_factory=list)
+    simulation_noise: bool = False
+    replications: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (non-finite numbers become ``null`` when written)."""
@@ -148,6 +166,27 @@ def simulated_moments(summaries: pd.DataFrame, targets: list[Target]) -> np.ndar
     return out
 
 
+def simulation_covariance(summaries: pd.DataFrame, targets: list[Target]) -> np.ndarray:
+    """Covariance of the simulated moments from simulation noise (jackknife over replications).
+
+    Each replication index is left out in turn, from every arm and sample at once; the
+    covariance is ``(n − 1)/n · Σ (m₍ᵣ₎ − m̄)(m₍ᵣ₎ − m̄)ᵀ`` over the ``n`` replications. For a
+    level target this equals the squared standard error of the mean over replications.
+
+    Returns:
+        A targets × targets matrix; NaN with fewer than two replications.
+    """
+    reps = sorted(summaries["replication"].unique()) if len(summaries) else []
+    k = len(targets)
+    if len(reps) < 2:
+        return np.full((k, k), np.nan)
+    leave_out = np.array([simulated_moments(summaries[summaries["replication"] != r], targets)
+                          for r in reps])  # fmt: skip
+    dev = leave_out - leave_out.mean(axis=0)
+    n = len(reps)
+    return (n - 1) / n * dev.T @ dev
+
+
 def _values(summaries: pd.DataFrame, arm: str, outcome: str) -> pd.Series:
     """Finite values of an outcome in an arm, indexed by (sample, replication)."""
     if outcome not in summaries.columns or "arm" not in summaries.columns:
@@ -161,8 +200,10 @@ class _Model:
     """Simulated moments as a function of the parameters, cached by parameter vector."""
 
     def __init__(self, spec: ExperimentSpec, cal: Calibration, out: Path, executor: str,
-                 workers: int, bar: tqdm) -> None:  # fmt: skip
+                 workers: int, bar: tqdm, extra: list, pool: Pool) -> None:  # fmt: skip
         self.spec = spec
+        self.extra = extra
+        self.pool = pool
         self.params = cal.parameters
         self.targets = cal.targets
         self.value = np.array([t.value for t in self.targets])
@@ -172,6 +213,7 @@ class _Model:
         self.workers = workers
         self.bar = bar
         self.cache: dict[tuple[float, ...], np.ndarray] = {}
+        self.summaries: dict[tuple[float, ...], pd.DataFrame] = {}
         self.history: list[dict[str, Any]] = []
         self.best = math.inf
 
@@ -179,12 +221,14 @@ class _Model:
         """m(θ): runs the experiment at θ unless already done."""
         key = tuple(float(v) for v in theta)
         if key not in self.cache:
-            extra = [(f"{p.key}={v!r}", p.arms) for p, v in zip(self.params, key, strict=True)]
+            extra = [*self.extra, *_overrides(self.spec, self.params, key)]
             where = self.out / "evals" / f"{len(self.cache):04d}"
             results = run_experiment(self.spec, where, executor=self.executor,
-                                     workers=self.workers, progress=False, extra=extra)  # fmt: skip
+                                     workers=self.workers, progress=False, extra=extra,
+                                     pool=self.pool)  # fmt: skip
             m = simulated_moments(results.summaries, self.targets)
             self.cache[key] = m
+            self.summaries[key] = results.summaries
             q = self.q(m)
             self.best = min(self.best, q)
             self.history.append({
@@ -204,6 +248,13 @@ class _Model:
 
     def objective(self, z: np.ndarray) -> float:
         return self.q(self.moments(_to_theta(z, self.params)))
+
+
+def _overrides(spec: ExperimentSpec, params: list[CalibrationParameter],
+               theta: Any) -> list[tuple[str, list[str] | None, str]]:  # fmt: skip
+    """The calibrated parameters at θ as overrides, labelled by their place in the file."""
+    return [(f"{p.key}={float(v)!r}", p.arms, f"{spec.path}: calibration.parameters[{i}]")
+            for i, (p, v) in enumerate(zip(params, theta, strict=True))]  # fmt: skip
 
 
 def _to_theta(z: np.ndarray, params: list[CalibrationParameter]) -> np.ndarray:
@@ -235,8 +286,13 @@ def _jacobian(model: _Model, theta: np.ndarray) -> np.ndarray:
     return jac
 
 
-def _covariance(jac: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(JᵀWJ)⁻¹ with W = diag(1/sd²), its standard errors and whether it was singular."""
+def _covariance(jac: np.ndarray, sd: np.ndarray, sim_cov: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, bool]:  # fmt: skip
+    """Covariance of θ̂, its standard errors and whether JᵀWJ was singular.
+
+    ``A⁻¹`` with A = JᵀWJ and W = diag(1/sd²), plus ``A⁻¹JᵀWΣWJA⁻¹`` for the simulation
+    noise Σ = ``sim_cov`` when given and finite (see the module docstring).
+    """
     info = jac.T @ (jac / sd[:, None] ** 2)
     if not np.all(np.isfinite(info)):
         k = len(info)
@@ -244,10 +300,12 @@ def _covariance(jac: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray
     eigval, eigvec = np.linalg.eigh(info)
     tol = max(eigval.max(initial=0.0), 0.0) * len(info) * np.finfo(float).eps
     null = eigval <= tol
+    cov = np.linalg.inv(info) if not null.any() else np.linalg.pinv(info, hermitian=True)
+    if sim_cov is not None and np.all(np.isfinite(sim_cov)):
+        wj = jac / sd[:, None] ** 2  # W J
+        cov = cov + cov @ wj.T @ sim_cov @ wj @ cov
     if not null.any():
-        cov = np.linalg.inv(info)
         return cov, np.sqrt(np.diag(cov)), False
-    cov = np.linalg.pinv(info, hermitian=True)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     # A parameter with a component along a direction no target responds to is not identified.
     se[np.any(np.abs(eigvec[:, null]) > 1e-8, axis=1)] = math.inf
@@ -262,24 +320,32 @@ def calibrate(
     workers: int = 1,
     progress: bool = True,
     fresh: bool = False,
+    extra: list | None = None,
 ) -> CalibrationResult:
     """Estimate the ``[calibration]`` parameters by the method of simulated moments.
 
     Args:
         spec: An experiment with a ``[calibration]`` table.
-        out: Directory for the evaluations (``evals/NNNN``) and ``calibration.json``.
+        out: Directory for the evaluations (``evals/NNNN``), ``calibration.json``,
+            ``calibration.csv`` and ``report.md``.
         executor: ``local``, ``dask`` or ``dask://HOST:PORT``, for every evaluation.
         workers: Worker processes per evaluation.
         progress: Show a progress bar over evaluations.
-        fresh: Discard earlier evaluations in ``out`` first (otherwise they are reused).
+        fresh: Discard an earlier calibration in ``out`` first (otherwise its evaluations are
+            reused); only a directory that holds a calibration is ever deleted.
+        extra: Further overrides for every evaluation (``--set``, ``--days``), as for
+            :func:`~vicinity_sim.experiment.runner.run_experiment`.
 
     Returns:
         The estimates, their standard errors, the fit and the optimizer's state.
 
     Raises:
-        InputError: If the experiment has no calibration table, a parameter is listed twice,
-            or an evaluation's overrides or output directory are invalid.
+        InputError: If the experiment has no calibration table, a parameter is listed twice
+            or is not a scenario key, an option is invalid, or ``out`` holds something else;
+            raised before ``out`` is created or changed.
     """
+    from vicinity_sim.experiment.runner import Experiment
+
     cal = spec.calibration
     if cal is None:
         problem = "missing: add a [calibration] table with parameters and targets"
@@ -289,13 +355,16 @@ def calibrate(
         if keys.index(k) != i:
             raise InputError(str(spec.path), f"calibration.parameters[{i}].key",
                              f"'{k}' is listed twice")  # fmt: skip
-    out = Path(out)
-    if fresh and (out / "evals").exists():
-        shutil.rmtree(out / "evals")
-    out.mkdir(parents=True, exist_ok=True)
+    extra = list(extra or [])
     params = cal.parameters
     low, high = _bounds(params)
     start = np.array([(p.low + p.high) / 2 if p.start is None else p.start for p in params])
+    # Every arm resolves with the parameters set (a bad key is reported now, by its place in
+    # the file), the options are valid and the directory usable, before anything is written.
+    Experiment(spec, [*extra, *_overrides(spec, params, start)]).resolve_all()
+    check_executor(executor, workers)
+    out = Path(out)
+    _check_dir(out)
 
     # Initial simplex: the start and one vertex per parameter, moved towards the middle.
     u0 = np.clip((start - low) / (high - low), 0.01, 0.99)
@@ -306,16 +375,22 @@ def calibrate(
         simplex.append(logit(u))
 
     total = cal.max_evaluations + 2 * len(params)
-    with tqdm(total=total, disable=not progress, unit="eval", desc="calibration",
-              leave=False) as bar:  # fmt: skip
-        model = _Model(spec, cal, out, executor, workers, bar)
+    # One executor for every evaluation: a pool or cluster starts once, not per evaluation.
+    with make_executor(executor, workers) as running, tqdm(
+            total=total, disable=not progress, unit="eval", desc="calibration",
+            leave=False) as bar:  # fmt: skip
+        _prepare_dir(out, fresh)  # once the executor runs (a Dask scheduler was reached)
+        model = _Model(spec, cal, out, executor, workers, bar, extra, Pool(running))
         res = minimize(model.objective, simplex[0], method="Nelder-Mead",
                        options={"maxfev": cal.max_evaluations, "xatol": XATOL, "fatol": FATOL,
                                 "initial_simplex": np.array(simplex)})  # fmt: skip
         theta = _to_theta(res.x, params)
         m = model.moments(theta)
         jac = _jacobian(model, theta)
-    cov, se, singular = _covariance(jac, model.sd)
+    at_estimate = model.summaries[tuple(float(v) for v in theta)]
+    sim_cov = simulation_covariance(at_estimate, cal.targets)
+    cov, se, singular = _covariance(jac, model.sd, sim_cov)
+    _, se_data, _ = _covariance(jac, model.sd)
     moments = [{"outcome": t.outcome, "arm": t.arm, "relative_to": t.relative_to,
                 "value": t.value, "sd": t.sd, "simulated": float(v)}
                for t, v in zip(cal.targets, m, strict=True)]  # fmt: skip
@@ -332,6 +407,95 @@ def calibrate(
         singular=singular,
         message=str(res.message),
         history=model.history,
+        standard_errors_data={k: float(s) for k, s in zip(keys, se_data, strict=True)},
+        simulation_covariance=sim_cov.tolist(),
+        simulation_noise=bool(np.all(np.isfinite(sim_cov))),
+        replications=int(at_estimate["replication"].nunique()) if len(at_estimate) else 0,
     )
     atomic_write(out / RESULT, json_bytes(result.to_dict()))
+    atomic_write(out / "calibration.csv", parameter_table(result).to_csv(index=False).encode())
+    atomic_write(out / "report.md", report_markdown(spec, result).encode())
     return result
+
+
+def parameter_table(result: CalibrationResult) -> pd.DataFrame:
+    """One row per parameter: ``parameter``, ``estimate``, ``standard_error`` (data and
+    simulation noise) and ``standard_error_data`` (data only)."""
+    return pd.DataFrame({
+        "parameter": list(result.parameters),
+        "estimate": list(result.parameters.values()),
+        "standard_error": [result.standard_errors[k] for k in result.parameters],
+        "standard_error_data": [result.standard_errors_data.get(k, math.nan)
+                                for k in result.parameters],
+    })  # fmt: skip
+
+
+def _check_dir(out: Path) -> None:
+    """Refuse a file, or a non-empty directory that holds no calibration.
+
+    Raises:
+        InputError: If ``out`` cannot hold the calibration.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "--out", "exists and is not a directory")
+    holds = (out / RESULT).exists() or (out / "evals").is_dir()
+    if out.is_dir() and any(out.iterdir()) and not holds:
+        problem = (
+            "is not empty and holds no calibration (no evals/ or calibration.json); "
+            "--fresh deletes only calibration directories: choose another --out"
+        )
+        raise InputError(str(out), "--out", problem)
+
+
+def _prepare_dir(out: Path, fresh: bool) -> None:
+    """Create ``out``, or reuse (``fresh``: empty) a directory that holds a calibration.
+
+    Raises:
+        InputError: As :func:`_check_dir`.
+    """
+    _check_dir(out)
+    if fresh and out.is_dir() and any(out.iterdir()):
+        trash = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def report_markdown(spec: ExperimentSpec, result: CalibrationResult) -> str:
+    """The text of a calibration's ``report.md``: estimates with standard errors and the fit."""
+    from vicinity_sim.compare import format_number as num
+
+    state = "converged" if result.converged else "did not converge"
+    noise = ("data and simulation noise (jackknife over replications)" if result.simulation_noise
+             else "data only (one replication: simulation noise not estimated)")  # fmt: skip
+    md = [f"# Calibration: {spec.name or spec.path.stem}", ""]
+    if spec.description:
+        md += [spec.description, ""]
+    md += [
+        f"Method of simulated moments, {result.evaluations} evaluations of "
+        f"{result.replications} replication(s) each, common random numbers (seed {spec.seed}); "
+        f"Nelder–Mead {state} ({result.message}). Objective Q = {num(result.objective)} "
+        f"(sum of squared standardised misses over {len(result.moments)} targets).",
+        "", "## Parameters", "",
+        f"Standard errors: {noise}; `data only` ignores the simulation noise."
+        + (" JᵀWJ is singular: parameters that no target moves have an infinite standard "
+           "error." if result.singular else ""),
+        "",
+        "| parameter | estimate | standard error | data only |",
+        "| --- | ---: | ---: | ---: |",
+    ]  # fmt: skip
+    for k, v in result.parameters.items():
+        md.append(f"| `{k}` | {num(v)} | {num(result.standard_errors[k])} | "
+                  f"{num(result.standard_errors_data.get(k, math.nan))} |")  # fmt: skip
+    md += ["", "## Fit", "", "| target | arm | value ± sd | simulated | miss / sd |",
+           "| --- | --- | ---: | ---: | ---: |"]  # fmt: skip
+    for t in result.moments:
+        target = f"`{t['outcome']}`" + (" (relative)" if t["relative_to"] else "")
+        arm = t["arm"] + (f" vs {t['relative_to']}" if t["relative_to"] else "")
+        miss = (t["simulated"] - t["value"]) / t["sd"]
+        md.append(f"| {target} | {arm} | {num(t['value'])} ± {num(t['sd'])} | "
+                  f"{num(t['simulated'])} | {miss:+.2f} |")  # fmt: skip
+    md += ["", "Every evaluation is an experiment directory `evals/NNNN` (open it with "
+           "`load_results`); `calibration.json` holds the estimates, covariance, Jacobian and "
+           "the history of evaluations.", ""]  # fmt: skip
+    return "\n".join(md)

@@ -22,6 +22,7 @@ import concurrent.futures as cf
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,9 @@ def run_task(payload: dict[str, Any]) -> dict[str, Any]:
     result = simulate(scenario, seed=payload["seed"], replication=task.replication)
     keep = ["day", *[c for c in payload["columns"] if c in result.columns and c != "day"]]
     columns = {k: result.columns[k] for k in keep}
-    Store(payload["root"]).write(task, partition_bytes(task, payload["seed"], columns,
-                                                       result.summary))  # fmt: skip
+    data = partition_bytes(task, payload["seed"], columns, result.summary,
+                           payload.get("scenario_hash"))  # fmt: skip
+    Store(payload["root"]).write(task, data)
     return {"task": payload["task"], "summary": result.summary}
 
 
@@ -68,11 +70,39 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-@contextmanager
-def make_executor(executor: str = "local", workers: int = 1) -> Iterator[cf.Executor | None]:
-    """A concurrent.futures executor for the named backend (``None``: run inline)."""
+@dataclass(frozen=True)
+class Pool:
+    """A running executor (``None``: run inline) shared by several experiments."""
+
+    executor: cf.Executor | None
+
+
+def check_executor(executor: str = "local", workers: int = 1) -> None:
+    """Check the executor options without starting anything.
+
+    Raises:
+        InputError: For a worker count below 1, an unknown executor, or Dask not installed.
+    """
     if workers < 1:
         raise InputError("--workers", "--workers", f"must be at least 1 (got {workers})")
+    if executor == "local":
+        return
+    _dask_address(executor)
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        problem = "Dask is not installed: pip install 'vicinity_sim[dask]'"
+        raise InputError("--executor", "--executor", problem) from None
+
+
+@contextmanager
+def make_executor(executor: str = "local", workers: int = 1) -> Iterator[cf.Executor | None]:
+    """A concurrent.futures executor for the named backend (``None``: run inline).
+
+    Raises:
+        InputError: As :func:`check_executor`, or if a Dask scheduler cannot be reached.
+    """
+    check_executor(executor, workers)
     if executor == "local":
         if workers == 1:
             yield None
@@ -81,11 +111,8 @@ def make_executor(executor: str = "local", workers: int = 1) -> Iterator[cf.Exec
             yield pool
         return
     address = _dask_address(executor)
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        problem = "Dask is not installed: pip install 'vicinity_sim[dask]'"
-        raise InputError("--executor", "--executor", problem) from None
+    from distributed import Client, LocalCluster
+
     if address is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)  # fmt: skip

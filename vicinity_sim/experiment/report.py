@@ -102,8 +102,9 @@ def format_effects_table(effects: pd.DataFrame) -> str:
         effects: The frame of :meth:`Results.effects`.
 
     Returns:
-        Aligned columns: outcome, arm, reference mean, arm mean, effect, 95% CI (bootstrap,
-        paired) and relative effect; one line per arm and outcome, grouped by outcome.
+        Aligned columns: outcome, arm, reference mean, arm mean, effect, 95% CI (paired, see
+        :func:`~vicinity_sim.experiment.stats.effect_interval`) and relative effect; one line
+        per arm and outcome, grouped by outcome.
     """
     if effects.empty:
         return "(no effects: the experiment has a single arm)"
@@ -147,8 +148,10 @@ def _markdown(results: Results, effects: pd.DataFrame, figures: list[tuple[str, 
         f"**{_cell(ref)}**. Replication *r* of every arm shares the random streams of "
         "replication *r* (common random numbers), so arms differ only through the policy. "
         "Effects are paired differences *arm − reference*, matched on sample and replication, "
-        f"with percentile-bootstrap {_pct(stats.LEVEL)} intervals; the unpaired Welch interval, "
-        "which ignores the pairing, is shown for comparison. Arm means carry Student t "
+        f"with {_pct(stats.LEVEL)} intervals: paired Student t below "
+        f"{stats.BOOTSTRAP_MIN_N} pairs (a bootstrap of a few pairs under-covers), BCa "
+        "bootstrap from there on; the unpaired Welch t interval, which ignores the pairing, is "
+        "shown for comparison. Arm means carry Student t "
         f"{_pct(stats.LEVEL)} intervals over replications.",
         "",
     ]
@@ -338,7 +341,7 @@ def _effects_figure(effects: pd.DataFrame, reference: str, colours: dict[str, st
         ax.set_visible(False)
     level = _pct(stats.LEVEL)
     handles = [Line2D([], [], color="0.2", linewidth=2.5, marker="o",
-                      label=f"effect, paired {level} CI (bootstrap)"),
+                      label=f"effect, paired {level} CI"),
                Line2D([], [], color="0.6", linewidth=1.2,
                       label=f"unpaired {level} CI (Welch)")]  # fmt: skip
     fig.suptitle(f"Paired effects: arm − {reference}", fontsize=11)

@@ -8,8 +8,16 @@ directory for analysis in a notebook.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sys
+import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +25,22 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
+from vicinity_sim.errors import InputError
 from vicinity_sim.experiment import stats
 from vicinity_sim.experiment.design import Task, sample_overrides, tasks
-from vicinity_sim.experiment.executors import absolute, execute, make_executor
+from vicinity_sim.experiment.executors import (
+    Pool,
+    absolute,
+    check_executor,
+    execute,
+    make_executor,
+)
 from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
 from vicinity_sim.scenario.loader import resolve_variant
+
+#: Libraries whose versions the manifest records.
+LIBRARIES = ("numpy", "numba", "mesa", "scipy", "pandas", "pyarrow", "distributed")
 
 
 class Experiment:
@@ -67,9 +85,22 @@ class Experiment:
             for k in range(len(self.samples)):
                 self.scenario(arm.name, k)
 
+    def scenario_hash(self, arm_name: str, sample: int) -> str:
+        """Hash of what an arm's tasks at a sample simulate: the resolved scenario (without
+        seed), the experiment's seed and the package version."""
+        blob = json.dumps([self.scenario(arm_name, sample).content_hash(), self.spec.seed,
+                           _package_version()])  # fmt: skip
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def scenario_hashes(self) -> dict[tuple[str, int], str]:
+        """(arm, sample) → :meth:`scenario_hash`, for every arm and sample."""
+        return {(a.name, k): self.scenario_hash(a.name, k) for a in self.spec.arms
+                for k in range(len(self.samples))}  # fmt: skip
+
     def payload(self, task: Task, root: Path) -> dict[str, Any]:
         return {
             "scenario": self.scenario(task.arm, task.sample).model_dump(mode="python"),
+            "scenario_hash": self.scenario_hash(task.arm, task.sample),
             "seed": self.spec.seed,
             "task": {"arm": task.arm, "sample": task.sample, "replication": task.replication},
             "root": absolute(root),
@@ -86,30 +117,50 @@ def run_experiment(
     fresh: bool = False,
     progress: bool = True,
     extra: list | None = None,
+    pool: Pool | None = None,
 ) -> Results:
     """Run (or resume) an experiment into ``out``.
 
     Args:
         spec: The experiment.
-        out: Result directory (created; resumed if it holds the same experiment).
+        out: Result directory (created; resumed if it holds the same experiment: finished
+            tasks are kept unless their scenario changed since, see
+            :meth:`Store.prepare <vicinity_sim.experiment.store.Store.prepare>`).
         executor: ``local``, ``dask`` or ``dask://HOST:PORT``.
         workers: Worker processes (local pool or Dask LocalCluster).
-        fresh: Discard existing results first.
-        progress: Show a progress bar over tasks.
-        extra: Overrides (used by calibration), see :class:`Experiment`.
+        fresh: Discard an earlier experiment in ``out`` first (only a directory that holds an
+            ``experiment.json`` is ever deleted).
+        progress: Show a progress bar over tasks (and a note on stderr when stale tasks rerun).
+        extra: Overrides (``--set``, calibration parameters), see :class:`Experiment`.
+        pool: A running executor to use instead of starting one (calibration runs many
+            experiments on one pool); ``executor`` and ``workers`` then describe it.
 
     Returns:
         The results.
+
+    Raises:
+        InputError: For a bad experiment, override, executor option or output directory;
+            raised before the directory is created or changed.
     """
     exp = Experiment(spec, extra)
     exp.resolve_all()
+    check_executor(executor, workers)
     store = Store(out)
-    spec_json = spec.model_dump(mode="json")
-    if extra:
-        spec_json["extra"] = [list(_extra(e)[:2]) for e in extra]
-    store.prepare(spec_json, _hash(spec, extra), fresh)
+    spec_hash = _hash(spec, extra)
+    store.check(spec_hash, fresh)  # before anything starts or is written
+    expected = exp.scenario_hashes()
+    started, clock = _now(), time.perf_counter()
+    session = {"id": f"{started}-{os.getpid()}", "started_at": started,
+               "executor": executor, "workers": workers}  # fmt: skip
     reps = spec.replications
-    with make_executor(executor, workers) as pool:
+    ran = 0
+    running = make_executor(executor, workers) if pool is None else nullcontext(pool.executor)
+    with running as pool:
+        stale = store.prepare(spec_hash, fresh, expected, _provenance(spec, extra, expected))
+        if stale and progress:
+            print(f"{out}: {len(stale)} finished task(s) were run with another scenario or "
+                  "package version; running them again", file=sys.stderr)  # fmt: skip
+        session["tasks_rerun_stale"] = len(stale)
         while True:
             todo = [t for t in tasks(spec, reps) if not store.done(t)]
             payloads = [exp.payload(t, store.root) for t in todo]
@@ -117,15 +168,54 @@ def run_experiment(
                       delay=2.0, leave=False) as bar:  # fmt: skip
                 for _ in execute(payloads, pool):
                     bar.update(1)
+                    ran += 1
             if spec.stopping is None or reps >= spec.stopping.max_replications:
                 break
             df = store.summaries()
-            widths = {o: stats.max_half_width(df, o, spec.reference_arm)
+            widths = {o: stats.max_half_width(df, o, spec.reference_arm, seed=spec.seed)
                       for o in spec.stopping.half_width}  # fmt: skip
             if all(widths[o] <= h for o, h in spec.stopping.half_width.items()):
                 break
             reps = min(reps + spec.stopping.batch, spec.stopping.max_replications)
+    session.update(finished_at=_now(), elapsed_s=round(time.perf_counter() - clock, 3),
+                   tasks_run=ran, replications=reps)  # fmt: skip
+    store.record({}, session)
     return Results(store, spec)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@cache
+def _package_version() -> str | None:
+    try:
+        return metadata.version("vicinity_sim")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _provenance(spec: ExperimentSpec, extra: list | None,
+                expected: dict[tuple[str, int], str]) -> dict[str, Any]:  # fmt: skip
+    """Manifest entries that describe what runs now (rewritten at every session)."""
+    import platform
+
+    from vicinity_sim.runs import _version, git_commit
+
+    commit, dirty = git_commit()
+    return {
+        "experiment_hash": _hash(spec, extra),
+        "package": "vicinity_sim",
+        "version": _package_version(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": {d: _version(d) for d in LIBRARIES},
+        "experiment": spec.model_dump(mode="json"),
+        "overrides": [[text, arms, label] for text, arms, label in map(_extra, extra or [])],
+        "scenario_hashes": {f"arm={a}/sample={k}": h for (a, k), h in expected.items()},
+    }
 
 
 def _extra(item: Any) -> tuple[str, list[str] | None, str]:
@@ -138,8 +228,6 @@ def _extra(item: Any) -> tuple[str, list[str] | None, str]:
 
 
 def _hash(spec: ExperimentSpec, extra: list | None) -> str:
-    import hashlib
-
     blob = json.dumps([list(_extra(e)[:2]) for e in (extra or [])])
     return hashlib.sha256((spec.content_hash() + blob).encode()).hexdigest()
 
@@ -192,8 +280,22 @@ class Results:
 
 
 def load_results(out: str | Path) -> Results:
-    """Open an experiment directory written by :func:`run_experiment`."""
+    """Open an experiment directory written by :func:`run_experiment`.
+
+    Works for every directory with an ``experiment.json``: a comparison, sweep or sensitivity
+    run (also with ``--set``/``--days``) and each calibration evaluation ``evals/NNNN``.
+
+    Raises:
+        InputError: If the directory holds no experiment.
+    """
     store = Store(out)
-    manifest = json.loads((store.root / MANIFEST).read_text(encoding="utf-8"))
-    spec = ExperimentSpec.model_validate(manifest["experiment"])
+    path = store.root / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        experiment = dict(manifest["experiment"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(str(store.root), MANIFEST, "no readable experiment manifest") from None
+    # Directories written before overrides had their own entry kept them in the experiment.
+    experiment.pop("extra", None)
+    spec = ExperimentSpec.model_validate(experiment)
     return Results(store, spec)

@@ -118,13 +118,29 @@ class Sweep(ParamModel):
 
     @model_validator(mode="after")
     def _design(self) -> Sweep:
-        if self.design == "factorial":
-            missing = [p.key for p in self.parameters if p.values is None]
-            if missing:
-                raise ValueError(f"a factorial design needs values for {', '.join(missing)}")
         if self.design == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"sobol needs samples to be a power of 2 (got {self.samples})")
         return self
+
+
+def _check_sweep(sweep: Sweep, shown: str) -> None:
+    """Each parameter once, described as its design needs (levels or a range, not both)."""
+    keys = [p.key for p in sweep.parameters]
+    for i, p in enumerate(sweep.parameters):
+        where = f"sweep.parameters[{i}]"
+        if keys.index(p.key) != i:
+            raise InputError(shown, f"{where}.key", f"'{p.key}' is swept twice")
+        ranged = p.low is not None or p.high is not None
+        if sweep.design == "factorial":
+            if p.values is None:
+                raise InputError(shown, f"{where}.values",
+                                 f"a factorial design needs values for '{p.key}'")  # fmt: skip
+            if ranged:
+                problem = f"'{p.key}': a factorial design uses values, not low/high"
+                raise InputError(shown, f"{where}.low", problem)
+        elif p.values is not None:
+            raise InputError(shown, f"{where}.values", f"a {sweep.design} design samples a "
+                             f"range: give '{p.key}' low and high instead of values")  # fmt: skip
 
 
 class CalibrationParameter(ParamModel):
@@ -243,11 +259,18 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
     for i, o in enumerate(spec.outcomes):
         if o not in known:
             raise InputError(shown, f"outcomes[{i}]", f"unknown outcome '{o}'")
+    if spec.sweep:
+        _check_sweep(spec.sweep, shown)
     if spec.stopping:
         for o in spec.stopping.half_width:
             if o not in spec.outcomes:
                 raise InputError(shown, "stopping.half_width", f"'{o}' is not in outcomes")
     if spec.calibration:
+        keys = [cp.key for cp in spec.calibration.parameters]
+        for i, k in enumerate(keys):
+            if keys.index(k) != i:
+                raise InputError(shown, f"calibration.parameters[{i}].key",
+                                 f"'{k}' is listed twice")  # fmt: skip
         for i, cp in enumerate(spec.calibration.parameters):
             for j, arm in enumerate(cp.arms or []):
                 if arm not in names:

@@ -2,14 +2,16 @@
 
 Layout of an experiment directory::
 
-    experiment.json                      the experiment (resolved), its hash, provenance
+    experiment.json                      the experiment, its hash, scenario hashes, provenance
     runs/arm=<arm>/sample=<k>/rep=<r>.parquet   one partition per task
 
 A partition holds the task's daily series of the analysed outcomes (one row per day, with the
-arm, sample and replication as columns) and, in its Parquet metadata, the task's full summary
-and seed. A partition appears under its final name only once completely written (temporary
-name, then rename), so a task is done if and only if its partition exists: an interrupted
-experiment resumes where it stopped, never losing or repeating a finished task.
+arm, sample and replication as columns) and, in its Parquet metadata, the task's full summary,
+seed and scenario hash. A partition appears under its final name only once completely written
+(temporary name, then rename), so a task is done if and only if its partition exists and was
+run with the task's current scenario: an interrupted experiment resumes where it stopped,
+never losing or repeating a finished task, and never mixing in results of a scenario that has
+since been edited (those partitions are deleted and run again).
 """
 
 from __future__ import annotations
@@ -27,14 +29,20 @@ import pyarrow.parquet as pq
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment.design import Task
-from vicinity_sim.runs import atomic_write, git_commit, json_bytes
+from vicinity_sim.runs import atomic_write, json_bytes
 
 MANIFEST = "experiment.json"
 
 
-def partition_bytes(task: Task, seed: int, columns: dict[str, np.ndarray],
-                    summary: dict[str, Any]) -> bytes:  # fmt: skip
-    """A task's partition: daily columns plus task keys; summary and seed in the metadata."""
+def partition_bytes(
+    task: Task,
+    seed: int,
+    columns: dict[str, np.ndarray],
+    summary: dict[str, Any],
+    scenario_hash: str | None = None,
+) -> bytes:
+    """A task's partition: daily columns plus task keys; summary, seed and the hash of the
+    task's scenario (with the package version) in the metadata."""
     n = len(columns.get("day", []))
     arrays = {
         "arm": pa.array([task.arm] * n, type=pa.string()),
@@ -51,6 +59,7 @@ def partition_bytes(task: Task, seed: int, columns: dict[str, np.ndarray],
                 "sample": task.sample,
                 "replication": task.replication,
                 "seed": seed,
+                "scenario_hash": scenario_hash,
             }
         ).encode(),
     }
@@ -72,43 +81,92 @@ class Store:
     def done(self, task: Task) -> bool:
         return self.path(task).exists()
 
-    def prepare(self, spec_json: dict, spec_hash: str, fresh: bool) -> None:
-        """Create the directory, or resume it if it holds the same experiment.
+    def scenario_hash(self, task: Task) -> str | None:
+        """The scenario hash a finished task's partition was run with (``None``: none stored)."""
+        meta = pq.read_schema(self.path(task)).metadata or {}
+        return json.loads(meta.get(b"vicinity_sim.task", b"{}")).get("scenario_hash")
+
+    def check(self, spec_hash: str, fresh: bool) -> None:
+        """Refuse an unusable directory before anything is written or started.
 
         Raises:
-            InputError: If it holds another experiment (and ``fresh`` is false) or is a file.
+            InputError: If ``root`` is a file; holds another experiment (without ``fresh``);
+                or is not empty and holds no experiment (``fresh`` deletes only a directory
+                that holds an experiment, never other files).
         """
-        manifest = self.root / MANIFEST
         if self.root.exists() and not self.root.is_dir():
             raise InputError(str(self.root), "--out", "exists and is not a directory")
-        if fresh and self.root.exists():
+        if not self.root.is_dir() or not any(self.root.iterdir()):
+            return
+        manifest = self.root / MANIFEST
+        if not manifest.exists():
+            problem = ("is not empty and holds no experiment (no experiment.json); --fresh "
+                       "deletes only experiment directories: choose another --out")  # fmt: skip
+            raise InputError(str(self.root), "--out", problem)
+        if fresh:
+            return
+        try:
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            old = {}
+        if old.get("experiment_hash") != spec_hash:
+            raise InputError(
+                str(self.root), "--out",
+                "holds results of a different experiment; use --fresh to start over or "
+                "another --out",
+            )  # fmt: skip
+
+    def prepare(self, spec_hash: str, fresh: bool, expected: dict[tuple[str, int], str],
+                provenance: dict[str, Any]) -> list[Task]:  # fmt: skip
+        """Create the directory, or resume it if it holds the same experiment.
+
+        On resume, temporary files left by a killed writer are removed, and partitions run
+        with another scenario hash than ``expected`` (the base scenario or an arm's scenario
+        file was edited, or another package version ran them) are deleted so that they run
+        again: an experiment directory never mixes results of different scenarios.
+
+        Args:
+            spec_hash: Hash of the experiment (file and overrides).
+            fresh: Delete an earlier experiment in the directory first.
+            expected: (arm, sample) → scenario hash of its tasks.
+            provenance: Manifest entries of this session (see :meth:`record`).
+
+        Returns:
+            The tasks whose partitions were deleted as stale.
+
+        Raises:
+            InputError: As for :meth:`check`.
+        """
+        self.check(spec_hash, fresh)
+        if fresh and self.root.is_dir() and any(self.root.iterdir()):
             trash = self.root.with_name(f".{self.root.name}.old-{os.getpid()}")
             os.replace(self.root, trash)
             shutil.rmtree(trash, ignore_errors=True)
-        if manifest.exists():
-            old = json.loads(manifest.read_text(encoding="utf-8"))
-            if old.get("experiment_hash") != spec_hash:
-                raise InputError(
-                    str(self.root), "--out",
-                    "holds results of a different experiment; use --fresh to start over or "
-                    "another --out",
-                )  # fmt: skip
-            return
-        if self.root.is_dir() and any(self.root.iterdir()):
-            problem = "is not empty and holds no experiment; use --fresh or another --out"
-            raise InputError(str(self.root), "--out", problem)
         self.root.mkdir(parents=True, exist_ok=True)
-        commit, dirty = git_commit()
-        from importlib import metadata
+        for tmp in self.root.rglob(".*.tmp-*"):  # a SIGKILLed atomic write leaves these
+            if tmp.is_file():
+                tmp.unlink(missing_ok=True)
+        stale = []
+        for task in self.tasks_done():
+            if self.scenario_hash(task) != expected.get((task.arm, task.sample)):
+                self.path(task).unlink()
+                stale.append(task)
+        self.record(provenance)
+        return stale
 
-        atomic_write(manifest, json_bytes({
-            "experiment_hash": spec_hash,
-            "package": "vicinity_sim",
-            "version": metadata.version("vicinity_sim"),
-            "git_commit": commit,
-            "git_dirty": dirty,
-            "experiment": spec_json,
-        }))  # fmt: skip
+    def manifest(self) -> dict[str, Any]:
+        """The manifest (empty if there is none yet)."""
+        path = self.root / MANIFEST
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def record(self, entries: dict[str, Any], session: dict[str, Any] | None = None) -> None:
+        """Update the manifest: overwrite ``entries``; append (or, with the same ``id``,
+        update) a session record."""
+        data = self.manifest() | entries
+        if session is not None:
+            sessions = [s for s in data.get("sessions", []) if s.get("id") != session.get("id")]
+            data["sessions"] = [*sessions, session]
+        atomic_write(self.root / MANIFEST, json_bytes(data))
 
     def write(self, task: Task, data: bytes) -> None:
         """Write a task's partition atomically."""
@@ -131,6 +189,7 @@ class Store:
         for task in self.tasks_done():
             meta = pq.read_schema(self.path(task)).metadata
             row = json.loads(meta[b"vicinity_sim.task"])
+            row.pop("scenario_hash", None)
             row.update(json.loads(meta[b"vicinity_sim.summary"]))
             rows.append(row)
         df = pd.DataFrame(rows)
