@@ -401,12 +401,18 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from vicinity_sim.model import VicinityModel
     from vicinity_sim.scenario import load_scenario
 
     s = load_scenario(args.scenario, _overrides(args))
+    # Set the run up as `run` would (world build, processes, intervention plans) without
+    # simulating a day, so that every file `run` rejects is rejected here with the same message.
+    model = VicinityModel(s)
+    w = model.world
     print(
-        f"{args.scenario}: ok — {len(s.villages)} village(s), {len(s.interventions)} "
-        f"intervention(s), {s.run.days} days, hash {s.content_hash()[:12]}"
+        f"{args.scenario}: ok — {len(s.villages)} village(s), {len(w.buildings)} buildings, "
+        f"{len(w.residents)} residents, {len(s.interventions)} intervention(s), {s.run.days} "
+        f"days, hash {s.content_hash()[:12]}"
     )
     return 0
 
