@@ -21,7 +21,9 @@ EXIT_INPUT = 2
 HEADLINE = [
     "fires_per_year",
     "fire_deaths",
+    "fire_injuries",
     "deaths_expected_per_100_fires",
+    "buildings_damaged",
     "buildings_per_fire",
     "mean_response_min",
     "flood_exposed_resident_days",
