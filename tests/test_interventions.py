@@ -173,6 +173,25 @@ def test_fire_lanes_shorten_response_where_micro_stations_serve():
     assert lanes.mean() < 0.95 * none.mean(), (lanes, none)
 
 
+def test_a_village_starting_with_stations_responds_faster_at_no_cost():
+    """Stations the village already has serve from day 0 like built ones, but cost nothing.
+    Paired over seeds (the same fires), the setting of the test above without interventions.
+    """
+
+    def run_with(stations: int, seed: int) -> dict:
+        sc = scenario(
+            "baseline", *PACKAGE_SMALL, f"villages[0].facilities.micro_stations={stations}"
+        )
+        return simulate(sc, seed=seed).summary
+
+    with_st = [run_with(3, s) for s in SEEDS]
+    without = [run_with(0, s) for s in SEEDS]
+    a = np.array([r["mean_response_min"] for r in with_st])
+    b = np.array([r["mean_response_min"] for r in without])
+    assert np.all(a < b), (a, b)
+    assert all(r["cost_total_cny"] == 0 for r in with_st)
+
+
 def test_rental_regulation_caps_rents_under_renewal():
     """Against a background of property management (which raises rents), the cap holds
     rents down."""

@@ -157,3 +157,22 @@ def test_city_scenario_is_what_its_generator_writes():
     assert len(spec.villages) == 108 and residents.sum() == 2_270_000
     assert abs((residents * (1 - local)).sum() - 1_860_000) < 0.02 * 1_860_000  # renters
     assert residents.min() >= 3_000 and residents.max() <= 100_000
+
+
+def test_existing_facilities_are_in_service_from_the_start():
+    """A village may start with stations, charging sites and sensors; by default it has none,
+    and adding them leaves the rest of the village as it was."""
+    plain = world_of(village(n_buildings=300, n_residents=3000), seed=2)
+    assert len(plain.stations) == 0 and len(plain.charging_sites) == 0
+    assert not plain.buildings.smoke_sensor.any()
+    data = village(n_buildings=300, n_residents=3000)
+    data["villages"][0]["facilities"] = {
+        "micro_stations": 2, "charging_sites": 3, "charging_site_capacity": 40,
+        "smoke_sensor_share": 0.25,
+    }  # fmt: skip
+    w = world_of(data, seed=2)
+    assert w.stations.active.tolist() == [True, True]
+    assert w.charging_sites.active.all() and w.charging_sites.capacity.tolist() == [40] * 3
+    assert w.buildings.smoke_sensor.sum() == round(0.25 * 300)
+    assert np.array_equal(w.residents.charging, plain.residents.charging)
+    assert np.array_equal(w.buildings.x, plain.buildings.x)
