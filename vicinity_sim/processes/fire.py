@@ -219,7 +219,7 @@ class FireParams(ParamModel):
         doc="Speed of a micro station's crew with its cart or tricycle along roads and cleared "
         "lanes (route length is Manhattan); the last stretch is on foot at hose_speed_m_per_min.",
         source="calibrated: 3 stations in the default village, no lane cleared, give a mean "
-        "call-to-arrival time of ~3.3 min, within Xin'an's reported 3–5 min (DESIGN.md §2); "
+        "call-to-arrival time of ~3.4 min, within Xin'an's reported 3–5 min (DESIGN.md §2); "
         "9 km/h, a loaded tricycle in narrow lanes",
     )  # fmt: skip
     response_sigma: float = param(
