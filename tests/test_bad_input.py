@@ -80,6 +80,10 @@ CASES = [
     ("set-unknown-key", GOOD_VILLAGE, ["--set", "fire.growth=3"], "fire.growth", "unknown key"),
     ("set-bad-value", GOOD_VILLAGE, ["--set", "run.days=abc"], "run.days", "valid integer"),
     ("set-no-equals", GOOD_VILLAGE, ["--set", "run.days"], "run.days", "KEY=VALUE"),
+    ("set-bad-value-then-replaced", GOOD_VILLAGE, ["--set", "run.days=abc", "--days", "30"],
+     "run.days", "valid integer"),
+    ("set-bad-value-then-set-again", GOOD_VILLAGE, ["--set", "fire.growth_sigma=-1",
+     "--set", "fire.growth_sigma=0.5"], "fire.growth_sigma", "greater than or equal to 0"),
     ("set-index-out-of-range", GOOD_VILLAGE, ["--set", "villages[3].name=x"], "villages[3]",
      "out of range"),
     ("days-option-negative", GOOD_VILLAGE, ["--days", "-4"], "run.days", "greater than"),
@@ -114,6 +118,32 @@ def test_malformed_scenario(tmp_path, capsys, case, text, extra, key, problem):
     assert problem in line, line
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["bad.toml"]  # no partial directories
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "extra", "key", "problem"), CASES, ids=[c[0] for c in CASES]
+)
+def test_validate_rejects_what_run_rejects(tmp_path, capsys, case, text, extra, key, problem):
+    """`validate` sets the run up as `run` does (world build included), so each bad file or
+    option gives the same one-line message and exit code from both commands."""
+    path = tmp_path / "bad.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    rc_validate, stdout, err_validate = run_cli(["validate", str(path), *extra], capsys)
+    assert rc_validate == 2 and not stdout, (stdout, err_validate)
+    rc_run, _, err_run = run_cli(["run", str(path), "--out", str(tmp_path / "o"), *extra], capsys)
+    assert rc_run == 2
+    assert err_validate == err_run
+    assert len(err_validate.strip().splitlines()) == 1
+
+
+def test_overrides_of_a_pair_of_bounds_apply_in_either_order(tmp_path, capsys):
+    """Each override is checked as it is set, but constraints between keys only once all are
+    set: raising both rooms bounds above the default maximum works, minimum first."""
+    path = tmp_path / "v.toml"
+    path.write_text(textwrap.dedent(GOOD_VILLAGE), encoding="utf-8")
+    rc, out, err = run_cli(["validate", str(path), "--set", "villages[0].plan.rooms_min=50",
+                            "--set", "villages[0].plan.rooms_max=60"], capsys)  # fmt: skip
+    assert rc == 0 and "ok" in out, err
 
 
 def test_there_are_at_least_twenty_cases():

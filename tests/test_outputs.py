@@ -35,7 +35,16 @@ def test_run_writes_the_four_files(tmp_path, capsys):
     assert len(manifest["scenario_hash"]) == 64
     assert manifest["scenario"]["villages"][0]["name"] == "tiny"
     assert manifest["version"] and "timings_s" in manifest
+    stages = manifest["timings_s"]
+    assert set(stages) == {"build_s", "simulate_s", "summarize_s", "encode_s"}
+    assert manifest["wall_s"] > 0
+    assert manifest["wall_s"] == pytest.approx(sum(stages.values()), abs=1e-3)
     assert "fires_per_year" in cap.out and str(out) in cap.out  # readable summary
+    table = {line.split()[0]: line.split()[1] for line in cap.out.splitlines()[1:-1]}
+    for key in ("fire_deaths", "fire_injuries", "buildings_damaged", "mean_response_min"):
+        assert key in table, key
+    assert float(table["buildings_damaged"]) == summary["buildings_damaged"]
+    assert float(table["fire_injuries"]) == summary["fire_injuries"]
 
 
 def test_same_scenario_and_seed_give_identical_bytes(tmp_path, capsys):

@@ -120,3 +120,16 @@ def test_many_fires_a_day_agree():
     fast_ev, ref_ev = fast.process("fire").event_table(), ref.process("fire").event_table()
     for name in fast_ev:
         np.testing.assert_array_equal(fast_ev[name], ref_ev[name], err_msg=name)
+
+
+def test_existing_facilities_agree():
+    """Villages that start with stations, charging sites and sensors (no program)."""
+    sc = hazard_scenario(150, program=False)
+    facilities = {"micro_stations": 2, "charging_sites": 3, "smoke_sensor_share": 0.4}
+    villages = [v.model_copy(update={"facilities": v.facilities.model_copy(update=facilities)})
+                for v in sc.villages]  # fmt: skip
+    sc = sc.model_copy(update={"villages": villages})
+    res = lockstep(only(sc, HAZARDS), 3, 150)
+    assert res.day is None, res.differences[:5]
+    assert total(res, "fires") > 0 and total(res, "charging_moves") > 0
+    assert res.fast.world.stations.active.sum() == 4 and res.fast.world.buildings.smoke_sensor.any()

@@ -81,7 +81,7 @@ def test_grids_and_gridworkers(weili):
     n_grids = weili.blocks.grid.max() + 1
     per_grid = np.bincount(gw.grid, minlength=n_grids)
     assert per_grid.min() >= 1 and per_grid.max() <= 2  # 1–2 per grid (seed)
-    assert 0.3 < gw.party.mean() < 0.7  # about half party members
+    assert gw.party.sum() == round(0.5 * len(gw))  # the seed's share, as a count
     assert n_grids == round(37_500 / 1500)
 
 
@@ -157,3 +157,36 @@ def test_city_scenario_is_what_its_generator_writes():
     assert len(spec.villages) == 108 and residents.sum() == 2_270_000
     assert abs((residents * (1 - local)).sum() - 1_860_000) < 0.02 * 1_860_000  # renters
     assert residents.min() >= 3_000 and residents.max() <= 100_000
+
+
+def test_existing_facilities_are_in_service_from_the_start():
+    """A village may start with stations, charging sites and sensors; by default it has none,
+    and adding them leaves the rest of the village as it was."""
+    plain = world_of(village(n_buildings=300, n_residents=3000), seed=2)
+    assert len(plain.stations) == 0 and len(plain.charging_sites) == 0
+    assert not plain.buildings.smoke_sensor.any()
+    data = village(n_buildings=300, n_residents=3000)
+    data["villages"][0]["facilities"] = {
+        "micro_stations": 2, "charging_sites": 3, "charging_site_capacity": 40,
+        "smoke_sensor_share": 0.25,
+    }  # fmt: skip
+    w = world_of(data, seed=2)
+    assert w.stations.active.tolist() == [True, True]
+    assert w.charging_sites.active.all() and w.charging_sites.capacity.tolist() == [40] * 3
+    assert w.buildings.smoke_sensor.sum() == round(0.25 * 300)
+    assert np.array_equal(w.residents.charging, plain.residents.charging)
+    assert np.array_equal(w.buildings.x, plain.buildings.x)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.55, 1.0])
+def test_gridworker_party_share_is_a_count_on_random_gridworkers(share):
+    """The party share is met exactly (rounded) in each village; who the members are varies."""
+    data = village(n_buildings=300, n_residents=3000)
+    pop = data["villages"][0]["population"]
+    pop["gridworker_party_share"] = share
+    pop["residents_per_grid"] = 300  # ten grids, about fifteen gridworkers
+    worlds = [world_of(data, seed=s) for s in range(4)]
+    for w in worlds:
+        assert w.gridworkers.party.sum() == round(share * len(w.gridworkers))
+    if 0.0 < share < 1.0:
+        assert len({tuple(w.gridworkers.party) for w in worlds}) > 1

@@ -21,7 +21,9 @@ EXIT_INPUT = 2
 HEADLINE = [
     "fires_per_year",
     "fire_deaths",
+    "fire_injuries",
     "deaths_expected_per_100_fires",
+    "buildings_damaged",
     "buildings_per_fire",
     "mean_response_min",
     "flood_exposed_resident_days",
@@ -408,12 +410,18 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from vicinity_sim.model import VicinityModel
     from vicinity_sim.scenario import load_scenario
 
     s = load_scenario(args.scenario, _overrides(args))
+    # Set the run up as `run` would (world build, processes, intervention plans) without
+    # simulating a day, so that every file `run` rejects is rejected here with the same message.
+    model = VicinityModel(s)
+    w = model.world
     print(
-        f"{args.scenario}: ok — {len(s.villages)} village(s), {len(s.interventions)} "
-        f"intervention(s), {s.run.days} days, hash {s.content_hash()[:12]}"
+        f"{args.scenario}: ok — {len(s.villages)} village(s), {len(w.buildings)} buildings, "
+        f"{len(w.residents)} residents, {len(s.interventions)} intervention(s), {s.run.days} "
+        f"days, hash {s.content_hash()[:12]}"
     )
     return 0
 

@@ -15,6 +15,7 @@ from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
 from vicinity_sim.scenario.schema import RunParams
 from vicinity_sim.world.economy import EconomyParams
+from vicinity_sim.world.facilities import FacilitiesParams
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import (
@@ -105,6 +106,7 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
         ("Institutions at the start `[villages.institutions]`", InstitutionsParams,
          "institutions."),
         ("Economy at the start `[villages.economy]`", EconomyParams, "economy."),
+        ("Facilities at the start `[villages.facilities]`", FacilitiesParams, "facilities."),
     ]  # fmt: skip
     for proc in registered():
         if proc.Params is not None:

@@ -7,7 +7,7 @@ summary. :func:`write_outputs` writes them as
 * ``fire_events.parquet``: one row per fire;
 * ``summary.json``: the flat outcome summary (:mod:`vicinity_sim.outcomes`);
 * ``manifest.json``: package version, git commit, scenario hash, resolved scenario, seed,
-  timings and library versions.
+  timings of the stages and the total wall time (``wall_s``), library versions.
 
 Every file is written to a temporary name and renamed; the directory is assembled under a
 temporary name and renamed into place last, so an interrupted write never leaves a half-written
@@ -103,14 +103,16 @@ def simulate(
     events["village_name"] = np.array(
         [model.world.village_names[v] for v in events["village"]], dtype=object
     )
+    summary = summarize(columns, events)
+    t3 = time.perf_counter()
     return RunResult(
         scenario=scenario,
         seed=model.seed,
         replication=model.replication,
         columns=columns,
         events=events,
-        summary=summarize(columns, events),
-        timings={"build_s": t1 - t0, "simulate_s": t2 - t1},
+        summary=summary,
+        timings={"build_s": t1 - t0, "simulate_s": t2 - t1, "summarize_s": t3 - t2},
         started_at=started,
         engine=engine,
     )
@@ -221,6 +223,8 @@ def manifest(result: RunResult, files: dict[str, bytes]) -> dict[str, Any]:
         "villages": [v.name for v in s.villages],
         "started_at": result.started_at,
         "timings_s": {k: round(v, 4) for k, v in result.timings.items()},
+        # The stages follow one another, so their sum is the run's wall time to its files.
+        "wall_s": round(sum(result.timings.values()), 4),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": {

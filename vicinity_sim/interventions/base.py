@@ -282,43 +282,6 @@ def building_risk(world: World) -> np.ndarray:
     return occ * (1.0 + 0.5 * b.old_wiring + 2.0 * b.three_in_one) + 2.0 * indoor
 
 
-def weighted_sites(
-    x: np.ndarray, y: np.ndarray, weight: np.ndarray, k: int, gen: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Place ``k`` sites to serve weighted points (weighted k-means, Manhattan-ish coverage).
-
-    Starts from a farthest-first choice among the points and runs Lloyd iterations; sites are
-    returned in order of the weight they serve (largest first), so a partial rollout builds
-    the busiest sites first.
-    """
-    n = len(x)
-    if n == 0 or k == 0:
-        return np.zeros(0), np.zeros(0)
-    w = np.maximum(weight.astype(np.float64), 1e-9)
-    first = int(np.argmax(w * (1.0 + gen.random(n) * 1e-6)))
-    centres = [first]
-    d = np.abs(x - x[first]) + np.abs(y - y[first])
-    for _ in range(1, min(k, n)):
-        nxt = int(np.argmax(d * w))
-        centres.append(nxt)
-        d = np.minimum(d, np.abs(x - x[nxt]) + np.abs(y - y[nxt]))
-    cx, cy = x[centres].copy(), y[centres].copy()
-    for _ in range(25):
-        dist = np.abs(x[:, None] - cx[None, :]) + np.abs(y[:, None] - cy[None, :])
-        nearest = np.argmin(dist, axis=1)
-        for j in range(len(cx)):
-            m = nearest == j
-            if m.any():
-                cx[j] = np.average(x[m], weights=w[m])
-                cy[j] = np.average(y[m], weights=w[m])
-    dist = np.abs(x[:, None] - cx[None, :]) + np.abs(y[:, None] - cy[None, :])
-    served = np.bincount(np.argmin(dist, axis=1), weights=w, minlength=len(cx))
-    order = np.argsort(-served, kind="stable")
-    if k > n:  # more sites than buildings: stack the rest on the busiest
-        order = np.concatenate([order, np.resize(order, k - n)])
-    return cx[order], cy[order]
-
-
 def describe(spec: type[Intervention]) -> dict[str, Any]:
     """Kind, units, targeting options and default costs of a catalogue entry."""
     fields = spec.model_fields

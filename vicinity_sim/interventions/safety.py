@@ -12,10 +12,11 @@ from typing import Literal
 
 import numpy as np
 
-from vicinity_sim.interventions.base import Intervention, building_risk, weighted_sites
+from vicinity_sim.interventions.base import Intervention, building_risk
 from vicinity_sim.interventions.grids import GridIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
+from vicinity_sim.world.facilities import weighted_sites
 from vicinity_sim.world.population import CHARGE_INDOOR
 
 BuildingTargeting = Literal["highest_risk", "random", "grid_order"]

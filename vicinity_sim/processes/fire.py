@@ -15,7 +15,8 @@ A fire then runs on a timeline in minutes after ignition:
 2. **Call and response**: crews are called after a short delay and arrive after the response
    time: the municipal station's engine drives to the village edge, through the village on
    roads, and the last stretch is walked with hoses (short where the block's lanes are cleared
-   fire lanes); a micro fire station's crew comes through the lanes on foot or tricycle. The
+   fire lanes); a micro fire station's crew comes with its tricycle along the roads and cleared
+   lanes and walks the same last stretch, so it too is slower where no fire lane reaches. The
    earliest arrival counts; response times vary log-normally.
 3. **Growth and spread**: the building is fully involved after a growth time (short for
    lithium e-bike fires) unless a sprinkler controls it; from full involvement, fire crosses to
@@ -204,7 +205,9 @@ class FireParams(ParamModel):
     )  # fmt: skip
     hose_speed_m_per_min: float = param(
         30.0, unit="m/min", gt=0.0, le=500.0,
-        doc="Advance of crews laying hose on foot from the engine to the building.",
+        doc="Advance of crews on foot with hoses over the last stretch to the building, from "
+        "where engine or cart must stop: the block's lane if it is a cleared fire lane, else "
+        "the nearest road.",
         source="assumption",
     )  # fmt: skip
     micro_turnout_min: float = param(
@@ -212,11 +215,12 @@ class FireParams(ParamModel):
         source="assumption: on-duty volunteers; Xin'an reports 3–5 min responses (DESIGN.md §2)",
     )  # fmt: skip
     micro_speed_m_per_min: float = param(
-        100.0, unit="m/min", gt=0.0, le=3000.0,
-        doc="Speed of a micro station's crew through the lanes (route length is Manhattan).",
-        source="calibrated: 3 stations in the default village give a mean call-to-arrival time "
-        "of ~3.1 min, within Xin'an's reported 3–5 min (DESIGN.md §2); ~6 km/h, a walking "
-        "pace with equipment",
+        150.0, unit="m/min", gt=0.0, le=3000.0,
+        doc="Speed of a micro station's crew with its cart or tricycle along roads and cleared "
+        "lanes (route length is Manhattan); the last stretch is on foot at hose_speed_m_per_min.",
+        source="calibrated: 3 stations in the default village, no lane cleared, give a mean "
+        "call-to-arrival time of ~3.4 min, within Xin'an's reported 3–5 min (DESIGN.md §2); "
+        "9 km/h, a loaded tricycle in narrow lanes",
     )  # fmt: skip
     response_sigma: float = param(
         0.25, unit="1", ge=0.0, le=3.0, doc="Log-normal sigma of response times.",
@@ -445,8 +449,11 @@ def response_minutes(b, village, x, y, access_road, access_lane, lane_cleared, e
     )
     for s in range(len(st_x)):
         if st_active[s] and st_village[s] == village:
+            # Along roads and cleared lanes with the cart; the last stretch, from where the
+            # cart must stop (the block's lane if cleared, else the nearest road), on foot.
             route = abs(st_x[s] - x[b]) + abs(st_y[s] - y[b])
-            t = c.micro_turnout + route / c.micro_speed
+            walk = min(access, route)
+            t = c.micro_turnout + (route - walk) / c.micro_speed + walk / c.hose_speed
             if t < best:
                 best = t
     return best

@@ -1,8 +1,10 @@
 """Floods: waterlogging at low-lying points on heavy-rain days.
 
 On a heavy-rain day each waterlogging point of the village floods with a probability that
-depends on whether its drainage has been fixed; residents of the buildings around a flooded
-point are exposed for the duration of the flood. Exposure is counted in resident-days.
+depends on whether its drainage has been fixed: fixed drainage keeps a small residual risk
+(rain beyond its design), so treated points flood rarely, not never. Residents of the
+buildings around a flooded point are exposed for the duration of the flood. Exposure is
+counted in resident-days.
 
 Where the smart platform (一网统管) links waterlogging sensors to residents, warnings avoid
 part of the exposure.
@@ -32,7 +34,9 @@ class FloodParams(ParamModel):
     )  # fmt: skip
     fixed_flood_probability: float = param(
         0.05, unit="1", ge=0.0, le=1.0,
-        doc="Probability a point with fixed drainage still floods on a heavy-rain day.",
+        doc="Residual risk: probability a point with fixed drainage still floods on a "
+        "heavy-rain day (rain beyond what the new drainage carries); fixing lowers the risk, "
+        "it does not remove it.",
         source="assumption: drainage designed for a return period well above one year",
     )  # fmt: skip
     platform_warning_effect: float = param(

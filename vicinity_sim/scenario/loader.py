@@ -22,6 +22,7 @@ import difflib
 import re
 import tomllib
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -268,14 +269,19 @@ def _validate(data: dict, prov: _Provenance) -> Any:
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as e:
-        errors = sorted(e.errors(), key=lambda er: [str(x) for x in er["loc"]])
-        first = errors[0]
-        loc = _clean_loc(tuple(first["loc"]))
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise InputError(prov.source_of(loc), format_key(loc), _problem(first) + more) from None
+        _raise_first(e.errors(), prov)
     _check_references(scenario, prov)
     scenario._source = prov.default
     return scenario
+
+
+def _raise_first(errors: list, prov: _Provenance) -> typing.NoReturn:
+    """Raise the first of pydantic's errors (in key order) as a one-line InputError."""
+    errors = sorted(errors, key=lambda er: [str(x) for x in er["loc"]])
+    first = errors[0]
+    loc = _clean_loc(tuple(first["loc"]))
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    raise InputError(prov.source_of(loc), format_key(loc), _problem(first) + more) from None
 
 
 def _check_references(scenario: Any, prov: _Provenance) -> None:
@@ -341,7 +347,7 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def apply_override(data: dict, item: str, prov: _Provenance, source: str | None = None) -> None:
+def apply_override(data: dict, item: str, prov: _Provenance, source: str | None = None) -> Path_:
     """Apply one ``KEY=VALUE`` override to a resolved scenario dictionary (in place).
 
     Args:
@@ -349,6 +355,9 @@ def apply_override(data: dict, item: str, prov: _Provenance, source: str | None 
         item: ``KEY=VALUE``.
         prov: Provenance map; the override becomes the source of KEY.
         source: How to name the override in messages (default ``--set KEY=VALUE``).
+
+    Returns:
+        The location of the key set.
     """
     source = source or f"--set {item}"
     if "=" not in item:
@@ -388,6 +397,37 @@ def apply_override(data: dict, item: str, prov: _Provenance, source: str | None 
                 node[part] = {}
             node = node[part]
     prov.set(tuple(path), source)
+    return tuple(path)
+
+
+def _check_override(data: dict, path: Path_, prov: _Provenance) -> None:
+    """Validate the value an override has just set, before a later override can replace it.
+
+    Only problems located at or below the override's key are reported here: constraints
+    between keys (e.g. rooms_min ≤ rooms_max) are checked once every override is applied, so
+    that two overrides may move a pair of bounds in either order.
+    """
+    check_keys(data, Scenario, (), prov)
+    try:
+        Scenario.model_validate(data)
+    except pydantic.ValidationError as e:
+        own = [er for er in e.errors() if _clean_loc(tuple(er["loc"]))[: len(path)] == path]
+        if own:
+            _raise_first(own, prov)
+
+
+def _apply_overrides(
+    resolved: dict, overrides: list[Override] | tuple[Override, ...], prov: _Provenance,
+    label: Callable[[str], str] | None = None,
+) -> None:  # fmt: skip
+    """Apply overrides in order, each checked as it is set (a later override of the same key
+    must not hide a bad value, e.g. ``--set run.days=abc --days 30``)."""
+    for item in overrides:
+        if isinstance(item, tuple):
+            path = apply_override(resolved, item[0], prov, item[1])
+        else:
+            path = apply_override(resolved, item, prov, label(item) if label else None)
+        _check_override(resolved, path, prov)
 
 
 Override = str | tuple[str, str]
@@ -413,11 +453,7 @@ def load_scenario(path: str | Path, overrides: list[Override] | tuple[Override, 
     scenario = _validate(data, prov)
     if overrides:
         resolved = scenario.model_dump(mode="python")
-        for item in overrides:
-            if isinstance(item, tuple):
-                apply_override(resolved, item[0], prov, item[1])
-            else:
-                apply_override(resolved, item, prov)
+        _apply_overrides(resolved, overrides, prov)
         scenario = _validate(resolved, prov)
     return scenario
 
@@ -466,10 +502,6 @@ def resolve_variant(
     scenario = _validate(data, prov)
     if overrides:
         resolved = scenario.model_dump(mode="python")
-        for item in overrides:
-            if isinstance(item, tuple):
-                apply_override(resolved, item[0], prov, item[1])
-            else:
-                apply_override(resolved, item, prov, f"{overlay_source}: {item}")
+        _apply_overrides(resolved, overrides, prov, lambda item: f"{overlay_source}: {item}")
         scenario = _validate(resolved, prov)
     return scenario

@@ -20,6 +20,7 @@ from vicinity_sim.interventions import AnyIntervention
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes import registered
 from vicinity_sim.world.economy import EconomyParams
+from vicinity_sim.world.facilities import FacilitiesParams
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import GROUPS, PopulationParams
@@ -66,6 +67,7 @@ class VillageSpec(ParamModel):
     population: PopulationParams = Field(default_factory=PopulationParams)
     institutions: InstitutionsParams = Field(default_factory=InstitutionsParams)
     economy: EconomyParams = Field(default_factory=EconomyParams)
+    facilities: FacilitiesParams = Field(default_factory=FacilitiesParams)
 
     @field_validator("plan")
     @classmethod

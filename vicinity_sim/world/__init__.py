@@ -16,6 +16,7 @@ import numpy as np
 from vicinity_sim.errors import InputError
 from vicinity_sim.streams import Streams
 from vicinity_sim.world.economy import EconomyParams
+from vicinity_sim.world.facilities import FacilitiesParams, place_existing_facilities
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import Plan, PlanParams, build_plan
 from vicinity_sim.world.population import (
@@ -50,6 +51,7 @@ class VillageSpecLike(Protocol):
     population: PopulationParams
     institutions: InstitutionsParams
     economy: EconomyParams
+    facilities: FacilitiesParams
 
 
 @dataclass
@@ -305,12 +307,13 @@ def build_world(
     """Build every village and join them into one world.
 
     Args:
-        villages: Village specifications (name, plan, population), in order.
-        streams: Streams for the world (``world.plan``/``world.population`` per village).
+        villages: Village specifications (name, plan, population, facilities), in order.
+        streams: Streams for the world (``world.plan``/``world.population``/
+            ``world.facilities``... per village).
         source: Name of the scenario's source, for error messages.
 
     Returns:
-        The world, with no interventions applied yet.
+        The world with the facilities it starts with, no interventions applied yet.
 
     Raises:
         InputError: If a village's parameters cannot describe a village (e.g. more households
@@ -396,6 +399,10 @@ def build_world(
     )
     for v, (spec, pop) in enumerate(zip(villages, pops, strict=True)):
         _seed_village_ties(world, v, spec.population, pop, streams)
+    for v, spec in enumerate(villages):
+        place_existing_facilities(
+            world, v, spec.facilities, streams.generator("world.facilities", v)
+        )
     return world
 
 

@@ -159,7 +159,9 @@ class PopulationParams(ParamModel):
     )  # fmt: skip
     gridworker_party_share: float = param(
         0.5, unit="1", ge=0.0, le=1.0,
-        doc="Share of gridworkers who are party members.", source="seed (≥50%)",
+        doc="Share of gridworkers who are party members (the rounded count of the village's "
+        "gridworkers, assigned at random).",
+        source="seed (≥50%)",
     )  # fmt: skip
     trust_sd: float = param(
         0.12, unit="1", ge=0.0, le=0.5,
@@ -454,7 +456,11 @@ def build_population(
     hi = max(lo, p.gridworkers_per_grid_max)
     per_grid = gen.integers(lo, hi + 1, n_grids)
     gw_grid = np.repeat(np.arange(n_grids), per_grid).astype(np.int32)
-    gw_party = gen.random(len(gw_grid)) < p.gridworker_party_share
+    # The village's share of party members among gridworkers is a staffing figure, not a
+    # chance per person: the rounded count, on gridworkers drawn at random.
+    gw_party = np.zeros(len(gw_grid), dtype=bool)
+    n_party = round(p.gridworker_party_share * len(gw_grid))
+    gw_party[gen.choice(len(gw_grid), size=n_party, replace=False)] = True
 
     return Population(
         hh_building=hh_building,

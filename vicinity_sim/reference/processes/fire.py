@@ -352,12 +352,19 @@ class Fire(ReferenceProcess):
             + buildings.edge_dist_m[b] / p.village_speed_m_per_min
             + access / p.hose_speed_m_per_min
         )
-        # Micro stations of the village: crews through the lanes (Manhattan routes).
+        # Micro stations of the village: crews with their cart along roads and cleared lanes
+        # (Manhattan routes), then on foot from where the cart must stop (the same stretch
+        # as the engine's hose lay).
         stations = w.stations
         for s in range(len(stations)):
             if stations.active[s] and stations.village[s] == village:
                 route = abs(stations.x[s] - buildings.x[b]) + abs(stations.y[s] - buildings.y[b])
-                t = p.micro_turnout_min + route / p.micro_speed_m_per_min
+                walk = min(access, route)
+                t = (
+                    p.micro_turnout_min
+                    + (route - walk) / p.micro_speed_m_per_min
+                    + walk / p.hose_speed_m_per_min
+                )
                 if t < best:
                     best = t
         return best
