@@ -85,6 +85,20 @@ def test_rent_caps_and_registration_in_lockstep():
     assert _total(result, "households_moved") > 0
 
 
+def test_landlords_compliance_in_lockstep():
+    """Regulation and the association from the start: landlords bring buildings to the safety
+    standard (and pay for it), which raises quality and rents, in both engines alike."""
+    overrides = [
+        *EARLY_REGULATION,
+        "interventions[landlord_association].schedule=[[0, 0.5], [60, 1.0]]",
+        "interventions[property_management].schedule=[[0, 0.5], [60, 1.0]]",
+    ]
+    result = _run("xiamen_program.toml", overrides, 4, ["compliance", *PROCESSES])
+    assert _total(result, "buildings_brought_to_standard") > 0
+    assert result.reference.world.villages.safety_standard.all()
+    assert sum(ll.safety_spent_cny for ll in result.reference.landlords) > 0
+
+
 def test_without_the_program_in_lockstep():
     result = _run("baseline.toml", [], 3)
     assert _total(result, "households_moved") > 0
