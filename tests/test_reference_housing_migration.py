@@ -49,7 +49,7 @@ def _total(result, name: str) -> float:
 def test_rising_rents_displace_households_in_lockstep():
     result = _run("xiamen_program.toml", EARLY, 0)
     assert _total(result, "households_moved") > 0
-    assert _total(result, "displaced_households") > 0
+    assert _total(result, "displaced_households_month") > 0
     assert _total(result, "departures_job") > 0
     assert _total(result, "departures_distrust") > 0
     assert result.fast.datacollector.column("rent_index")[-1] > 1.05
@@ -71,7 +71,7 @@ def test_with_labour_and_fires_in_lockstep():
     processes = ["weather", "interventions", "fire", "labour", *PROCESSES[1:]]
     result = _run("xiamen_program.toml", overrides, 1, processes)
     assert _total(result, "departures_fire") > 0
-    assert _total(result, "displaced_households") > 0
+    assert _total(result, "displaced_households_month") > 0
     assert _total(result, "departures_job") > 0
 
 
