@@ -61,6 +61,9 @@ EXTRA: dict[str, str] = {
     "heavy_rain_days": "Days with heavy rain in at least one village.",
     "disputes_per_year": "Disputes per year.",
     "rent_index": "Mean asked rent at the end relative to the start.",
+    "safety_compliant_share": "Share of buildings meeting the rental safety standard (smoke "
+    "sensors, escape windows, no 三合一 use) on the last day.",
+    "landlord_safety_cost_cny": "Landlords' spending on the rental safety standard over the run.",
     "households_moved_per_year": "Tenant households leaving (and replaced) per year.",
     "trust_institutional_local": "Institutional trust of local villagers on the last day.",
     "trust_institutional_migrant": "Institutional trust of migrant tenants on the last day.",
@@ -225,6 +228,8 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         else math.nan,
         "disputes_per_year": _ratio(total("disputes"), years),
         "rent_index": last("rent_index"),
+        "safety_compliant_share": last("safety_compliant_share"),
+        "landlord_safety_cost_cny": total("landlord_safety_cost_cny"),
         "households_moved_per_year": _ratio(total("households_moved"), years),
         "trust_institutional_local": last("trust_institutional_local"),
         "trust_institutional_migrant": last("trust_institutional_migrant"),
