@@ -75,6 +75,19 @@ def test_regulation_lowers_fire_risk_and_expected_deaths(regulation):
     assert sum(dead1) < 0.9 * sum(dead0), (dead0, dead1)
 
 
+def test_more_inspections_bring_more_buildings_to_the_standard():
+    """Landlords comply sooner where inspections are more frequent (peers and own rates held
+    equal)."""
+    for s in SEEDS[:3]:
+        shares = [
+            _standard(
+                run([{**REGULATION, "inspections_per_building_year": rate}], 90, s, ())
+            ).mean()
+            for rate in (0.0, 4.0)
+        ]
+        assert shares[1] > shares[0] + 0.1, shares
+
+
 def test_association_spreads_compliance_to_non_members():
     """With an association, buildings of landlords outside it reach the standard more often
     than the same buildings without one (peer diffusion), inspections held equal."""
