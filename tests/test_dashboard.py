@@ -68,6 +68,25 @@ def test_running_outcomes_are_the_summary_of_the_run_so_far(busy_run):
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (name, d)
 
 
+def test_time_series_carries_the_contract_names_as_the_summary_reports_them(busy_run):
+    """``income_collective`` (trailing twelve months) and ``displaced_households`` (so far) are
+    columns of the time series, next to the processes' monthly counts; on a run shorter than
+    a year the collective income is the months run, annualised."""
+    columns, events = busy_run
+    series = running_outcomes(columns, events)
+    for name in ("income_collective", "displaced_households"):
+        assert np.array_equal(columns[name], series[name]), name
+    assert np.array_equal(columns["displaced_households"],
+                          np.cumsum(columns["displaced_households_month"]))  # fmt: skip
+    monthly = columns["income_collective_month"]
+    assert columns["income_collective"][-1] == pytest.approx(monthly[-365:].sum(), rel=1e-12)
+    # Without projects the collective earns the same each month: a quarter's run, annualised,
+    # reports what a whole year does.
+    quarter = summarize({k: v[:90] for k, v in columns.items()}, events)
+    assert quarter["income_collective"] == pytest.approx(monthly[-365:].sum(), rel=1e-12)
+    assert quarter["income_collective"] > 3 * monthly[:90].sum()
+
+
 # -- controls -----------------------------------------------------------------------------
 
 

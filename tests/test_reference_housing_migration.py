@@ -49,7 +49,7 @@ def _total(result, name: str) -> float:
 def test_rising_rents_displace_households_in_lockstep():
     result = _run("xiamen_program.toml", EARLY, 0)
     assert _total(result, "households_moved") > 0
-    assert _total(result, "displaced_households") > 0
+    assert _total(result, "displaced_households_month") > 0
     assert _total(result, "departures_job") > 0
     assert _total(result, "departures_distrust") > 0
     assert result.fast.datacollector.column("rent_index")[-1] > 1.05
@@ -71,7 +71,7 @@ def test_with_labour_and_fires_in_lockstep():
     processes = ["weather", "interventions", "fire", "labour", *PROCESSES[1:]]
     result = _run("xiamen_program.toml", overrides, 1, processes)
     assert _total(result, "departures_fire") > 0
-    assert _total(result, "displaced_households") > 0
+    assert _total(result, "displaced_households_month") > 0
     assert _total(result, "departures_job") > 0
 
 
@@ -83,6 +83,20 @@ def test_rent_caps_and_registration_in_lockstep():
     newcomers = [res for res in result.reference.residents if res.arrived_day > 0]
     assert newcomers and all(res.registered for res in newcomers)
     assert _total(result, "households_moved") > 0
+
+
+def test_landlords_compliance_in_lockstep():
+    """Regulation and the association from the start: landlords bring buildings to the safety
+    standard (and pay for it), which raises quality and rents, in both engines alike."""
+    overrides = [
+        *EARLY_REGULATION,
+        "interventions[landlord_association].schedule=[[0, 0.5], [60, 1.0]]",
+        "interventions[property_management].schedule=[[0, 0.5], [60, 1.0]]",
+    ]
+    result = _run("xiamen_program.toml", overrides, 4, ["compliance", *PROCESSES])
+    assert _total(result, "buildings_brought_to_standard") > 0
+    assert result.reference.world.villages.safety_standard.all()
+    assert sum(ll.safety_spent_cny for ll in result.reference.landlords) > 0
 
 
 def test_without_the_program_in_lockstep():

@@ -3,6 +3,10 @@
 Names in :data:`CONTRACT` follow the outcome contract in DESIGN.md and never change meaning;
 others may be added. Rates are per year of simulated time; totals are over the whole run;
 states (trust, ties, participation, incomes, rents) are their values at the end of the run.
+``income_collective`` is the collective's revenue over the last twelve months; on a run shorter
+than a year it is annualised (the months of the run × 12 / their number) and says nothing of
+the months not simulated. The same names appear as daily series in the time series (see
+:func:`derived_series`): the summary of the run up to each day.
 With a mechanism switched off, its outcomes are NaN (``null`` in JSON), except the fire
 outcomes, which come from an empty event table (counts 0, means NaN).
 """
@@ -33,7 +37,8 @@ CONTRACT: dict[str, str] = {
     "income_individual_mean": "Mean monthly income of adults in the last month (CNY).",
     "income_local_mean": "Mean monthly income of adult local villagers in the last month (CNY).",
     "income_migrant_mean": "Mean monthly income of adult migrant tenants in the last month (CNY).",
-    "income_collective": "Collective revenue over the last twelve months (CNY).",
+    "income_collective": "Collective revenue over the last twelve months (CNY); on runs "
+    "shorter than a year, the months run annualised.",
     "jobs_created": "Jobs in industrial projects filled at the end of the run.",
     "employment_rate": "Share of working-age residents in work at the end of the run.",
     "rent_burden_mean": "Mean rent burden of tenant households at the end of the run.",
@@ -56,6 +61,9 @@ EXTRA: dict[str, str] = {
     "heavy_rain_days": "Days with heavy rain in at least one village.",
     "disputes_per_year": "Disputes per year.",
     "rent_index": "Mean asked rent at the end relative to the start.",
+    "safety_compliant_share": "Share of buildings meeting the rental safety standard (smoke "
+    "sensors, escape windows, no 三合一 use) on the last day.",
+    "landlord_safety_cost_cny": "Landlords' spending on the rental safety standard over the run.",
     "households_moved_per_year": "Tenant households leaving (and replaced) per year.",
     "trust_institutional_local": "Institutional trust of local villagers on the last day.",
     "trust_institutional_migrant": "Institutional trust of migrant tenants on the last day.",
@@ -91,6 +99,61 @@ HIGHER_IS_BETTER = frozenset({
     "employment_rate", "trust_institutional_local", "trust_institutional_migrant",
     "trust_outgroup_local", "trust_outgroup_migrant", "needs_resolved_share", "registered_share",
 })  # fmt: skip
+
+
+def _month_records(dates: np.ndarray) -> np.ndarray:
+    """Whether a monthly process recorded on each day (day 0 and the first of each month)."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    first = dates.astype("datetime64[M]").astype("datetime64[D]") == dates
+    if len(first):
+        first[0] = True
+    return first
+
+
+def collective_income_series(monthly: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """``income_collective`` on each day: collective revenue over the trailing twelve months
+    (the last 365 days), annualised (× 12 / months recorded) before a year has passed.
+
+    Args:
+        monthly: The ``income_collective_month`` column (revenue on the days it was earned).
+        dates: The run's dates.
+
+    Returns:
+        One value per day (CNY per year).
+    """
+    n = len(monthly)
+    idx = np.arange(1, n + 1)
+    total = np.concatenate([[0.0], np.cumsum(monthly)])
+    window = total[1:] - total[np.maximum(idx - 365, 0)]
+    months = np.cumsum(_month_records(dates))
+    return np.where(idx < 365, window * 12.0 / np.maximum(months, 1), window)
+
+
+def derived_series(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Contract names the time series derives from the processes' own columns.
+
+    ``income_collective`` (trailing twelve months, see :func:`collective_income_series`) from
+    ``income_collective_month``; ``displaced_households`` (the total so far, as the summary
+    reports it) from ``displaced_households_month``.
+    """
+    out = {}
+    if "income_collective_month" in columns:
+        out["income_collective"] = collective_income_series(
+            columns["income_collective_month"], columns["date"]
+        )
+    if "displaced_households_month" in columns:
+        out["displaced_households"] = np.cumsum(columns["displaced_households_month"])
+    return out
+
+
+def _collective_income(columns: dict[str, np.ndarray]) -> float:
+    """Summary ``income_collective``: the last twelve months, or the months run annualised."""
+    if "income_collective_month" not in columns or not len(columns["day"]):
+        return math.nan
+    monthly = columns["income_collective_month"]
+    if len(monthly) >= 365:
+        return float(monthly[-365:].sum())
+    return float(monthly.sum()) * 12.0 / int(_month_records(columns["date"]).sum())
 
 
 def _ratio(num: float, den: float, scale: float = 1.0) -> float:
@@ -144,13 +207,11 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         "income_individual_mean": last("income_individual_mean"),
         "income_local_mean": last("income_local_mean"),
         "income_migrant_mean": last("income_migrant_mean"),
-        "income_collective": float(columns["income_collective_month"][-365:].sum())
-        if "income_collective_month" in columns
-        else math.nan,
+        "income_collective": _collective_income(columns),
         "jobs_created": last("jobs_created"),
         "employment_rate": last("employment_rate"),
         "rent_burden_mean": last("rent_burden_mean"),
-        "displaced_households": total("displaced_households"),
+        "displaced_households": total("displaced_households_month"),
         "cost_total_cny": last("cost_total_cny") if "cost_total_cny" in columns else 0.0,
         "fire_deaths_expected": expected,
         "deaths_per_100_fires": _ratio(deaths, n_fires, 100.0),
@@ -167,6 +228,8 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         else math.nan,
         "disputes_per_year": _ratio(total("disputes"), years),
         "rent_index": last("rent_index"),
+        "safety_compliant_share": last("safety_compliant_share"),
+        "landlord_safety_cost_cny": total("landlord_safety_cost_cny"),
         "households_moved_per_year": _ratio(total("households_moved"), years),
         "trust_institutional_local": last("trust_institutional_local"),
         "trust_institutional_migrant": last("trust_institutional_migrant"),
@@ -240,12 +303,13 @@ def running_outcomes(
         "flood_exposed_resident_days": cum("flood_exposed_resident_days"),
         "police_incidents_per_year": cum("police_incidents") / years,
         "disputes_resolved_grassroots_share": ratio(cum("disputes_grassroots"), cum("disputes")),
-        "displaced_households": cum("displaced_households"),
+        "displaced_households": cum("displaced_households_month"),
         "cost_total_cny": state("cost_total_cny") if "cost_total_cny" in columns else np.zeros(n),
     }
     if "income_collective_month" in columns:
-        total = np.concatenate([[0.0], np.cumsum(columns["income_collective_month"])])
-        out["income_collective"] = total[1:] - total[np.maximum(np.arange(1, n + 1) - 365, 0)]
+        out["income_collective"] = collective_income_series(
+            columns["income_collective_month"], columns["date"]
+        )
     else:
         out["income_collective"] = np.full(n, math.nan)
     for name in CONTRACT:

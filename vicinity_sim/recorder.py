@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vicinity_sim.outcomes import derived_series
+
 #: Daily metrics that are spending of the program; their sum is ``cost_cny``.
 COST_PARTS = ("cost_capital_cny", "cost_running_cny", "points_awarded_cny")
 
@@ -51,7 +53,10 @@ class Recorder:
         return self._data[name][: self.recorded]
 
     def columns(self) -> dict[str, np.ndarray]:
-        """All columns, with day, date and the cost totals derived from the parts."""
+        """All columns, with day, date, the cost totals derived from the parts and the
+        contract names derived from processes' columns (``income_collective`` over the
+        trailing twelve months, ``displaced_households`` so far; see
+        :func:`~vicinity_sim.outcomes.derived_series`)."""
         n = self.recorded
         out: dict[str, np.ndarray] = {
             "day": np.arange(n, dtype=np.int32),
@@ -62,6 +67,7 @@ class Recorder:
         if parts:
             out["cost_cny"] = np.sum(parts, axis=0)
             out["cost_total_cny"] = np.cumsum(out["cost_cny"])
+        out.update(derived_series(out))
         return out
 
     @property

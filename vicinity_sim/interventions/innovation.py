@@ -98,16 +98,30 @@ class PropertyManagement(Intervention):
 
 
 class RentalRegulation(VillageIntervention):
-    """城中村房屋租赁管理: landlords register tenants and may raise rents by at most a cap a year.
+    """城中村房屋租赁管理: landlords register tenants, may raise rents by at most a cap a year and
+    must bring rented buildings to a fire-safety standard (smoke sensors, escape windows, no
+    三合一 use), enforced by inspections.
 
-    Levers: ``villages.rent_cap_per_year`` and ``villages.rental_registration``; both take
-    effect once the rollout is half done.
+    Levers: ``villages.rent_cap_per_year``, ``villages.rental_registration``,
+    ``villages.safety_standard`` and ``villages.inspections_per_building_year``; all take effect
+    once the rollout is half done. Landlords decide when to comply
+    (:mod:`~vicinity_sim.processes.compliance`).
     """
 
     kind: Literal["rental_regulation"]
     rent_cap_per_year: float = param(
         0.05, unit="1/year", ge=0.0, le=10.0,
         doc="Largest rise of a unit's rent allowed per year.", source="assumption",
+    )  # fmt: skip
+    safety_standard: bool = param(
+        True, unit="bool",
+        doc="Put the fire-safety standard for rented buildings in force.",
+        source="seed: 《城中村房屋租赁管理若干规定》",
+    )  # fmt: skip
+    inspections_per_building_year: float = param(
+        1.0, unit="1/(building·year)", ge=0.0, le=365.0,
+        doc="Safety inspections of each rented building per year.",
+        source="assumption: a yearly check of rented buildings by the grid and fire brigade",
     )  # fmt: skip
     running_cost_cny_per_year: float = param(
         50_000.0, unit="CNY/(village·year)", ge=0.0, le=1e9,
@@ -125,6 +139,11 @@ class RentalRegulation(VillageIntervention):
         world.villages.rental_registration[on] = True
         v = world.villages
         v.rent_cap_per_year[on] = np.minimum(v.rent_cap_per_year[on], self.rent_cap_per_year)
+        if self.safety_standard:
+            v.safety_standard[on] = True
+        v.inspections_per_building_year[on] = np.maximum(
+            v.inspections_per_building_year[on], self.inspections_per_building_year
+        )
 
 
 class EnvironmentServices(GridIntervention):

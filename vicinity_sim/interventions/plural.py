@@ -111,8 +111,10 @@ class ResidentCouncils(GridIntervention):
 
 
 class LandlordAssociation(Intervention):
-    """房东协会: landlords join an association that mediates tenancy disputes and cooperates
-    with safety inspections. Lever: ``landlords.association``."""
+    """房东协会: landlords join an association that mediates tenancy disputes, cooperates with
+    safety inspections and spreads compliance with the rental safety standard among
+    neighbouring landlords (:mod:`~vicinity_sim.processes.compliance`). Lever:
+    ``landlords.association``."""
 
     kind: Literal["landlord_association"]
     unit = "landlords"

@@ -7,6 +7,7 @@ order the model runs them.
 from vicinity_sim.processes import (  # noqa: F401  (imported to register)
     charging,
     collective,
+    compliance,
     contacts,
     disputes,
     fire,

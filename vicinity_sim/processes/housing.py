@@ -1,9 +1,11 @@
 """Housing: building quality, rents, landlords' income, incomes and rent burden (monthly).
 
-A building's quality moves each month a step toward a target: its starting quality, plus a gain
-under professional property management (大物业 maintenance) and a gain from safety retrofits
-(sensors, sprinklers, escape windows). Landlords move rents a step toward what the market
-bears,
+A building's quality moves each month a step toward a target: its fabric, plus a gain under
+professional property management (大物业 maintenance) and a gain from safety retrofits
+(sensors, sprinklers, escape windows). The fabric starts at the building's starting quality and
+wears down slowly (``quality_decay_per_year``) unless the building is managed: maintenance
+holds it, so the gain of management lasts as long as the management does. Landlords move
+rents a step toward what the market bears,
 
     target = base_rent · (1 + quality_premium · (quality − reference quality))
                        · (1 + amenity_premium · Δ amenity of the grid),
@@ -46,6 +48,11 @@ class HousingParams(ParamModel):
         0.05, unit="1/month", ge=0.0, le=1.0,
         doc="Share of the gap to its target quality a building closes each month.",
         source="assumption: renovation and maintenance take a few years to show fully",
+    )  # fmt: skip
+    quality_decay_per_year: float = param(
+        0.01, unit="1/year", ge=0.0, le=1.0,
+        doc="Yearly wear of an unmanaged building's fabric (the base of its target quality).",
+        source="assumption: unmaintained rental blocks run down over decades, not years",
     )  # fmt: skip
     management_quality_gain: float = param(
         0.3, unit="1", ge=0.0, le=1.0,
@@ -110,7 +117,7 @@ class Housing(Process):
         super().__init__(model, params)
         w = self.world
         b, hh = w.buildings, w.households
-        self.quality_start = b.quality.copy()
+        self.fabric = b.quality.copy()
         self.quality_ref = np.array([model.spec.villages[v].economy.quality_mean
                                      for v in range(w.n_villages)])[b.village]  # fmt: skip
         self.amenity_start = self._amenity()
@@ -137,10 +144,11 @@ class Housing(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, p = self.world, self.params
         b, hh, r, v = w.buildings, w.households, w.residents, w.villages
-        # Quality toward its target.
+        # The fabric wears unless maintained; quality toward its target.
+        self.fabric = np.maximum(self.fabric - p.quality_decay_per_year / 12.0 * ~b.managed, 0.0)
         safety = (b.smoke_sensor.astype(float) + b.sprinkler + b.escape_windows) / 3.0
         target_q = np.minimum(
-            self.quality_start + p.management_quality_gain * b.managed
+            self.fabric + p.management_quality_gain * b.managed
             + p.safety_quality_gain * safety, 1.0,
         )  # fmt: skip
         b.quality += p.quality_rate_per_month * (target_q - b.quality)

@@ -14,8 +14,9 @@ and the cause of a departure is drawn in proportion to them. A household's toler
 larger of ``burden_threshold`` and the burden it accepted when it moved in (for households
 present at the start, their burden then): households leave for the rent when it rises beyond
 what they took on, not because it was always high. A household that leaves for the rent is
-*displaced* (``displaced_households``): the rule makes displacement an outcome of rents and
-incomes, not an assumption.
+*displaced*: counted monthly in ``displaced_households_month`` (the time series also carries
+``displaced_households``, the total so far, as the summary reports it). The rule makes
+displacement an outcome of rents and incomes, not an assumption.
 
 Every vacated unit is let again within the month to a newcomer household of the same group and
 size from an outside pool, whose wages follow the pool's own distribution (the group's, scaled
@@ -114,7 +115,7 @@ class Migration(Process):
     Params = MigrationParams
     metrics = {
         "households_moved": "Tenant households that left this month (replaced by newcomers).",
-        "displaced_households": "Tenant households that left this month because of the rent.",
+        "displaced_households_month": "Tenant households that left this month because of the rent.",
         "departures_job": "Households that left this month after losing their work.",
         "departures_fire": "Households that left this month after a fire in the building.",
         "departures_distrust": "Households that left this month out of distrust.",
@@ -173,7 +174,7 @@ class Migration(Process):
         counts = np.bincount(cause, minlength=len(CAUSES))
         return {
             "households_moved": float(len(leaving)),
-            "displaced_households": float(counts[1]),
+            "displaced_households_month": float(counts[1]),
             "departures_job": float(counts[2]),
             "departures_fire": float(counts[3]),
             "departures_distrust": float(counts[4]),

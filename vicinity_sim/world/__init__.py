@@ -236,6 +236,7 @@ def _village_tables(
             pop.landlord_household >= 0, pop.landlord_household + off["household"], -1
         ),
         association=np.zeros(nl, bool),
+        safety_spent_cny=np.zeros(nl),
     )
     gridworkers = Gridworkers(
         village=np.full(len(pop.gw_grid), v, np.int32),
@@ -270,6 +271,8 @@ def _village_tables(
         taiwan_program=np.array([inst.taiwan_program]),
         rent_cap_per_year=np.array([np.inf]),
         rental_registration=np.zeros(1, bool),
+        safety_standard=np.zeros(1, bool),
+        inspections_per_building_year=np.zeros(1),
         collective_revenue_cny_year=np.array([eco.collective_revenue_cny_year]),
         dividend_share=np.array([eco.dividend_share]),
         collective_fund_cny=np.zeros(1),

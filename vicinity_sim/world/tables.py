@@ -66,6 +66,8 @@ class Villages(Table):
     taiwan_program: np.ndarray  # bool, measures for Taiwan compatriots' participation
     rent_cap_per_year: np.ndarray  # float64, largest yearly rent rise allowed (inf: none)
     rental_registration: np.ndarray  # bool, landlords must register tenants on arrival
+    safety_standard: np.ndarray  # bool, rental units must meet the fire-safety standard
+    inspections_per_building_year: np.ndarray  # float64, safety inspections of rented buildings
     collective_revenue_cny_year: np.ndarray  # float64, the collective's own revenue (property)
     dividend_share: np.ndarray  # float64, share of collective revenue paid to villagers
     collective_fund_cny: np.ndarray  # float64, retained collective revenue (a ledger)
@@ -178,6 +180,7 @@ class Landlords(Table):
     village: np.ndarray  # int32
     household: np.ndarray  # int64, global household or -1 (absentee)
     association: np.ndarray  # bool, member of the landlord association (房东协会)
+    safety_spent_cny: np.ndarray  # float64, spent bringing own buildings to the safety standard
 
 
 @dataclass

@@ -2,9 +2,10 @@
 
 Mirrors :mod:`vicinity_sim.processes.housing`. Each month:
 
-1. A building's quality closes a share of the gap to its target: its starting quality plus
-   gains from professional property management and from safety retrofits (sensors,
-   sprinklers, escape windows).
+1. The fabric of an unmanaged building wears down by the yearly decay (applied monthly, not
+   below 0); a managed building's holds. A building's quality closes a share of the gap to its
+   target: its fabric plus gains from professional property management and from safety
+   retrofits (sensors, sprinklers, escape windows).
 2. Landlords move rents a share of the way to the market rent (base rent scaled by the
    building's quality and the change in its grid's amenity); where rental regulation caps
    rents, a unit's rent rises by at most the yearly cap, applied monthly.
@@ -104,7 +105,8 @@ class Housing(ReferenceProcess):
         super().__init__(model, params)
         w = self.world
         b, hh = w.buildings, w.households
-        self.quality_start = b.quality.copy()
+        # The fabric of each building: its starting quality, worn down while unmanaged.
+        self.fabric = b.quality.copy()
         # The reference quality of each building is its village's mean quality.
         self.quality_ref = np.array([model.spec.villages[v].economy.quality_mean
                                      for v in range(w.n_villages)])[b.village]  # fmt: skip
@@ -139,10 +141,14 @@ class Housing(ReferenceProcess):
         b, hh, v = w.buildings, w.households, w.villages
         residents = self.model.residents
 
-        # 1. Quality toward its target.
+        # 1. Wear of the fabric unless managed; quality toward its target.
+        wear = p.quality_decay_per_year / 12.0
+        for i in range(len(b)):
+            if not b.managed[i]:
+                self.fabric[i] = max(self.fabric[i] - wear, 0.0)
         safety = (b.smoke_sensor.astype(float) + b.sprinkler + b.escape_windows) / 3.0
         target_q = np.minimum(
-            self.quality_start + p.management_quality_gain * b.managed
+            self.fabric + p.management_quality_gain * b.managed
             + p.safety_quality_gain * safety, 1.0,
         )  # fmt: skip
         b.quality += p.quality_rate_per_month * (target_q - b.quality)

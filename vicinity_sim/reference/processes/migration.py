@@ -118,7 +118,7 @@ class Migration(ReferenceProcess):
         self._arrive(day, leaving, gen)
         return {
             "households_moved": float(len(leaving)),
-            "displaced_households": float(counts[RENT]),
+            "displaced_households_month": float(counts[RENT]),
             "departures_job": float(counts[JOB]),
             "departures_fire": float(counts[FIRE]),
             "departures_distrust": float(counts[DISTRUST]),
