@@ -1,12 +1,16 @@
 """Collective economy: the village collective's revenue and dividends to villagers (monthly).
 
 Each month a village collective earns its own revenue (property leases and the like) plus the
-revenue of its running industrial projects; it pays ``dividend_share`` of the total to its
-members, the local villagers, in equal per-capita dividends, and keeps the rest in its fund.
+revenue of its running industrial projects; a project earns in proportion to the share of its
+jobs that are filled (``revenue × staff / jobs``; a project without jobs earns in full), so a
+project that cannot find workers brings the collective less. The collective pays
+``dividend_share`` of the total to its members, the local villagers, in equal per-capita
+dividends, and keeps the rest in its fund.
 Money is conserved: revenue = dividends + addition to the fund.
 
 Levers read here: active ``projects``; villages' ``collective_revenue_cny_year`` and
-``dividend_share``.
+``dividend_share``. State read: residents' ``job_project`` (set by the labour process earlier
+the same day).
 """
 
 from __future__ import annotations
@@ -28,14 +32,20 @@ class Collective(Process):
         "income_collective_month": "Collective revenue this month, all villages (CNY).",
         "dividends_cny": "Dividends paid to villagers this month (CNY).",
         "collective_fund_cny": "Retained collective revenue, all villages (CNY).",
+        "project_revenue_month": "Revenue of industrial projects this month (CNY; part of the "
+        "collective's revenue).",
     }
     levels = frozenset({"collective_fund_cny"})
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         v, pr, r = w.villages, w.projects, w.residents
+        staff = np.bincount(r.job_project[r.job_project >= 0], minlength=len(pr))
+        filled = np.where(pr.jobs > 0, staff / np.maximum(pr.jobs, 1), 1.0)
         project_revenue = np.bincount(
-            pr.village[pr.active], weights=pr.revenue_cny_year[pr.active], minlength=len(v)
+            pr.village[pr.active],
+            weights=(pr.revenue_cny_year * filled)[pr.active],
+            minlength=len(v),
         )
         revenue = (v.collective_revenue_cny_year + project_revenue) / 12.0
         dividends = v.dividend_share * revenue
@@ -47,4 +57,5 @@ class Collective(Process):
             "income_collective_month": float(revenue.sum()),
             "dividends_cny": float(dividends.sum()),
             "collective_fund_cny": float(v.collective_fund_cny.sum()),
+            "project_revenue_month": float(project_revenue.sum() / 12.0),
         }

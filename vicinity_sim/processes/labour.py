@@ -1,16 +1,34 @@
-"""Labour market: employment, job finding, wages and industrial-project jobs (monthly).
+"""Labour market: separations, job matching by sector, wages and project jobs (monthly).
 
-Working-age residents move between work and unemployment. Each month an employed resident
-loses the job with a fixed probability; an unemployed one finds a job with a probability set so
-that, left alone, each group stays near its initial employment rate (hazards ``f = s·e/(1 − e)``
-for separation hazard ``s`` and employment rate ``e``; monthly steps settle a little below
-``e``), raised by employment assistance where a
-social organisation works in the grid (for migrant tenants, the group it serves). A new job
-pays a wage drawn from the group's wage distribution.
+Each village has a stock of jobs open to its residents in each sector (industry, construction,
+services and retail, other; ``villages.jobs``), filled or vacant; a resident in work holds a job
+of one sector (``sector``). Each month
 
-Industrial projects add jobs in the village: vacancies are filled each month from the village's
-unemployed working-age residents, villagers first up to the project's local-hire share; project
-jobs pay the project's wage. Children and the elderly are not in the labour force.
+1. an employed resident loses the job with probability ``separation_per_month``, opening a
+   vacancy in its sector (a project job reopens in its project);
+2. the working-age residents out of work at the start of the month look for work. A village's
+   matches follow a Cobb–Douglas matching function of its job seekers and vacancies
+   (Petrongolo & Pissarides 2001),
+
+       M = A · U^α · V^(1−α),     U = Σ_i a_i  (seekers weighted by search efficiency),
+
+   and seeker ``i`` finds a job with probability ``min(1, a_i · M / U)``. A seeker's efficiency
+   is its group's ``e/(1 − e)`` for the group's employment rate ``e`` at the start (villagers,
+   many of whom live on rent and dividends, search less than tenants who came to work), raised
+   by ``assistance_boost`` for migrant tenants where a social organisation offers employment
+   assistance (外来人员就业辅助) in the grid. ``A`` is set per village once, at the start, so
+   that matches equal separations in the initial state: left alone the village stays near its
+   starting employment, and employment then moves with the job stock, not towards a target.
+   Those who find work take vacancies in random order (never more than there are); each takes
+   a vacant job drawn without replacement from the village's vacancies of all sectors and is
+   paid a log-normal wage of its group's median times the sector's relative wage.
+3. Running industrial projects add industry jobs of their own: each fills its vacancies from
+   its village's unemployed working-age residents, villagers first up to the project's
+   local-hire share of its jobs, at the project's wage.
+
+Jobs are not created or destroyed otherwise: departures free their jobs (the migration
+process), and newcomers take a vacancy of their sector on arrival or look for work here.
+Children and the elderly are not in the labour force.
 
 Levers read here: active ``projects``; grids' ``social_org_tasks_per_day``.
 """
@@ -24,31 +42,91 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import LOCAL, MIGRANT, WORKING
+from vicinity_sim.world.population import (
+    GROUPS,
+    INDUSTRY,
+    LOCAL,
+    MIGRANT,
+    SECTORS,
+    WORKING,
+    wage_factors,
+)
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
+    from vicinity_sim.world import World
 
 
 class LabourParams(ParamModel):
-    """Job separation, job finding and employment assistance."""
+    """Job separation, the matching function and employment assistance."""
 
     separation_per_month: float = param(
         0.015, unit="1/month", ge=0.0, le=1.0,
         doc="Probability an employed resident loses the job in a month.",
         source="assumption: jobs last about five and a half years on average",
     )  # fmt: skip
+    matching_elasticity: float = param(
+        0.5, unit="1", ge=0.0, le=1.0,
+        doc="Elasticity α of matches with respect to job seekers in the Cobb–Douglas matching "
+        "function M = A·U^α·V^(1−α).",
+        source="Petrongolo & Pissarides 2001 (J. Econ. Lit. 39: 390–431): estimates of α "
+        "between 0.5 and 0.7, constant returns",
+    )  # fmt: skip
     assistance_boost: float = param(
         0.5, unit="1", ge=0.0, le=20.0,
-        doc="Relative rise of migrants' job-finding rate where a social organisation offers "
-        "employment assistance (外来人员就业辅助) in the grid.",
+        doc="Relative rise of migrant job seekers' matching efficiency where a social "
+        "organisation offers employment assistance (外来人员就业辅助) in the grid.",
         source="assumption",
     )  # fmt: skip
 
 
+def search_efficiency(model: VicinityModel) -> np.ndarray:
+    """Search efficiency of a job seeker by village and group, shape (n_villages, 3):
+    ``e/(1 − e)`` for the group's employment rate ``e`` at the start (capped at 0.999)."""
+    out = np.zeros((len(model.spec.villages), len(GROUPS)))
+    for v, spec in enumerate(model.spec.villages):
+        e = np.array([min(spec.population.group(g).employment_rate, 0.999) for g in range(3)])
+        out[v] = e / (1.0 - e)
+    return out
+
+
+def match_efficiency(world: World, efficiency: np.ndarray, params: LabourParams) -> np.ndarray:
+    """Matching efficiency ``A`` of each village, set so that the initial state's matches
+    equal its expected separations: ``A = s·E / (U^α · V^(1−α))`` with ``E`` residents in
+    work, ``U`` the efficiency-weighted unemployed of working age and ``V`` the vacant jobs
+    plus the month's expected separations ``s·E`` (matching comes after separations; ``U``
+    and ``V`` at least 1)."""
+    r, v = world.residents, world.villages
+    nv = len(v)
+    working = r.age == WORKING
+    employed = np.bincount(r.village[working & r.employed], minlength=nv)
+    seek = working & ~r.employed
+    u = np.bincount(r.village[seek], weights=efficiency[r.village[seek], r.group[seek]],
+                    minlength=nv)  # fmt: skip
+    separations = params.separation_per_month * employed
+    vacant = np.maximum(v.jobs - filled_jobs(world), 0).sum(axis=1) + separations
+    alpha = params.matching_elasticity
+    # Scalar powers (as the reference model computes them), village by village.
+    return np.array([
+        float(separations[i]) / (max(float(u[i]), 1.0) ** alpha
+                                 * max(float(vacant[i]), 1.0) ** (1.0 - alpha))
+        for i in range(nv)
+    ])  # fmt: skip
+
+
+def filled_jobs(world: World) -> np.ndarray:
+    """Filled jobs of the villages' job stocks by sector, shape (n_villages, 4) (project
+    jobs are not in the stock)."""
+    r = world.residents
+    held = r.employed & (r.job_project < 0) & (r.sector >= 0)
+    out = np.zeros((len(world.villages), len(SECTORS)), dtype=np.int64)
+    np.add.at(out, (r.village[held], r.sector[held]), 1)
+    return out
+
+
 @register
 class Labour(Process):
-    """Monthly job separations, job finding and project hiring."""
+    """Monthly separations, matching of job seekers to vacancies and project hiring."""
 
     name = "labour"
     order = SCHEDULE["economy"]
@@ -56,14 +134,26 @@ class Labour(Process):
     Params = LabourParams
     metrics = {
         "employment_rate": "Share of working-age residents in work.",
+        "employment_rate_local": "Share of working-age local villagers in work.",
+        "employment_rate_migrant": "Share of working-age migrant tenants in work.",
         "jobs_created": "Jobs in industrial projects currently filled.",
         "project_hires": "Residents hired by industrial projects this month.",
+        "job_matches": "Job seekers matched to vacancies of the job stock this month.",
+        "vacancies": "Vacant jobs of the villages' job stocks after this month's matching.",
     }
-    levels = frozenset({"employment_rate", "jobs_created"})
+    levels = frozenset({"employment_rate", "employment_rate_local", "employment_rate_migrant",
+                        "jobs_created", "vacancies"})  # fmt: skip
 
     def __init__(self, model: VicinityModel, params: LabourParams) -> None:
         super().__init__(model, params)
         self.res_grid = self.world.resident_grid()
+        self.efficiency = search_efficiency(model)
+        self.match_efficiency = match_efficiency(self.world, self.efficiency, params)
+        self.wage_median = np.array([[s.population.group(g).wage_median_cny_month
+                                      for g in range(3)] for s in model.spec.villages])  # fmt: skip
+        self.wage_sigma = np.array([[s.population.group(g).wage_sigma for g in range(3)]
+                                    for s in model.spec.villages])  # fmt: skip
+        self.wage_factor = np.stack([wage_factors(s.population) for s in model.spec.villages])
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, p = self.world, self.params
@@ -71,49 +161,65 @@ class Labour(Process):
         gen = self.model.streams.generator(self.name, day)
         working = r.age == WORKING
         u_lose, u_find = gen.random(len(r)), gen.random(len(r))
-        # Job finding among those out of work at the start of the month, at the rate that keeps
-        # each group at its initial employment rate.
+        # Job seekers are those out of work at the start of the month.
         seek = np.nonzero(working & ~r.employed)[0]
         # Separations (project jobs included: the project hires again).
         lose = working & r.employed & (u_lose < p.separation_per_month)
         r.employed[lose] = False
         r.wage[lose] = 0.0
         r.job_project[lose] = -1
-        assisted = w.grids.social_org_tasks_per_day[self.res_grid] > 0
-        if len(seek):
-            find = self._finding_rates(seek)
-            find *= np.where((r.group[seek] == MIGRANT) & assisted[seek], 1 + p.assistance_boost, 1)
-            found = seek[u_find[seek] < 1.0 - np.exp(-find)]
-            for v in np.unique(r.village[found]):
-                who = found[r.village[found] == v]
-                pop = self.model.spec.villages[v].population
-                median = np.array([pop.group(g).wage_median_cny_month for g in range(3)])
-                sigma = np.array([pop.group(g).wage_sigma for g in range(3)])
-                g = r.group[who]
-                r.wage[who] = median[g] * np.exp(sigma[g] * gen.normal(size=len(who)))
-                r.employed[who] = True
+        r.sector[lose] = -1
+        matches = self._match(seek, u_find, gen)
         hires = self._fill_projects(gen)
-        n_working = np.count_nonzero(working)
-        filled = np.count_nonzero(r.job_project >= 0)
+        vacant = np.maximum(w.villages.jobs - filled_jobs(w), 0)
         return {
-            "employment_rate": np.count_nonzero(working & r.employed) / n_working
-            if n_working
-            else math.nan,
-            "jobs_created": float(filled),
+            "employment_rate": _rate(working, r.employed),
+            "employment_rate_local": _rate(working & (r.group == LOCAL), r.employed),
+            "employment_rate_migrant": _rate(working & (r.group == MIGRANT), r.employed),
+            "jobs_created": float(np.count_nonzero(r.job_project >= 0)),
             "project_hires": float(hires),
+            "job_matches": float(matches),
+            "vacancies": float(vacant.sum()),
         }
 
-    def _finding_rates(self, seek: np.ndarray) -> np.ndarray:
-        """Monthly hazard of finding a job that keeps groups at their employment rates."""
-        r = self.world.residents
-        s = -math.log(1.0 - self.params.separation_per_month)
-        rates = np.zeros(len(seek))
+    def _match(self, seek: np.ndarray, u_find: np.ndarray, gen: np.random.Generator) -> int:
+        """Match each village's job seekers to its vacancies; returns the number matched."""
+        w, p = self.world, self.params
+        r = w.residents
+        if len(seek) == 0:
+            return 0
+        vacant = np.maximum(w.villages.jobs - filled_jobs(w), 0)
+        assisted = w.grids.social_org_tasks_per_day[self.res_grid[seek]] > 0
+        eff = self.efficiency[r.village[seek], r.group[seek]] * np.where(
+            (r.group[seek] == MIGRANT) & assisted, 1.0 + p.assistance_boost, 1.0
+        )
+        alpha = p.matching_elasticity
+        matched = 0
         for v in np.unique(r.village[seek]):
-            pop = self.model.spec.villages[v].population
-            e = np.array([min(pop.group(g).employment_rate, 0.999) for g in range(3)])
             mask = r.village[seek] == v
-            rates[mask] = (s * e / (1.0 - e))[r.group[seek[mask]]]
-        return rates
+            idx, a = seek[mask], eff[mask]
+            n_vacant = int(vacant[v].sum())
+            seekers = float(a.sum())
+            if n_vacant == 0 or seekers <= 0.0:
+                continue
+            m = self.match_efficiency[v] * seekers**alpha * n_vacant ** (1.0 - alpha)
+            found = idx[u_find[idx] < np.minimum(1.0, a * m / seekers)]
+            if len(found) > n_vacant:  # more found work than there are jobs: a random few
+                found = found[gen.permutation(len(found))[:n_vacant]]
+            if len(found) == 0:
+                continue
+            slots = np.repeat(np.arange(len(SECTORS)), vacant[v])
+            sector = gen.permutation(slots)[: len(found)]
+            g = r.group[found]
+            r.wage[found] = (
+                self.wage_median[v, g]
+                * self.wage_factor[v, g, sector]
+                * np.exp(self.wage_sigma[v, g] * gen.normal(size=len(found)))
+            )
+            r.employed[found] = True
+            r.sector[found] = sector
+            matched += len(found)
+        return matched
 
     def _fill_projects(self, gen: np.random.Generator) -> int:
         """Hire the unemployed of each project's village into its vacancies."""
@@ -137,5 +243,11 @@ class Labour(Process):
             r.employed[chosen] = True
             r.wage[chosen] = pr.wage[k]
             r.job_project[chosen] = k
+            r.sector[chosen] = INDUSTRY
             hires += len(chosen)
         return hires
+
+
+def _rate(among: np.ndarray, employed: np.ndarray) -> float:
+    n = np.count_nonzero(among)
+    return np.count_nonzero(among & employed) / n if n else math.nan

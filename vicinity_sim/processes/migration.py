@@ -20,9 +20,11 @@ displacement an outcome of rents and incomes, not an assumption.
 
 Every vacated unit is let again within the month to a newcomer household of the same group and
 size from an outside pool, whose wages follow the pool's own distribution (the group's, scaled
-by ``newcomer_wage_factor``). A candidate judges
+by ``newcomer_wage_factor``, and the sector's relative wage). A candidate judges
 the rent against what its working-age members can earn (newcomers come to work; whether they
-are in work on arrival follows the group's employment rate); candidates whose burden would
+come with a job, and in which sector, follows the group's employment rate and sector mix, but
+a job is taken on arrival only if one of that sector is vacant in the village: the others
+arrive out of work and look for one in the labour market); candidates whose burden would
 exceed ``newcomer_max_burden`` look elsewhere (up to ``newcomer_draws`` candidates; the last is
 taken): when rents rise, newcomers are better off than those they replace. Leaving
 breaks every tie and frees places at charging sites; newcomers know nobody, are registered with
@@ -30,7 +32,8 @@ the grid at once only where rental regulation requires landlords to register ten
 up their predecessors' pairing with a party member, which stays with the unit.
 
 Levers read here: villages' ``rental_registration``. State read: households' ``rent_burden``,
-``housing_cost``; buildings' ``last_fire_day``; residents' ``employed``, ``trust_inst``.
+``housing_cost``; buildings' ``last_fire_day``; residents' ``employed``, ``sector``,
+``job_project``, ``trust_inst``; villages' ``jobs``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,13 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import CHARGE_SITE, LOCAL, WORKING, draw_people
+from vicinity_sim.world.population import (
+    CHARGE_SITE,
+    LOCAL,
+    WORKING,
+    draw_people,
+    wage_factors,
+)
 from vicinity_sim.world.ties import clear_ties
 
 if TYPE_CHECKING:
@@ -225,11 +234,36 @@ class Migration(Process):
             pending &= ~ok
             if not pending.any():
                 break
+        self._take_vacancies(who)
         r.income[who] = r.wage[who]
         r.participating[who] = False
         r.points[who] = 0.0
         r.registered[who] = w.villages.rental_registration[r.village[who]]
         r.arrived_day[who] = day
+
+    def _take_vacancies(self, who: np.ndarray) -> None:
+        """Newcomers who come in work take a vacant job of their sector in the village (in
+        row order); where none is left they arrive out of work and look for one."""
+        w = self.world
+        r = w.residents
+        others = np.ones(len(r), dtype=bool)
+        others[who] = False
+        held = others & r.employed & (r.job_project < 0) & (r.sector >= 0)
+        n_sectors = w.villages.jobs.shape[1]
+        filled = np.zeros(w.villages.jobs.shape, dtype=np.int64)
+        np.add.at(filled, (r.village[held], r.sector[held]), 1)
+        vacant = np.maximum(w.villages.jobs - filled, 0).reshape(-1)
+        new = who[r.employed[who]]
+        key = r.village[new].astype(np.int64) * n_sectors + r.sector[new]
+        order = np.argsort(key, kind="stable")
+        ranked = key[order]
+        rank = np.empty(len(new), dtype=np.int64)
+        rank[order] = np.arange(len(new)) - np.searchsorted(ranked, ranked, side="left")
+        out = new[rank >= vacant[key]]
+        r.employed[out] = False
+        r.wage[out] = 0.0
+        r.sector[out] = -1
+        r.workplace[out] = -1
 
     def _draw(
         self, ids: np.ndarray, head: np.ndarray, gen: np.random.Generator
@@ -247,7 +281,15 @@ class Migration(Process):
             people = draw_people(spec, group, head[mask], gen)
             median = np.array([spec.group(g).wage_median_cny_month for g in range(3)])[group]
             sigma = np.array([spec.group(g).wage_sigma for g in range(3)])[group]
-            wage = p.newcomer_wage_factor * median * np.exp(sigma * gen.normal(size=mask.sum()))
+            # The sector's relative wage for those who come with a job; 1 for the others.
+            sector = people["sector"]
+            factor = np.where(sector >= 0, wage_factors(spec)[group, np.maximum(sector, 0)], 1.0)
+            wage = (
+                p.newcomer_wage_factor
+                * median
+                * factor
+                * np.exp(sigma * gen.normal(size=mask.sum()))
+            )
             people["wage"] = np.where(people["employed"], wage, 0.0)
             potential[mask] = np.where(people["age"] == WORKING, wage, 0.0)
             people.pop("income")

@@ -92,6 +92,12 @@ class VillageSpec(ParamModel):
             gp = getattr(p, g)
             if gp.share_child + gp.share_elderly > 1.0:
                 raise ValueError(f"{g}: share_child + share_elderly is above 1")
+            jobs = gp.share_industry + gp.share_construction + gp.share_services
+            if jobs > 1.0:
+                raise ValueError(
+                    f"{g}: share_industry + share_construction + share_services is {jobs:g}, "
+                    "above 1"
+                )
         return p
 
 

@@ -20,6 +20,7 @@ from vicinity_sim.world.facilities import FacilitiesParams, place_existing_facil
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import Plan, PlanParams, build_plan
 from vicinity_sim.world.population import (
+    SECTORS,
     CapacityError,
     Population,
     PopulationParams,
@@ -145,6 +146,14 @@ class World:
         return self.village_names.index(name)
 
 
+def _job_stock(pop: Population, vacancy_rate: float) -> np.ndarray:
+    """Jobs open to a village's residents by sector at the start, shape (1, 4): the filled
+    ones plus the vacancy rate's share of the stock (rounded)."""
+    filled = np.bincount(pop.res_sector[pop.res_employed], minlength=len(SECTORS))
+    vacant = np.rint(filled * vacancy_rate / (1.0 - vacancy_rate))
+    return (filled + vacant).astype(np.int64)[None, :]
+
+
 def _village_tables(
     v: int,
     spec: VillageSpecLike,
@@ -214,6 +223,7 @@ def _village_tables(
         income=pop.res_income.copy(),
         wage=pop.res_income,
         job_project=np.full(nr, -1, np.int32),
+        sector=pop.res_sector,
         ebike=pop.res_ebike,
         charging=pop.res_charging,
         charging_site=np.full(nr, -1, np.int32),
@@ -278,6 +288,7 @@ def _village_tables(
         collective_fund_cny=np.zeros(1),
         dividend_per_capita=np.zeros(1),
         platform=np.zeros(1, bool),
+        jobs=_job_stock(pop, eco.vacancy_rate),
     )
     nf = len(plan.flood_x)
     flood = FloodPoints(

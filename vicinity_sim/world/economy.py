@@ -24,6 +24,13 @@ class EconomyParams(ParamModel):
         doc="Share of collective revenue paid out to local villagers as dividends.",
         source="assumption",
     )  # fmt: skip
+    vacancy_rate: float = param(
+        0.03, unit="1", ge=0.0, lt=1.0,
+        doc="Share of the jobs open to the village's residents that are vacant at the start "
+        "(the job stock of each sector is its filled jobs plus this share).",
+        source="assumption: job vacancy rates of a few percent, as in urban labour markets "
+        "with frictional unemployment",
+    )  # fmt: skip
     rent_median_cny_month: float = param(
         1000.0, unit="CNY/(unit·month)", ge=0.0, le=1e6,
         doc="Median rent of a rental unit at the start.",

@@ -18,12 +18,17 @@ from vicinity_sim.params import ParamModel, param
 
 GROUPS = ("local", "migrant", "taiwan")
 LOCAL, MIGRANT, TAIWAN = 0, 1, 2
+#: Sectors of jobs (a resident's ``sector``; -1 out of work). Shares of the first three are
+#: parameters of each group; "other" (public and professional jobs) takes the rest.
+SECTORS = ("industry", "construction", "services", "other")
+INDUSTRY, CONSTRUCTION, SERVICES, OTHER = 0, 1, 2, 3
 CHILD, WORKING, ELDERLY = 0, 1, 2
 # Where an e-bike is charged.
 NO_EBIKE, CHARGE_INDOOR, CHARGE_SITE, CHARGE_OUTDOOR = 0, 1, 2, 3
 
 # name: (unit, low, high, doc, source, {group: default})
-_GROUP_FIELDS: dict[str, tuple[str, float, float, str, str, dict[str, float]]] = {
+# (the source may differ by group: then it is a dict like the defaults)
+_GROUP_FIELDS: dict[str, tuple[str, float, float, str, str | dict[str, str], dict[str, float]]] = {
     "household_size_mean": (
         "persons", 1.0, 10.0, "Mean household size.",
         "assumption: migrant tenants mostly live alone or in couples (Weili: ~37,500 residents "
@@ -39,9 +44,48 @@ _GROUP_FIELDS: dict[str, tuple[str, float, float, str, str, dict[str, float]]] =
         {"local": 0.22, "migrant": 0.04, "taiwan": 0.15},
     ),
     "employment_rate": (
-        "1", 0.0, 1.0, "Share of working-age residents in paid work.",
-        "assumption: locals often live on rent and dividends",
+        "1", 0.0, 1.0, "Share of working-age residents in paid work at the start.",
+        {
+            "local": "assumption: locals often live on rent and dividends",
+            "migrant": "assumption: tenants come to the city to work, so most of working age "
+            "are in work",
+            "taiwan": "assumption: Taiwan compatriots in Xiamen come mostly as employees and "
+            "entrepreneurs of Taiwan-funded firms",
+        },
         {"local": 0.55, "migrant": 0.90, "taiwan": 0.80},
+    ),
+    "share_industry": (
+        "1", 0.0, 1.0, "Share of the group's jobs at the start in industry (manufacturing, "
+        "processing, logistics workshops).",
+        {
+            "local": "assumption: villagers work mostly in the collective's property, shops and "
+            "public jobs",
+            "migrant": "NBS 2023 migrant-worker monitoring survey (农民工监测调查报告): "
+            "manufacturing ~28% of migrant workers",
+            "taiwan": "assumption: Taiwan-funded manufacturing in Xiamen",
+        },
+        {"local": 0.15, "migrant": 0.28, "taiwan": 0.30},
+    ),
+    "share_construction": (
+        "1", 0.0, 1.0, "Share of the group's jobs at the start in construction.",
+        {
+            "local": "assumption",
+            "migrant": "NBS 2023 migrant-worker monitoring survey: construction ~15% of "
+            "migrant workers",
+            "taiwan": "assumption",
+        },
+        {"local": 0.10, "migrant": 0.15, "taiwan": 0.0},
+    ),
+    "share_services": (
+        "1", 0.0, 1.0, "Share of the group's jobs at the start in services and retail "
+        "(shops, catering, delivery, household services); the rest are in other sectors.",
+        {
+            "local": "assumption",
+            "migrant": "NBS 2023 migrant-worker monitoring survey: services over half of "
+            "migrant workers (the rest of services counted as other)",
+            "taiwan": "assumption",
+        },
+        {"local": 0.45, "migrant": 0.45, "taiwan": 0.40},
     ),
     "wage_median_cny_month": (
         "CNY/month", 0.0, 1e6, "Median monthly wage of employed residents.", "assumption",
@@ -109,7 +153,11 @@ _GROUP_FIELDS: dict[str, tuple[str, float, float, str, str, dict[str, float]]] =
 def _group_model(group: str) -> type[ParamModel]:
     fields: dict[str, Any] = {}
     for name, (unit, lo, hi, doc, src, defaults) in _GROUP_FIELDS.items():
-        fields[name] = (float, param(defaults[group], unit=unit, ge=lo, le=hi, doc=doc, source=src))
+        source = src[group] if isinstance(src, dict) else src
+        fields[name] = (
+            float,
+            param(defaults[group], unit=unit, ge=lo, le=hi, doc=doc, source=source),
+        )
     return create_model(
         f"{group.capitalize()}GroupParams",
         __base__=ParamModel,
@@ -190,6 +238,25 @@ class PopulationParams(ParamModel):
         doc="Most acquaintance ties a resident keeps (the weakest give way to new ones).",
         source="assumption: the number of neighbours one knows by name is small",
     )  # fmt: skip
+    wage_premium_industry: float = param(
+        1.0, unit="1", gt=0.0, le=10.0,
+        doc="Relative wage of industry jobs (premiums are rescaled so that each group's wages "
+        "over its sector mix keep the group's median).",
+        source="assumption: ordered as migrant workers' monthly incomes by sector in the NBS "
+        "2023 migrant-worker monitoring survey (construction highest, services lowest)",
+    )  # fmt: skip
+    wage_premium_construction: float = param(
+        1.15, unit="1", gt=0.0, le=10.0, doc="Relative wage of construction jobs.",
+        source="assumption: as wage_premium_industry",
+    )  # fmt: skip
+    wage_premium_services: float = param(
+        0.9, unit="1", gt=0.0, le=10.0, doc="Relative wage of jobs in services and retail.",
+        source="assumption: as wage_premium_industry",
+    )  # fmt: skip
+    wage_premium_other: float = param(
+        1.05, unit="1", gt=0.0, le=10.0, doc="Relative wage of jobs in other sectors.",
+        source="assumption",
+    )  # fmt: skip
     local: LocalGroupParams = Field(default_factory=LocalGroupParams)  # type: ignore[valid-type]
     migrant: MigrantGroupParams = Field(default_factory=MigrantGroupParams)  # type: ignore[valid-type]
     taiwan: TaiwanGroupParams = Field(default_factory=TaiwanGroupParams)  # type: ignore[valid-type]
@@ -209,6 +276,7 @@ class Population:
     res_group: np.ndarray
     res_age: np.ndarray
     res_employed: np.ndarray
+    res_sector: np.ndarray
     res_income: np.ndarray
     res_ebike: np.ndarray
     res_charging: np.ndarray
@@ -257,11 +325,34 @@ def _by_group(p: PopulationParams, group: np.ndarray, attr: str) -> np.ndarray:
     return np.array([getattr(p.group(g), attr) for g in range(3)])[group]
 
 
+def sector_shares(p: PopulationParams) -> np.ndarray:
+    """Shares of each group's jobs by sector at the start, shape (3 groups, 4 sectors)."""
+    out = np.zeros((len(GROUPS), len(SECTORS)))
+    for g in range(len(GROUPS)):
+        gp = p.group(g)
+        out[g, :3] = gp.share_industry, gp.share_construction, gp.share_services
+        out[g, 3] = max(0.0, 1.0 - out[g, :3].sum())
+    return out
+
+
+def wage_factors(p: PopulationParams) -> np.ndarray:
+    """Wage of each group's jobs by sector relative to the group's median, shape (3, 4).
+
+    The sector premiums are divided by their mean over the group's sector mix, so the group's
+    wages over its sectors keep the group's median: sectors shift who earns what, not the
+    group's level.
+    """
+    premium = np.array([p.wage_premium_industry, p.wage_premium_construction,
+                        p.wage_premium_services, p.wage_premium_other])  # fmt: skip
+    mix = sector_shares(p)
+    return premium[None, :] / (mix @ premium)[:, None]
+
+
 def draw_people(
     p: PopulationParams, group: np.ndarray, head: np.ndarray, gen: np.random.Generator
 ) -> dict[str, np.ndarray]:
     """Attributes of residents of the given groups (``head`` marks household heads, who are
-    never children): age band, employment, income, e-bike and charging place, party
+    never children): age band, employment and its sector, income, e-bike and charging place, party
     membership, trust and participation propensity."""
     n = len(group)
     u = gen.random((n, 5))
@@ -272,9 +363,17 @@ def draw_people(
     ).astype(np.int8)
     age[head & (age == CHILD)] = WORKING
     working = age == WORKING
-    employed = working & (u[:, 1] < _by_group(p, group, "employment_rate"))
-    wages = _by_group(p, group, "wage_median_cny_month") * np.exp(
-        _by_group(p, group, "wage_sigma") * gen.normal(size=n)
+    rate = _by_group(p, group, "employment_rate")
+    employed = working & (u[:, 1] < rate)
+    # Given work, u[:, 1] / rate is uniform on [0, 1): it places the job in a sector by the
+    # group's sector mix (no further draw, so the rest of the stream is unchanged).
+    cum = np.cumsum(sector_shares(p), axis=1)[group, :-1]
+    x = u[:, 1] / np.maximum(rate, 1e-12)
+    sector = np.where(employed, (x[:, None] >= cum).sum(axis=1), -1).astype(np.int8)
+    wages = (
+        _by_group(p, group, "wage_median_cny_month")
+        * wage_factors(p)[group, np.maximum(sector, 0)]
+        * np.exp(_by_group(p, group, "wage_sigma") * gen.normal(size=n))
     )
     ownership = _by_group(p, group, "ebike_ownership")
     ebike = (age != CHILD) & (u[:, 2] < np.where(working, ownership, 0.1 * ownership))
@@ -288,6 +387,7 @@ def draw_people(
     return {
         "age": age,
         "employed": employed,
+        "sector": sector,
         "income": np.where(employed, wages, 0.0).astype(np.float64),
         "ebike": ebike,
         "charging": charging,
@@ -470,6 +570,7 @@ def build_population(
         res_group=res_group,
         res_age=res_age,
         res_employed=res_employed,
+        res_sector=people["sector"],
         res_income=res_income,
         res_ebike=res_ebike,
         res_charging=res_charging,

@@ -73,6 +73,8 @@ class Villages(Table):
     collective_fund_cny: np.ndarray  # float64, retained collective revenue (a ledger)
     dividend_per_capita: np.ndarray  # float64, CNY/month paid to each local villager
     platform: np.ndarray  # bool, smart platform (一网统管) links sensors, grids and services
+    jobs: np.ndarray  # int64 (n, 4), jobs open to residents by sector (population.SECTORS),
+    #   filled or vacant, besides the jobs of industrial projects
 
 
 @dataclass
@@ -158,6 +160,7 @@ class Residents(Table):
     income: np.ndarray  # float64, CNY/month: wage, dividends and a share of rental income
     wage: np.ndarray  # float64, CNY/month from work
     job_project: np.ndarray  # int32, industrial project employing the resident, or -1
+    sector: np.ndarray  # int8, sector of the resident's job (population.SECTORS), -1 out of work
     ebike: np.ndarray  # bool
     charging: np.ndarray  # int8: 0 no e-bike, 1 indoor, 2 charging site, 3 elsewhere outdoors
     charging_site: np.ndarray  # int32, site index or -1

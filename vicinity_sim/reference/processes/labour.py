@@ -1,16 +1,26 @@
-"""Labour market in the reference model: employment, job finding and project jobs (monthly).
+"""Labour market in the reference model: separations, matching by sector, project jobs (monthly).
 
-Mirrors :mod:`vicinity_sim.processes.labour`. Each month a working-age resident in work loses
-the job with a fixed probability; one out of work at the start of the month finds a job with
-the hazard that keeps the group near its initial employment rate, raised for migrant tenants
-where a social organisation offers employment assistance in the grid. A new job pays a wage
-drawn from the group's log-normal wage distribution. Then every running industrial project
-fills its vacancies from the unemployed working-age residents of its village, villagers first
-up to its local-hire share, at the project's wage.
+Mirrors :mod:`vicinity_sim.processes.labour`. Each village has a stock of jobs open to its
+residents by sector (``villages.jobs``, a place table shared with the fast model); a resident
+in work holds a job of one sector. Each month a working-age resident in work loses the job with
+a fixed probability. The working-age residents out of work at the start of the month are
+matched to their village's vacancies by a Cobb–Douglas matching function
+``M = A·U^α·V^(1−α)`` of the efficiency-weighted seekers ``U`` and the vacancies ``V``; a
+seeker of efficiency ``a`` finds work with probability ``min(1, a·M/U)``. Efficiency is the
+group's ``e/(1 − e)`` at the start, raised for migrant tenants where a social organisation
+offers employment assistance in the grid; ``A`` is set per village at the start so that the
+initial matches equal the initial separations. Those who find work take vacancies (a random
+few if there are more of them than vacancies), each a vacant job drawn without replacement
+from the village's vacancies, at a log-normal wage of the group's median times the sector's
+relative wage. Then every running industrial project fills its vacancies from the unemployed
+working-age residents of its village, villagers first up to its local-hire share, at the
+project's wage; project jobs are industry jobs.
 
 The draws come from the month's numpy Generator of the process, in the fast process's order:
-one separation uniform per resident row, one job-finding uniform per resident row, the wage
-normals of the new hires village by village, then one permutation of each project's pool.
+one separation uniform per resident row, one job-finding uniform per resident row, then for
+each village with seekers and vacancies (in village order) a permutation of those who found
+work if they outnumber the vacancies, a permutation of the vacancies and the wage normals;
+then one permutation of each project's pool.
 """
 
 from __future__ import annotations
@@ -20,9 +30,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.labour import LabourParams
+from vicinity_sim.processes.labour import LabourParams, search_efficiency
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import LOCAL, MIGRANT, WORKING
+from vicinity_sim.world.population import (
+    INDUSTRY,
+    LOCAL,
+    MIGRANT,
+    SECTORS,
+    WORKING,
+    wage_factors,
+)
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
@@ -31,7 +48,7 @@ if TYPE_CHECKING:
 
 @reference_process
 class Labour(ReferenceProcess):
-    """Monthly job separations, job finding and project hiring.
+    """Monthly separations, matching of job seekers to vacancies and project hiring.
 
     Args:
         model: The reference model.
@@ -46,6 +63,45 @@ class Labour(ReferenceProcess):
         # is taken once, as built.
         grid_of_building = self.world.buildings.grid
         self.grid_of: list[int] = [int(grid_of_building[r.building]) for r in model.residents]
+        self.efficiency = search_efficiency(model)  # type: ignore[arg-type]
+        self.wage_factor = [wage_factors(s.population) for s in model.spec.villages]
+        self.match_efficiency = self._match_efficiency()
+
+    def _match_efficiency(self) -> list[float]:
+        """``A`` of each village: its residents in work times the separation probability,
+        over ``U^α · V^(1−α)`` for the efficiency-weighted unemployed ``U`` and the vacancies
+        plus expected separations ``V`` of the initial state (each at least 1)."""
+        p = self.params
+        n = len(self.world.villages)
+        employed, seekers = [0] * n, [0.0] * n
+        for res in self.model.residents:
+            if res.age != WORKING:
+                continue
+            if res.employed:
+                employed[res.village] += 1
+            else:
+                seekers[res.village] += float(self.efficiency[res.village, res.group])
+        vacant = self._vacancies()
+        out = []
+        for v in range(n):
+            separations = p.separation_per_month * employed[v]
+            vacancies = float(sum(vacant[v])) + separations
+            out.append(
+                separations
+                / (max(seekers[v], 1.0) ** p.matching_elasticity
+                   * max(vacancies, 1.0) ** (1.0 - p.matching_elasticity))
+            )  # fmt: skip
+        return out
+
+    def _vacancies(self) -> list[list[int]]:
+        """Vacant jobs of each village's stock by sector: the stock less the jobs held by
+        residents outside industrial projects."""
+        jobs = self.world.villages.jobs
+        vacant = [[int(x) for x in row] for row in jobs]
+        for res in self.model.residents:
+            if res.employed and res.job_project < 0 and res.sector >= 0:
+                vacant[res.village][res.sector] -= 1
+        return [[max(x, 0) for x in row] for row in vacant]
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         p = self.params
@@ -60,44 +116,61 @@ class Labour(ReferenceProcess):
         for res in working:
             if res.employed and u_lose[res.row] < p.separation_per_month:
                 # Project jobs too: the project hires again below.
-                res.employed, res.wage, res.job_project = False, 0.0, -1
-        found = [res for res in seekers if u_find[res.row] < self._finding_probability(res)]
-        self._pay_new_jobs(found, gen)
+                res.employed, res.wage, res.job_project, res.sector = False, 0.0, -1, -1
+        matches = self._match(seekers, u_find, gen)
         hires = self._fill_projects(gen)
         in_work = sum(1 for res in working if res.employed)
-        filled = sum(1 for res in residents if res.job_project >= 0)
         return {
             "employment_rate": in_work / len(working) if working else math.nan,
-            "jobs_created": float(filled),
+            "employment_rate_local": _rate([r for r in working if r.group == LOCAL]),
+            "employment_rate_migrant": _rate([r for r in working if r.group == MIGRANT]),
+            "jobs_created": float(sum(1 for res in residents if res.job_project >= 0)),
             "project_hires": float(hires),
+            "job_matches": float(matches),
+            "vacancies": float(sum(sum(row) for row in self._vacancies())),
         }
 
-    def _finding_probability(self, res: Resident) -> float:
-        """Probability a job seeker finds work this month: 1 − exp(−f) for the hazard
-        ``f = s·e/(1 − e)`` that keeps the group at its employment rate ``e`` given the
-        separation hazard ``s``, raised by employment assistance for migrant tenants."""
+    def _match(self, seekers: list[Resident], u_find: list[float],
+               gen: np.random.Generator) -> int:  # fmt: skip
+        """Match each village's seekers to its vacancies; returns the number matched."""
         p = self.params
-        s = -math.log(1.0 - p.separation_per_month)
-        pop = self.model.spec.villages[res.village].population
-        e = min(pop.group(res.group).employment_rate, 0.999)
-        rate = s * e / (1.0 - e)
-        assisted = self.world.grids.social_org_tasks_per_day[self.grid_of[res.row]] > 0
-        if res.group == MIGRANT and assisted:
-            rate *= 1 + p.assistance_boost
-        # numpy's exp, as the fast process uses (it may round differently from math.exp).
-        return 1.0 - float(np.exp(-rate))
-
-    def _pay_new_jobs(self, found: list[Resident], gen: np.random.Generator) -> None:
-        """New jobs pay a log-normal wage of the group's median and spread; the normals are
-        drawn per village (in village order) for its new hires in row order."""
-        for v in sorted({res.village for res in found}):
-            hired = [res for res in found if res.village == v]
+        vacant = self._vacancies()
+        alpha = p.matching_elasticity
+        matched = 0
+        for v in sorted({res.village for res in seekers}):
+            here = [res for res in seekers if res.village == v]
+            eff = []
+            for res in here:
+                assisted = self.world.grids.social_org_tasks_per_day[self.grid_of[res.row]] > 0
+                boost = 1.0 + p.assistance_boost if res.group == MIGRANT and assisted else 1.0
+                eff.append(float(self.efficiency[v, res.group]) * boost)
+            n_vacant = sum(vacant[v])
+            # numpy's sum, as the fast process adds (pairwise, not left to right).
+            total = float(np.array(eff).sum())
+            if n_vacant == 0 or total <= 0.0:
+                continue
+            m = self.match_efficiency[v] * total**alpha * n_vacant ** (1.0 - alpha)
+            found = [res for res, a in zip(here, eff, strict=True)
+                     if u_find[res.row] < min(1.0, a * m / total)]  # fmt: skip
+            if len(found) > n_vacant:  # more found work than there are jobs: a random few
+                order = gen.permutation(len(found))[:n_vacant].tolist()
+                found = [found[j] for j in order]
+            if not found:
+                continue
+            slots = np.repeat(np.arange(len(SECTORS)), vacant[v])
+            sectors = gen.permutation(slots)[: len(found)].tolist()
+            z = gen.normal(size=len(found))
             pop = self.model.spec.villages[v].population
-            z = gen.normal(size=len(hired))
-            for res, z_i in zip(hired, z, strict=True):
+            for res, sector, z_i in zip(found, sectors, z, strict=True):
                 wages = pop.group(res.group)
-                res.wage = wages.wage_median_cny_month * float(np.exp(wages.wage_sigma * z_i))
-                res.employed = True
+                res.wage = (
+                    wages.wage_median_cny_month
+                    * float(self.wage_factor[v][res.group, sector])
+                    * float(np.exp(wages.wage_sigma * z_i))
+                )
+                res.employed, res.sector = True, sector
+            matched += len(found)
+        return matched
 
     def _fill_projects(self, gen: np.random.Generator) -> int:
         """Hire the unemployed of each running project's village into its vacancies, villagers
@@ -126,5 +199,10 @@ class Labour(ReferenceProcess):
             for j in first + rest:
                 res = residents[j]
                 res.employed, res.wage, res.job_project = True, float(pr.wage[k]), k
+                res.sector = INDUSTRY
             hires += len(first) + len(rest)
         return hires
+
+
+def _rate(people: list[Resident]) -> float:
+    return sum(1 for res in people if res.employed) / len(people) if people else math.nan

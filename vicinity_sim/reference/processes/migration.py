@@ -10,10 +10,13 @@ departure is drawn in proportion to the hazards; leaving for the rent is displac
 Leavers' agents are removed, with their ties (at both ends) and their places at charging
 sites. Each vacated unit is let within the month to a newcomer household of the same group and
 size from an outside pool (:func:`~vicinity_sim.world.population.draw_people`, wages from the
-pool's own distribution): up to ``newcomer_draws`` candidates are drawn, and the first whose
+pool's own distribution, times the relative wage of the sector of those who come with a
+job): up to ``newcomer_draws`` candidates are drawn, and the first whose
 rent burden on what its working-age members could earn is bearable (else the last) moves in,
-as new agents in the same rows. Newcomers know nobody and are registered with the grid at once
-only where rental regulation requires it; the unit's pairing with a party member stays.
+as new agents in the same rows. Those who come with a job take a vacant job of their sector
+in the village (in row order) or, where none is left, arrive out of work. Newcomers know
+nobody and are registered with the grid at once only where rental regulation requires it; the
+unit's pairing with a party member stays.
 
 Random numbers come from the process's numpy Generator stream for the day, drawn in the fast
 model's order: one uniform per household, one per leaver (the cause), then per round of
@@ -32,7 +35,13 @@ from vicinity_sim.processes.migration import Migration as FastMigration
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.housing import household_members, household_sum
 from vicinity_sim.reference.ties import EMPTY, clear_ties
-from vicinity_sim.world.population import CHARGE_SITE, LOCAL, WORKING, draw_people
+from vicinity_sim.world.population import (
+    CHARGE_SITE,
+    LOCAL,
+    WORKING,
+    draw_people,
+    wage_factors,
+)
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
@@ -179,6 +188,28 @@ class Migration(ReferenceProcess):
             pending = still_pending
             if not pending:
                 break
+        self._take_vacancies([i for h in leaving for i in self.members[h]])
+
+    def _take_vacancies(self, rows: list[int]) -> None:
+        """Newcomers (in ``rows``) who come in work take a vacant job of their sector in the
+        village, in row order; where none is left they arrive out of work (and without a
+        workplace) and look for one in the labour market."""
+        residents = self.model.residents
+        newcomers = set(rows)
+        vacant = [[int(x) for x in row] for row in self.world.villages.jobs]
+        for res in residents:
+            if res.row not in newcomers and res.employed and res.job_project < 0 \
+                    and res.sector >= 0:  # fmt: skip
+                vacant[res.village][res.sector] -= 1
+        for i in sorted(rows):
+            res = residents[i]
+            if not res.employed:
+                continue
+            if vacant[res.village][res.sector] > 0:
+                vacant[res.village][res.sector] -= 1
+            else:
+                res.employed, res.wage, res.income = False, 0.0, 0.0
+                res.sector, res.workplace = -1, -1
 
     def _draw(self, rows: list[int], gen: np.random.Generator) -> dict[int, dict]:
         """One candidate newcomer for each of ``rows``, drawn from the outside pool.
@@ -207,7 +238,12 @@ class Migration(ReferenceProcess):
             people = draw_people(spec, group, head, gen)
             median = np.array([spec.group(g).wage_median_cny_month for g in range(3)])[group]
             sigma = np.array([spec.group(g).wage_sigma for g in range(3)])[group]
-            wage = p.newcomer_wage_factor * median * np.exp(sigma * gen.normal(size=len(ids)))
+            # The sector's relative wage for those who come with a job; 1 for the others.
+            sector = people["sector"]
+            factor = np.where(sector >= 0, wage_factors(spec)[group, np.maximum(sector, 0)], 1.0)
+            wage = (
+                p.newcomer_wage_factor * median * factor * np.exp(sigma * gen.normal(size=len(ids)))
+            )
             people.pop("income")  # newcomers earn the pool's wage, drawn just above
             # Workplaces are numbered within the village; newcomers join one of those there
             # now (the rows still vacant keep their leaver's workplace until let).
