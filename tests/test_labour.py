@@ -104,7 +104,7 @@ def test_understaffed_projects_bring_less_revenue():
 def test_arrival_and_departure_ledger():
     """Day by day: every arrival is a whole household in a vacated unit, counted once; the
     leaver's ties, charging place and project job are gone with it; no sector ever has more
-    jobs held than its stock; departures by cause never exceed the households that moved."""
+    jobs held than its stock; departures by cause add up to the households that moved."""
     data = village(days=400, n_buildings=300, n_residents=4_000)
     data["interventions"] = [{"kind": "industrial_projects", "quantity": 2, "start_day": 0,
                               "ramp_days": 0}, {"kind": "property_management"}]  # fmt: skip
@@ -115,8 +115,9 @@ def test_arrival_and_departure_ledger():
     for day in range(m.days):
         m.run(days=1)
         col = {name: m.datacollector.column(name)[day] for name in (
-            "residents_arrived", "residents_left", "households_moved", "displaced_households",
-            "departures_job", "departures_fire", "departures_distrust")}  # fmt: skip
+            "residents_arrived", "residents_left", "households_moved",
+            "displaced_households_month", "departures_turnover", "departures_job",
+            "departures_fire", "departures_distrust")}  # fmt: skip
         new = np.nonzero(r.arrived_day == day)[0]
         assert len(new) == col["residents_arrived"] == col["residents_left"]
         households = np.unique(r.household[new])
@@ -124,9 +125,10 @@ def test_arrival_and_departure_ledger():
         # Whole households move, never villagers.
         assert np.array_equal(np.sort(new), np.nonzero(np.isin(r.household, households))[0])
         assert np.all(hh.group[households] != LOCAL)
-        by_cause = sum(col[k] for k in ("displaced_households", "departures_job",
-                                        "departures_fire", "departures_distrust"))  # fmt: skip
-        assert by_cause <= col["households_moved"]
+        by_cause = sum(col[k] for k in ("departures_turnover", "displaced_households_month",
+                                        "departures_job", "departures_fire",
+                                        "departures_distrust"))  # fmt: skip
+        assert by_cause == col["households_moved"]
         # Nobody knows a newcomer; newcomers hold no project job yet.
         assert np.all(w.ties.to[new] < 0) and not np.isin(w.ties.to, new).any()
         assert np.all(r.job_project[new] < 0)

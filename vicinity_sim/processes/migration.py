@@ -125,6 +125,7 @@ class Migration(Process):
     metrics = {
         "households_moved": "Tenant households that left this month (replaced by newcomers).",
         "displaced_households_month": "Tenant households that left this month because of the rent.",
+        "departures_turnover": "Households that left this month for ordinary turnover.",
         "departures_job": "Households that left this month after losing their work.",
         "departures_fire": "Households that left this month after a fire in the building.",
         "departures_distrust": "Households that left this month out of distrust.",
@@ -184,6 +185,7 @@ class Migration(Process):
         return {
             "households_moved": float(len(leaving)),
             "displaced_households_month": float(counts[1]),
+            "departures_turnover": float(counts[0]),
             "departures_job": float(counts[2]),
             "departures_fire": float(counts[3]),
             "departures_distrust": float(counts[4]),

@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
 
 #: Columns of the hazards by cause (:data:`CAUSES`; leaving for the rent is displacement).
-RENT, JOB, FIRE, DISTRUST = (CAUSES.index(c) for c in ("rent", "job", "fire", "distrust"))
+BASE, RENT, JOB, FIRE, DISTRUST = (
+    CAUSES.index(c) for c in ("base", "rent", "job", "fire", "distrust")
+)
 
 
 @reference_process
@@ -128,6 +130,7 @@ class Migration(ReferenceProcess):
         return {
             "households_moved": float(len(leaving)),
             "displaced_households_month": float(counts[RENT]),
+            "departures_turnover": float(counts[BASE]),
             "departures_job": float(counts[JOB]),
             "departures_fire": float(counts[FIRE]),
             "departures_distrust": float(counts[DISTRUST]),
