@@ -6,12 +6,19 @@ analysts' habits work unchanged; it stores floats in numpy arrays rather than Py
 Metrics of weekly or monthly processes are counts of what happened on the day they ran and
 are 0 on other days, except *levels* (states such as a participation rate), which repeat their
 last value.
+
+:meth:`Recorder.columns` adds series derived from the recorded counts under the names of the
+outcome contract, as the run so far (the value on day ``d`` is what ``summary.json`` would
+report for a run stopped after day ``d``; the last row equals the summary):
+``cost_total_cny``, ``police_incidents_per_year`` and ``disputes_resolved_grassroots_share``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from vicinity_sim.outcomes import running_rate, running_share
 
 #: Daily metrics that are spending of the program; their sum is ``cost_cny``.
 COST_PARTS = ("cost_capital_cny", "cost_running_cny", "points_awarded_cny")
@@ -51,7 +58,8 @@ class Recorder:
         return self._data[name][: self.recorded]
 
     def columns(self) -> dict[str, np.ndarray]:
-        """All columns, with day, date and the cost totals derived from the parts."""
+        """All columns, with day, date, the cost totals derived from the parts and the
+        run-so-far dispute outcomes derived from the daily counts."""
         n = self.recorded
         out: dict[str, np.ndarray] = {
             "day": np.arange(n, dtype=np.int32),
@@ -62,6 +70,12 @@ class Recorder:
         if parts:
             out["cost_cny"] = np.sum(parts, axis=0)
             out["cost_total_cny"] = np.cumsum(out["cost_cny"])
+        if "police_incidents" in out:
+            out["police_incidents_per_year"] = running_rate(out["police_incidents"])
+        if "disputes" in out and "disputes_grassroots" in out:
+            out["disputes_resolved_grassroots_share"] = running_share(
+                out["disputes_grassroots"], out["disputes"]
+            )
         return out
 
     @property
