@@ -127,8 +127,10 @@ CASES = [
     ("grid_integration", {"kind": "grid_integration"}, "needs_resolved_share", +1, "social"),
     ("gridworker_staffing", {"kind": "gridworker_staffing", "per_grid": 2},
      "trust_institutional", +1, "social"),
+    # Staffing adds capacity, not mediation (a dispute's gridworker channel depends on skill,
+    # effort and duplicated reporting, not on headcount): its downstream outcome is service.
     ("gridworker_staffing", {"kind": "gridworker_staffing", "per_grid": 2},
-     "police_incidents_per_year", -1, "social"),
+     "needs_resolved_share", +1, "social"),
     ("supervision", {"kind": "supervision"}, "trust_institutional", +1, "social"),
     ("supervision", {"kind": "supervision"}, "police_incidents_per_year", -1, "social"),
     # Training sets the resolution probability and the committee the resolvability of complex
