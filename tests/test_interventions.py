@@ -12,7 +12,7 @@ improve and the difference is noise.
 Where the quantity a lever sets is itself an outcome (e.g. training sets the resolution
 probability, so ``needs_resolved_share`` rises by construction), an outcome of the contract
 further downstream is tested as well. The catalogue with each kind's lever, intended outcome
-and direction is tabulated in docs/ODD.md (section 7, intervention catalogue).
+and direction is tabulated in docs/ODD.md (section 7.2, intervention catalogue).
 """
 
 from pathlib import Path
