@@ -9,7 +9,14 @@ with the household's rent burden,
     tenancy rate of household h = tenancy rate · (burden_h / burden_reference)^elasticity
 
 (a household whose burden is not known, e.g. with the housing mechanism switched off, counts
-at the reference burden). The parties of a neighbour dispute are residents of
+at the reference burden). E-bikes parked in the lanes around a block (those of its residents
+who do not charge indoors) crowd the lanes: a building's neighbour disputes are scaled by
+
+    lane factor of block k = (1 + lane_weight · d_k) / (1 + lane_weight · d_reference),
+
+``d_k`` the e-bikes parked per metre of the block's lanes today, so moving chargers out of the
+buildings trades disputes over corridors and cables for disputes over lane space. The parties
+of a neighbour dispute are residents of
 two households of the building; those of a tenancy dispute are a tenant and the landlord's
 household (an absentee landlord is not a party for trust). A dispute is settled at the
 grassroots (the 枫桥经验) if one of the available channels succeeds:
@@ -27,7 +34,8 @@ a building is its residents' generalised trust (own and other group weighted by 
 
 Levers read here: grids' ``effort``, ``skill``, ``duplication_loss``, ``vanguard``,
 ``council``, ``tea_parties_per_month``, ``cameras``; villages' ``rules_norm``; households'
-``paired``; landlords' ``association``.
+``paired``; landlords' ``association``. State read: residents' ``ebike`` and ``charging``
+(e-bikes in the lanes), households' ``rent_burden``.
 """
 
 from __future__ import annotations
@@ -107,6 +115,20 @@ class DisputesParams(ParamModel):
         "(0: every tenant household has the same rate).",
         source="assumption: arrears and rent rises, the common tenancy disputes, come with "
         "high burdens",
+    )  # fmt: skip
+    lane_ebike_weight: float = param(
+        1.0, unit="m/bike", ge=0.0, le=100.0,
+        doc="Neighbour disputes scale with 1 + weight × e-bikes parked per metre of the "
+        "block's lanes (relative to the reference density).",
+        source="assumption: parking and e-bikes in the lanes are a common neighbour dispute "
+        "(seed: 消防通道 blocked); effect kept modest",
+    )  # fmt: skip
+    lane_ebike_reference: float = param(
+        0.15, unit="bikes/m", ge=0.0, le=100.0,
+        doc="E-bikes parked per metre of lane at which the lane factor is 1.",
+        source="assumption: about the mean density in the default village at the start "
+        "(e-bikes not charged indoors over the lanes around each block), so the default "
+        "number of neighbour disputes is unchanged on average",
     )  # fmt: skip
     informal_settlement: float = param(
         0.1, unit="1", ge=0.0, le=1.0,
@@ -191,6 +213,8 @@ class DisputeConsts(NamedTuple):
     tie_floor: float
     burden_ref: float
     burden_elas: float
+    lane_w: float
+    lane_ref: float
 
     @classmethod
     def from_params(
@@ -205,6 +229,7 @@ class DisputeConsts(NamedTuple):
             p.rules_mediation, p.camera_mediation, p.settlement_trust_effect,
             p.escalation_trust_effect, p.escalation_tie_loss, inst_weight, inter_weight,
             tie_floor, p.tenancy_burden_reference, p.tenancy_burden_elasticity,
+            p.lane_ebike_weight, p.lane_ebike_reference,
         )  # fmt: skip
 
 
@@ -217,12 +242,18 @@ def tenancy_weights(group: np.ndarray, burden: np.ndarray, c: DisputeConsts) -> 
     return np.where(group != LOCAL, scaled, 0.0)
 
 
+def lane_factors(parked: np.ndarray, frontage_m: np.ndarray, c: DisputeConsts) -> np.ndarray:
+    """Each block's neighbour-dispute factor from the e-bikes parked along its lanes."""
+    return (1.0 + c.lane_w * (parked / frontage_m)) / (1.0 + c.lane_w * c.lane_ref)
+
+
 @njit(cache=True)
-def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh, hh_tenancy,
-                 max_tenancy, hh_paired, hh_ptr, bld_res_ptr, bld_res, res_charging, trust_inter,
-                 disp_inter, trust_inst, disp_inst, to, w, g_effort, g_skill, g_dup, g_vanguard,
-                 g_council, g_tea, g_cameras, v_rules, ll_association, ll_household, res_village,
-                 res_group, outgroup_share, crowd, crowd_rooms):  # fmt: skip
+def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, b_block, blk_lane, max_lane,
+                 bld_hh_ptr, bld_hh, hh_tenancy, max_tenancy, hh_paired, hh_ptr, bld_res_ptr,
+                 bld_res, res_charging, trust_inter, disp_inter, trust_inst, disp_inst, to, w,
+                 g_effort, g_skill, g_dup, g_vanguard, g_council, g_tea, g_cameras, v_rules,
+                 ll_association, ll_household, res_village, res_group, outgroup_share, crowd,
+                 crowd_rooms):  # fmt: skip
     """One day of disputes in every building; returns [disputes, grassroots, police].
 
     ``crowd[b]`` caches building b's crowding factor (a power, costly every day), computed for
@@ -231,7 +262,8 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
 
     A dispute is rare (about one building in a thousand a day), so a building whose draw is
     well above an upper bound of its probability is passed over without summing its
-    residents' trust and households: the bound takes every resident as charging indoors,
+    residents' trust and households: the bound takes the largest lane factor (``max_lane``),
+    every resident as charging indoors,
     every household as a tenant at the highest tenancy weight (``max_tenancy``, the largest
     of ``hh_tenancy``) and the building's trust as the lowest anyone holds. The
     probability ``1 − exp(−total)`` is at most ``total``, and the bound is at least ``total``
@@ -267,6 +299,7 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
         if shortcut and rules >= 0.0:
             bound = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w)
             bound *= (1.0 + c.distrust_w * (1.0 - low)) * rules
+            bound *= max_lane
             bound += c.tenancy_rate * n_hh * max_tenancy
             if bound > 0.0 and u >= 2.0 * bound:
                 continue
@@ -283,6 +316,7 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
             tenants += hh_tenancy[bld_hh[a]]
         neighbour = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w * indoor / occ)
         neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * rules
+        neighbour *= blk_lane[b_block[b]]
         tenancy = c.tenancy_rate * tenants
         total = neighbour + tenancy
         if u >= -math.expm1(-total):
@@ -385,9 +419,21 @@ class Disputes(Process):
         self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
         self._crowd = np.zeros(n_b)
         self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
+        # Residents stay in their building's block; the lanes of a block are its village's.
+        self.res_block = w.buildings.block[w.residents.building].astype(np.int64)
+        self.frontage_m = np.array([model.spec.villages[v].plan.block_frontage_m()
+                                    for v in w.blocks.village], dtype=np.float64)  # fmt: skip
         self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
         self._tenancy = np.zeros(len(w.households))
         self._max_tenancy = 0.0
+
+    def lane_factors(self) -> tuple[np.ndarray, float]:
+        """Today's lane factor of every block and the largest."""
+        r = self.world.residents
+        parked = np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
+                             minlength=len(self.frontage_m))  # fmt: skip
+        factors = lane_factors(parked, self.frontage_m, self.consts)
+        return factors, float(factors.max()) if len(factors) else 0.0
 
     def tenancy_weights(self) -> tuple[np.ndarray, float]:
         """Households' tenancy weights and their largest, recomputed when burdens change
@@ -403,8 +449,10 @@ class Disputes(Process):
         w = self.world
         b, g, r, hh, ties = w.buildings, w.grids, w.residents, w.households, w.ties
         tenancy, max_tenancy = self.tenancy_weights()
+        lane, max_lane = self.lane_factors()
         out = disputes_day(
-            key, self.consts, b.rooms, b.grid, b.village, b.owner, self.bld_hh_ptr, self.bld_hh,
+            key, self.consts, b.rooms, b.grid, b.village, b.owner, b.block, lane, max_lane,
+            self.bld_hh_ptr, self.bld_hh,
             tenancy, max_tenancy, hh.paired, self.hh_ptr, self.bld_res_ptr,
             self.bld_res, r.charging,
             r.trust_inter, r.disposition_inter, r.trust_inst, r.disposition_inst, ties.to, ties.w,

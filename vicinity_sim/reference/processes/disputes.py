@@ -2,14 +2,13 @@
 
 Mirrors :mod:`vicinity_sim.processes.disputes` over agents. Every day, building by building:
 
-1. The building's dispute rate: neighbour disputes per household grow with crowding and
-   indoor e-bike charging and fall with its residents' generalised trust and with village
-   rules; each tenant household adds tenancy disputes with the landlord, at a rate that grows
-   with its rent burden.
+1. The building's dispute rate: neighbour disputes per household grow with crowding, indoor
+   e-bike charging and the e-bikes parked in the lanes around its block, and fall with its
+   residents' generalised trust and with village rules; each tenant household adds tenancy
+   disputes with the landlord, at a rate that grows with its rent burden.
 2. If a dispute arises, its parties are drawn: the first member of a tenant household (drawn
-   in proportion to its tenancy rate) and the
-   landlord's household's first member (an absentee landlord is no party), or two residents
-   of different households of the building.
+   in proportion to its tenancy rate) and the landlord's household's first member (an
+   absentee landlord is no party), or two residents of different households of the building.
 3. It is settled at the grassroots (枫桥经验) unless every available channel fails —
    informal settlement, the gridworker, party members, council, tea parties, the landlord
    association, acquaintance between the parties, village rules, cameras — and otherwise
@@ -80,7 +79,24 @@ class Disputes(ReferenceProcess):
         # generalised trust (fixed: leavers are replaced by newcomers of the same group).
         self.outgroup: list[list[float]] = w.outgroup_share().tolist()
 
+    def lane_factors(self) -> list[float]:
+        """Today's neighbour-dispute factor of each block from the e-bikes its residents park
+        in its lanes (those not charged indoors) per metre of lane."""
+        w = self.world
+        c = self.consts
+        parked = [0] * len(w.blocks)
+        for res in self.model.residents:
+            if res.ebike and res.charging != CHARGE_INDOOR:
+                parked[int(w.buildings.block[res.building])] += 1
+        factors = []
+        for k, v in enumerate(w.blocks.village):
+            frontage = self.model.spec.villages[int(v)].plan.block_frontage_m()
+            density = parked[k] / frontage
+            factors.append((1.0 + c.lane_w * density) / (1.0 + c.lane_w * c.lane_ref))
+        return factors
+
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        self.lane = self.lane_factors()
         disputes = grassroots = police = 0
         for b in range(len(self.building_residents)):
             outcome = self.building_day(key, b)
@@ -131,6 +147,7 @@ class Disputes(ReferenceProcess):
         crowd = (occ / int(w.buildings.rooms[b]) / c.crowding_ref) ** c.crowding_exp
         neighbour = c.neighbour_rate * len(households) * crowd * (1.0 + c.ebike_w * indoor / occ)
         neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * (1.0 - c.rules_effect * rules)
+        neighbour *= self.lane[int(w.buildings.block[b])]
         weight = 0.0
         for _, x in tenants:
             weight += x
