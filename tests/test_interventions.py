@@ -1,7 +1,18 @@
 """Each intervention kind moves its lever and, through the mechanisms, its outcome.
 
 Every comparison is paired: the same seeds run with and without the intervention, everything
-else held fixed; the effect must show in the documented direction summed over five seeds.
+else held fixed. One rule decides every case (:func:`assert_direction`): the paired difference
+has the documented sign in at least four of the five seeds, and its mean lies more than two
+standard errors from 0 on that side. One seed may go the other way because a lever can only
+act where its mechanism binds: the number of gridworkers a grid starts with is drawn per seed,
+and in a seed where the baseline grid already answers nearly every request the same day
+(backlog near 0), more capacity (staff, supervision, contracted services) has nothing left to
+improve and the difference is noise.
+
+Where the quantity a lever sets is itself an outcome (e.g. training sets the resolution
+probability, so ``needs_resolved_share`` rises by construction), an outcome of the contract
+further downstream is tested as well. The catalogue with each kind's lever, intended outcome
+and direction is tabulated in docs/ODD.md (section 7.2, intervention catalogue).
 """
 
 from pathlib import Path
@@ -69,8 +80,23 @@ def runs_with(entries: list[dict], size: str) -> list[dict]:
     return _RUNS[key]
 
 
-def total(runs, key):
-    return sum(r[key] if not key.startswith("final.") else r["final"][key[6:]] for r in runs)
+def value(run_, key):
+    return run_[key] if not key.startswith("final.") else run_["final"][key[6:]]
+
+
+def paired_differences(treated, base, key) -> np.ndarray:
+    return np.array([value(t, key) - value(b, key) for t, b in zip(treated, base, strict=True)])
+
+
+def assert_direction(diffs, sign, context=()):
+    """The paired differences point the expected way: the sign agrees in all seeds but at
+    most one, and the mean is more than two standard errors from 0 on the expected side."""
+    diffs = np.asarray(diffs, float)
+    assert np.all(np.isfinite(diffs)), (*context, diffs)
+    agree = int((np.sign(diffs) == sign).sum())
+    se = diffs.std(ddof=1) / np.sqrt(len(diffs))
+    assert agree >= len(diffs) - 1, (*context, "agreeing seeds", agree, diffs)
+    assert sign * diffs.mean() > 2 * se, (*context, "mean", diffs.mean(), "se", se, diffs)
 
 
 # kind, intervention entry, outcome, expected sign of (intervention − baseline), village
@@ -105,31 +131,64 @@ CASES = [
     ("cost", {"kind": "fire_lanes", "coverage": 1.0}, "cost_total_cny", +1, "hazard"),
     ("smart_sensors", {"kind": "smart_sensors"}, "mean_alert_min", -1, "hazard"),
     ("smart_sensors", {"kind": "smart_sensors"}, "police_incidents_per_year", -1, "social"),
+    ("smart_sensors", {"kind": "smart_sensors"}, "disputes_resolved_grassroots_share", +1,
+     "social"),
     ("grid_integration", {"kind": "grid_integration"}, "trust_institutional", +1, "social"),
+    ("grid_integration", {"kind": "grid_integration"}, "needs_resolved_share", +1, "social"),
     ("gridworker_staffing", {"kind": "gridworker_staffing", "per_grid": 2},
      "trust_institutional", +1, "social"),
+    # Staffing adds capacity, not mediation (a dispute's gridworker channel depends on skill,
+    # effort and duplicated reporting, not on headcount): its downstream outcome is service.
+    ("gridworker_staffing", {"kind": "gridworker_staffing", "per_grid": 2},
+     "needs_resolved_share", +1, "social"),
     ("supervision", {"kind": "supervision"}, "trust_institutional", +1, "social"),
+    ("supervision", {"kind": "supervision"}, "police_incidents_per_year", -1, "social"),
+    # Training sets the resolution probability and the committee the resolvability of complex
+    # requests: the resolved share moves by construction; institutional trust is downstream.
     ("worker_training", {"kind": "worker_training"}, "needs_resolved_share", +1, "social"),
+    ("worker_training", {"kind": "worker_training"}, "trust_institutional", +1, "social"),
     ("big_party_committee", {"kind": "big_party_committee"}, "needs_resolved_share", +1,
+     "social"),
+    ("big_party_committee", {"kind": "big_party_committee"}, "trust_institutional", +1,
      "social"),
     ("social_org_services", {"kind": "social_org_services"}, "trust_institutional", +1,
      "social"),
     ("party_pairing", {"kind": "party_pairing", "coverage": 0.5},
      "trust_institutional_migrant", +1, "social"),
+    ("party_pairing", {"kind": "party_pairing", "coverage": 0.5}, "trust_institutional", +1,
+     "social"),
     ("vanguard_teams", {"kind": "vanguard_teams"}, "participation_rate", +1, "social"),
+    ("vanguard_teams", {"kind": "vanguard_teams"}, "police_incidents_per_year", -1, "social"),
     ("points_system", {"kind": "points_system"}, "participation_rate", +1, "social"),
+    # The rules norm lowers the dispute rate directly; police incidents are downstream.
     ("village_rules", {"kind": "village_rules"}, "disputes_per_year", -1, "social"),
+    ("village_rules", {"kind": "village_rules"}, "police_incidents_per_year", -1, "social"),
     ("resident_councils", {"kind": "resident_councils"}, "disputes_resolved_grassroots_share",
      +1, "social"),
+    ("resident_councils", {"kind": "resident_councils"}, "police_incidents_per_year", -1,
+     "social"),
     ("landlord_association", {"kind": "landlord_association"},
      "disputes_resolved_grassroots_share", +1, "social"),
+    ("landlord_association", {"kind": "landlord_association"}, "police_incidents_per_year",
+     -1, "social"),
+    # Events are a small share of all contact (about a thousand cross-group event encounters a
+    # year against half a million everyday encounters in this village), and they raise trust
+    # in one's own group as well as in the other: the divide narrows by a few 1e-4 in a year.
+    # The nearest mechanism quantity, the migrants' trust in the other group, is tested too.
     ("tea_parties", {"kind": "tea_parties", "per_month": 4.0}, "trust_gap_local_migrant", -1,
+     "social"),
+    ("tea_parties", {"kind": "tea_parties", "per_month": 4.0}, "trust_outgroup_migrant", +1,
      "social"),
     ("culture_heritage", {"kind": "culture_heritage", "events_per_year": 24.0},
      "trust_gap_local_migrant", -1, "social"),
+    ("culture_heritage", {"kind": "culture_heritage", "events_per_year": 24.0},
+     "trust_outgroup_migrant", +1, "social"),
     ("cross_strait_participation", {"kind": "cross_strait_participation"},
      "participation_rate_taiwan", +1, "social"),
+    ("cross_strait_participation", {"kind": "cross_strait_participation"},
+     "participation_rate", +1, "social"),
     ("public_space", {"kind": "public_space"}, "acquaintance_ties_mean", +1, "social"),
+    ("public_space", {"kind": "public_space"}, "trust_interpersonal", +1, "social"),
     ("industrial_projects", {"kind": "industrial_projects"}, "jobs_created", +1, "social"),
     ("industrial_projects", {"kind": "industrial_projects"}, "income_collective", +1, "social"),
     ("smart_platform", {"kind": "smart_platform"}, "flood_exposed_resident_days", -1,
@@ -149,8 +208,7 @@ CASES = [
 def test_lever_moves_outcome(label, entry, outcome, sign, size):
     base = runs_with([], size)
     treated = runs_with([entry], size)
-    diff = total(treated, outcome) - total(base, outcome)
-    assert np.sign(diff) == sign, (label, outcome, total(base, outcome), total(treated, outcome))
+    assert_direction(paired_differences(treated, base, outcome), sign, (label, outcome))
 
 
 def test_fire_lanes_shorten_response_where_micro_stations_serve():
@@ -197,9 +255,10 @@ def test_rental_regulation_caps_rents_under_renewal():
     rents down."""
     managed = [{"kind": "property_management"}]
     regulated = [*managed, {"kind": "rental_regulation", "rent_cap_per_year": 0.02}]
-    a = total(runs_with(managed, "social"), "rent_index")
-    b = total(runs_with(regulated, "social"), "rent_index")
-    assert b < a
+    diffs = paired_differences(
+        runs_with(regulated, "social"), runs_with(managed, "social"), "rent_index"
+    )
+    assert_direction(diffs, -1, ("rental_regulation", "rent_index"))
 
 
 def test_every_kind_has_a_lever_test():
@@ -297,3 +356,12 @@ def test_mechanisms_never_name_interventions():
         text = path.read_text(encoding="utf-8")
         for kind in CATALOGUE:
             assert f'"{kind}"' not in text and f"'{kind}'" not in text, (path.name, kind)
+
+
+def test_direction_rule_rejects_split_or_noisy_differences():
+    assert_direction([0.3, 0.5, 0.4, 0.6, -0.05], +1)  # one seed at its ceiling
+    for diffs in ([0.3, 0.5, 0.4, -0.1, -0.05], [2.0, 0.01, 0.01, 0.01, -1.9]):
+        with pytest.raises(AssertionError):
+            assert_direction(diffs, +1)
+    with pytest.raises(AssertionError):
+        assert_direction([-0.3, -0.5, -0.4, -0.6, -0.2], +1)

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.model import VicinityModel
+from vicinity_sim.processes.contacts import ContactConsts, ContactsParams, event_encounters
 from vicinity_sim.scenario import scenario_from_dict
-from vicinity_sim.world.population import CHARGE_SITE
+from vicinity_sim.world.population import CHARGE_SITE, CHILD
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
@@ -49,17 +50,28 @@ interventions = st.lists(
             {"kind": "dangerous_building_repair"},
             {"kind": "waterlogging_fix"},
             {"kind": "fire_lanes", "quantity": 2},
+            # The governance kinds: all seventeen of the political and plural pillars and the
+            # people kinds that act through contacts, disputes and participation.
+            {"kind": "grid_integration"},
             {"kind": "gridworker_staffing", "per_grid": 3},
+            {"kind": "supervision", "ramp_days": 10},
+            {"kind": "big_party_committee", "ramp_days": 10},
+            {"kind": "worker_training"},
             {"kind": "party_pairing", "coverage": 0.5},
+            {"kind": "vanguard_teams"},
             {"kind": "tea_parties", "per_month": 10.0},
             {"kind": "resident_councils"},
-            {"kind": "points_system", "ramp_days": 20},
-            {"kind": "culture_heritage", "events_per_year": 100.0},
-            {"kind": "public_space"},
             {"kind": "landlord_association", "coverage": 0.5},
+            {"kind": "village_rules", "ramp_days": 10},
+            {"kind": "points_system", "ramp_days": 20},
+            {"kind": "social_org_services", "tasks_per_day": 20.0},
+            {"kind": "cross_strait_participation", "ramp_days": 4},
+            {"kind": "public_space"},
+            {"kind": "culture_heritage", "events_per_year": 100.0},
+            {"kind": "smart_sensors", "coverage": 0.5},
         ]
     ),
-    max_size=6,
+    max_size=8,
     unique_by=lambda d: d["kind"],
 )
 
@@ -83,7 +95,14 @@ def test_runs_keep_their_invariants(village, entries, seed):
         assert np.all((r.trust_inst >= 0) & (r.trust_inst <= 1))
     df = model.datacollector.get_model_vars_dataframe()
     # Nobody appears or disappears; every resident is in exactly one household and building.
-    assert len(w.residents) == n0 and w.households.size.sum() == n0
+    r, hh = w.residents, w.households
+    assert len(r) == n0 and hh.size.sum() == n0
+    # Nobody is counted twice: each household's size is the number of residents who name it,
+    # residents are stored household by household (mechanisms find a resident's household by
+    # position), and a resident lives in their household's building.
+    assert np.array_equal(np.bincount(r.household, minlength=len(hh)), hh.size)
+    assert np.all(np.diff(r.household) >= 0)
+    assert np.array_equal(r.building, hh.building[r.household])
     assert np.all(np.bincount(w.households.building, minlength=len(w.buildings))
                   <= w.buildings.rooms)  # fmt: skip
     # Counts are non-negative whole numbers; deaths cannot exceed residents.
@@ -99,10 +118,69 @@ def test_runs_keep_their_invariants(village, entries, seed):
     assert np.all((w.residents.charging == 0) == ~w.residents.ebike)
     # Ties are symmetric with equal strengths; nobody is tied to themselves or twice.
     assert_ties_consistent(w.ties.to, w.ties.w)
+    # Every dispute ends exactly one way: at the grassroots or as a police incident (per day,
+    # hence also over the run and in the run-so-far outcome series).
+    assert np.array_equal(df["disputes"], df["disputes_grassroots"] + df["police_incidents"])
+    done = df["disputes"].cumsum() > 0
+    assert np.allclose(
+        df["disputes_resolved_grassroots_share"][done],
+        df["disputes_grassroots"].cumsum()[done] / df["disputes"].cumsum()[done],
+    )
+    assert df["disputes_resolved_grassroots_share"][~done].isna().all()
+    # Every need raised is taken up by a paired party member, handled by the grid, lapses (or is
+    # turned away), or still waits: yesterday's backlog plus today's needs is today's outcomes
+    # plus today's backlog.
+    backlog_before = np.concatenate([[0.0], df["request_backlog"].to_numpy()[:-1]])
+    outcomes = df["needs_by_party"] + df["needs_answered"] + df["needs_lapsed"]
+    assert np.array_equal(backlog_before + df["needs_raised"], outcomes + df["request_backlog"])
+    assert np.all(df["needs_resolved"] <= df["needs_by_party"] + df["needs_answered"])
+    util = df["gridworker_utilisation"].dropna()
+    assert np.all((util >= 0) & (util <= 1))
+    # Attendances fit the events held (nobody attends an event twice, see below).
+    p = model.spec.contacts
+    assert np.all(df["event_attendees"] <= df["events"] * max(p.event_size, p.cultural_event_size))
     # Shares stay shares; damage is non-negative.
     for col in ("sensor_share", "sprinkler_share", "escape_window_share", "fire_lane_block_share"):
         assert np.all((df[col] >= 0) & (df[col] <= 1))
     assert np.all(w.buildings.damage >= 0)
+
+
+@SETTINGS
+@given(
+    n=st.integers(2, 300),
+    size=st.integers(1, 60),
+    seed=st.integers(0, 2**63 - 1),
+    share_in=st.floats(0, 1),
+    accept=st.floats(0, 1),
+    adults_only=st.booleans(),
+)
+def test_event_attendees_are_distinct_members(n, size, seed, share_in, accept, adults_only):
+    """An event's attendees are members of the grid or village, each counted once, at most
+    the event's size, and children never attend a council."""
+    rng = np.random.default_rng(seed % 2**32)
+    members = np.sort(rng.choice(2 * n, size=n, replace=False)).astype(np.int64)
+    everyone = 2 * n
+    participating = rng.random(everyone) < share_in
+    invited = rng.random(everyone) < 0.1
+    age = rng.integers(0, 3, everyone).astype(np.int8)
+    household = np.arange(everyone, dtype=np.int64)
+    group = rng.integers(0, 2, everyone).astype(np.int8)
+    trust = rng.random((everyone, 2))
+    to = np.full((everyone, 4), -1, np.int32)
+    w = np.zeros((everyone, 4), np.float32)
+    out = np.full(size, -1, np.int64)
+    c = ContactConsts.from_params(ContactsParams())
+    n_att, n_enc, positive, cross = event_encounters(
+        np.uint64(seed), 3, members, size, 4.0, participating, invited, accept, adults_only,
+        age, household, c, group, trust, trust.copy(), to, w, out,
+    )  # fmt: skip
+    attendees = out[:n_att]
+    assert n_att <= size and len(np.unique(attendees)) == n_att
+    assert np.isin(attendees, members).all()
+    if adults_only:
+        assert np.all(age[attendees] != CHILD)
+    assert 0 <= positive <= n_enc and 0 <= cross <= n_enc
+    assert_ties_consistent(to, w)
 
 
 keys = st.sampled_from(

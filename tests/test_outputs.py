@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from helpers import SCENARIOS
@@ -128,3 +129,45 @@ def test_mechanisms_can_be_switched_off(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["fires_per_year"] == 0.0 and summary["participation_rate"] is None
     assert pq.read_table(out / "fire_events.parquet").num_rows == 0
+
+
+#: Outcome-contract names that are a value per day, and so a column of ``timeseries.parquet``
+#: (DESIGN.md: "time series use the same names where they make sense per day"), with what
+#: ``summary.json`` makes of the column: its last value or its mean over days.
+DAILY_CONTRACT = {
+    "trust_interpersonal": "last",
+    "trust_institutional": "last",
+    "trust_gap_local_migrant": "last",
+    "acquaintance_ties_mean": "last",
+    "participation_rate": "last",
+    "police_incidents_per_year": "last",
+    "disputes_resolved_grassroots_share": "last",
+    "gridworker_utilisation": "mean",
+}
+
+
+def test_timeseries_carries_the_daily_contract_names(tmp_path, capsys):
+    out = tmp_path / "run"
+    rc, cap = run(["run", TINY, "--out", str(out), "--days", "200", "--seed", "5"], capsys)
+    assert rc == 0, cap.err
+    ts = pq.read_table(out / "timeseries.parquet").to_pandas()
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(DAILY_CONTRACT) <= set(ts.columns)
+    for name, how in DAILY_CONTRACT.items():
+        col = ts[name].to_numpy(float)
+        assert np.isfinite(col[-1]), name
+        value = col[-1] if how == "last" else np.nanmean(col)
+        assert value == pytest.approx(summary[name], rel=1e-12), name
+    # The dispute outcomes are the run so far: on day d, what a run stopped after d reports.
+    assert ts["disputes"].sum() > 0 and ts["police_incidents"].sum() > 0
+    for d in (0, 49, 120, 199):
+        upto = ts.iloc[: d + 1]
+        assert ts["police_incidents_per_year"].iloc[d] == pytest.approx(
+            upto["police_incidents"].sum() * 365 / (d + 1)
+        )
+        if upto["disputes"].sum() > 0:
+            assert ts["disputes_resolved_grassroots_share"].iloc[d] == pytest.approx(
+                upto["disputes_grassroots"].sum() / upto["disputes"].sum()
+            )
+    share = ts["disputes_resolved_grassroots_share"].dropna()
+    assert ((share >= 0) & (share <= 1)).all()

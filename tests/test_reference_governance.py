@@ -128,3 +128,19 @@ def test_full_request_queue_drops_the_oldest(monkeypatch):
     assert res.day is None, res.differences[:5]
     assert _total(res, "needs_lapsed") > 0
     assert max(res.fast.datacollector.column("request_backlog")) == 16
+
+
+def test_tenancy_disputes_with_rent_burdens_agree():
+    """With housing setting rent burdens (and property management raising rents), tenancy
+    disputes are drawn by burden in both engines alike."""
+    days, seed = 100, 9
+    sc = _scenario(
+        "xiamen_program", days, "disputes.neighbour_disputes_per_household_year=0.05",
+        "disputes.tenancy_disputes_per_tenant_household_year=0.5",
+        "disputes.tenancy_burden_elasticity=2.0",
+    )  # fmt: skip
+    res = lockstep(only(sc, ["interventions", "housing", "disputes"]), seed, days)
+    assert res.day is None, res.differences[:5]
+    burden = res.fast.world.households.rent_burden
+    assert np.ptp(burden[burden > 0]) > 0.1  # burdens differ between households
+    assert _total(res, "disputes") > 0

@@ -134,9 +134,17 @@ def derived_series(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     ``income_collective`` (trailing twelve months, see :func:`collective_income_series`) from
     ``income_collective_month``; ``displaced_households`` (the total so far, as the summary
-    reports it) from ``displaced_households_month``.
+    reports it) from ``displaced_households_month``; ``police_incidents_per_year`` and
+    ``disputes_resolved_grassroots_share`` of the run so far (:func:`running_rate`,
+    :func:`running_share`) from the daily dispute counts.
     """
     out = {}
+    if "police_incidents" in columns:
+        out["police_incidents_per_year"] = running_rate(columns["police_incidents"])
+    if "disputes" in columns and "disputes_grassroots" in columns:
+        out["disputes_resolved_grassroots_share"] = running_share(
+            columns["disputes_grassroots"], columns["disputes"]
+        )
     if "income_collective_month" in columns:
         out["income_collective"] = collective_income_series(
             columns["income_collective_month"], columns["date"]
@@ -255,6 +263,22 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
     return out
 
 
+def running_rate(counts: np.ndarray) -> np.ndarray:
+    """Events per year of the run so far: on day ``d``, the count over days ``0..d`` divided by
+    ``(d + 1) / 365`` (what :func:`summarize` reports as a rate for a run stopped after ``d``)."""
+    counts = np.asarray(counts, np.float64)
+    return np.cumsum(counts) / (np.arange(1, len(counts) + 1) / 365.0)
+
+
+def running_share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Share of the run so far: cumulative ``part`` over cumulative ``whole`` (NaN while the
+    whole is 0)."""
+    num = np.cumsum(np.asarray(part, np.float64))
+    den = np.cumsum(np.asarray(whole, np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, math.nan)
+
+
 def describe() -> dict[str, str]:
     """Every summary outcome with its description."""
     return {**CONTRACT, **EXTRA}
@@ -301,8 +325,14 @@ def running_outcomes(
         "buildings_damaged": per_day(events["buildings_burned"].astype(np.float64)),
         "mean_response_min": ratio(per_day(events["response_min"]), fires),
         "flood_exposed_resident_days": cum("flood_exposed_resident_days"),
-        "police_incidents_per_year": cum("police_incidents") / years,
-        "disputes_resolved_grassroots_share": ratio(cum("disputes_grassroots"), cum("disputes")),
+        "police_incidents_per_year": running_rate(columns["police_incidents"])
+        if "police_incidents" in columns
+        else np.full(n, math.nan),
+        "disputes_resolved_grassroots_share": running_share(
+            columns["disputes_grassroots"], columns["disputes"]
+        )
+        if "disputes" in columns
+        else np.full(n, math.nan),
         "displaced_households": cum("displaced_households_month"),
         "cost_total_cny": state("cost_total_cny") if "cost_total_cny" in columns else np.zeros(n),
     }

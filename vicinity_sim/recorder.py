@@ -6,6 +6,11 @@ analysts' habits work unchanged; it stores floats in numpy arrays rather than Py
 Metrics of weekly or monthly processes are counts of what happened on the day they ran and
 are 0 on other days, except *levels* (states such as a participation rate), which repeat their
 last value.
+
+:meth:`Recorder.columns` adds series derived from the recorded counts under the names of the
+outcome contract, as the run so far (the value on day ``d`` is what ``summary.json`` would
+report for a run stopped after day ``d``; the last row equals the summary):
+``cost_total_cny``, ``police_incidents_per_year`` and ``disputes_resolved_grassroots_share``.
 """
 
 from __future__ import annotations
@@ -55,7 +60,8 @@ class Recorder:
     def columns(self) -> dict[str, np.ndarray]:
         """All columns, with day, date, the cost totals derived from the parts and the
         contract names derived from processes' columns (``income_collective`` over the
-        trailing twelve months, ``displaced_households`` so far; see
+        trailing twelve months, ``displaced_households`` so far, the dispute outcomes of the
+        run so far; see
         :func:`~vicinity_sim.outcomes.derived_series`)."""
         n = self.recorded
         out: dict[str, np.ndarray] = {

@@ -96,13 +96,21 @@ class GridworkerStaffing(GridIntervention):
 class Supervision(GridIntervention):
     """督导: weekly meetings, monthly inspections, quarterly rankings of gridworkers' work.
 
-    Lever: ``grids.effort``.
+    Levers: ``grids.supervision_interval`` (the cadence; the more frequent of the current one
+    and this one) and ``grids.supervised_effort``. Effort itself is the governance
+    mechanism's state: lifted at each supervision event, decaying between them.
     """
 
     kind: Literal["supervision"]
+    interval_days: int = param(
+        7, unit="days", ge=1, le=3650,
+        doc="Days between supervision events (7: the weekly meeting, 30: the monthly "
+        "inspection, 91: the quarterly ranking).",
+        source="seed (每周一例会、每月一检查、每季一晾晒)",
+    )  # fmt: skip
     effort: float = param(
         0.9, unit="1", ge=0.0, le=1.0,
-        doc="Share of nominal capacity gridworkers deliver under regular supervision.",
+        doc="Share of nominal capacity gridworkers deliver right after a supervision event.",
         source="assumption",
     )  # fmt: skip
     running_cost_cny_per_year: float = param(
@@ -111,7 +119,12 @@ class Supervision(GridIntervention):
     )  # fmt: skip
 
     def install(self, world: World, units: np.ndarray) -> None:
-        world.grids.effort[units] = np.maximum(world.grids.effort[units], self.effort)
+        g = world.grids
+        current = g.supervision_interval[units]
+        g.supervision_interval[units] = np.where(
+            current > 0, np.minimum(current, self.interval_days), self.interval_days
+        )
+        g.supervised_effort[units] = np.maximum(g.supervised_effort[units], self.effort)
 
 
 class WorkerTraining(GridIntervention):

@@ -3,7 +3,20 @@
 Each building produces neighbour disputes (noise, parking, e-bikes in corridors) at a rate per
 household that grows with crowding and indoor e-bike charging and falls with its residents'
 trust in each other and with village rules that settle what is allowed; tenant households also
-have tenancy disputes with their landlord. The parties of a neighbour dispute are residents of
+have tenancy disputes with their landlord (arrears, deposits, rent rises), at a rate that grows
+with the household's rent burden,
+
+    tenancy rate of household h = tenancy rate · (burden_h / burden_reference)^elasticity
+
+(a household whose burden is not known, e.g. with the housing mechanism switched off, counts
+at the reference burden). E-bikes parked in the lanes around a block (those of its residents
+who do not charge indoors) crowd the lanes: a building's neighbour disputes are scaled by
+
+    lane factor of block k = (1 + lane_weight · d_k) / (1 + lane_weight · d_reference),
+
+``d_k`` the e-bikes parked per metre of the block's lanes today, so moving chargers out of the
+buildings trades disputes over corridors and cables for disputes over lane space. The parties
+of a neighbour dispute are residents of
 two households of the building; those of a tenancy dispute are a tenant and the landlord's
 household (an absentee landlord is not a party for trust). A dispute is settled at the
 grassroots (the 枫桥经验) if one of the available channels succeeds:
@@ -21,7 +34,8 @@ a building is its residents' generalised trust (own and other group weighted by 
 
 Levers read here: grids' ``effort``, ``skill``, ``duplication_loss``, ``vanguard``,
 ``council``, ``tea_parties_per_month``, ``cameras``; villages' ``rules_norm``; households'
-``paired``; landlords' ``association``.
+``paired``; landlords' ``association``. State read: residents' ``ebike`` and ``charging``
+(e-bikes in the lanes), households' ``rent_burden``.
 """
 
 from __future__ import annotations
@@ -85,7 +99,36 @@ class DisputesParams(ParamModel):
     )  # fmt: skip
     tenancy_disputes_per_tenant_household_year: float = param(
         0.005, unit="1/(household·year)", ge=0.0, le=10.0,
-        doc="Tenancy disputes per tenant household per year.", source="assumption",
+        doc="Tenancy disputes per tenant household per year at the reference rent burden.",
+        source="assumption",
+    )  # fmt: skip
+    tenancy_burden_reference: float = param(
+        0.26, unit="1", gt=0.0, le=10.0,
+        doc="Rent burden (housing cost over income) at which a tenant household has the "
+        "tenancy dispute rate above.",
+        source="assumption: about the mean tenant burden at the start of the default village, "
+        "so the default number of tenancy disputes is unchanged on average",
+    )  # fmt: skip
+    tenancy_burden_elasticity: float = param(
+        1.0, unit="1", ge=0.0, le=5.0,
+        doc="Elasticity of a tenant household's tenancy dispute rate with its rent burden "
+        "(0: every tenant household has the same rate).",
+        source="assumption: arrears and rent rises, the common tenancy disputes, come with "
+        "high burdens",
+    )  # fmt: skip
+    lane_ebike_weight: float = param(
+        1.0, unit="m/bike", ge=0.0, le=100.0,
+        doc="Neighbour disputes scale with 1 + weight × e-bikes parked per metre of the "
+        "block's lanes (relative to the reference density).",
+        source="assumption: parking and e-bikes in the lanes are a common neighbour dispute "
+        "(seed: 消防通道 blocked); effect kept modest",
+    )  # fmt: skip
+    lane_ebike_reference: float = param(
+        0.15, unit="bikes/m", ge=0.0, le=100.0,
+        doc="E-bikes parked per metre of lane at which the lane factor is 1.",
+        source="assumption: about the mean density in the default village at the start "
+        "(e-bikes not charged indoors over the lanes around each block), so the default "
+        "number of neighbour disputes is unchanged on average",
     )  # fmt: skip
     informal_settlement: float = param(
         0.1, unit="1", ge=0.0, le=1.0,
@@ -168,6 +211,10 @@ class DisputeConsts(NamedTuple):
     inst_weight: float
     inter_weight: float
     tie_floor: float
+    burden_ref: float
+    burden_elas: float
+    lane_w: float
+    lane_ref: float
 
     @classmethod
     def from_params(
@@ -181,16 +228,32 @@ class DisputeConsts(NamedTuple):
             p.tea_party_mediation, p.association_mediation, p.acquaintance_mediation,
             p.rules_mediation, p.camera_mediation, p.settlement_trust_effect,
             p.escalation_trust_effect, p.escalation_tie_loss, inst_weight, inter_weight,
-            tie_floor,
+            tie_floor, p.tenancy_burden_reference, p.tenancy_burden_elasticity,
+            p.lane_ebike_weight, p.lane_ebike_reference,
         )  # fmt: skip
 
 
+def tenancy_weights(group: np.ndarray, burden: np.ndarray, c: DisputeConsts) -> np.ndarray:
+    """Each household's tenancy dispute rate relative to the reference: 0 for local
+    villagers (owners), ``(burden / reference)^elasticity`` for tenants, 1 for tenants whose
+    burden is not known (0, e.g. with housing switched off)."""
+    with np.errstate(divide="ignore"):
+        scaled = np.where(burden > 0, (burden / c.burden_ref) ** c.burden_elas, 1.0)
+    return np.where(group != LOCAL, scaled, 0.0)
+
+
+def lane_factors(parked: np.ndarray, frontage_m: np.ndarray, c: DisputeConsts) -> np.ndarray:
+    """Each block's neighbour-dispute factor from the e-bikes parked along its lanes."""
+    return (1.0 + c.lane_w * (parked / frontage_m)) / (1.0 + c.lane_w * c.lane_ref)
+
+
 @njit(cache=True)
-def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh, hh_group,
-                 hh_paired, hh_ptr, bld_res_ptr, bld_res, res_charging, trust_inter, disp_inter,
-                 trust_inst, disp_inst, to, w, g_effort, g_skill, g_dup, g_vanguard, g_council,
-                 g_tea, g_cameras, v_rules, ll_association, ll_household, res_village, res_group,
-                 outgroup_share, crowd, crowd_rooms):  # fmt: skip
+def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, b_block, blk_lane, max_lane,
+                 bld_hh_ptr, bld_hh, hh_tenancy, max_tenancy, hh_paired, hh_ptr, bld_res_ptr,
+                 bld_res, res_charging, trust_inter, disp_inter, trust_inst, disp_inst, to, w,
+                 g_effort, g_skill, g_dup, g_vanguard, g_council, g_tea, g_cameras, v_rules,
+                 ll_association, ll_household, res_village, res_group, outgroup_share, crowd,
+                 crowd_rooms):  # fmt: skip
     """One day of disputes in every building; returns [disputes, grassroots, police].
 
     ``crowd[b]`` caches building b's crowding factor (a power, costly every day), computed for
@@ -199,8 +262,10 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
 
     A dispute is rare (about one building in a thousand a day), so a building whose draw is
     well above an upper bound of its probability is passed over without summing its
-    residents' trust and households: the bound takes every resident as charging indoors,
-    every household as tenants and the building's trust as the lowest anyone holds. The
+    residents' trust and households: the bound takes the largest lane factor (``max_lane``),
+    every resident as charging indoors,
+    every household as a tenant at the highest tenancy weight (``max_tenancy``, the largest
+    of ``hh_tenancy``) and the building's trust as the lowest anyone holds. The
     probability ``1 − exp(−total)`` is at most ``total``, and the bound is at least ``total``
     up to rounding, so ``draw ≥ 2 · bound`` decides exactly as the full computation would.
     The shortcut is off if any trust is NaN or a rate is negative.
@@ -234,7 +299,8 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
         if shortcut and rules >= 0.0:
             bound = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w)
             bound *= (1.0 + c.distrust_w * (1.0 - low)) * rules
-            bound += c.tenancy_rate * n_hh
+            bound *= max_lane
+            bound += c.tenancy_rate * n_hh * max_tenancy
             if bound > 0.0 and u >= 2.0 * bound:
                 continue
         indoor = 0
@@ -245,11 +311,12 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
             s = outgroup_share[res_village[r], res_group[r]]
             trust += (1.0 - s) * trust_inter[r, 0] + s * trust_inter[r, 1]
         trust /= occ
-        tenants = 0
+        tenants = 0.0  # tenant households weighted by their rent burden
         for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
-            tenants += hh_group[bld_hh[a]] != LOCAL
+            tenants += hh_tenancy[bld_hh[a]]
         neighbour = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w * indoor / occ)
         neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * rules
+        neighbour *= blk_lane[b_block[b]]
         tenancy = c.tenancy_rate * tenants
         total = neighbour + tenancy
         if u >= -math.expm1(-total):
@@ -257,14 +324,18 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, bld_hh_ptr, bld_hh
         out[0] += 1
         is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
         if is_tenancy:
-            # A tenant and the landlord (absent landlords take no part in the village's trust).
-            k = int(uniform(key, SLOT_PARTY_A, b) * tenants)
+            # A tenant household drawn in proportion to its weight, and the landlord (absent
+            # landlords take no part in the village's trust). With equal weights this is the
+            # k-th tenant, k = ⌊u · tenants⌋.
+            target = uniform(key, SLOT_PARTY_A, b) * tenants
+            cum = 0.0
+            h = -1
             for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
-                h = bld_hh[a]
-                if hh_group[h] != LOCAL:
-                    if k == 0:
+                if hh_tenancy[bld_hh[a]] > 0.0:
+                    h = bld_hh[a]  # the last tenant, should rounding leave cum ≤ target
+                    cum += hh_tenancy[h]
+                    if cum > target:
                         break
-                    k -= 1
             i = hh_ptr[h]
             owner_hh = ll_household[b_owner[b]]
             j = hh_ptr[owner_hh] if owner_hh >= 0 else i
@@ -348,13 +419,42 @@ class Disputes(Process):
         self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
         self._crowd = np.zeros(n_b)
         self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
+        # Residents stay in their building's block; the lanes of a block are its village's.
+        self.res_block = w.buildings.block[w.residents.building].astype(np.int64)
+        self.frontage_m = np.array([model.spec.villages[v].plan.block_frontage_m()
+                                    for v in w.blocks.village], dtype=np.float64)  # fmt: skip
+        self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
+        self._tenancy = np.zeros(len(w.households))
+        self._max_tenancy = 0.0
+
+    def lane_factors(self) -> tuple[np.ndarray, float]:
+        """Today's lane factor of every block and the largest."""
+        r = self.world.residents
+        parked = np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
+                             minlength=len(self.frontage_m))  # fmt: skip
+        factors = lane_factors(parked, self.frontage_m, self.consts)
+        return factors, float(factors.max()) if len(factors) else 0.0
+
+    def tenancy_weights(self) -> tuple[np.ndarray, float]:
+        """Households' tenancy weights and their largest, recomputed when burdens change
+        (monthly, with housing)."""
+        hh = self.world.households
+        if not np.array_equal(hh.rent_burden, self._burden):
+            self._burden[:] = hh.rent_burden
+            self._tenancy = tenancy_weights(hh.group, hh.rent_burden, self.consts)
+            self._max_tenancy = float(self._tenancy.max()) if len(self._tenancy) else 0.0
+        return self._tenancy, self._max_tenancy
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         b, g, r, hh, ties = w.buildings, w.grids, w.residents, w.households, w.ties
+        tenancy, max_tenancy = self.tenancy_weights()
+        lane, max_lane = self.lane_factors()
         out = disputes_day(
-            key, self.consts, b.rooms, b.grid, b.village, b.owner, self.bld_hh_ptr, self.bld_hh,
-            hh.group, hh.paired, self.hh_ptr, self.bld_res_ptr, self.bld_res, r.charging,
+            key, self.consts, b.rooms, b.grid, b.village, b.owner, b.block, lane, max_lane,
+            self.bld_hh_ptr, self.bld_hh,
+            tenancy, max_tenancy, hh.paired, self.hh_ptr, self.bld_res_ptr,
+            self.bld_res, r.charging,
             r.trust_inter, r.disposition_inter, r.trust_inst, r.disposition_inst, ties.to, ties.w,
             g.effort, g.skill, g.duplication_loss,
             g.vanguard, g.council, g.tea_parties_per_month, g.cameras, w.villages.rules_norm,

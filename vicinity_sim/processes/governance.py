@@ -17,6 +17,15 @@ handled oldest first; a handled request is resolved with probability ``skill`` (
 handled within the residents' patience lapse unanswered. A resident not registered with the
 grid is often turned away.
 
+Effort follows the supervision cadence (每周一例会、每月一检查、每季一晾晒): on a grid whose
+``supervision_interval`` is set, a supervision event every that many days lifts effort to
+``supervised_effort``; between events it decays back toward the unsupervised ``effort_base``,
+
+    effort ← effort_base + (effort − effort_base) · 0.5^(1 / effort_half_life_days),
+
+so frequent supervision keeps effort near its peak and sparse supervision lets it sag. A grid
+never supervised stays at its base effort.
+
 Institutional trust follows experience (expectation–confirmation, with the resident's current
 trust as the expectation; anchored to their disposition, see :mod:`vicinity_sim.learning`):
 after each answered, resolved or lapsed request it moves toward
@@ -29,7 +38,8 @@ Capacity left after requests goes to patrols: gridworkers inspect buildings, reg
 newcomers they find, persuade residents who charge e-bikes indoors to stop (more often where
 the landlord belongs to the association) and refer 三合一 premises for rectification.
 
-Levers read here: ``gridworkers`` (staffing), grids' ``effort``, ``skill``,
+Levers read here: ``gridworkers`` (staffing), grids' ``supervision_interval`` and
+``supervised_effort`` (state: ``effort``, ``last_supervision``), ``skill``,
 ``duplication_loss``, ``coordination``, ``social_org_tasks_per_day``; households' ``paired``;
 landlords' ``association``.
 """
@@ -136,6 +146,13 @@ class GovernanceParams(ParamModel):
     wait_scale_days: float = param(
         3.0, unit="days", gt=0.0, le=365.0,
         doc="Performance of a resolved request is exp(−wait / scale).", source="assumption",
+    )  # fmt: skip
+    effort_half_life_days: float = param(
+        30.0, unit="days", gt=0.0, le=3650.0,
+        doc="Days for gridworkers' effort to fall half-way back from its level after a "
+        "supervision event to their unsupervised effort.",
+        source="assumption: a meeting's push fades over weeks; with weekly meetings effort "
+        "stays near its peak, with quarterly rankings alone it sags",
     )  # fmt: skip
     trust_learning_rate: float = param(
         0.1, unit="1/experience", ge=0.0, le=1.0,
@@ -373,6 +390,7 @@ class Governance(Process):
         "request_backlog": "Requests waiting at the end of the day.",
         "gridworkers": "Gridworkers employed.",
         "gridworker_utilisation": "Share of today's grid capacity spent on requests.",
+        "gridworker_effort_mean": "Mean effort of the grids today (supervision lifts it).",
         "inspections": "Buildings inspected on patrol today.",
         "newcomers_registered": "Residents registered on patrol today.",
         "chargers_persuaded": "Indoor chargers persuaded to charge outdoors today.",
@@ -400,6 +418,16 @@ class Governance(Process):
         self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
         self.res_grid = w.resident_grid().astype(np.int64)
 
+    def supervise(self, day: int) -> None:
+        """Today's effort: lifted on supervision days, otherwise decaying toward the base."""
+        g = self.world.grids
+        retention = 0.5 ** (1.0 / self.params.effort_half_life_days)
+        due = (g.supervision_interval > 0) & (day - g.last_supervision >= g.supervision_interval)
+        g.effort[:] = np.where(
+            due, g.supervised_effort, g.effort_base + (g.effort - g.effort_base) * retention
+        )
+        g.last_supervision[due] = day
+
     def capacity(self) -> np.ndarray:
         """Tasks each grid can handle today."""
         w = self.world
@@ -415,6 +443,7 @@ class Governance(Process):
         w, c = self.world, self.consts
         r, g = w.residents, w.grids
         self._fire_trust(r)
+        self.supervise(day)
         capacity = self.capacity()
         total_capacity = float(capacity.sum())
         out = np.zeros(6)
@@ -442,6 +471,7 @@ class Governance(Process):
             "request_backlog": float(backlog),
             "gridworkers": float(len(w.gridworkers)),
             "gridworker_utilisation": used / total_capacity if total_capacity else math.nan,
+            "gridworker_effort_mean": float(g.effort.mean()) if len(g) else math.nan,
             "inspections": float(found[0]),
             "newcomers_registered": float(found[1]),
             "chargers_persuaded": float(found[2]),

@@ -27,6 +27,7 @@ from vicinity_sim.world.population import (
     build_population,
 )
 from vicinity_sim.world.tables import (
+    NEVER_SUPERVISED,
     Adjacency,
     Blocks,
     Buildings,
@@ -258,6 +259,10 @@ def _village_tables(
         village=np.full(pop.n_grids, v, np.int32),
         duplication_loss=np.full(pop.n_grids, inst.duplication_loss),
         effort=np.full(pop.n_grids, inst.gridworker_effort),
+        effort_base=np.full(pop.n_grids, inst.gridworker_effort),
+        supervision_interval=np.zeros(pop.n_grids, np.int32),
+        supervised_effort=np.full(pop.n_grids, inst.gridworker_effort),
+        last_supervision=np.full(pop.n_grids, NEVER_SUPERVISED, np.int32),
         skill=np.full(pop.n_grids, inst.gridworker_skill),
         coordination=np.full(pop.n_grids, inst.coordination),
         public_space=np.full(pop.n_grids, inst.public_space),

@@ -134,6 +134,12 @@ class PlanParams(ParamModel):
     def slot_count(self) -> int:
         return self.block_cols * self.block_rows
 
+    def block_frontage_m(self) -> float:
+        """Length of the lanes around a full block (its perimeter at the building pitch,
+        ``side_mean_m + handshake_gap_median_m``), where its residents park their e-bikes."""
+        pitch = self.side_mean_m + self.handshake_gap_median_m
+        return 2.0 * (self.block_cols + self.block_rows) * pitch
+
 
 @dataclass
 class Plan:

@@ -15,6 +15,8 @@ import numpy as np
 
 #: Columns of the residents' interpersonal trust.
 IN_GROUP, OUT_GROUP = 0, 1
+#: ``Grids.last_supervision`` of a grid never supervised (far enough back for any interval).
+NEVER_SUPERVISED = -(2**30)
 
 
 class Table:
@@ -83,7 +85,11 @@ class Grids(Table):
 
     village: np.ndarray  # int32
     duplication_loss: np.ndarray  # float64, gridworker time lost to duplicated reporting
-    effort: np.ndarray  # float64, share of nominal capacity delivered
+    effort: np.ndarray  # float64, share of nominal capacity delivered (today)
+    effort_base: np.ndarray  # float64, effort without supervision (it decays back to this)
+    supervision_interval: np.ndarray  # int32, days between supervision events (0: none)
+    supervised_effort: np.ndarray  # float64, effort right after a supervision event
+    last_supervision: np.ndarray  # int32, day of the last supervision event
     skill: np.ndarray  # float64, resolution / mediation success probability
     coordination: np.ndarray  # float64, resolvability of requests needing other units
     public_space: np.ndarray  # float64 in [0, 1]

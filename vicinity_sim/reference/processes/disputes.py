@@ -2,12 +2,13 @@
 
 Mirrors :mod:`vicinity_sim.processes.disputes` over agents. Every day, building by building:
 
-1. The building's dispute rate: neighbour disputes per household grow with crowding and
-   indoor e-bike charging and fall with its residents' generalised trust and with village
-   rules; each tenant household adds tenancy disputes with the landlord.
-2. If a dispute arises, its parties are drawn: a tenant household's first member and the
-   landlord's household's first member (an absentee landlord is no party), or two residents
-   of different households of the building.
+1. The building's dispute rate: neighbour disputes per household grow with crowding, indoor
+   e-bike charging and the e-bikes parked in the lanes around its block, and fall with its
+   residents' generalised trust and with village rules; each tenant household adds tenancy
+   disputes with the landlord, at a rate that grows with its rent burden.
+2. If a dispute arises, its parties are drawn: the first member of a tenant household (drawn
+   in proportion to its tenancy rate) and the landlord's household's first member (an
+   absentee landlord is no party), or two residents of different households of the building.
 3. It is settled at the grassroots (枫桥经验) unless every available channel fails —
    informal settlement, the gridworker, party members, council, tea parties, the landlord
    association, acquaintance between the parties, village rules, cameras — and otherwise
@@ -78,7 +79,24 @@ class Disputes(ReferenceProcess):
         # generalised trust (fixed: leavers are replaced by newcomers of the same group).
         self.outgroup: list[list[float]] = w.outgroup_share().tolist()
 
+    def lane_factors(self) -> list[float]:
+        """Today's neighbour-dispute factor of each block from the e-bikes its residents park
+        in its lanes (those not charged indoors) per metre of lane."""
+        w = self.world
+        c = self.consts
+        parked = [0] * len(w.blocks)
+        for res in self.model.residents:
+            if res.ebike and res.charging != CHARGE_INDOOR:
+                parked[int(w.buildings.block[res.building])] += 1
+        factors = []
+        for k, v in enumerate(w.blocks.village):
+            frontage = self.model.spec.villages[int(v)].plan.block_frontage_m()
+            density = parked[k] / frontage
+            factors.append((1.0 + c.lane_w * density) / (1.0 + c.lane_w * c.lane_ref))
+        return factors
+
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        self.lane = self.lane_factors()
         disputes = grassroots = police = 0
         for b in range(len(self.building_residents)):
             outcome = self.building_day(key, b)
@@ -95,9 +113,20 @@ class Disputes(ReferenceProcess):
             "police_incidents": float(police),
         }
 
-    def dispute_rates(self, b: int) -> tuple[float, float, list[int]]:
+    def tenancy_weight(self, h: int) -> float:
+        """Household ``h``'s tenancy dispute rate relative to the reference: 0 for a local
+        villager household, (burden / reference)^elasticity for tenants (1 if the burden is
+        not known)."""
+        c = self.consts
+        w = self.world
+        if w.households.group[h] == LOCAL:
+            return 0.0
+        burden = float(w.households.rent_burden[h])
+        return (burden / c.burden_ref) ** c.burden_elas if burden > 0 else 1.0
+
+    def dispute_rates(self, b: int) -> tuple[float, float, list[tuple[int, float]]]:
         """Today's neighbour and tenancy dispute rates of building ``b`` and its tenant
-        households (in household order)."""
+        households with their tenancy weights (in household order)."""
         c = self.consts
         w = self.world
         residents = self.model.residents
@@ -112,12 +141,17 @@ class Disputes(ReferenceProcess):
             trust += (1.0 - s) * res.trust_inter[IN_GROUP] + s * res.trust_inter[OUT_GROUP]
         trust /= occ
         households = self.building_households[b]
-        tenants = [h for h in households if w.households.group[h] != LOCAL]
+        tenants = [(h, self.tenancy_weight(h)) for h in households
+                   if w.households.group[h] != LOCAL]  # fmt: skip
         rules = w.villages.rules_norm[w.buildings.village[b]]
         crowd = (occ / int(w.buildings.rooms[b]) / c.crowding_ref) ** c.crowding_exp
         neighbour = c.neighbour_rate * len(households) * crowd * (1.0 + c.ebike_w * indoor / occ)
         neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * (1.0 - c.rules_effect * rules)
-        tenancy = c.tenancy_rate * len(tenants)
+        neighbour *= self.lane[int(w.buildings.block[b])]
+        weight = 0.0
+        for _, x in tenants:
+            weight += x
+        tenancy = c.tenancy_rate * weight
         return neighbour, tenancy, tenants
 
     def building_day(self, key: np.uint64, b: int) -> bool | None:
@@ -152,10 +186,24 @@ class Disputes(ReferenceProcess):
             self.escalate(a, other)
         return False
 
-    def tenancy_parties(self, key: np.uint64, b: int, tenants: list[int]) -> tuple[int, int]:
-        """A random tenant household's first member and the landlord household's first member
-        (the tenant alone if the landlord is absentee)."""
-        h = tenants[int(uniform(key, SLOT_PARTY_A, b) * len(tenants))]
+    def tenancy_parties(
+        self, key: np.uint64, b: int, tenants: list[tuple[int, float]]
+    ) -> tuple[int, int]:
+        """The first member of a tenant household drawn in proportion to its tenancy weight,
+        and the landlord household's first member (the tenant alone if the landlord is
+        absentee)."""
+        total = 0.0
+        for _, x in tenants:
+            total += x
+        target = uniform(key, SLOT_PARTY_A, b) * total
+        cum = 0.0
+        h = -1
+        for cand, x in tenants:
+            if x > 0.0:
+                h = cand
+                cum += x
+                if cum > target:
+                    break
         i = self.household_members[h][0]
         landlord = self.model.landlords[self.world.buildings.owner[b]]
         j = self.household_members[landlord.household][0] if landlord.household >= 0 else i

@@ -4,15 +4,18 @@ Mirrors :mod:`vicinity_sim.processes.governance` ("民有所呼，我有所应")
 
 1. Yesterday's fires: everyone living in a burned building's block learns from how fast the
    crews came (once per fire and block).
-2. Residents raise needs. A need of a household paired with a party member is taken up the
+2. Supervision: on a grid supervised every N days, gridworkers' effort is lifted to the
+   supervised level on the days of the events and otherwise falls back toward the
+   unsupervised level, halving the gap every ``effort_half_life_days``.
+3. Residents raise needs. A need of a household paired with a party member is taken up the
    same day with some probability; a resident not registered with the grid is often turned
    away; everything else joins the request queue.
-3. Each grid's capacity (gridworkers × tasks per day × effort × (1 − duplication loss) ×
+4. Each grid's capacity (gridworkers × tasks per day × effort × (1 − duplication loss) ×
    skill speed × smart-platform gain, plus contracted social organisations) serves the queue
    oldest first; requests older than the residents' patience lapse unanswered.
-4. Spare capacity goes to patrols: inspected buildings have their newcomers registered,
+5. Spare capacity goes to patrols: inspected buildings have their newcomers registered,
    indoor chargers persuaded to charge outdoors and 三合一 premises referred.
-5. Paired households due for a visit today have a positive experience of the institutions.
+6. Paired households due for a visit today have a positive experience of the institutions.
 
 Every experience moves institutional trust by the anchored learning rule of
 :mod:`vicinity_sim.learning` (:func:`experience` below is its per-agent form).
@@ -103,7 +106,21 @@ class Governance(ReferenceProcess):
         for b, g in enumerate(w.buildings.grid):
             self.grid_buildings[int(g)].append(b)
 
-    # -- capacity --------------------------------------------------------------------------
+    # -- supervision and capacity ----------------------------------------------------------
+
+    def supervise(self, day: int) -> None:
+        """Grid by grid: a supervision event today lifts effort to the supervised level;
+        otherwise effort decays toward the unsupervised level."""
+        g = self.world.grids
+        retention = 0.5 ** (1.0 / self.params.effort_half_life_days)
+        for k in range(len(g)):
+            interval = int(g.supervision_interval[k])
+            if interval > 0 and day - int(g.last_supervision[k]) >= interval:
+                g.effort[k] = g.supervised_effort[k]
+                g.last_supervision[k] = day
+            else:
+                base = float(g.effort_base[k])
+                g.effort[k] = base + (float(g.effort[k]) - base) * retention
 
     def capacity(self) -> np.ndarray:
         """Tasks each grid can handle today (an array over grids)."""
@@ -121,6 +138,7 @@ class Governance(ReferenceProcess):
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         self.fire_trust()
+        self.supervise(day)
         capacity = self.capacity()
         total_capacity = float(capacity.sum())
         raised, by_party, answered, resolved, lapsed, wait_sum = self.raise_needs(day, key)
@@ -140,6 +158,9 @@ class Governance(ReferenceProcess):
             "request_backlog": float(backlog),
             "gridworkers": float(len(self.model.gridworkers)),
             "gridworker_utilisation": used / total_capacity if total_capacity else math.nan,
+            "gridworker_effort_mean": float(self.world.grids.effort.mean())
+            if len(self.world.grids)
+            else math.nan,
             "inspections": float(inspections),
             "newcomers_registered": float(registered),
             "chargers_persuaded": float(persuaded),
