@@ -185,8 +185,6 @@ CASES = [
      "trust_outgroup_migrant", +1, "social"),
     ("cross_strait_participation", {"kind": "cross_strait_participation"},
      "participation_rate_taiwan", +1, "social"),
-    ("cross_strait_participation", {"kind": "cross_strait_participation"},
-     "participation_rate", +1, "social"),
     ("public_space", {"kind": "public_space"}, "acquaintance_ties_mean", +1, "social"),
     ("public_space", {"kind": "public_space"}, "trust_interpersonal", +1, "social"),
     ("industrial_projects", {"kind": "industrial_projects"}, "jobs_created", +1, "social"),
