@@ -69,7 +69,7 @@ class DisputesParams(ParamModel):
     neighbour_disputes_per_household_year: float = param(
         0.008, unit="1/(household·year)", ge=0.0, le=10.0,
         doc="Neighbour disputes per household per year at reference crowding and full trust.",
-        source="assumption: with the defaults, ~500 police incidents a year in a 37,500-resident "
+        source="assumption: with the defaults, ~540 police incidents a year in a 37,500-resident "
         "village before the program (urban villages have ~60% of Xiamen's public-security "
         "cases, deputy mayor 2025)",
     )  # fmt: skip
