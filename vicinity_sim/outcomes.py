@@ -172,7 +172,8 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
     """Summary outcomes of a run from its daily columns and its fire events.
 
     Args:
-        columns: Recorder columns (see :meth:`~vicinity_sim.recorder.Recorder.columns`).
+        columns: Recorder columns (see :meth:`~vicinity_sim.recorder.Recorder.columns`),
+            including the series it derives (:func:`derived_series`).
         events: Fire event table (see :meth:`~vicinity_sim.processes.fire.Fire.event_table`).
 
     Returns:
@@ -294,7 +295,8 @@ def running_outcomes(
     plots these; they are computed in one pass (cumulative sums), not by re-summarising.
 
     Args:
-        columns: Recorder columns (see :meth:`~vicinity_sim.recorder.Recorder.columns`).
+        columns: Recorder columns (see :meth:`~vicinity_sim.recorder.Recorder.columns`),
+            including the series it derives (:func:`derived_series`).
         events: Fire event table (see :meth:`~vicinity_sim.processes.fire.Fire.event_table`).
 
     Returns:
@@ -325,23 +327,11 @@ def running_outcomes(
         "buildings_damaged": per_day(events["buildings_burned"].astype(np.float64)),
         "mean_response_min": ratio(per_day(events["response_min"]), fires),
         "flood_exposed_resident_days": cum("flood_exposed_resident_days"),
-        "police_incidents_per_year": running_rate(columns["police_incidents"])
-        if "police_incidents" in columns
-        else np.full(n, math.nan),
-        "disputes_resolved_grassroots_share": running_share(
-            columns["disputes_grassroots"], columns["disputes"]
-        )
-        if "disputes" in columns
-        else np.full(n, math.nan),
-        "displaced_households": cum("displaced_households_month"),
         "cost_total_cny": state("cost_total_cny") if "cost_total_cny" in columns else np.zeros(n),
     }
-    if "income_collective_month" in columns:
-        out["income_collective"] = collective_income_series(
-            columns["income_collective_month"], columns["date"]
-        )
-    else:
-        out["income_collective"] = np.full(n, math.nan)
+    # The rest are states on day d, or series the recorder already derives as the summary
+    # reports them (income_collective, displaced_households and the dispute outcomes, see
+    # derived_series); NaN where the mechanism is off.
     for name in CONTRACT:
         if name not in out:
             out[name] = state(name)
