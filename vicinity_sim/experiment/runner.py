@@ -59,6 +59,7 @@ class Experiment:
         self.extra = list(extra or [])
         self.samples = sample_overrides(spec)
         self._scenarios: dict[tuple[str, int], Any] = {}
+        self._hashes: dict[tuple[str, int], str] = {}
 
     def scenario(self, arm_name: str, sample: int) -> Any:
         """The resolved scenario of an arm at a sweep sample (cached)."""
@@ -87,10 +88,14 @@ class Experiment:
 
     def scenario_hash(self, arm_name: str, sample: int) -> str:
         """Hash of what an arm's tasks at a sample simulate: the resolved scenario (without
-        seed), the experiment's seed and the package version."""
-        blob = json.dumps([self.scenario(arm_name, sample).content_hash(), self.spec.seed,
-                           _package_version()])  # fmt: skip
-        return hashlib.sha256(blob.encode()).hexdigest()
+        seed), the experiment's seed and the package version (cached: every replication's
+        task carries it)."""
+        key = (arm_name, sample)
+        if key not in self._hashes:
+            blob = json.dumps([self.scenario(arm_name, sample).content_hash(), self.spec.seed,
+                               _package_version()])  # fmt: skip
+            self._hashes[key] = hashlib.sha256(blob.encode()).hexdigest()
+        return self._hashes[key]
 
     def scenario_hashes(self) -> dict[tuple[str, int], str]:
         """(arm, sample) → :meth:`scenario_hash`, for every arm and sample."""
