@@ -111,8 +111,11 @@ def _month_records(dates: np.ndarray) -> np.ndarray:
 
 
 def collective_income_series(monthly: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """``income_collective`` on each day: collective revenue over the trailing twelve months
-    (the last 365 days), annualised (× 12 / months recorded) before a year has passed.
+    """``income_collective`` on each day: collective revenue over the last twelve monthly
+    records up to that day, annualised (× 12 / records so far) before twelve have been made.
+
+    Counting records rather than days keeps every month-end right: a window of 365 days holds
+    only eleven month starts from the end of March of a leap year to the end of January.
 
     Args:
         monthly: The ``income_collective_month`` column (revenue on the days it was earned).
@@ -121,12 +124,12 @@ def collective_income_series(monthly: np.ndarray, dates: np.ndarray) -> np.ndarr
     Returns:
         One value per day (CNY per year).
     """
-    n = len(monthly)
-    idx = np.arange(1, n + 1)
-    total = np.concatenate([[0.0], np.cumsum(monthly)])
-    window = total[1:] - total[np.maximum(idx - 365, 0)]
-    months = np.cumsum(_month_records(dates))
-    return np.where(idx < 365, window * 12.0 / np.maximum(months, 1), window)
+    records = _month_records(dates)
+    amounts = np.asarray(monthly, dtype=float)[records]
+    # Each window summed afresh (differences of a running sum would drift by rounding).
+    windows = np.array([0.0] + [amounts[max(k - 11, 0) : k + 1].sum() for k in range(len(amounts))])
+    made = np.cumsum(records)  # monthly records made up to and including each day
+    return np.where(made < 12, windows[made] * 12.0 / np.maximum(made, 1), windows[made])
 
 
 def derived_series(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -155,13 +158,12 @@ def derived_series(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _collective_income(columns: dict[str, np.ndarray]) -> float:
-    """Summary ``income_collective``: the last twelve months, or the months run annualised."""
+    """Summary ``income_collective``: the last twelve monthly records, or those made so far
+    annualised (:func:`collective_income_series` on the last day)."""
     if "income_collective_month" not in columns or not len(columns["day"]):
         return math.nan
-    monthly = columns["income_collective_month"]
-    if len(monthly) >= 365:
-        return float(monthly[-365:].sum())
-    return float(monthly.sum()) * 12.0 / int(_month_records(columns["date"]).sum())
+    series = collective_income_series(columns["income_collective_month"], columns["date"])
+    return float(series[-1])
 
 
 def _ratio(num: float, den: float, scale: float = 1.0) -> float:
