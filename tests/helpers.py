@@ -13,7 +13,7 @@ from vicinity_sim.scenario import load_scenario, scenario_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
-#: Seeds of paired comparisons (DESIGN.md: effects over several seeds, never one run).
+#: Seeds of paired comparisons (effects over several seeds, never one run).
 SEEDS = (0, 1, 2, 3, 4)
 
 

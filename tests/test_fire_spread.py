@@ -12,7 +12,7 @@ from vicinity_sim.processes.fire_spread import (
     spread_event,
 )
 
-SITE_PERCOLATION_4 = 0.592746  # square lattice, 4 neighbours (DESIGN.md §2)
+SITE_PERCOLATION_4 = 0.592746  # square lattice, 4 neighbours (docs/sources.md §validation)
 
 
 def _lattice(side):

@@ -132,7 +132,7 @@ def test_mechanisms_can_be_switched_off(tmp_path, capsys):
 
 
 #: Outcome-contract names that are a value per day, and so a column of ``timeseries.parquet``
-#: (DESIGN.md: "time series use the same names where they make sense per day"), with what
+#: (the outcome contract: time series use the same names where they make sense per day), with what
 #: ``summary.json`` makes of the column: its last value or its mean over days.
 DAILY_CONTRACT = {
     "trust_interpersonal": "last",

@@ -22,7 +22,7 @@ def test_defaults_describe_a_weili_like_village():
     s = scenario_from_dict({})
     assert len(s.villages) == 1
     v = s.villages[0]
-    assert v.population.n_residents == 37_500  # Weili (DESIGN.md §2)
+    assert v.population.n_residents == 37_500  # Weili (docs/sources.md §villages)
     assert v.population.share_local == pytest.approx(0.08)  # 92% non-local
     assert s.run.days == 1095
     assert s.interventions == []

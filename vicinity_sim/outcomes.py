@@ -1,6 +1,6 @@
 """Outcome definitions: the flat ``summary.json`` of a run.
 
-Names in :data:`CONTRACT` follow the outcome contract in DESIGN.md and never change meaning;
+Names in :data:`CONTRACT` form the outcome contract (docs/ODD.md, Observation) and never change meaning;
 others may be added. Rates are per year of simulated time; totals are over the whole run;
 states (trust, ties, participation, incomes, rents) are their values at the end of the run.
 ``income_collective`` is the collective's revenue over the last twelve months; on a run shorter

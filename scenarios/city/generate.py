@@ -4,7 +4,7 @@ The city's totals are reported (Xinhua 2025: 108 villages, 2.27 million resident
 of them renters); the villages' individual sizes and forms are not, so they are drawn here,
 once, from a fixed seed, and written down as an ordinary scenario file:
 
-* two villages are the examples DESIGN.md §2 reports: Weili (围里, the baseline's defaults:
+* two villages are the examples of docs/sources.md §villages: Weili (围里, the baseline's defaults:
   37,500 residents) and Xin'an (新垵, ~100,000 residents in 2,125 buildings, as in
   ``xiamen_villages.toml``);
 * the other 106 villages' residents: log-normal (sigma 0.8), clipped to [3,000, 100,000]

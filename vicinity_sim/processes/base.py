@@ -28,7 +28,7 @@ from vicinity_sim.params import ParamModel
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-#: Conventional positions in the daily schedule (DESIGN.md §2, "Processes").
+#: Conventional positions in the daily schedule (docs/ODD.md §3).
 SCHEDULE = {
     "weather": 5,
     "interventions": 10,

@@ -28,7 +28,7 @@ class PlanParams(ParamModel):
     n_buildings: int = param(
         2600, unit="buildings", ge=1, le=200_000,
         doc="Number of residential buildings.",
-        source="assumption: Weili has >30,000 rental units (DESIGN.md §2); at ~11.5 units per "
+        source="assumption: Weili has >30,000 rental units (docs/sources.md §villages); at ~11.5 units per "
         "building this gives ~2,600 buildings, consistent with Shipai's 3,656 buildings for "
         "51,100 residents (Zacharias et al. 2013)",
     )  # fmt: skip
@@ -52,7 +52,7 @@ class PlanParams(ParamModel):
     storeys_mean: float = param(
         5.5, unit="storeys", ge=1.0, le=30.0,
         doc="Mean number of storeys.",
-        source="Zacharias et al. 2013 (Shipai mean 5.06); DESIGN.md §2 (≈5–6)",
+        source="Zacharias et al. 2013 (Shipai mean 5.06; docs/sources.md §villages)",
     )  # fmt: skip
     storeys_sd: float = param(
         1.0, unit="storeys", ge=0.0, le=10.0,
@@ -65,16 +65,16 @@ class PlanParams(ParamModel):
     )  # fmt: skip
     rooms_min: int = param(
         3, unit="rooms", ge=1, le=500,
-        doc="Fewest rental units in a building.", source="DESIGN.md §2 (≈3–45 units)",
+        doc="Fewest rental units in a building.", source="assumption: bounded by Shipai's 3.1 units per building and a Xin'an family's 45 rooms (docs/sources.md §villages)",
     )  # fmt: skip
     rooms_max: int = param(
         45, unit="rooms", ge=1, le=500,
-        doc="Most rental units in a building.", source="DESIGN.md §2 (≈3–45 units)",
+        doc="Most rental units in a building.", source="assumption: bounded by Shipai's 3.1 units per building and a Xin'an family's 45 rooms (docs/sources.md §villages)",
     )  # fmt: skip
     handshake_gap_median_m: float = param(
         1.0, unit="m", gt=0.0, le=10.0,
         doc="Median spacing between neighbouring buildings inside a block (握手楼).",
-        source="DESIGN.md §2 (about an arm's length)",
+        source="docs/sources.md §villages (handshake buildings, about an arm's length)",
     )  # fmt: skip
     handshake_gap_sigma: float = param(
         0.4, unit="1", ge=0.0, le=2.0,
