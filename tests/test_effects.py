@@ -64,7 +64,8 @@ def test_shorter_mean_response(paired):
     b = per_seed(base, "mean_response_min")
     p = per_seed(pkg, "mean_response_min")
     assert np.all(p < b), (b, p)
-    assert 3.0 <= p.mean() <= 5.0  # Xin'an: 3–5 minutes after micro stations (docs/sources.md §villages)
+    # Xin'an: 3–5 minutes after micro stations (docs/sources.md §villages).
+    assert 3.0 <= p.mean() <= 5.0
 
 
 def test_fewer_flood_exposed_resident_days(paired):

@@ -1,12 +1,12 @@
 """Outcome definitions: the flat ``summary.json`` of a run.
 
-Names in :data:`CONTRACT` form the outcome contract (docs/ODD.md, Observation) and never change meaning;
-others may be added. Rates are per year of simulated time; totals are over the whole run;
-states (trust, ties, participation, incomes, rents) are their values at the end of the run.
-``income_collective`` is the collective's revenue over the last twelve months; on a run shorter
-than a year it is annualised (the months of the run × 12 / their number) and says nothing of
-the months not simulated. The same names appear as daily series in the time series (see
-:func:`derived_series`): the summary of the run up to each day.
+Names in :data:`CONTRACT` form the outcome contract (docs/ODD.md, Observation) and never
+change meaning; others may be added. Rates are per year of simulated time; totals are over
+the whole run; states (trust, ties, participation, incomes, rents) are their values at the
+end of the run. ``income_collective`` is the collective's revenue over the last twelve
+monthly records; with fewer than twelve it is annualised (the months of the run × 12 / their
+number) and says nothing of the months not simulated. The same names appear as daily series
+in the time series (see :func:`derived_series`): the summary of the run up to each day.
 With a mechanism switched off, its outcomes are NaN (``null`` in JSON), except the fire
 outcomes, which come from an empty event table (counts 0, means NaN).
 """

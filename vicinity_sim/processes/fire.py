@@ -107,7 +107,8 @@ class FireParams(ParamModel):
         1.5e-4, unit="1/(e-bike·year)", ge=0.0, le=1.0,
         doc="Fires per e-bike charged indoors per year.",
         source="assumption: ~21,000 e-bike fires in China in 2023 over a fleet of roughly "
-        "350 million, 22–80% while charging (docs/sources.md §fire); concentrated on indoor charging",
+        "350 million, 22–80% while charging (docs/sources.md §fire); concentrated on indoor "
+        "charging",
     )  # fmt: skip
     ignition_per_three_in_one_year: float = param(
         5.0e-3, unit="1/(premises·year)", ge=0.0, le=1.0,
@@ -212,14 +213,16 @@ class FireParams(ParamModel):
     )  # fmt: skip
     micro_turnout_min: float = param(
         1.0, unit="min", ge=0.0, le=30.0, doc="Turnout time of a micro fire station's crew.",
-        source="assumption: on-duty volunteers; Xin'an reports 3–5 min responses (docs/sources.md §villages)",
+        source="assumption: on-duty volunteers; Xin'an reports 3–5 min responses "
+        "(docs/sources.md §villages)",
     )  # fmt: skip
     micro_speed_m_per_min: float = param(
         150.0, unit="m/min", gt=0.0, le=3000.0,
         doc="Speed of a micro station's crew with its cart or tricycle along roads and cleared "
         "lanes (route length is Manhattan); the last stretch is on foot at hose_speed_m_per_min.",
         source="calibrated: 3 stations in the default village, no lane cleared, give a mean "
-        "call-to-arrival time of ~3.4 min, within Xin'an's reported 3–5 min (docs/sources.md §villages); "
+        "call-to-arrival time of ~3.4 min, within Xin'an's reported 3–5 min "
+        "(docs/sources.md §villages); "
         "9 km/h, a loaded tricycle in narrow lanes",
     )  # fmt: skip
     response_sigma: float = param(

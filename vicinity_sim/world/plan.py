@@ -28,7 +28,8 @@ class PlanParams(ParamModel):
     n_buildings: int = param(
         2600, unit="buildings", ge=1, le=200_000,
         doc="Number of residential buildings.",
-        source="assumption: Weili has >30,000 rental units (docs/sources.md §villages); at ~11.5 units per "
+        source="assumption: Weili has >30,000 rental units (docs/sources.md §villages); at "
+        "~11.5 units per "
         "building this gives ~2,600 buildings, consistent with Shipai's 3,656 buildings for "
         "51,100 residents (Zacharias et al. 2013)",
     )  # fmt: skip
@@ -65,11 +66,15 @@ class PlanParams(ParamModel):
     )  # fmt: skip
     rooms_min: int = param(
         3, unit="rooms", ge=1, le=500,
-        doc="Fewest rental units in a building.", source="assumption: bounded by Shipai's 3.1 units per building and a Xin'an family's 45 rooms (docs/sources.md §villages)",
+        doc="Fewest rental units in a building.",
+        source="assumption: bounded by Shipai's 3.1 units per "
+        "building and a Xin'an family's 45 rooms (docs/sources.md §villages)",
     )  # fmt: skip
     rooms_max: int = param(
         45, unit="rooms", ge=1, le=500,
-        doc="Most rental units in a building.", source="assumption: bounded by Shipai's 3.1 units per building and a Xin'an family's 45 rooms (docs/sources.md §villages)",
+        doc="Most rental units in a building.",
+        source="assumption: bounded by Shipai's 3.1 units per "
+        "building and a Xin'an family's 45 rooms (docs/sources.md §villages)",
     )  # fmt: skip
     handshake_gap_median_m: float = param(
         1.0, unit="m", gt=0.0, le=10.0,

@@ -176,7 +176,8 @@ class PopulationParams(ParamModel):
 
     n_residents: int = param(
         37_500, unit="persons", ge=1, le=2_000_000,
-        doc="Residents of the village.", source="docs/sources.md §villages (Weili ~37,500 residents)",
+        doc="Residents of the village.",
+        source="docs/sources.md §villages (Weili ~37,500 residents)",
     )  # fmt: skip
     share_local: float = param(
         0.08, unit="1", ge=0.0, le=1.0,
