@@ -5,7 +5,7 @@ import pytest
 from helpers import scenario_from_dict, village
 
 from vicinity_sim.model import VicinityModel
-from vicinity_sim.world.population import CHARGE_OUTDOOR, CHILD, LOCAL, NO_EBIKE
+from vicinity_sim.world.codes import CHARGE_OUTDOOR, CHILD, LOCAL, NO_EBIKE
 
 
 def _tenancy_disputes(burden_factor: float, elasticity: float, days: int = 150) -> float:

@@ -11,7 +11,7 @@ from vicinity_sim.processes.fire import (
     FireParams,
     ignition_rates,
 )
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 
 def _row_by_row(res_building, res_charging, hh_building, three_in_one, old_wiring, c):

@@ -11,7 +11,7 @@ from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.processes.contacts import ContactConsts, ContactsParams, event_encounters
 from vicinity_sim.scenario import scenario_from_dict
-from vicinity_sim.world.population import CHARGE_SITE, CHILD
+from vicinity_sim.world.codes import CHARGE_SITE, CHILD
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])  # fmt: skip

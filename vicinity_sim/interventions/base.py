@@ -29,7 +29,7 @@ from pydantic import Field, model_validator
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.world import World
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 UnitKind = Literal[
     "buildings",

@@ -18,7 +18,7 @@ from vicinity_sim.interventions.base import Intervention
 from vicinity_sim.interventions.grids import GridIntervention, VillageIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
-from vicinity_sim.world.population import CHILD, ELDERLY, LOCAL
+from vicinity_sim.world.codes import CHILD, ELDERLY, LOCAL
 
 
 class PartyPairing(Intervention):

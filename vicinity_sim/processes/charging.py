@@ -17,7 +17,7 @@ from numba import njit
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_SITE
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_SITE
 
 SLOT_SWITCH = 0
 

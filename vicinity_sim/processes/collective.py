@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import LOCAL
+from vicinity_sim.world.codes import LOCAL
 
 
 @register

@@ -58,8 +58,7 @@ from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.streams import uniform
 from vicinity_sim.world import World
-from vicinity_sim.world.population import CHILD, TAIWAN
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.codes import CHILD, IN_GROUP, OUT_GROUP, TAIWAN
 from vicinity_sim.world.ties import add_tie, decay_ties, find_slot, group_members
 
 if TYPE_CHECKING:

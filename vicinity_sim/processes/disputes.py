@@ -50,7 +50,7 @@ from vicinity_sim.learning import experience, experience_at
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL
+from vicinity_sim.world.codes import CHARGE_INDOOR, LOCAL
 from vicinity_sim.world.ties import find_slot, group_members, weaken_tie
 
 if TYPE_CHECKING:

@@ -54,7 +54,7 @@ from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.processes.fire_spread import spread_event
 from vicinity_sim.streams import uniform
 from vicinity_sim.world import FiresToday
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel

@@ -35,7 +35,7 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import CHILD, LOCAL, MIGRANT
+from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel

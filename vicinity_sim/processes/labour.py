@@ -42,15 +42,8 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import (
-    GROUPS,
-    INDUSTRY,
-    LOCAL,
-    MIGRANT,
-    SECTORS,
-    WORKING,
-    wage_factors,
-)
+from vicinity_sim.world.codes import GROUPS, INDUSTRY, LOCAL, MIGRANT, SECTORS, WORKING
+from vicinity_sim.world.population import wage_factors
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel

@@ -45,13 +45,8 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import (
-    CHARGE_SITE,
-    LOCAL,
-    WORKING,
-    draw_people,
-    wage_factors,
-)
+from vicinity_sim.world.codes import CHARGE_SITE, LOCAL, WORKING
+from vicinity_sim.world.population import draw_people, wage_factors
 from vicinity_sim.world.ties import clear_ties
 
 if TYPE_CHECKING:

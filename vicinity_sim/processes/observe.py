@@ -6,8 +6,7 @@ import numpy as np
 from numba import njit
 
 from vicinity_sim.processes.base import Process, register
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL, MIGRANT
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MIGRANT, OUT_GROUP
 
 
 @njit(cache=True)

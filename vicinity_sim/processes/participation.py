@@ -39,14 +39,7 @@ from numba import njit
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import (
-    CHARGE_INDOOR,
-    CHARGE_OUTDOOR,
-    CHILD,
-    LOCAL,
-    MIGRANT,
-    TAIWAN,
-)
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, CHILD, LOCAL, MIGRANT, TAIWAN
 from vicinity_sim.world.tables import Residents
 from vicinity_sim.world.ties import group_members
 

@@ -19,11 +19,12 @@ from pydantic import Field, PrivateAttr, create_model, field_validator
 from vicinity_sim.interventions import AnyIntervention
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes import registered
+from vicinity_sim.world.codes import GROUPS
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
-from vicinity_sim.world.population import GROUPS, PopulationParams
+from vicinity_sim.world.population import PopulationParams
 
 
 class RunParams(ParamModel):

@@ -15,16 +15,17 @@ import numpy as np
 from pydantic import Field, create_model
 
 from vicinity_sim.params import ParamModel, param
-
-GROUPS = ("local", "migrant", "taiwan")
-LOCAL, MIGRANT, TAIWAN = 0, 1, 2
-#: Sectors of jobs (a resident's ``sector``; -1 out of work). Shares of the first three are
-#: parameters of each group; "other" (public and professional jobs) takes the rest.
-SECTORS = ("industry", "construction", "services", "other")
-INDUSTRY, CONSTRUCTION, SERVICES, OTHER = 0, 1, 2, 3
-CHILD, WORKING, ELDERLY = 0, 1, 2
-# Where an e-bike is charged.
-NO_EBIKE, CHARGE_INDOOR, CHARGE_SITE, CHARGE_OUTDOOR = 0, 1, 2, 3
+from vicinity_sim.world.codes import (
+    CHARGE_INDOOR,
+    CHARGE_OUTDOOR,
+    CHILD,
+    ELDERLY,
+    GROUPS,
+    LOCAL,
+    NO_EBIKE,
+    SECTORS,
+    WORKING,
+)
 
 # name: (unit, low, high, doc, source, {group: default})
 # (the source may differ by group: then it is a dict like the defaults)

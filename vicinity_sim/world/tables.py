@@ -13,11 +13,6 @@ from typing import Any, Self
 
 import numpy as np
 
-#: Columns of the residents' interpersonal trust.
-IN_GROUP, OUT_GROUP = 0, 1
-#: ``Grids.last_supervision`` of a grid never supervised (far enough back for any interval).
-NEVER_SUPERVISED = -(2**30)
-
 
 class Table:
     """Mixin for dataclasses of equally long arrays (2-D columns have one row per entity)."""

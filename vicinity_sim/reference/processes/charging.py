@@ -15,7 +15,7 @@ from vicinity_sim.processes.charging import SLOT_SWITCH
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_SITE
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_SITE
 
 
 @reference_process

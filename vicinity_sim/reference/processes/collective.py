@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import LOCAL
+from vicinity_sim.world.codes import LOCAL
 
 
 @reference_process

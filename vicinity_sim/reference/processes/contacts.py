@@ -55,8 +55,7 @@ from vicinity_sim.reference.learning import experience
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import EMPTY, add_tie, change_tie, decay_ties, find_slot
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHILD, TAIWAN
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.codes import CHILD, IN_GROUP, OUT_GROUP, TAIWAN
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident

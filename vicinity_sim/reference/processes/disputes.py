@@ -41,8 +41,7 @@ from vicinity_sim.reference.learning import experience, learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import find_slot, weaken_tie
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, OUT_GROUP
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident

@@ -54,7 +54,7 @@ from vicinity_sim.processes.fire_spread import SLOT_EDGE_NOISE, SLOT_GROWTH, SLO
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
 from vicinity_sim.world import FiresToday
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel

@@ -47,7 +47,7 @@ from vicinity_sim.processes.governance import (
 from vicinity_sim.reference.learning import learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel

@@ -30,7 +30,7 @@ import numpy as np
 
 from vicinity_sim.processes.housing import HousingParams
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import CHILD, LOCAL, MIGRANT
+from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -32,14 +32,8 @@ import numpy as np
 
 from vicinity_sim.processes.labour import LabourParams, search_efficiency
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import (
-    INDUSTRY,
-    LOCAL,
-    MIGRANT,
-    SECTORS,
-    WORKING,
-    wage_factors,
-)
+from vicinity_sim.world.codes import INDUSTRY, LOCAL, MIGRANT, SECTORS, WORKING
+from vicinity_sim.world.population import wage_factors
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident

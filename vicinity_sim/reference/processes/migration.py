@@ -35,13 +35,8 @@ from vicinity_sim.processes.migration import Migration as FastMigration
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.housing import household_members, household_sum
 from vicinity_sim.reference.ties import EMPTY, clear_ties
-from vicinity_sim.world.population import (
-    CHARGE_SITE,
-    LOCAL,
-    WORKING,
-    draw_people,
-    wage_factors,
-)
+from vicinity_sim.world.codes import CHARGE_SITE, LOCAL, WORKING
+from vicinity_sim.world.population import draw_people, wage_factors
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident

@@ -27,15 +27,16 @@ from vicinity_sim.processes.participation import (
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import (
+from vicinity_sim.world.codes import (
     CHARGE_INDOOR,
     CHARGE_OUTDOOR,
     CHILD,
+    IN_GROUP,
     LOCAL,
     MIGRANT,
+    OUT_GROUP,
     TAIWAN,
 )
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident

@@ -16,8 +16,7 @@ import numpy as np
 from vicinity_sim.processes.rollout import Rollout
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL, MIGRANT
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MIGRANT, OUT_GROUP
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
