@@ -13,6 +13,10 @@ delay, ...) and *index* the entity it is drawn for (a building, an edge, a resid
 * Inside numba kernels, :func:`uniform` turns ``(key, slot, index)`` into a uniform number with
   a counter-based generator (SplitMix64 at position ``index`` of the sequence seeded by the
   mixed key and slot). No state is carried between draws.
+* Slots have names: each module that draws from a stream declares its slots as an
+  :class:`~enum.IntEnum` registered with :func:`stream_slots`, which refuses a number or a name
+  that another declaration for the same stream already took (several modules may draw from
+  one stream, e.g. the fire and its spread). :data:`SLOTS` lists them all.
 
 Consequences that the model relies on:
 
@@ -26,6 +30,8 @@ Consequences that the model relies on:
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from enum import IntEnum
 
 import numpy as np
 from numba import njit, uint64
@@ -71,6 +77,48 @@ def uniform_array(key, slot, n):
     for i in range(n):
         out[i] = uniform(key, slot, i)
     return out
+
+
+#: Every stream's slots: stream name → slot name → number (filled by :func:`stream_slots`).
+SLOTS: dict[str, dict[str, int]] = {}
+
+
+def stream_slots(stream: str) -> Callable[[type[IntEnum]], type[IntEnum]]:
+    """Class decorator registering an :class:`~enum.IntEnum` of named slots of ``stream``.
+
+    Args:
+        stream: The stream the slots belong to (a process name, or ``world.ties``...).
+
+    Returns:
+        The decorator; it returns the enum unchanged.
+
+    Raises:
+        ValueError: If two slots of the stream share a number (within the enum, where
+            ``IntEnum`` would silently make one an alias, or with an earlier declaration) or a
+            name.
+
+    Example:
+        >>> @stream_slots("example")
+        ... class ExampleSlot(IntEnum):
+        ...     IGNITE = 0
+        ...     CAUSE = 1
+    """
+
+    def register(cls: type[IntEnum]) -> type[IntEnum]:
+        taken = SLOTS.setdefault(stream, {})
+        for name, member in cls.__members__.items():  # aliases included
+            number = int(member)
+            if name in taken:
+                raise ValueError(f"stream {stream!r}: slot name {name} declared twice")
+            clash = [k for k, v in taken.items() if v == number]
+            if clash:
+                raise ValueError(
+                    f"stream {stream!r}: slot {name} = {number} is already taken by {clash[0]}"
+                )
+            taken[name] = number
+        return cls
+
+    return register
 
 
 _MASK = (1 << 64) - 1

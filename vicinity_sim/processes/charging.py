@@ -11,15 +11,22 @@ Levers read here: active ``charging_sites`` and their capacity.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
 from numba import njit
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_SITE
 
-SLOT_SWITCH = 0
+
+@stream_slots("charging")
+class ChargingSlot(IntEnum):
+    """Slots of the charging stream's draws."""
+
+    SWITCH = 0
 
 
 class ChargingParams(ParamModel):
@@ -45,7 +52,7 @@ def charging_week(key, res_village, res_building, res_charging, res_site, b_x, b
     draws = []
     for r in range(len(res_charging)):
         if res_charging[r] == CHARGE_INDOOR:
-            u = uniform(key, SLOT_SWITCH, r)
+            u = uniform(key, ChargingSlot.SWITCH, r)
             if u < p_switch:
                 candidates.append(r)
                 draws.append(u)

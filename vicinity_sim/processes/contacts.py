@@ -47,6 +47,7 @@ Levers read here: grids' ``public_space``, ``tea_parties_per_month``, ``council`
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
@@ -56,7 +57,7 @@ from vicinity_sim.errors import InputError
 from vicinity_sim.learning import experience, experience_at
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world import World
 from vicinity_sim.world.codes import CHILD, IN_GROUP, OUT_GROUP, TAIWAN
 from vicinity_sim.world.ties import add_tie, decay_ties, find_slot, group_members
@@ -68,16 +69,20 @@ EXPERIENCE, BOUNDED_CONFIDENCE = 0, 1
 SETTING_BUILDING, SETTING_BLOCK, SETTING_PUBLIC, SETTING_EVENT = 0, 1, 2, 3
 SETTING_ACQUAINTANCE, SETTING_VOLUNTEER = 4, 5
 
-# Slots of the draws made here (see vicinity_sim.streams).
-SLOT_SETTING = 0
-SLOT_PARTNER = 1
-SLOT_OUTCOME = 2
-SLOT_FORM = 3
-SLOT_EVENT_DAY = 4
-SLOT_ATTEND = 5
-SLOT_CULTURE_DAY = 6
-SLOT_EVENT_PAIR = 7
-SLOT_VOLUNTEER = 8
+
+@stream_slots("contacts")
+class ContactSlot(IntEnum):
+    """Slots of the contacts stream's draws."""
+
+    SETTING = 0
+    PARTNER = 1
+    OUTCOME = 2
+    FORM = 3
+    EVENT_DAY = 4
+    ATTEND = 5
+    CULTURE_DAY = 6
+    EVENT_PAIR = 7
+    VOLUNTEER = 8
 
 
 class ContactsParams(ParamModel):
@@ -295,7 +300,7 @@ def encounter(key, index, setting, i, j, quality, c, group, trust, disposition, 
         q += c.tie_quality_bonus * w[i, k]
     if setting < SETTING_EVENT and k < 0 and group[i] != group[j]:  # strangers, everyday
         q -= c.cross_group_penalty
-    positive = uniform(key, SLOT_OUTCOME, index) < q
+    positive = uniform(key, ContactSlot.OUTCOME, index) < q
     col = IN_GROUP if group[i] == group[j] else OUT_GROUP
     if c.mode == BOUNDED_CONFIDENCE:
         ti, tj = trust[i, col], trust[j, col]
@@ -318,7 +323,7 @@ def encounter(key, index, setting, i, j, quality, c, group, trust, disposition, 
         w[j, kj] = s
     elif positive:
         p_form = c.tie_form_same if group[i] == group[j] else c.tie_form_cross
-        if uniform(key, SLOT_FORM, index) < p_form:
+        if uniform(key, ContactSlot.FORM, index) < p_form:
             add_tie(to, w, i, j, c.tie_increment)
     return 1 if positive else 0
 
@@ -328,7 +333,7 @@ def _partner(key, i, members, lo, hi):
     """A random member of members[lo:hi] other than ``i``, or -1."""
     if hi - lo < 2:
         return -1
-    j = members[lo + int(uniform(key, SLOT_PARTNER, i) * (hi - lo))]
+    j = members[lo + int(uniform(key, ContactSlot.PARTNER, i) * (hi - lo))]
     return -1 if j == i else j
 
 
@@ -337,7 +342,7 @@ def _acquaintance(key, i, to):
     """A random tie of ``i``, whatever its strength (the first at or after a random slot), or
     -1."""
     n_slots = to.shape[1]
-    k = int(uniform(key, SLOT_PARTNER, i) * n_slots)
+    k = int(uniform(key, ContactSlot.PARTNER, i) * n_slots)
     for step in range(n_slots):
         j = to[i, (k + step) % n_slots]
         if j >= 0:
@@ -371,7 +376,7 @@ def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_p
     draw = np.empty(n)
     m = 0
     for i in range(n):
-        u = uniform(key, SLOT_SETTING, i)
+        u = uniform(key, ContactSlot.SETTING, i)
         starter[m] = i
         draw[m] = u
         m += (u < e_acq) | (u < public_limit[res_grid[i]])
@@ -431,12 +436,12 @@ def volunteer_encounters(key, c, participating, res_grid, household, grid_ptr, g
     done = positive = 0
     for a in range(m):
         i = contributors[a]
-        if uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
+        if uniform(key, ContactSlot.VOLUNTEER, i) >= c.rate_volunteer:
             continue
         g = res_grid[i]
         lo, hi = grid_ptr[g], grid_ptr[g + 1]
         for attempt in range(8):  # look for another contributor in the grid
-            j = grid_members[lo + int(uniform(key, SLOT_VOLUNTEER, n * (attempt + 1) + i)
+            j = grid_members[lo + int(uniform(key, ContactSlot.VOLUNTEER, n * (attempt + 1) + i)
                                       * (hi - lo))]  # fmt: skip
             if participating[j] and household[j] != household[i]:
                 positive += encounter(key, n + i, SETTING_VOLUNTEER, i, j, c.quality_event, c,
@@ -460,11 +465,11 @@ def event_encounters(key, event_id, members, size, contacts_per, participating, 
     n_att = 0
     tries = 0
     while n_att < size and tries < 4 * size and n_members > 0:
-        r = members[int(uniform(key, SLOT_ATTEND, base + 2 * tries) * n_members)]
+        r = members[int(uniform(key, ContactSlot.ATTEND, base + 2 * tries) * n_members)]
         accept = 1.0 if (participating[r] or invited[r]) else accept_invited
         if adults_only and age[r] == CHILD:
             accept = 0.0
-        ok = uniform(key, SLOT_ATTEND, base + 2 * tries + 1) < accept
+        ok = uniform(key, ContactSlot.ATTEND, base + 2 * tries + 1) < accept
         tries += 1
         if not ok:
             continue
@@ -482,8 +487,8 @@ def event_encounters(key, event_id, members, size, contacts_per, participating, 
     n_enc = int(n_att * contacts_per / 2.0)
     for k in range(n_enc):
         idx = base + k
-        i = attendees_out[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx) * n_att)]
-        j = attendees_out[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx + 1) * n_att)]
+        i = attendees_out[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx) * n_att)]
+        j = attendees_out[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx + 1) * n_att)]
         if household[i] == household[j]:
             continue
         positive += encounter(key, idx, SETTING_EVENT, i, j, c.quality_event, c, group, trust,
@@ -506,16 +511,16 @@ def events_today(key, tea_parties_per_month, council, cultural_events_per_year):
     n = 0
     for grid in range(len(tea_parties_per_month)):
         rate = tea_parties_per_month[grid]
-        if rate > 0 and uniform(key, SLOT_EVENT_DAY, 2 * grid) < rate / 30.0:
+        if rate > 0 and uniform(key, ContactSlot.EVENT_DAY, 2 * grid) < rate / 30.0:
             out[n, 0], out[n, 1] = TEA_PARTY, grid
             n += 1
     for grid in range(len(council)):
-        if council[grid] and uniform(key, SLOT_EVENT_DAY, 2 * grid + 1) < 1.0 / 30.0:
+        if council[grid] and uniform(key, ContactSlot.EVENT_DAY, 2 * grid + 1) < 1.0 / 30.0:
             out[n, 0], out[n, 1] = COUNCIL, grid
             n += 1
     for v in range(len(cultural_events_per_year)):
         rate = cultural_events_per_year[v]
-        if rate > 0 and uniform(key, SLOT_CULTURE_DAY, v) < rate / 365.0:
+        if rate > 0 and uniform(key, ContactSlot.CULTURE_DAY, v) < rate / 365.0:
             out[n, 0], out[n, 1] = CULTURAL_EVENT, v
             n += 1
     return out[:n]

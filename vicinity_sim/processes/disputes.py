@@ -41,6 +41,7 @@ Levers read here: grids' ``effort``, ``skill``, ``duplication_loss``, ``vanguard
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -49,18 +50,23 @@ from numba import njit
 from vicinity_sim.learning import experience, experience_at
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, LOCAL
 from vicinity_sim.world.ties import find_slot, group_members, weaken_tie
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-SLOT_DISPUTE = 0
-SLOT_KIND = 1
-SLOT_PARTY_A = 2
-SLOT_PARTY_B = 3
-SLOT_MEDIATE = 4
+
+@stream_slots("disputes")
+class DisputeSlot(IntEnum):
+    """Slots of the disputes stream's draws."""
+
+    DISPUTE = 0
+    KIND = 1
+    PARTY_A = 2
+    PARTY_B = 3
+    MEDIATE = 4
 
 
 class DisputesParams(ParamModel):
@@ -295,7 +301,7 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, b_block, blk_lane,
         crowd_b = crowd[b]
         v = b_village[b]
         rules = 1.0 - c.rules_effect * v_rules[v]
-        u = uniform(key, SLOT_DISPUTE, b)
+        u = uniform(key, DisputeSlot.DISPUTE, b)
         if shortcut and rules >= 0.0:
             bound = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w)
             bound *= (1.0 + c.distrust_w * (1.0 - low)) * rules
@@ -322,12 +328,12 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, b_block, blk_lane,
         if u >= -math.expm1(-total):
             continue
         out[0] += 1
-        is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
+        is_tenancy = uniform(key, DisputeSlot.KIND, b) * total < tenancy
         if is_tenancy:
             # A tenant household drawn in proportion to its weight, and the landlord (absent
             # landlords take no part in the village's trust). With equal weights this is the
             # k-th tenant, k = ⌊u · tenants⌋.
-            target = uniform(key, SLOT_PARTY_A, b) * tenants
+            target = uniform(key, DisputeSlot.PARTY_A, b) * tenants
             cum = 0.0
             h = -1
             for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
@@ -341,8 +347,8 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, b_block, blk_lane,
             j = hh_ptr[owner_hh] if owner_hh >= 0 else i
         else:
             # Two residents of different households of the building.
-            i = bld_res[lo + int(uniform(key, SLOT_PARTY_A, b) * occ)]
-            start = int(uniform(key, SLOT_PARTY_B, b) * occ)
+            i = bld_res[lo + int(uniform(key, DisputeSlot.PARTY_A, b) * occ)]
+            start = int(uniform(key, DisputeSlot.PARTY_B, b) * occ)
             hi_ = _household_of(hh_ptr, i)
             j = i  # a single household's dispute with the building at large, unless ...
             for step in range(occ):  # ... another household lives there
@@ -368,7 +374,7 @@ def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, b_block, blk_lane,
         keep *= 1.0 - c.m_rules * v_rules[v]
         if g_cameras[g]:
             keep *= 1.0 - c.m_camera
-        if uniform(key, SLOT_MEDIATE, b) >= keep:
+        if uniform(key, DisputeSlot.MEDIATE, b) >= keep:
             out[1] += 1
             experience(trust_inst, disp_inst, i, 1.0, c.settle_effect, c.inst_weight)
             if j != i:

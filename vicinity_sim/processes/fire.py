@@ -43,6 +43,7 @@ institutional trust reacts to, and buildings' ``last_fire_day``.
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -52,7 +53,7 @@ from vicinity_sim.numerics import binomial_ppf, lognormal_ppf
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
 from vicinity_sim.processes.fire_spread import spread_event
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world import FiresToday
 from vicinity_sim.world.codes import CHARGE_INDOOR
 
@@ -63,16 +64,21 @@ if TYPE_CHECKING:
 CAUSE_HOUSEHOLD, CAUSE_EBIKE, CAUSE_THREE_IN_ONE = 0, 1, 2
 CAUSES = ("household", "ebike", "three_in_one")
 
-# Slots of the draws made here (see vicinity_sim.streams); 20+ are used by fire_spread.
-SLOT_IGNITE = 0
-SLOT_CAUSE = 1
-SLOT_NIGHT = 2
-SLOT_SENSOR = 3
-SLOT_DETECT = 4
-SLOT_RESPONSE = 5
-SLOT_ORIGIN_GROWTH = 6
-SLOT_DEATH = 7
-SLOT_INJURY = 8
+
+@stream_slots("fire")
+class FireSlot(IntEnum):
+    """Slots of the fire stream's draws made here (the spread's are 20+)."""
+
+    IGNITE = 0
+    CAUSE = 1
+    NIGHT = 2
+    SENSOR = 3
+    DETECT = 4
+    RESPONSE = 5
+    ORIGIN_GROWTH = 6
+    DEATH = 7
+    INJURY = 8
+
 
 # Columns of the per-event records returned by the kernel.
 EVENT_FIELDS = (
@@ -508,7 +514,7 @@ def fire_day(
     for b in range(n):
         total = rates[b, 0] + rates[b, 1] + rates[b, 2]
         if total > 0.0:
-            u = uniform(key, SLOT_IGNITE, b)
+            u = uniform(key, FireSlot.IGNITE, b)
             # 1 − exp(−x) ≤ x: a draw of at least 2x decides without the exponential.
             if u < 2.0 * (total / 365.0) and u < -math.expm1(-total / 365.0):
                 origins.append(b)
@@ -525,16 +531,16 @@ def fire_day(
             continue
         # Cause, in proportion to the rates.
         total = rates[o, 0] + rates[o, 1] + rates[o, 2]
-        uc = uniform(key, SLOT_CAUSE, o) * total
+        uc = uniform(key, FireSlot.CAUSE, o) * total
         cause = CAUSE_HOUSEHOLD
         if uc >= rates[o, 0]:
             cause = CAUSE_EBIKE if uc < rates[o, 0] + rates[o, 1] else CAUSE_THREE_IN_ONE
-        night = uniform(key, SLOT_NIGHT, o) < c.night_share[cause]
+        night = uniform(key, FireSlot.NIGHT, o) < c.night_share[cause]
         presence = c.presence_night if night else c.presence_day
         # Alert.
-        u_det = uniform(key, SLOT_DETECT, o)
+        u_det = uniform(key, FireSlot.DETECT, o)
         call_delay = c.call_delay
-        if b_sensor[o] and uniform(key, SLOT_SENSOR, o) < c.sensor_reliability:
+        if b_sensor[o] and uniform(key, FireSlot.SENSOR, o) < c.sensor_reliability:
             alert = lognormal_ppf(u_det, c.detect_sensor, c.detect_sigma)
             if v_platform[b_village[o]]:  # the platform dispatches on the sensor's alarm
                 call_delay = c.platform_call_delay
@@ -547,11 +553,11 @@ def fire_day(
             o, v, b_x, b_y, b_access_road[o], b_access_lane[o], blk_lane_cleared[b_block[o]],
             b_edge_dist[o], city_distance, st_village, st_x, st_y, st_active, c,
         )  # fmt: skip
-        response = lognormal_ppf(uniform(key, SLOT_RESPONSE, o), base, c.response_sigma)
+        response = lognormal_ppf(uniform(key, FireSlot.RESPONSE, o), base, c.response_sigma)
         arrival = alert + call_delay + response
         stop = arrival + c.containment
         origin_growth = lognormal_ppf(
-            uniform(key, SLOT_ORIGIN_GROWTH, o), c.growth_median[cause], c.growth_sigma
+            uniform(key, FireSlot.ORIGIN_GROWTH, o), c.growth_median[cause], c.growth_sigma
         )
         count = spread_event(
             o, origin_growth, indptr, indices, sep, b_side, b_resistive, b_sprinkler,
@@ -584,8 +590,8 @@ def fire_day(
             p_death = min(presence * p_trap * lethal, 1.0)
             p_injury = min(presence * p_trap * c.injury, 1.0)
             occ = occupants[b]
-            d = binomial_ppf(uniform(key, SLOT_DEATH, b), occ, p_death)
-            inj = min(binomial_ppf(uniform(key, SLOT_INJURY, b), occ, p_injury), occ - d)
+            d = binomial_ppf(uniform(key, FireSlot.DEATH, b), occ, p_death)
+            inj = min(binomial_ppf(uniform(key, FireSlot.INJURY, b), occ, p_injury), occ - d)
             deaths += d
             injuries += inj
             expected += occ * p_death

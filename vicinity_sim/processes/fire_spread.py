@@ -14,17 +14,22 @@ percolation on the adjacency, which is how it is validated (``tests/test_fire_sp
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 
 import numpy as np
 from numba import njit
 
 from vicinity_sim.numerics import heap_pop, heap_push, lognormal_ppf
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 
-# Slots of the draws made here (see vicinity_sim.streams).
-SLOT_EDGE_NOISE = 20
-SLOT_GROWTH = 21
-SLOT_SPRINKLER = 22
+
+@stream_slots("fire")
+class SpreadSlot(IntEnum):
+    """Slots of the fire stream's draws made by the spread (the fire's own are 0–8)."""
+
+    EDGE_NOISE = 20
+    GROWTH = 21
+    SPRINKLER = 22
 
 
 @njit(cache=True)
@@ -108,10 +113,10 @@ def spread_event(
             growth = origin_growth
         else:
             growth = lognormal_ppf(
-                uniform(key, SLOT_GROWTH, b), exposure_growth_median, growth_sigma
+                uniform(key, SpreadSlot.GROWTH, b), exposure_growth_median, growth_sigma
             )
         growth_out[b] = growth
-        controlled[b] = sprinkler[b] and uniform(key, SLOT_SPRINKLER, b) < sprinkler_effective
+        controlled[b] = sprinkler[b] and uniform(key, SpreadSlot.SPRINKLER, b) < sprinkler_effective
         if controlled[b]:
             continue
         full = t + growth
@@ -124,7 +129,7 @@ def spread_event(
                 continue
             cross = hamada_minutes(side_m[b], sep_m[e], wind_ms, f)
             if spread_sigma > 0.0:
-                cross = lognormal_ppf(uniform(key, SLOT_EDGE_NOISE, e), cross, spread_sigma)
+                cross = lognormal_ppf(uniform(key, SpreadSlot.EDGE_NOISE, e), cross, spread_sigma)
             arrive = full + cross
             if arrive < stop_min and arrive < ign_time[j]:
                 ign_time[j] = arrive

@@ -14,14 +14,21 @@ Levers read here: ``flood_points.fixed`` (set by drainage works); villages' ``pl
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
 from numba import njit
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 
-SLOT_FLOOD = 0
+
+@stream_slots("flood")
+class FloodSlot(IntEnum):
+    """Slots of the flood stream's draws."""
+
+    FLOOD = 0
 
 
 class FloodParams(ParamModel):
@@ -60,7 +67,7 @@ def flood_day(key, heavy_rain, fp_village, fp_fixed, p_flood, p_fixed, occupants
         if not heavy_rain[fp_village[f]]:
             continue
         p = p_fixed if fp_fixed[f] else p_flood
-        if uniform(key, SLOT_FLOOD, f) < p:
+        if uniform(key, FloodSlot.FLOOD, f) < p:
             flooded += 1
             exposed += occupants_at_point[f]
     return flooded, exposed

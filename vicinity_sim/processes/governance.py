@@ -47,6 +47,7 @@ landlords' ``association``.
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -55,7 +56,7 @@ from numba import njit
 from vicinity_sim.learning import experience
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 from vicinity_sim.world.tables import Residents
 from vicinity_sim.world.ties import group_members
@@ -63,15 +64,21 @@ from vicinity_sim.world.ties import group_members
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-SLOT_NEED_WHO = 0
-SLOT_NEED_ACCEPT = 1
-SLOT_COMPLEX = 2
-SLOT_PARTY = 3
-SLOT_RESOLVE = 4
-SLOT_INSPECT = 5
-SLOT_PERSUADE = 6
-SLOT_REFER = 7
-SLOT_TURNED_AWAY = 8
+
+@stream_slots("governance")
+class GovernanceSlot(IntEnum):
+    """Slots of the governance stream's draws."""
+
+    NEED_WHO = 0
+    NEED_ACCEPT = 1
+    COMPLEX = 2
+    PARTY = 3
+    RESOLVE = 4
+    INSPECT = 5
+    PERSUADE = 6
+    REFER = 7
+    TURNED_AWAY = 8
+
 
 RING = 1 << 17  # open requests kept at most (oldest are dropped as lapsed beyond this)
 
@@ -261,23 +268,26 @@ def raise_and_serve(key, day, c, res_age, res_arrived, res_registered, res_house
     candidates = round(n * top)
     head, tail = ring_state[0], ring_state[1]
     for k in range(candidates):
-        i = int(uniform(key, SLOT_NEED_WHO, k) * n)
+        i = int(uniform(key, GovernanceSlot.NEED_WHO, k) * n)
         rate = c.rate
         if res_age[i] == ELDERLY:
             rate *= c.elderly
         if day - res_arrived[i] < c.newcomer_days:
             rate *= c.newcomer
-        if uniform(key, SLOT_NEED_ACCEPT, k) >= rate / top:
+        if uniform(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
             continue
         out[0] += 1
-        if not res_registered[i] and uniform(key, SLOT_TURNED_AWAY, k) >= c.unregistered_take_up:
+        if (
+            not res_registered[i]
+            and uniform(key, GovernanceSlot.TURNED_AWAY, k) >= c.unregistered_take_up
+        ):
             experience(trust_inst, disp_inst, i, 0.0, c.alpha, c.weight)
             out[4] += 1
             continue
-        is_complex = uniform(key, SLOT_COMPLEX, k) < c.complex_share
-        if hh_paired[res_household[i]] and uniform(key, SLOT_PARTY, k) < c.party_answer:
+        is_complex = uniform(key, GovernanceSlot.COMPLEX, k) < c.complex_share
+        if hh_paired[res_household[i]] and uniform(key, GovernanceSlot.PARTY, k) < c.party_answer:
             out[1] += 1
-            resolved = uniform(key, SLOT_RESOLVE, k) < c.party_resolution
+            resolved = uniform(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
             perf = 1.0 if resolved else 0.0
             experience(trust_inst, disp_inst, i, perf, c.alpha, c.weight)
             out[3] += resolved
@@ -312,7 +322,7 @@ def raise_and_serve(key, day, c, res_age, res_arrived, res_registered, res_house
             continue
         capacity[g] -= 1.0
         p_resolve = skill[g] * (coordination[g] if req_complex[j] else 1.0)
-        resolved = uniform(key, SLOT_RESOLVE, 1_000_000_000 + idx) < p_resolve
+        resolved = uniform(key, GovernanceSlot.RESOLVE, 1_000_000_000 + idx) < p_resolve
         perf = math.exp(-wait / c.wait_scale) if resolved else 0.0
         experience(trust_inst, disp_inst, i, perf, c.alpha, c.weight)
         req_open[j] = False
@@ -342,7 +352,7 @@ def patrol(key, c, capacity, inspections_per_task, grid_bld_ptr, grid_bld, bld_r
         if hi == lo:
             continue
         for _ in range(n_insp):
-            b = grid_bld[lo + int(uniform(key, SLOT_INSPECT, counter) * (hi - lo))]
+            b = grid_bld[lo + int(uniform(key, GovernanceSlot.INSPECT, counter) * (hi - lo))]
             counter += 1
             out[0] += 1
             persuade = c.persuade * (c.assoc_multiplier if ll_association[b_owner[b]] else 1.0)
@@ -351,10 +361,13 @@ def patrol(key, c, capacity, inspections_per_task, grid_bld_ptr, grid_bld, bld_r
                 if not res_registered[r]:
                     res_registered[r] = True
                     out[1] += 1
-                if res_charging[r] == CHARGE_INDOOR and uniform(key, SLOT_PERSUADE, r) < persuade:
+                if (
+                    res_charging[r] == CHARGE_INDOOR
+                    and uniform(key, GovernanceSlot.PERSUADE, r) < persuade
+                ):
                     res_charging[r] = CHARGE_OUTDOOR
                     out[2] += 1
-            if b_three_in_one[b] and uniform(key, SLOT_REFER, counter) < c.enforcement:
+            if b_three_in_one[b] and uniform(key, GovernanceSlot.REFER, counter) < c.enforcement:
                 b_three_in_one[b] = False
                 out[3] += 1
     return out

@@ -31,6 +31,7 @@ Levers read here: villages' ``points_reward_cny``, ``rules_norm``, ``taiwan_prog
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -38,7 +39,7 @@ from numba import njit
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, CHILD, LOCAL, MIGRANT, TAIWAN
 from vicinity_sim.world.tables import Residents
 from vicinity_sim.world.ties import group_members
@@ -46,8 +47,13 @@ from vicinity_sim.world.ties import group_members
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-SLOT_DECIDE = 0
-SLOT_REPORT = 1
+
+@stream_slots("participation")
+class ParticipationSlot(IntEnum):
+    """Slots of the participation stream's draws."""
+
+    DECIDE = 0
+    REPORT = 1
 
 
 class ParticipationParams(ParamModel):
@@ -220,20 +226,20 @@ def participation_week(key, c, res_age, res_group, res_party, res_village, res_g
         if res_group[i] == TAIWAN and v_taiwan[v]:
             u += c.b_taiwan
         p = 1.0 / (1.0 + math.exp(-u))
-        yes = uniform(key, SLOT_DECIDE, i) < p
+        yes = uniform(key, ParticipationSlot.DECIDE, i) < p
         participating[i] = yes
         counts[2 * res_group[i]] += 1.0
         if yes:
             counts[2 * res_group[i] + 1] += 1.0
             points[i] += v_reward[v]
             counts[7] += v_reward[v]
-            if uniform(key, SLOT_REPORT, i) < c.report:
+            if uniform(key, ParticipationSlot.REPORT, i) < c.report:
                 b = res_building[i]
                 lo, hi = bld_res_ptr[b], bld_res_ptr[b + 1]
-                j = bld_res[lo + int(uniform(key, SLOT_REPORT, n + i) * (hi - lo))]
+                j = bld_res[lo + int(uniform(key, ParticipationSlot.REPORT, n + i) * (hi - lo))]
                 if (
                     res_charging[j] == CHARGE_INDOOR
-                    and uniform(key, SLOT_REPORT, 2 * n + i) < c.persuasion
+                    and uniform(key, ParticipationSlot.REPORT, 2 * n + i) < c.persuasion
                 ):
                     res_charging[j] = CHARGE_OUTDOOR
                     counts[6] += 1.0

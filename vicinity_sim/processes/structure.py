@@ -10,6 +10,7 @@ Levers read here: ``buildings.dangerous`` (cleared by repair works).
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 
 import numpy as np
 from numba import njit
@@ -17,10 +18,15 @@ from numba import njit
 from vicinity_sim.numerics import binomial_ppf
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 
-SLOT_COLLAPSE = 0
-SLOT_DEATH = 1
+
+@stream_slots("structure")
+class StructureSlot(IntEnum):
+    """Slots of the structure stream's draws."""
+
+    COLLAPSE = 0
+    DEATH = 1
 
 
 class StructureParams(ParamModel):
@@ -48,9 +54,9 @@ def collapse_day(key, dangerous, occupants, rate_year, p_death):
     collapses = 0
     deaths = 0
     for b in range(len(dangerous)):
-        if dangerous[b] and uniform(key, SLOT_COLLAPSE, b) < p:
+        if dangerous[b] and uniform(key, StructureSlot.COLLAPSE, b) < p:
             collapses += 1
-            deaths += binomial_ppf(uniform(key, SLOT_DEATH, b), occupants[b], p_death)
+            deaths += binomial_ppf(uniform(key, StructureSlot.DEATH, b), occupants[b], p_death)
             dangerous[b] = False
     return collapses, deaths
 

@@ -7,6 +7,7 @@ typhoon day is usually shared; the shared-weather draw below makes that explicit
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Annotated
 
 import numpy as np
@@ -16,11 +17,17 @@ from pydantic import Field
 from vicinity_sim.numerics import lognormal_ppf
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import stream_slots, uniform
 
-SLOT_CITY_RAIN = 0
-SLOT_LOCAL_RAIN = 1
-SLOT_WIND = 2
+
+@stream_slots("weather")
+class WeatherSlot(IntEnum):
+    """Slots of the weather stream's draws."""
+
+    CITY_RAIN = 0
+    LOCAL_RAIN = 1
+    WIND = 2
+
 
 _MonthValue = Annotated[float, Field(ge=0.0, le=31.0)]
 
@@ -68,12 +75,12 @@ def weather_day(key, rate, shared, wind_median, wind_sigma, rain_wind_factor, he
     Returns:
         The number of villages with heavy rain.
     """
-    city_rain = uniform(key, SLOT_CITY_RAIN, 0) < rate * shared
+    city_rain = uniform(key, WeatherSlot.CITY_RAIN, 0) < rate * shared
     rainy = 0
     for v in range(len(heavy_rain)):
-        local = uniform(key, SLOT_LOCAL_RAIN, v) < rate * (1.0 - shared)
+        local = uniform(key, WeatherSlot.LOCAL_RAIN, v) < rate * (1.0 - shared)
         heavy_rain[v] = city_rain or local
-        wind = lognormal_ppf(uniform(key, SLOT_WIND, v), wind_median, wind_sigma)
+        wind = lognormal_ppf(uniform(key, WeatherSlot.WIND, v), wind_median, wind_sigma)
         wind_ms[v] = wind * (rain_wind_factor if heavy_rain[v] else 1.0)
         rainy += heavy_rain[v]
     return rainy

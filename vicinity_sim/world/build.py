@@ -8,12 +8,13 @@ position as index), so a village is the same whatever other villages the scenari
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Protocol
 
 import numpy as np
 
 from vicinity_sim.errors import InputError
-from vicinity_sim.streams import Streams
+from vicinity_sim.streams import Streams, stream_slots
 from vicinity_sim.world.codes import NEVER_SUPERVISED, SECTORS
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams, place_existing_facilities
@@ -44,6 +45,15 @@ from vicinity_sim.world.tables import (
 from vicinity_sim.world.ties import INITIAL_STRENGTH, Ties, group_members, seed_ties
 
 __all__ = ["VillageSpecLike", "build_world"]
+
+
+@stream_slots("world.ties")
+class TieSlot(IntEnum):
+    """Slots of the initial ties' draws: one per kind of group residents meet in."""
+
+    BUILDING = 0
+    BLOCK = 1
+    WORKPLACE = 2
 
 
 class VillageSpecLike(Protocol):
@@ -344,15 +354,15 @@ def _seed_village_ties(
     first = idx[0]
     b = r.building[idx]
     groups = {
-        "building": (b - b.min(), [p.group(g).building_ties for g in range(3)]),
-        "block": (
+        TieSlot.BUILDING: (b - b.min(), [p.group(g).building_ties for g in range(3)]),
+        TieSlot.BLOCK: (
             world.buildings.block[b] - world.buildings.block[b].min(),
             [p.group(g).block_ties for g in range(3)],
         ),
-        "workplace": (pop.res_workplace, [p.group(g).workplace_ties for g in range(3)]),
+        TieSlot.WORKPLACE: (pop.res_workplace, [p.group(g).workplace_ties for g in range(3)]),
     }
     key = streams.key("world.ties", v)
-    for slot, (labels, rate) in enumerate(groups.values()):
+    for slot, (labels, rate) in groups.items():
         labels = labels.astype(np.int64)
         ptr, members = group_members(labels, int(labels.max()) + 1)
         seed_ties(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vicinity_sim.processes.charging import SLOT_SWITCH
+from vicinity_sim.processes.charging import ChargingSlot
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
@@ -42,7 +42,7 @@ class Charging(ReferenceProcess):
         switchers: list[tuple[float, Resident]] = []
         for res in self.model.residents:
             if res.charging == CHARGE_INDOOR:
-                u = uniform(key, SLOT_SWITCH, res.row)
+                u = uniform(key, ChargingSlot.SWITCH, res.row)
                 if u < p_switch:
                     switchers.append((u, res))
         # Places are first come, first served; the draw orders the queue (ties have

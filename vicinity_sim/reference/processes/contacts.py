@@ -39,16 +39,8 @@ from vicinity_sim.processes.contacts import (
     SETTING_EVENT,
     SETTING_PUBLIC,
     SETTING_VOLUNTEER,
-    SLOT_ATTEND,
-    SLOT_CULTURE_DAY,
-    SLOT_EVENT_DAY,
-    SLOT_EVENT_PAIR,
-    SLOT_FORM,
-    SLOT_OUTCOME,
-    SLOT_PARTNER,
-    SLOT_SETTING,
-    SLOT_VOLUNTEER,
     ContactConsts,
+    ContactSlot,
     ContactsParams,
 )
 from vicinity_sim.reference.learning import experience
@@ -175,7 +167,7 @@ class Contacts(ReferenceProcess):
             q += c.tie_quality_bonus * a.ties_w[k]
         if setting < SETTING_EVENT and k < 0 and not same_group:  # strangers, everyday
             q -= c.cross_group_penalty
-        positive = uniform(key, SLOT_OUTCOME, index) < q
+        positive = uniform(key, ContactSlot.OUTCOME, index) < q
         col = IN_GROUP if same_group else OUT_GROUP
         if c.mode == BOUNDED_CONFIDENCE:
             ta, tb = a.trust_inter[col], b.trust_inter[col]
@@ -193,7 +185,7 @@ class Contacts(ReferenceProcess):
             change_tie(a, b, c.tie_increment if positive else -c.tie_weakening, c.tie_floor)
         elif positive:  # strangers who got on well may become acquainted (homophily)
             p_form = c.tie_form_same if same_group else c.tie_form_cross
-            if uniform(key, SLOT_FORM, index) < p_form:
+            if uniform(key, ContactSlot.FORM, index) < p_form:
                 add_tie(a, b, c.tie_increment)
         return positive
 
@@ -213,7 +205,7 @@ class Contacts(ReferenceProcess):
         done = positive = 0
         for res in residents:
             i = res.row
-            u = uniform(key, SLOT_SETTING, i)
+            u = uniform(key, ContactSlot.SETTING, i)
             if u < c.rate_building:
                 j = self._partner(key, i, self.building_members[res.building])
                 setting, quality = SETTING_BUILDING, c.quality_stranger
@@ -247,7 +239,7 @@ class Contacts(ReferenceProcess):
         draw), or -1 if the draw falls on ``i`` or there is nobody else."""
         if len(members) < 2:
             return -1
-        j = members[int(uniform(key, SLOT_PARTNER, i) * len(members))]
+        j = members[int(uniform(key, ContactSlot.PARTNER, i) * len(members))]
         return -1 if j == i else j
 
     @staticmethod
@@ -255,7 +247,7 @@ class Contacts(ReferenceProcess):
         """A random tie of ``res``, whatever its strength (the first at or after a random
         slot), or -1 if it has none."""
         n_slots = len(res.ties_to)
-        k = int(uniform(key, SLOT_PARTNER, res.row) * n_slots)
+        k = int(uniform(key, ContactSlot.PARTNER, res.row) * n_slots)
         for step in range(n_slots):
             j = res.ties_to[(k + step) % n_slots]
             if j != EMPTY:
@@ -277,11 +269,11 @@ class Contacts(ReferenceProcess):
         done = positive = 0
         for res in residents:
             i = res.row
-            if not res.participating or uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
+            if not res.participating or uniform(key, ContactSlot.VOLUNTEER, i) >= c.rate_volunteer:
                 continue
             members = self.grid_members[self.grid_of[i]]
             for attempt in range(VOLUNTEER_ATTEMPTS):
-                u = uniform(key, SLOT_VOLUNTEER, n * (attempt + 1) + i)
+                u = uniform(key, ContactSlot.VOLUNTEER, n * (attempt + 1) + i)
                 other = residents[members[int(u * len(members))]]
                 if other.participating and other.household != res.household:
                     positive += self.encounter(
@@ -333,14 +325,14 @@ class Contacts(ReferenceProcess):
         plans = []
         for g in range(n_grids):
             per_month = float(grids.tea_parties_per_month[g])
-            if per_month > 0 and uniform(key, SLOT_EVENT_DAY, 2 * g) < per_month / 30.0:
+            if per_month > 0 and uniform(key, ContactSlot.EVENT_DAY, 2 * g) < per_month / 30.0:
                 plans.append(Event(2 * g, self.grid_members[g], p.event_size, False))
         for g in range(n_grids):
-            if grids.council[g] and uniform(key, SLOT_EVENT_DAY, 2 * g + 1) < 1.0 / 30.0:
+            if grids.council[g] and uniform(key, ContactSlot.EVENT_DAY, 2 * g + 1) < 1.0 / 30.0:
                 plans.append(Event(2 * g + 1, self.grid_members[g], p.event_size, True))
         for v in range(len(villages)):
             per_year = float(villages.cultural_events_per_year[v])
-            if per_year > 0 and uniform(key, SLOT_CULTURE_DAY, v) < per_year / 365.0:
+            if per_year > 0 and uniform(key, ContactSlot.CULTURE_DAY, v) < per_year / 365.0:
                 plans.append(
                     Event(2 * n_grids + v, self.village_members[v], p.cultural_event_size, False)
                 )
@@ -360,12 +352,12 @@ class Contacts(ReferenceProcess):
         out: list[Resident] = []
         tries = 0
         while len(out) < event.size and tries < 4 * event.size and members:
-            u = uniform(key, SLOT_ATTEND, base + 2 * tries)
+            u = uniform(key, ContactSlot.ATTEND, base + 2 * tries)
             res = residents[members[int(u * len(members))]]
             accept = 1.0 if (res.participating or invited[res.row]) else p.invited_acceptance
             if event.council and res.age == CHILD:
                 accept = 0.0
-            comes = uniform(key, SLOT_ATTEND, base + 2 * tries + 1) < accept
+            comes = uniform(key, ContactSlot.ATTEND, base + 2 * tries + 1) < accept
             tries += 1
             if comes and res not in out:
                 out.append(res)
@@ -387,8 +379,8 @@ class Contacts(ReferenceProcess):
         done = positive = cross = 0
         for k in range(int(n_att * self.params.event_contacts_per_attendee / 2.0)):
             idx = base + k
-            a = attendees[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx) * n_att)]
-            b = attendees[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx + 1) * n_att)]
+            a = attendees[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx) * n_att)]
+            b = attendees[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx + 1) * n_att)]
             if a.household == b.household:  # includes meeting oneself
                 continue
             positive += self.encounter(key, idx, SETTING_EVENT, a, b, c.quality_event)

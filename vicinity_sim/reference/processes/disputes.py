@@ -28,15 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.disputes import (
-    SLOT_DISPUTE,
-    SLOT_KIND,
-    SLOT_MEDIATE,
-    SLOT_PARTY_A,
-    SLOT_PARTY_B,
-    DisputeConsts,
-    DisputesParams,
-)
+from vicinity_sim.processes.disputes import DisputeConsts, DisputeSlot, DisputesParams
 from vicinity_sim.reference.learning import experience, learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import find_slot, weaken_tie
@@ -166,16 +158,18 @@ class Disputes(ReferenceProcess):
             return None
         neighbour, tenancy, tenants = self.dispute_rates(b)
         total = neighbour + tenancy
-        if uniform(key, SLOT_DISPUTE, b) >= -math.expm1(-total):
+        if uniform(key, DisputeSlot.DISPUTE, b) >= -math.expm1(-total):
             return None
-        is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
+        is_tenancy = uniform(key, DisputeSlot.KIND, b) * total < tenancy
         if is_tenancy:
             i, j = self.tenancy_parties(key, b, tenants)
         else:
             i, j = self.neighbour_parties(key, b)
         residents = self.model.residents
         a, other = residents[i], residents[j]
-        if uniform(key, SLOT_MEDIATE, b) >= self.unsettled_probability(b, a, other, is_tenancy):
+        if uniform(key, DisputeSlot.MEDIATE, b) >= self.unsettled_probability(
+            b, a, other, is_tenancy
+        ):
             c = self.consts
             learn_institutions(a, 1.0, c.settle_effect, c.inst_weight)
             if other is not a:
@@ -194,7 +188,7 @@ class Disputes(ReferenceProcess):
         total = 0.0
         for _, x in tenants:
             total += x
-        target = uniform(key, SLOT_PARTY_A, b) * total
+        target = uniform(key, DisputeSlot.PARTY_A, b) * total
         cum = 0.0
         h = -1
         for cand, x in tenants:
@@ -214,8 +208,8 @@ class Disputes(ReferenceProcess):
         rows = self.building_residents[b]
         residents = self.model.residents
         occ = len(rows)
-        i = rows[int(uniform(key, SLOT_PARTY_A, b) * occ)]
-        start = int(uniform(key, SLOT_PARTY_B, b) * occ)
+        i = rows[int(uniform(key, DisputeSlot.PARTY_A, b) * occ)]
+        start = int(uniform(key, DisputeSlot.PARTY_B, b) * occ)
         for step in range(occ):
             cand = rows[(start + step) % occ]
             if residents[cand].household != residents[i].household:

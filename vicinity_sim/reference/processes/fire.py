@@ -40,17 +40,9 @@ from vicinity_sim.processes.fire import (
     CAUSE_THREE_IN_ONE,
     CAUSES,
     EVENT_FIELDS,
-    SLOT_CAUSE,
-    SLOT_DEATH,
-    SLOT_DETECT,
-    SLOT_IGNITE,
-    SLOT_INJURY,
-    SLOT_NIGHT,
-    SLOT_ORIGIN_GROWTH,
-    SLOT_RESPONSE,
-    SLOT_SENSOR,
+    FireSlot,
 )
-from vicinity_sim.processes.fire_spread import SLOT_EDGE_NOISE, SLOT_GROWTH, SLOT_SPRINKLER
+from vicinity_sim.processes.fire_spread import SpreadSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
 from vicinity_sim.world import FiresToday
@@ -183,7 +175,7 @@ class Fire(ReferenceProcess):
         origins = []
         for b in range(len(buildings)):
             total = rates[b, 0] + rates[b, 1] + rates[b, 2]
-            if total > 0.0 and uniform(key, SLOT_IGNITE, b) < -math.expm1(-total / 365.0):
+            if total > 0.0 and uniform(key, FireSlot.IGNITE, b) < -math.expm1(-total / 365.0):
                 origins.append(b)
         # Fires in order of their origin; a building burns at most once a day, so an origin
         # already reached by an earlier fire starts no fire of its own (its event is None).
@@ -264,17 +256,17 @@ class Fire(ReferenceProcess):
         buildings = self.world.buildings
         village = int(buildings.village[origin])
         # Cause, in proportion to the rates; time of day.
-        u = uniform(key, SLOT_CAUSE, origin) * (rates[0] + rates[1] + rates[2])
+        u = uniform(key, FireSlot.CAUSE, origin) * (rates[0] + rates[1] + rates[2])
         cause = CAUSE_HOUSEHOLD
         if u >= rates[0]:
             cause = CAUSE_EBIKE if u < rates[0] + rates[1] else CAUSE_THREE_IN_ONE
-        night = uniform(key, SLOT_NIGHT, origin) < self.night_share[cause]
+        night = uniform(key, FireSlot.NIGHT, origin) < self.night_share[cause]
         presence = p.presence_night if night else p.presence_day
         # Alert: a working sensor, or neighbours noticing the smoke.
-        u_detect = uniform(key, SLOT_DETECT, origin)
+        u_detect = uniform(key, FireSlot.DETECT, origin)
         call_delay = p.call_delay_min
         sensed = (buildings.smoke_sensor[origin]
-                  and uniform(key, SLOT_SENSOR, origin) < p.sensor_reliability)  # fmt: skip
+                  and uniform(key, FireSlot.SENSOR, origin) < p.sensor_reliability)  # fmt: skip
         if sensed:
             alert = _lognormal(u_detect, p.detect_median_sensor_min, p.detect_sigma)
             if self.world.villages.platform[village]:
@@ -284,11 +276,11 @@ class Fire(ReferenceProcess):
             alert = _lognormal(u_detect, median, p.detect_sigma)
         # Response: the first crew to arrive; crews contain the fire a little later.
         base = self.response_minutes(origin)
-        response = _lognormal(uniform(key, SLOT_RESPONSE, origin), base, p.response_sigma)
+        response = _lognormal(uniform(key, FireSlot.RESPONSE, origin), base, p.response_sigma)
         arrival = alert + call_delay + response
         stop = arrival + p.containment_min
         origin_growth = _lognormal(
-            uniform(key, SLOT_ORIGIN_GROWTH, origin), self.growth_median[cause], p.growth_sigma
+            uniform(key, FireSlot.ORIGIN_GROWTH, origin), self.growth_median[cause], p.growth_sigma
         )
         spread = self.spread(origin, origin_growth, stop, key, burned_by)
         event = FireEvent(origin, cause, bool(night), alert, response, len(spread.order))
@@ -317,8 +309,8 @@ class Fire(ReferenceProcess):
             n_living = occupancy[b]
             # The compiled quantile: numba's integer power q**n differs from CPython's pow
             # in the last bit, which could flip a draw lying on a cdf step.
-            deaths = binomial_ppf(uniform(key, SLOT_DEATH, b), n_living, p_death)
-            injured = binomial_ppf(uniform(key, SLOT_INJURY, b), n_living, p_injury)
+            deaths = binomial_ppf(uniform(key, FireSlot.DEATH, b), n_living, p_death)
+            injured = binomial_ppf(uniform(key, FireSlot.INJURY, b), n_living, p_injury)
             event.deaths += deaths
             event.injuries += min(injured, n_living - deaths)
             event.deaths_expected += n_living * p_death
@@ -406,10 +398,13 @@ class Fire(ReferenceProcess):
             if b == origin:
                 growth = origin_growth
             else:
-                u = uniform(key, SLOT_GROWTH, b)
+                u = uniform(key, SpreadSlot.GROWTH, b)
                 growth = _lognormal(u, p.growth_median_exposure_min, p.growth_sigma)
             out.growth[b] = growth
-            if buildings.sprinkler[b] and uniform(key, SLOT_SPRINKLER, b) < p.sprinkler_effective:
+            if (
+                buildings.sprinkler[b]
+                and uniform(key, SpreadSlot.SPRINKLER, b) < p.sprinkler_effective
+            ):
                 out.controlled.add(b)
                 continue  # kept from full involvement: no spread
             full = t + growth
@@ -422,7 +417,9 @@ class Fire(ReferenceProcess):
                     continue
                 cross = hamada_minutes(buildings.side_m[b], sep, wind, resistive)
                 if p.spread_sigma > 0.0:
-                    cross = _lognormal(uniform(key, SLOT_EDGE_NOISE, e), cross, p.spread_sigma)
+                    cross = _lognormal(
+                        uniform(key, SpreadSlot.EDGE_NOISE, e), cross, p.spread_sigma
+                    )
                 arrive = full + cross
                 if arrive < stop and arrive < out.ignition.get(j, math.inf):
                     out.ignition[j] = arrive

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vicinity_sim.processes.flood import SLOT_FLOOD
+from vicinity_sim.processes.flood import FloodSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
 
@@ -50,7 +50,7 @@ class Flood(ReferenceProcess):
             if not rain[village]:
                 continue
             p_flood = p.fixed_flood_probability if points.fixed[f] else p.flood_probability
-            if uniform(key, SLOT_FLOOD, f) < p_flood:
+            if uniform(key, FloodSlot.FLOOD, f) < p_flood:
                 flooded += 1
                 # Warned residents avoid part of the exposure.
                 warned = 1.0 - p.platform_warning_effect if w.villages.platform[village] else 1.0

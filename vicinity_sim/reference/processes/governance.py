@@ -30,20 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.governance import (
-    RING,
-    SLOT_COMPLEX,
-    SLOT_INSPECT,
-    SLOT_NEED_ACCEPT,
-    SLOT_NEED_WHO,
-    SLOT_PARTY,
-    SLOT_PERSUADE,
-    SLOT_REFER,
-    SLOT_RESOLVE,
-    SLOT_TURNED_AWAY,
-    GovConsts,
-    GovernanceParams,
-)
+from vicinity_sim.processes.governance import RING, GovConsts, GovernanceParams, GovernanceSlot
 from vicinity_sim.reference.learning import learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
@@ -199,24 +186,27 @@ class Governance(ReferenceProcess):
         top = c.rate * max(c.elderly, 1.0) * max(c.newcomer, 1.0)
         raised = by_party = resolved = lapsed = 0
         for k in range(round(n * top)):
-            res = residents[int(uniform(key, SLOT_NEED_WHO, k) * n)]
+            res = residents[int(uniform(key, GovernanceSlot.NEED_WHO, k) * n)]
             rate = c.rate
             if res.age == ELDERLY:
                 rate *= c.elderly
             if day - res.arrived_day < c.newcomer_days:
                 rate *= c.newcomer
-            if uniform(key, SLOT_NEED_ACCEPT, k) >= rate / top:
+            if uniform(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
                 continue
             raised += 1
-            if not res.registered and uniform(key, SLOT_TURNED_AWAY, k) >= c.unregistered_take_up:
+            if (
+                not res.registered
+                and uniform(key, GovernanceSlot.TURNED_AWAY, k) >= c.unregistered_take_up
+            ):
                 learn_institutions(res, 0.0, c.alpha, c.weight)
                 lapsed += 1
                 continue
-            is_complex = uniform(key, SLOT_COMPLEX, k) < c.complex_share
+            is_complex = uniform(key, GovernanceSlot.COMPLEX, k) < c.complex_share
             paired = bool(self.world.households.paired[res.household])
-            if paired and uniform(key, SLOT_PARTY, k) < c.party_answer:
+            if paired and uniform(key, GovernanceSlot.PARTY, k) < c.party_answer:
                 by_party += 1
-                ok = uniform(key, SLOT_RESOLVE, k) < c.party_resolution
+                ok = uniform(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
                 learn_institutions(res, 1.0 if ok else 0.0, c.alpha, c.weight)
                 resolved += ok
                 continue
@@ -258,7 +248,7 @@ class Governance(ReferenceProcess):
                 continue
             capacity[grid] -= 1.0
             p_resolve = g.skill[grid] * (g.coordination[grid] if req.complex else 1.0)
-            ok = uniform(key, SLOT_RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
+            ok = uniform(key, GovernanceSlot.RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
             perf = math.exp(-wait / c.wait_scale) if ok else 0.0
             learn_institutions(res, perf, c.alpha, c.weight)
             req.open = False
@@ -285,7 +275,7 @@ class Governance(ReferenceProcess):
             if not buildings:
                 continue
             for _ in range(n_insp):
-                bld = buildings[int(uniform(key, SLOT_INSPECT, counter) * len(buildings))]
+                bld = buildings[int(uniform(key, GovernanceSlot.INSPECT, counter) * len(buildings))]
                 counter += 1
                 inspections += 1
                 assoc = landlords[b.owner[bld]].association
@@ -297,11 +287,14 @@ class Governance(ReferenceProcess):
                         registered += 1
                     if (
                         res.charging == CHARGE_INDOOR
-                        and uniform(key, SLOT_PERSUADE, row) < persuade
+                        and uniform(key, GovernanceSlot.PERSUADE, row) < persuade
                     ):
                         res.charging = CHARGE_OUTDOOR
                         persuaded += 1
-                if b.three_in_one[bld] and uniform(key, SLOT_REFER, counter) < c.enforcement:
+                if (
+                    b.three_in_one[bld]
+                    and uniform(key, GovernanceSlot.REFER, counter) < c.enforcement
+                ):
                     b.three_in_one[bld] = False
                     referred += 1
         return inspections, registered, persuaded, referred

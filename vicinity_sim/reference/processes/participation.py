@@ -20,11 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.participation import (
-    SLOT_DECIDE,
-    SLOT_REPORT,
-    ParticipationParams,
-)
+from vicinity_sim.processes.participation import ParticipationParams, ParticipationSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
 from vicinity_sim.world.codes import (
@@ -110,7 +106,7 @@ class Participation(ReferenceProcess):
             u = self._utility(res, outgroup[v][res.group], reward[v], rules[v], exemplar, share)
             if res.group == TAIWAN and taiwan_program[v]:
                 u += p.taiwan_weight
-            yes = uniform(key, SLOT_DECIDE, res.row) < 1.0 / (1.0 + math.exp(-u))
+            yes = uniform(key, ParticipationSlot.DECIDE, res.row) < 1.0 / (1.0 + math.exp(-u))
             res.participating = yes
             adults_by_group[res.group] += 1.0
             if not yes:
@@ -118,7 +114,7 @@ class Participation(ReferenceProcess):
             contributors_by_group[res.group] += 1.0
             res.points += reward[v]
             points_awarded += reward[v]
-            if uniform(key, SLOT_REPORT, res.row) < p.report_probability:
+            if uniform(key, ParticipationSlot.REPORT, res.row) < p.report_probability:
                 persuaded += self._report(res, key, n)
 
         self._keep_spaces()
@@ -170,10 +166,13 @@ class Participation(ReferenceProcess):
         """A contributor reports a random occupant of the building; an indoor charger may be
         persuaded to charge outdoors. Returns 1.0 if persuaded, else 0.0."""
         rows = self.occupants[res.building]
-        other = self.model.residents[rows[int(uniform(key, SLOT_REPORT, n + res.row) * len(rows))]]
+        other = self.model.residents[
+            rows[int(uniform(key, ParticipationSlot.REPORT, n + res.row) * len(rows))]
+        ]
         if (
             other.charging == CHARGE_INDOOR
-            and uniform(key, SLOT_REPORT, 2 * n + res.row) < self.params.report_persuasion
+            and uniform(key, ParticipationSlot.REPORT, 2 * n + res.row)
+            < self.params.report_persuasion
         ):
             other.charging = CHARGE_OUTDOOR
             return 1.0

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from vicinity_sim.numerics import binomial_ppf
-from vicinity_sim.processes.structure import SLOT_COLLAPSE, SLOT_DEATH
+from vicinity_sim.processes.structure import StructureSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.fire import occupants
 from vicinity_sim.streams import uniform
@@ -44,10 +44,10 @@ class Structure(ReferenceProcess):
         occupancy = occupants(self.model)
         collapses, deaths = 0, 0
         for b in range(len(dangerous)):
-            if dangerous[b] and uniform(key, SLOT_COLLAPSE, b) < p_collapse:
+            if dangerous[b] and uniform(key, StructureSlot.COLLAPSE, b) < p_collapse:
                 collapses += 1
                 # The compiled quantile: numba's integer power q**n differs from CPython's
                 # pow in the last bit, which could flip a draw lying on a cdf step.
-                deaths += binomial_ppf(uniform(key, SLOT_DEATH, b), occupancy[b], p_death)
+                deaths += binomial_ppf(uniform(key, StructureSlot.DEATH, b), occupancy[b], p_death)
                 dangerous[b] = False  # demolished and rebuilt
         return {"collapses": float(collapses), "collapse_deaths": float(deaths)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from vicinity_sim.numerics import lognormal_ppf
-from vicinity_sim.processes.weather import SLOT_CITY_RAIN, SLOT_LOCAL_RAIN, SLOT_WIND
+from vicinity_sim.processes.weather import WeatherSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
 
@@ -37,12 +37,16 @@ class Weather(ReferenceProcess):
         calendar = self.model.calendar
         rate = p.heavy_rain_days_per_month[calendar.month[day] - 1] / calendar.days_in_month[day]
         # One city-wide draw (shared rain) plus one local draw per village.
-        city_rain = uniform(key, SLOT_CITY_RAIN, 0) < rate * p.shared_rain_share
+        city_rain = uniform(key, WeatherSlot.CITY_RAIN, 0) < rate * p.shared_rain_share
         villages = self.world.villages
         for v in range(self.world.n_villages):
-            local_rain = uniform(key, SLOT_LOCAL_RAIN, v) < rate * (1.0 - p.shared_rain_share)
+            local_rain = uniform(key, WeatherSlot.LOCAL_RAIN, v) < rate * (
+                1.0 - p.shared_rain_share
+            )
             villages.heavy_rain[v] = city_rain or local_rain
-            wind = lognormal_ppf.py_func(uniform(key, SLOT_WIND, v), p.wind_median_ms, p.wind_sigma)
+            wind = lognormal_ppf.py_func(
+                uniform(key, WeatherSlot.WIND, v), p.wind_median_ms, p.wind_sigma
+            )
             if villages.heavy_rain[v]:
                 wind *= p.rain_wind_factor  # typhoon rain comes with strong wind
             villages.wind_ms[v] = wind
