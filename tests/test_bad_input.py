@@ -90,6 +90,10 @@ CASES = [
     ("set-index-out-of-range", GOOD_VILLAGE, ["--set", "villages[3].name=x"], "villages[3]",
      "out of range"),
     ("days-option-negative", GOOD_VILLAGE, ["--days", "-4"], "run.days", "greater than"),
+    ("moved-key", GOOD_VILLAGE + "[governance]\nexperience_weight = 0.4\n", [],
+     "governance.experience_weight", "moved to trust.institutional_experience_weight"),
+    ("set-moved-key", GOOD_VILLAGE, ["--set", "housing.income_floor_cny_month=900"],
+     "housing.income_floor_cny_month", "moved to rent_burden.income_floor_cny_month"),
 ]  # fmt: skip
 
 

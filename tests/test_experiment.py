@@ -271,12 +271,12 @@ def test_results_of_commands_with_overrides_reload(tmp_path):
     path = experiment_file(tmp_path, days=30, replications=1)
     out = tmp_path / "out"
     assert main(["compare", str(path), "--out", str(out), "--days", "12",
-                 "--set", "governance.experience_weight=0.3"]) == 0  # fmt: skip
+                 "--set", "trust.institutional_experience_weight=0.3"]) == 0  # fmt: skip
     results = load_results(out)
     assert len(results.summaries) == 3
     assert results.timeseries("trust_institutional").day.max() == 11
     manifest = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
-    assert [o[0] for o in manifest["overrides"]] == ["governance.experience_weight=0.3",
+    assert [o[0] for o in manifest["overrides"]] == ["trust.institutional_experience_weight=0.3",
                                                      "run.days=12"]  # fmt: skip
 
 

@@ -7,10 +7,12 @@ Public entry points:
 * :func:`simulate` — run a scenario to its end and get columns, events and summary.
 """
 
+from typing import Any
+
 from vicinity_sim.errors import InputError
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.runs import RunResult, simulate, write_outputs
-from vicinity_sim.scenario import Scenario, load_scenario, scenario_from_dict
+from vicinity_sim.scenario import load_scenario, scenario_from_dict, scenario_model
 
 __all__ = [
     "InputError",
@@ -22,3 +24,9 @@ __all__ = [
     "simulate",
     "write_outputs",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Scenario":  # the current schema (processes may be registered after import)
+        return scenario_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
+from vicinity_sim.processes.sections import SECTIONS
 from vicinity_sim.scenario.schema import RunParams
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
@@ -108,6 +109,9 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
         ("Economy at the start `[villages.economy]`", EconomyParams, "economy."),
         ("Facilities at the start `[villages.facilities]`", FacilitiesParams, "facilities."),
     ]  # fmt: skip
+    for name, params in SECTIONS.items():
+        title = (params.__doc__ or name).strip().splitlines()[0].rstrip(".")
+        out.append((f"{title} `[{name}]`", params, f"{name}."))
     for proc in registered():
         if proc.Params is not None:
             title = (proc.Params.__doc__ or proc.name).strip().splitlines()[0].rstrip(".")

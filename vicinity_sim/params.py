@@ -8,7 +8,9 @@ documented in exactly one place.
 
 from __future__ import annotations
 
-from typing import Any
+import collections
+import typing
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +23,14 @@ class ParamModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
+
+    def consts(self) -> Any:
+        """The section's values as its kernels receive them (see :func:`consts_class`)."""
+        kind = _CONSTS.get(type(self))
+        if kind is None:
+            raise TypeError(f"{type(self).__name__} has no consts_class: declare one next to it")
+        cls = type(self)
+        return kind(*(_kernel_value(cls, name, getattr(self, name)) for name in kind._fields))
 
 
 def param(
@@ -55,3 +65,45 @@ def param(
         description=doc,
         json_schema_extra={"unit": unit, "source": source},
     )
+
+
+#: Kernel tuple type of each parameter section (see :func:`consts_class`).
+_CONSTS: dict[type[ParamModel], type] = {}
+
+
+def consts_class(params: type[ParamModel]) -> type:
+    """The named tuple in which numba kernels receive a parameter section.
+
+    Its fields are the section's parameters under the same names, in the same order, so a
+    kernel reads ``c.ignition_per_household_year`` where the scenario file says
+    ``fire.ignition_per_household_year``. Numba compiles the tuple as a typed record: no Python
+    object crosses into a kernel, and passing it costs nothing per field. Values pass as they
+    are, except lists, which become tuples, and text choices (``Literal`` fields), which become
+    the index of the choice.
+
+    Call it once per section, at module level, and keep the result under the returned name
+    (``FireConsts = consts_class(FireParams)``): compiled kernels are cached with their
+    argument types, which must be importable by name.
+
+    Args:
+        params: The section's :class:`ParamModel` subclass (its name ends in ``Params``).
+
+    Returns:
+        The named-tuple class ``<Name>Consts``; instances come from
+        :meth:`ParamModel.consts`.
+    """
+    name = params.__name__.removesuffix("Params") + "Consts"
+    kind = collections.namedtuple(name, list(params.model_fields), module=params.__module__)
+    kind.__doc__ = (f"Values of :class:`{params.__name__}` for kernels (same names; text "
+                    "choices as their index).")  # fmt: skip
+    _CONSTS[params] = kind
+    return kind
+
+
+def _kernel_value(params: type[ParamModel], name: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    annotation = params.model_fields[name].annotation
+    if isinstance(value, str) and typing.get_origin(annotation) is Literal:
+        return typing.get_args(annotation).index(value)
+    return value

@@ -26,6 +26,7 @@ class IndustrialProjects(Intervention):
     """
 
     kind: Literal["industrial_projects"]
+    levers = ("projects.active",)
     unit = "projects"
     builds_facilities = True
     default_quantity = 2
@@ -79,6 +80,7 @@ class PropertyManagement(Intervention):
     """
 
     kind: Literal["property_management"]
+    levers = ("buildings.managed",)
     targeting: Literal["highest_risk", "random", "grid_order"] = "grid_order"
     running_cost_cny_per_year: float = param(
         1_000.0, unit="CNY/(building·year)", ge=0.0, le=1e9,
@@ -109,6 +111,12 @@ class RentalRegulation(VillageIntervention):
     """
 
     kind: Literal["rental_regulation"]
+    levers = (
+        "villages.rental_registration",
+        "villages.rent_cap_per_year",
+        "villages.safety_standard",
+        "villages.inspections_per_building_year",
+    )
     rent_cap_per_year: float = param(
         0.05, unit="1/year", ge=0.0, le=10.0,
         doc="Largest rise of a unit's rent allowed per year.", source="assumption",
@@ -156,6 +164,7 @@ class SmartPlatform(VillageIntervention):
     """
 
     kind: Literal["smart_platform"]
+    levers = ("villages.platform",)
     capital_cost_cny: float = param(
         2_000_000.0, unit="CNY/village", ge=0.0, le=1e11,
         doc="Building the platform and connecting devices per village.", source="assumption",

@@ -32,6 +32,12 @@ class FireRetrofit(Intervention):
     """
 
     kind: Literal["fire_retrofit"]
+    levers = (
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.old_wiring",
+    )
     targeting: BuildingTargeting = "highest_risk"
     sensors: bool = param(
         True, unit="bool", doc="Install networked smoke sensors in every unit.", source="-"
@@ -115,6 +121,7 @@ class MicroFireStations(Intervention):
     """
 
     kind: Literal["micro_fire_stations"]
+    levers = ("stations.active",)
     unit = "stations"
     builds_facilities = True
     default_quantity = 3
@@ -156,6 +163,7 @@ class EbikeChargingSites(Intervention):
     """
 
     kind: Literal["ebike_charging_sites"]
+    levers = ("charging_sites.active",)
     unit = "charging_sites"
     builds_facilities = True
     default_quantity = 16
@@ -206,6 +214,7 @@ class ThreeInOneRectification(Intervention):
     """
 
     kind: Literal["three_in_one_rectification"]
+    levers = ("buildings.three_in_one",)
     targeting: BuildingTargeting = "highest_risk"
     capital_cost_cny: float = param(
         15_000.0, unit="CNY/premises", ge=0.0, le=1e10,
@@ -228,6 +237,7 @@ class DangerousBuildingRepair(Intervention):
     """拆改危房: demolish or repair dangerous buildings. Lever: ``buildings.dangerous``."""
 
     kind: Literal["dangerous_building_repair"]
+    levers = ("buildings.dangerous",)
     targeting: BuildingTargeting = "highest_risk"
     capital_cost_cny: float = param(
         400_000.0, unit="CNY/building", ge=0.0, le=1e10,
@@ -249,6 +259,7 @@ class WaterloggingFix(Intervention):
     """整治易涝点: drainage works at waterlogging points. Lever: ``flood_points.fixed``."""
 
     kind: Literal["waterlogging_fix"]
+    levers = ("flood_points.fixed",)
     unit = "flood_points"
     targeting: Literal["highest_risk", "random"] = "highest_risk"
     capital_cost_cny: float = param(
@@ -276,6 +287,7 @@ class FireLanes(Intervention):
     """
 
     kind: Literal["fire_lanes"]
+    levers = ("blocks.lane_cleared",)
     unit = "blocks"
     targeting: BuildingTargeting = "highest_risk"
     capital_cost_cny: float = param(
@@ -310,6 +322,7 @@ class SmartSensors(GridIntervention):
     """
 
     kind: Literal["smart_sensors"]
+    levers = ("grids.cameras", "buildings.smoke_sensor")
     camera_cost_cny: float = param(
         50_000.0, unit="CNY/grid", ge=0.0, le=1e9, doc="Cameras and access control per grid.",
         source="assumption",
@@ -357,6 +370,7 @@ class PublicSpace(GridIntervention):
     """
 
     kind: Literal["public_space"]
+    levers = ("grids.public_space",)
     provision: float = param(
         0.8, unit="1", ge=0.0, le=1.0, doc="Public-space provision of a grid afterwards.",
         source="assumption",
@@ -383,6 +397,7 @@ class CultureHeritage(VillageIntervention):
     """
 
     kind: Literal["culture_heritage"]
+    levers = ("villages.cultural_events_per_year",)
     events_per_year: float = param(
         6.0, unit="1/year", ge=0.0, le=365.0, doc="Village-wide cultural events per year.",
         source="assumption",
@@ -413,6 +428,7 @@ class EnvironmentServices(GridIntervention):
     """
 
     kind: Literal["environment_services"]
+    levers = ("grids.cleaning",)
     cleaning: float = param(
         0.3, unit="1", ge=0.0, le=1.0,
         doc="Rise of the level a grid's environment settles at.", source="assumption",

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_SITE
 
@@ -83,7 +83,16 @@ class Charging(Process):
     """Weekly choice of charging place by residents who charge indoors."""
 
     name = "charging"
-    order = SCHEDULE["behaviour"]
+    reads = (
+        "residents.charging",
+        "residents.village",
+        "residents.building",
+        "buildings.x",
+        "buildings.y",
+        "charging_sites",
+    )
+    writes = ("residents.charging", "residents.charging_site", "charging_sites.used")
+    after = ("interventions",)
     cadence = "week"
     Params = ChargingParams
     metrics = {"charging_moves": "Residents who moved their charging to a site this week."}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.world.codes import LOCAL
 
 
@@ -26,7 +26,17 @@ class Collective(Process):
     """Monthly collective revenue, dividends and fund."""
 
     name = "collective"
-    order = SCHEDULE["economy"] + 1
+    reads = (
+        "residents.job_project",
+        "residents.village",
+        "residents.group",
+        "projects",
+        "villages.collective_revenue_cny_year",
+        "villages.dividend_share",
+        "villages.collective_fund_cny",
+    )
+    writes = ("villages.dividend_per_capita", "villages.collective_fund_cny")
+    after = ("labour",)
     cadence = "month"
     metrics = {
         "income_collective_month": "Collective revenue this month, all villages (CNY).",

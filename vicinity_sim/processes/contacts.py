@@ -56,7 +56,7 @@ from numba import njit
 from vicinity_sim.errors import InputError
 from vicinity_sim.learning import experience, experience_at
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world import World
 from vicinity_sim.world.codes import CHILD, IN_GROUP, OUT_GROUP, TAIWAN
@@ -154,12 +154,6 @@ class ContactsParams(ParamModel):
         doc="Weight of one encounter in interpersonal trust (experience mode).",
         source="assumption",
     )  # fmt: skip
-    experience_weight: float = param(
-        0.3, unit="1", ge=0.0, le=1.0,
-        doc="Share of interpersonal trust that follows experience; the rest stays with the "
-        "resident's disposition (experience mode; see vicinity_sim.learning).",
-        source="assumption",
-    )  # fmt: skip
     confidence_bound: float = param(
         0.2, unit="1", gt=0.0, le=1.0,
         doc="Bounded-confidence mode: largest trust difference that still moves trust (ε).",
@@ -193,10 +187,6 @@ class ContactsParams(ParamModel):
         0.03, unit="1/week", ge=0.0, le=1.0,
         doc="Share of tie strength lost each week.",
         source="assumption: an acquaintance fades over months without meeting",
-    )  # fmt: skip
-    tie_floor: float = param(
-        0.05, unit="1", ge=0.0, le=1.0, doc="Ties weaker than this disappear.",
-        source="assumption",
     )  # fmt: skip
     acquaintance_threshold: float = param(
         0.3, unit="1", ge=0.0, le=1.0,
@@ -259,7 +249,7 @@ class ContactConsts(NamedTuple):
     tie_floor: float
 
     @classmethod
-    def from_params(cls, p: ContactsParams) -> ContactConsts:
+    def from_params(cls, p: ContactsParams, weight: float, tie_floor: float) -> ContactConsts:
         return cls(
             mode=BOUNDED_CONFIDENCE if p.mode == "bounded_confidence" else EXPERIENCE,
             rate_building=p.building_contacts_per_day,
@@ -275,14 +265,14 @@ class ContactConsts(NamedTuple):
             cross_group_penalty=p.cross_group_penalty,
             tie_quality_bonus=p.tie_quality_bonus,
             learning_rate=p.trust_learning_rate,
-            experience_weight=p.experience_weight,
+            experience_weight=weight,
             epsilon=p.confidence_bound,
             mu=p.convergence_rate,
             tie_increment=p.tie_increment,
             tie_form_same=p.tie_form_same_group,
             tie_form_cross=p.tie_form_cross_group,
             tie_weakening=p.tie_weakening,
-            tie_floor=p.tie_floor,
+            tie_floor=tie_floor,
         )
 
 
@@ -572,7 +562,30 @@ class Contacts(Process):
     """Daily encounters and events; weekly tie decay."""
 
     name = "contacts"
-    order = SCHEDULE["contacts"]
+    reads = (
+        "residents.building",
+        "residents.village",
+        "residents.household",
+        "residents.group",
+        "residents.age",
+        "residents.participating",
+        "residents.trust_inter",
+        "residents.disposition_inter",
+        "residents.trust_inst",
+        "residents.disposition_inst",
+        "buildings.block",
+        "buildings.grid",
+        "grids.public_space",
+        "grids.environment",
+        "grids.tea_parties_per_month",
+        "grids.council",
+        "villages.cultural_events_per_year",
+        "villages.taiwan_program",
+        "ties.to",
+        "ties.w",
+    )
+    writes = ("residents.trust_inter", "residents.trust_inst", "ties.to", "ties.w")
+    after = ("interventions",)
     Params = ContactsParams
     metrics = {
         "encounters": "Encounters between residents today (everyday and at events).",
@@ -596,7 +609,10 @@ class Contacts(Process):
                 f"encounter rates add up to {total:.3g} per resident-day at full public space; "
                 "a resident starts at most one encounter a day, so keep the sum at most 1",
             )  # fmt: skip
-        self.consts = ContactConsts.from_params(params)
+        spec = model.spec
+        self.consts = ContactConsts.from_params(
+            params, spec.trust.interpersonal_experience_weight, spec.ties.floor
+        )
         self.members = Membership.of(self.world)
         n = len(self.world.residents)
         self._attendees = np.empty(max(params.event_size, params.cultural_event_size), np.int64)
@@ -616,7 +632,7 @@ class Contacts(Process):
         done += enc
         positive += pos
         if day % 7 == 0:
-            total = decay_ties(ties.to, ties.w, 1.0 - p.tie_decay_per_week, p.tie_floor,
+            total = decay_ties(ties.to, ties.w, 1.0 - p.tie_decay_per_week, c.tie_floor,
                                p.acquaintance_threshold)  # fmt: skip
             self._acquaintances = total / max(n, 1)
         vol, vol_pos = volunteer_encounters(
@@ -665,7 +681,7 @@ class Contacts(Process):
                 ties.to, ties.w, self._attendees,
             )  # fmt: skip
             if council and n_att:
-                weight = self.model.spec.governance.experience_weight
+                weight = self.model.spec.trust.institutional_experience_weight
                 voice(self._attendees[:n_att], r.trust_inst, r.disposition_inst,
                       p.council_voice_effect, weight)  # fmt: skip
             enc += n_enc

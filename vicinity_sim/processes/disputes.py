@@ -49,7 +49,7 @@ from numba import njit
 
 from vicinity_sim.learning import experience, experience_at
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, LOCAL
 from vicinity_sim.world.ties import find_slot, group_members, weaken_tie
@@ -401,7 +401,42 @@ class Disputes(Process):
     """Neighbour and tenancy disputes, mediation and police incidents."""
 
     name = "disputes"
-    order = SCHEDULE["disputes"]
+    reads = (
+        "buildings.rooms",
+        "buildings.grid",
+        "buildings.village",
+        "buildings.owner",
+        "buildings.block",
+        "blocks.village",
+        "households.building",
+        "households.group",
+        "households.rent_burden",
+        "households.paired",
+        "households.size",
+        "residents.building",
+        "residents.charging",
+        "residents.ebike",
+        "residents.trust_inter",
+        "residents.disposition_inter",
+        "residents.trust_inst",
+        "residents.disposition_inst",
+        "residents.village",
+        "residents.group",
+        "ties.to",
+        "ties.w",
+        "grids.effort",
+        "grids.skill",
+        "grids.duplication_loss",
+        "grids.vanguard",
+        "grids.council",
+        "grids.tea_parties_per_month",
+        "grids.cameras",
+        "villages.rules_norm",
+        "landlords.association",
+        "landlords.household",
+    )
+    writes = ("residents.trust_inst", "residents.trust_inter", "ties.to", "ties.w")
+    after = ("contacts", "governance")
     Params = DisputesParams
     metrics = {
         "disputes": "Disputes arising today.",
@@ -415,9 +450,9 @@ class Disputes(Process):
         spec = model.spec
         self.consts = DisputeConsts.from_params(
             params,
-            spec.governance.experience_weight,
-            spec.contacts.experience_weight,
-            spec.contacts.tie_floor,
+            spec.trust.institutional_experience_weight,
+            spec.trust.interpersonal_experience_weight,
+            spec.ties.floor,
         )
         n_b = len(w.buildings)
         self.bld_res_ptr, self.bld_res = group_members(w.residents.building.astype(np.int64), n_b)

@@ -51,7 +51,7 @@ from numba import njit
 
 from vicinity_sim.numerics import binomial_ppf, lognormal_ppf
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.processes.fire_spread import spread_event
 from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world import FiresToday
@@ -621,7 +621,34 @@ class Fire(Process):
     """Building fires; reports daily counts and keeps a log of fire events."""
 
     name = "fire"
-    order = SCHEDULE["hazards"]
+    reads = (
+        "buildings.village",
+        "buildings.x",
+        "buildings.y",
+        "buildings.side_m",
+        "buildings.fire_resistive",
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.access_road_m",
+        "buildings.access_lane_m",
+        "buildings.edge_dist_m",
+        "buildings.block",
+        "buildings.three_in_one",
+        "buildings.old_wiring",
+        "buildings.damage",
+        "households.building",
+        "residents.building",
+        "residents.charging",
+        "blocks.lane_cleared",
+        "villages.city_station_distance_m",
+        "villages.wind_ms",
+        "villages.platform",
+        "stations",
+        "adjacency",
+    )
+    writes = ("buildings.damage", "buildings.last_fire_day", "fires_today")
+    after = ("weather", "charging", "compliance", "governance", "participation")
     Params = FireParams
     metrics = {
         "fires": "Fires started today (one per origin building).",

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 
 
@@ -78,7 +78,17 @@ class Flood(Process):
     """Waterlogging floods; exposure in resident-days."""
 
     name = "flood"
-    order = SCHEDULE["hazards"] + 1
+    reads = (
+        "villages.heavy_rain",
+        "villages.platform",
+        "flood_points.village",
+        "flood_points.fixed",
+        "buildings.flood_point",
+        "residents.building",
+    )
+    writes = ()
+    # After the fire by convention: the day's hazards come in a fixed sequence (no state passes).
+    after = ("weather", "interventions", "fire")
     Params = FloodParams
     metrics = {
         "flooded_points": "Waterlogging points flooded today.",

@@ -55,7 +55,7 @@ from numba import njit
 
 from vicinity_sim.learning import experience
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 from vicinity_sim.world.tables import Residents
@@ -166,12 +166,6 @@ class GovernanceParams(ParamModel):
         doc="Learning rate of one service experience in institutional trust.",
         source="assumption",
     )  # fmt: skip
-    experience_weight: float = param(
-        0.5, unit="1", ge=0.0, le=1.0,
-        doc="Share of institutional trust that follows experience; the rest stays with the "
-        "resident's disposition (see vicinity_sim.learning).",
-        source="assumption",
-    )  # fmt: skip
     fire_trust_rate: float = param(
         0.2, unit="1/fire", ge=0.0, le=1.0,
         doc="Weight of a fire in the block in institutional trust.", source="assumption",
@@ -230,7 +224,7 @@ class GovConsts(NamedTuple):
     enforcement: float
 
     @classmethod
-    def from_params(cls, p: GovernanceParams) -> GovConsts:
+    def from_params(cls, p: GovernanceParams, weight: float) -> GovConsts:
         return cls(
             rate=p.needs_per_resident_year / 365.0,
             elderly=p.elderly_need_multiplier,
@@ -243,7 +237,7 @@ class GovConsts(NamedTuple):
             patience=p.patience_days,
             wait_scale=p.wait_scale_days,
             alpha=p.trust_learning_rate,
-            weight=p.experience_weight,
+            weight=weight,
             visit_interval=p.visit_interval_days,
             visit_effect=p.visit_trust_effect,
             persuade=p.persuade_probability,
@@ -391,7 +385,45 @@ class Governance(Process):
     """Requests, service, patrols, visits and institutional trust."""
 
     name = "governance"
-    order = SCHEDULE["governance"]
+    reads = (
+        "fires_today",
+        "residents.age",
+        "residents.arrived_day",
+        "residents.registered",
+        "residents.household",
+        "residents.building",
+        "residents.charging",
+        "residents.trust_inst",
+        "residents.disposition_inst",
+        "households.paired",
+        "households.size",
+        "gridworkers.grid",
+        "grids.village",
+        "grids.effort",
+        "grids.effort_base",
+        "grids.supervision_interval",
+        "grids.supervised_effort",
+        "grids.last_supervision",
+        "grids.skill",
+        "grids.duplication_loss",
+        "grids.coordination",
+        "grids.social_org_tasks_per_day",
+        "villages.platform",
+        "buildings.block",
+        "buildings.grid",
+        "buildings.three_in_one",
+        "buildings.owner",
+        "landlords.association",
+    )
+    writes = (
+        "grids.effort",
+        "grids.last_supervision",
+        "residents.trust_inst",
+        "residents.registered",
+        "residents.charging",
+        "buildings.three_in_one",
+    )
+    after = ("interventions", "charging", "compliance", "contacts")
     Params = GovernanceParams
     metrics = {
         "needs_raised": "Needs and grievances raised today.",
@@ -414,7 +446,9 @@ class Governance(Process):
     def __init__(self, model: VicinityModel, params: GovernanceParams) -> None:
         super().__init__(model, params)
         w = self.world
-        self.consts = GovConsts.from_params(params)
+        self.consts = GovConsts.from_params(
+            params, model.spec.trust.institutional_experience_weight
+        )
         self.req_res = np.zeros(RING, np.int64)
         self.req_day = np.zeros(RING, np.int64)
         self.req_complex = np.zeros(RING, bool)
@@ -498,13 +532,12 @@ class Governance(Process):
         if len(fires.building) == 0:
             return
         p = self.params
+        weight = self.model.spec.trust.institutional_experience_weight
         blocks = self.world.buildings.block[fires.building]
         # Once per fire and block.
         _, first = np.unique(np.column_stack([blocks, fires.event]), axis=0, return_index=True)
         for blk, response in zip(blocks[first], fires.response_min[first], strict=True):
             who = self.blk_res[self.blk_res_ptr[blk] : self.blk_res_ptr[blk + 1]]
             perf = math.exp(-response / p.fire_response_scale_min)
-            target = (
-                p.experience_weight * perf + (1 - p.experience_weight) * r.disposition_inst[who]
-            )
+            target = weight * perf + (1 - weight) * r.disposition_inst[who]
             r.trust_inst[who] += p.fire_trust_rate * (target - r.trust_inst[who])

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT
 
 if TYPE_CHECKING:
@@ -86,11 +86,6 @@ class HousingParams(ParamModel):
         doc="Property-management fee a tenant household pays in a managed building.",
         source="assumption",
     )  # fmt: skip
-    income_floor_cny_month: float = param(
-        1500.0, unit="CNY/(household·month)", gt=0.0, le=1e6,
-        doc="Household income assumed at least, for rent burden (savings, help from family).",
-        source="assumption",
-    )  # fmt: skip
 
 
 @register
@@ -98,7 +93,40 @@ class Housing(Process):
     """Monthly quality, rents, incomes and rent burden."""
 
     name = "housing"
-    order = SCHEDULE["economy"] + 2
+    reads = (
+        "buildings.quality",
+        "buildings.base_rent",
+        "buildings.rent",
+        "buildings.managed",
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.village",
+        "buildings.grid",
+        "buildings.owner",
+        "buildings.rooms",
+        "grids.public_space",
+        "grids.environment",
+        "villages.rent_cap_per_year",
+        "villages.dividend_per_capita",
+        "residents.wage",
+        "residents.group",
+        "residents.village",
+        "residents.household",
+        "residents.age",
+        "residents.income",
+        "households.building",
+        "households.size",
+        "landlords.household",
+    )
+    writes = (
+        "buildings.quality",
+        "buildings.rent",
+        "households.housing_cost",
+        "households.rent_burden",
+        "residents.income",
+    )
+    after = ("compliance", "participation", "labour", "collective")
     cadence = "month"
     Params = HousingParams
     metrics = {
@@ -179,7 +207,10 @@ class Housing(Process):
         r.income += share[r.household]
         hh_income = np.add.reduceat(r.income, self.hh_ptr[:-1]) if len(hh) else np.zeros(0)
         hh.rent_burden[:] = np.where(
-            tenant, hh.housing_cost / np.maximum(hh_income, p.income_floor_cny_month), 0.0
+            tenant,
+            hh.housing_cost
+            / np.maximum(hh_income, self.model.spec.rent_burden.income_floor_cny_month),
+            0.0,
         )
         adult = r.age != CHILD
 

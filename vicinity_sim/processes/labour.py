@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.world.codes import GROUPS, INDUSTRY, LOCAL, MIGRANT, SECTORS, WORKING
 from vicinity_sim.world.population import wage_factors
 
@@ -122,7 +122,23 @@ class Labour(Process):
     """Monthly separations, matching of job seekers to vacancies and project hiring."""
 
     name = "labour"
-    order = SCHEDULE["economy"]
+    reads = (
+        "residents.age",
+        "residents.employed",
+        "residents.group",
+        "residents.village",
+        "residents.building",
+        "residents.job_project",
+        "residents.sector",
+        "villages.jobs",
+        "grids.social_org_tasks_per_day",
+        "buildings.grid",
+        "projects",
+    )
+    writes = ("residents.employed", "residents.wage", "residents.job_project", "residents.sector")
+    # After the day's hazards by convention: the month's economy closes the day, before the
+    # households decide whether to move.
+    after = ("interventions", "structure")
     cadence = "month"
     Params = LabourParams
     metrics = {

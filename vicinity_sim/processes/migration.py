@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.world.codes import CHARGE_SITE, LOCAL, WORKING
 from vicinity_sim.world.population import draw_people, wage_factors
 from vicinity_sim.world.ties import clear_ties
@@ -114,7 +114,52 @@ class Migration(Process):
     """Monthly departures of tenant households and their replacement by newcomers."""
 
     name = "migration"
-    order = SCHEDULE["migration"]
+    reads = (
+        "households",
+        "residents",
+        "buildings.last_fire_day",
+        "villages.rental_registration",
+        "villages.jobs",
+        "ties.to",
+        "ties.w",
+        "charging_sites.used",
+    )
+    writes = (
+        "residents.age",
+        "residents.employed",
+        "residents.sector",
+        "residents.ebike",
+        "residents.charging",
+        "residents.party",
+        "residents.trust_inter",
+        "residents.trust_inst",
+        "residents.disposition_inter",
+        "residents.disposition_inst",
+        "residents.propensity",
+        "residents.wage",
+        "residents.workplace",
+        "residents.income",
+        "residents.participating",
+        "residents.points",
+        "residents.registered",
+        "residents.arrived_day",
+        "residents.charging_site",
+        "residents.job_project",
+        "households.burden_tolerance",
+        "ties.to",
+        "ties.w",
+        "charging_sites.used",
+    )
+    after = (
+        "charging",
+        "contacts",
+        "governance",
+        "disputes",
+        "participation",
+        "fire",
+        "labour",
+        "housing",
+    )
     cadence = "month"
     Params = MigrationParams
     metrics = {
@@ -208,7 +253,7 @@ class Migration(Process):
         head = np.zeros(len(who), dtype=bool)
         head[np.concatenate([[0], np.cumsum(sizes)[:-1]])] = True
         cost = hh.housing_cost[slots]
-        floor = self.model.spec.housing.income_floor_cny_month
+        floor = self.model.spec.rent_burden.income_floor_cny_month
         pending = np.ones(len(slots), dtype=bool)
         for attempt in range(p.newcomer_draws):
             members = np.nonzero(pending[member_slot])[0]

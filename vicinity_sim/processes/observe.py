@@ -109,7 +109,26 @@ class Observe(Process):
     """Records levels (not events): coverage of safety measures, facilities, population."""
 
     name = "observe"
-    order = 90
+    reads = (
+        "residents.trust_inter",
+        "residents.trust_inst",
+        "residents.group",
+        "residents.village",
+        "residents.registered",
+        "residents.charging",
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.three_in_one",
+        "buildings.dangerous",
+        "flood_points.fixed",
+        "blocks.lane_cleared",
+        "stations.active",
+        "charging_sites.active",
+        "households.paired",
+    )
+    writes = ()
+    after = ("*",)
     metrics = {
         "residents": "Residents in all villages.",
         "sensor_share": "Share of buildings with networked smoke sensors.",

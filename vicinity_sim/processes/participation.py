@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, CHILD, LOCAL, MIGRANT, TAIWAN
 from vicinity_sim.world.tables import Residents
@@ -251,7 +251,33 @@ class Participation(Process):
     """Weekly contribution decisions."""
 
     name = "participation"
-    order = SCHEDULE["participation"]
+    reads = (
+        "residents.age",
+        "residents.group",
+        "residents.party",
+        "residents.village",
+        "residents.building",
+        "residents.trust_inter",
+        "residents.trust_inst",
+        "residents.propensity",
+        "residents.participating",
+        "residents.points",
+        "residents.charging",
+        "buildings.grid",
+        "grids.vanguard",
+        "grids.cleaning",
+        "grids.environment",
+        "villages.points_reward_cny",
+        "villages.rules_norm",
+        "villages.taiwan_program",
+    )
+    writes = (
+        "residents.participating",
+        "residents.points",
+        "residents.charging",
+        "grids.environment",
+    )
+    after = ("contacts", "governance", "disputes")
     cadence = "week"
     Params = ParticipationParams
     metrics = {

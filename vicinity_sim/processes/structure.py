@@ -17,7 +17,7 @@ from numba import njit
 
 from vicinity_sim.numerics import binomial_ppf
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 
 
@@ -66,7 +66,9 @@ class Structure(Process):
     """Collapses of dangerous buildings."""
 
     name = "structure"
-    order = SCHEDULE["hazards"] + 2
+    reads = ("buildings.dangerous", "residents.building")
+    writes = ("buildings.dangerous",)
+    after = ("interventions", "flood")  # the last of the day's hazards (a convention)
     Params = StructureParams
     metrics = {
         "collapses": "Dangerous buildings that collapsed today.",

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from vicinity_sim.numerics import lognormal_ppf
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
 
 
@@ -91,7 +91,9 @@ class Weather(Process):
     """Sets ``villages.heavy_rain`` and ``villages.wind_ms`` for today."""
 
     name = "weather"
-    order = SCHEDULE["weather"]
+    reads = ()
+    writes = ("villages.heavy_rain", "villages.wind_ms")
+    after = ()
     Params = WeatherParams
     metrics = {"heavy_rain_villages": "Villages with a heavy-rain day today."}
 

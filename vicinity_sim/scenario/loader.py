@@ -32,7 +32,8 @@ from pydantic import BaseModel
 from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
-from vicinity_sim.scenario.schema import Scenario
+from vicinity_sim.processes.sections import MOVED_KEYS
+from vicinity_sim.scenario.schema import scenario_model
 
 Path_ = tuple[str | int, ...]
 NAMED_ARRAYS = ("villages", "interventions")
@@ -198,6 +199,10 @@ def check_keys(data: Any, model: type[BaseModel], path: Path_, prov: _Provenance
     for key, value in data.items():
         p = (*path, key)
         field = model.model_fields.get(key)
+        moved = MOVED_KEYS.get(format_key(p))
+        if field is None and moved is not None:
+            raise InputError(prov.source_of(p), format_key(p),
+                             f"this key has moved to {moved}; write it there")  # fmt: skip
         if field is None:
             raise InputError(prov.source_of(p), format_key(p), f"unknown key{_suggest(key, model)}")
         if key == "interventions" and isinstance(value, list):
@@ -265,9 +270,9 @@ def _problem(err: dict) -> str:
 
 
 def _validate(data: dict, prov: _Provenance) -> Any:
-    check_keys(data, Scenario, (), prov)
+    check_keys(data, scenario_model(), (), prov)
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = scenario_model().model_validate(data)
     except pydantic.ValidationError as e:
         _raise_first(e.errors(), prov)
     _check_references(scenario, prov)
@@ -407,9 +412,9 @@ def _check_override(data: dict, path: Path_, prov: _Provenance) -> None:
     between keys (e.g. rooms_min ≤ rooms_max) are checked once every override is applied, so
     that two overrides may move a pair of bounds in either order.
     """
-    check_keys(data, Scenario, (), prov)
+    check_keys(data, scenario_model(), (), prov)
     try:
-        Scenario.model_validate(data)
+        scenario_model().model_validate(data)
     except pydantic.ValidationError as e:
         own = [er for er in e.errors() if _clean_loc(tuple(er["loc"]))[: len(path)] == path]
         if own:

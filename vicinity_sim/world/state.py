@@ -7,7 +7,9 @@ makes it from a scenario's villages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
 
 import numpy as np
 
@@ -28,7 +30,7 @@ from vicinity_sim.world.tables import (
 )
 from vicinity_sim.world.ties import Ties
 
-__all__ = ["FiresToday", "World"]
+__all__ = ["FiresToday", "World", "state_names"]
 
 
 @dataclass
@@ -120,3 +122,20 @@ class World:
 
     def village_index(self, name: str) -> int:
         return self.village_names.index(name)
+
+
+@cache
+def state_names() -> dict[str, tuple[str, ...]]:
+    """The world's tables and their columns: what processes may declare they read or write.
+
+    Returns:
+        Table name (a field of :class:`World` holding a table of arrays, including ``ties``,
+        ``adjacency`` and ``fires_today``) → its column names.
+    """
+    hints = typing.get_type_hints(World)
+    out: dict[str, tuple[str, ...]] = {}
+    for f in fields(World):
+        kind = hints[f.name]
+        if not f.name.startswith("_") and isinstance(kind, type) and is_dataclass(kind):
+            out[f.name] = tuple(c.name for c in fields(kind))
+    return out

@@ -100,8 +100,10 @@ class Contacts(ReferenceProcess):
                 f"encounter rates add up to {total:.3g} per resident-day at full public space; "
                 "a resident starts at most one encounter a day, so keep the sum at most 1",
             )  # fmt: skip
-        self.consts = ContactConsts.from_params(params)
-        self.voice_weight = model.spec.governance.experience_weight
+        self.consts = ContactConsts.from_params(
+            params, model.spec.trust.interpersonal_experience_weight, model.spec.ties.floor
+        )
+        self.voice_weight = model.spec.trust.institutional_experience_weight
         w = self.world
         # Where everybody lives, as the fast process fixes it when it starts: residents (rows,
         # ascending) of each building, block, grid and village, and each resident's block and
@@ -129,7 +131,7 @@ class Contacts(ReferenceProcess):
             factor = 1.0 - p.tie_decay_per_week
             total = 0
             for res in residents:
-                total += decay_ties(res, factor, p.tie_floor, p.acquaintance_threshold)
+                total += decay_ties(res, factor, self.consts.tie_floor, p.acquaintance_threshold)
             self.acquaintances_mean = total / max(len(residents), 1)
         vol, vol_pos = self.volunteer_encounters(key)
         done += vol

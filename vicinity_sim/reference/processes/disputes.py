@@ -51,9 +51,9 @@ class Disputes(ReferenceProcess):
         spec = model.spec
         self.consts = DisputeConsts.from_params(
             params,
-            spec.governance.experience_weight,
-            spec.contacts.experience_weight,
-            spec.contacts.tie_floor,
+            spec.trust.institutional_experience_weight,
+            spec.trust.interpersonal_experience_weight,
+            spec.ties.floor,
         )
         w = self.world
         # Who lives where, as built (leavers are replaced in the same rows, households and

@@ -71,7 +71,9 @@ class Governance(ReferenceProcess):
 
     def __init__(self, model: ReferenceModel, params: GovernanceParams) -> None:
         super().__init__(model, params)
-        self.consts = GovConsts.from_params(params)
+        self.consts = GovConsts.from_params(
+            params, model.spec.trust.institutional_experience_weight
+        )
         # The request queue, oldest first. Closed requests stay until every request before
         # them has closed, and at most RING requests are kept: the fast model's ring buffer.
         self.queue: deque[Request] = deque()
@@ -170,7 +172,7 @@ class Governance(ReferenceProcess):
             perf = math.exp(-response / p.fire_response_scale_min)
             for row in self.block_residents[blk]:
                 learn_institutions(
-                    self.model.residents[row], perf, p.fire_trust_rate, p.experience_weight
+                    self.model.residents[row], perf, p.fire_trust_rate, self.consts.weight
                 )
 
     def raise_needs(self, day: int, key: np.uint64) -> tuple[int, int, int, int, int, float]:

@@ -191,7 +191,10 @@ class Housing(ReferenceProcess):
             [household_sum([residents[i].income for i in rows]) for rows in self.members]
         )
         hh.rent_burden[:] = np.where(
-            tenant, hh.housing_cost / np.maximum(hh_income, p.income_floor_cny_month), 0.0
+            tenant,
+            hh.housing_cost
+            / np.maximum(hh_income, self.model.spec.rent_burden.income_floor_cny_month),
+            0.0,
         )
 
         adults = [res for res in residents if res.age != CHILD]

@@ -157,7 +157,7 @@ class Migration(ReferenceProcess):
         """
         p = self.params
         hh = self.world.households
-        floor = self.model.spec.housing.income_floor_cny_month
+        floor = self.model.spec.rent_burden.income_floor_cny_month
         pending = list(leaving)
         for attempt in range(p.newcomer_draws):
             last = attempt == p.newcomer_draws - 1
