@@ -15,13 +15,17 @@ Levers read here: ``flood_points.fixed`` (set by drainage works); villages' ``pl
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
-from vicinity_sim.params import ParamModel, param
+from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
+
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
 
 
 @stream_slots("flood")
@@ -58,19 +62,48 @@ class FloodParams(ParamModel):
     )  # fmt: skip
 
 
+FloodConsts = consts_class(FloodParams)
+
+
+@njit(cache=True, inline="always")
+def flood_probability(fixed, c):
+    """Probability a waterlogging point floods on a heavy-rain day."""
+    return c.fixed_flood_probability if fixed else c.flood_probability
+
+
+@njit(cache=True, inline="always")
+def flood_exposure(occupants, warned, c):
+    """Residents exposed around a flooded point (fewer where the platform warns them)."""
+    return occupants * (1.0 - c.platform_warning_effect if warned else 1.0)
+
+
+@njit(cache=True, inline="always")
+def resident_days(exposed, c):
+    """Exposure in resident-days: residents exposed times the flood's duration."""
+    return exposed * c.duration_days
+
+
 @njit(cache=True)
-def flood_day(key, heavy_rain, fp_village, fp_fixed, p_flood, p_fixed, occupants_at_point):
-    """Flooded points today and the residents exposed."""
+def flood_day(key, c, fp, v, occupants_at_point):
+    """Flooded points today and the resident-days of exposure.
+
+    Args:
+        key: The day's stream key.
+        c: :data:`FloodConsts`.
+        fp: Waterlogging points (:data:`~vicinity_sim.world.tables.FloodPointsArrays`).
+        v: Villages (``heavy_rain``, ``platform``).
+        occupants_at_point: Residents living around each point.
+    """
     flooded = 0
     exposed = 0.0
-    for f in range(len(fp_village)):
-        if not heavy_rain[fp_village[f]]:
+    for f in range(len(fp.village)):
+        village = fp.village[f]
+        if not v.heavy_rain[village]:
             continue
-        p = p_fixed if fp_fixed[f] else p_flood
-        if uniform(key, FloodSlot.FLOOD, f) < p:
+        if uniform(key, FloodSlot.FLOOD, f) < flood_probability(fp.fixed[f], c):
             flooded += 1
-            exposed += occupants_at_point[f]
-    return flooded, exposed
+            exposed += flood_exposure(occupants_at_point[f], v.platform[village], c)
+    return flooded, resident_days(exposed, c)
 
 
 @register
@@ -95,26 +128,18 @@ class Flood(Process):
         "flood_exposed_resident_days": "Residents exposed to flooding today × flood duration.",
     }
 
+    def __init__(self, model: VicinityModel, params: FloodParams) -> None:
+        super().__init__(model, params)
+        self.consts = params.consts()
+
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         if not w.villages.heavy_rain.any() or len(w.flood_points) == 0:
             return {"flooded_points": 0.0, "flood_exposed_resident_days": 0.0}
         at_point = w.buildings.flood_point[w.residents.building]
         occupants = np.bincount(at_point[at_point >= 0], minlength=len(w.flood_points))
-        warned = w.villages.platform[w.flood_points.village]
-        occupants = occupants.astype(np.float64) * np.where(
-            warned, 1.0 - self.params.platform_warning_effect, 1.0
+        occupants = occupants.astype(np.float64)
+        flooded, exposure = flood_day(
+            key, self.consts, w.flood_points.arrays(), w.villages.arrays(), occupants
         )
-        flooded, exposed = flood_day(
-            key,
-            w.villages.heavy_rain,
-            w.flood_points.village,
-            w.flood_points.fixed,
-            self.params.flood_probability,
-            self.params.fixed_flood_probability,
-            occupants,
-        )
-        return {
-            "flooded_points": float(flooded),
-            "flood_exposed_resident_days": float(exposed) * self.params.duration_days,
-        }
+        return {"flooded_points": float(flooded), "flood_exposed_resident_days": float(exposure)}

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from vicinity_sim.streams import uniform
+from vicinity_sim.world.tables import Table, arrays_of
 
 EMPTY = -1
 # Helpers called per encounter are inlined (``inline="always"``): a compiled call that passes
@@ -27,7 +28,7 @@ INITIAL_STRENGTH = (0.4, 1.0)
 
 
 @dataclass
-class Ties:
+class Ties(Table):
     """Ties of all residents: ``to[i, k]`` partner (or -1), ``w[i, k]`` strength."""
 
     to: np.ndarray  # int32 (n_residents, max_ties)
@@ -42,6 +43,9 @@ class Ties:
     def degree(self, threshold: float = 0.0) -> np.ndarray:
         """Ties per resident with strength at least ``threshold``."""
         return ((self.to >= 0) & (self.w >= threshold)).sum(axis=1)
+
+
+TiesArrays = arrays_of(Ties)
 
 
 @njit(cache=True, inline="always")

@@ -8,11 +8,10 @@ building is rebuilt, so its flag is cleared; its residents stay.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from vicinity_sim.numerics import binomial_ppf
+from vicinity_sim.processes import structure
 from vicinity_sim.processes.structure import StructureSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.fire import occupants
@@ -38,9 +37,9 @@ class Structure(ReferenceProcess):
         dangerous = self.world.buildings.dangerous
         if not dangerous.any():
             return {"collapses": 0.0, "collapse_deaths": 0.0}
-        p = self.params
-        p_collapse = -math.expm1(-p.collapse_per_dangerous_year / 365.0)
-        p_death = p.presence * p.death_probability  # at home, then killed
+        c = self.params.consts()
+        p_collapse = structure.collapse_probability.py_func(c)
+        p_death = structure.collapse_death_probability.py_func(c)  # at home, then killed
         occupancy = occupants(self.model)
         collapses, deaths = 0, 0
         for b in range(len(dangerous)):
