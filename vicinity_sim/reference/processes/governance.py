@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.governance import RING, GovConsts, GovernanceParams, GovernanceSlot
+from vicinity_sim.processes import governance
+from vicinity_sim.processes.governance import (
+    QUEUE_DRAW_OFFSET,
+    RING,
+    GovernanceParams,
+    GovernanceSlot,
+    grid_capacity,
+)
 from vicinity_sim.reference.learning import learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.streams import uniform
@@ -39,9 +46,16 @@ from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
 
-#: Offset of the entity index of a queued request's resolution draw (its queue sequence number
-#: is added), so it never collides with the same-day draws addressed by candidate number.
-QUEUE_DRAW_OFFSET = 1_000_000_000
+# The fast process's formulas, run as Python.
+top_need_rate = governance.top_need_rate.py_func
+need_rate = governance.need_rate.py_func
+resolve_probability = governance.resolve_probability.py_func
+service_performance = governance.service_performance.py_func
+fire_performance = governance.fire_performance.py_func
+persuade_probability = governance.persuade_probability.py_func
+effort_retention = governance.effort_retention.py_func
+decayed_effort = governance.decayed_effort.py_func
+visit_due = governance.visit_due.py_func
 
 
 @dataclass
@@ -71,9 +85,8 @@ class Governance(ReferenceProcess):
 
     def __init__(self, model: ReferenceModel, params: GovernanceParams) -> None:
         super().__init__(model, params)
-        self.consts = GovConsts.from_params(
-            params, model.spec.trust.institutional_experience_weight
-        )
+        self.consts = params.consts()
+        self.weight = model.spec.trust.institutional_experience_weight
         # The request queue, oldest first. Closed requests stay until every request before
         # them has closed, and at most RING requests are kept: the fast model's ring buffer.
         self.queue: deque[Request] = deque()
@@ -101,27 +114,23 @@ class Governance(ReferenceProcess):
         """Grid by grid: a supervision event today lifts effort to the supervised level;
         otherwise effort decays toward the unsupervised level."""
         g = self.world.grids
-        retention = 0.5 ** (1.0 / self.params.effort_half_life_days)
+        retention = effort_retention(self.consts)
         for k in range(len(g)):
             interval = int(g.supervision_interval[k])
             if interval > 0 and day - int(g.last_supervision[k]) >= interval:
                 g.effort[k] = g.supervised_effort[k]
                 g.last_supervision[k] = day
             else:
-                base = float(g.effort_base[k])
-                g.effort[k] = base + (float(g.effort[k]) - base) * retention
+                g.effort[k] = decayed_effort(float(g.effort[k]), float(g.effort_base[k]), retention)
 
     def capacity(self) -> np.ndarray:
         """Tasks each grid can handle today (an array over grids)."""
-        w, p = self.world, self.params
+        w = self.world
         g = w.grids
         staff = np.zeros(len(g))
         for worker in self.model.gridworkers:
             staff[worker.grid] += 1.0
-        speed = (g.skill / p.reference_skill) ** p.skill_speed_elasticity
-        per_worker = p.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss) * speed
-        platform = 1.0 + p.platform_capacity_gain * w.villages.platform[g.village]
-        return staff * per_worker * platform + g.social_org_tasks_per_day
+        return grid_capacity(staff, g, w.villages.platform[g.village], self.params)
 
     # -- the day ---------------------------------------------------------------------------
 
@@ -161,7 +170,7 @@ class Governance(ReferenceProcess):
         """Yesterday's fires: trust of everyone in a burned building's block follows how fast
         the crews came, once per fire and block (in order of block, then fire)."""
         fires = self.world.fires_today
-        p = self.params
+        c = self.consts
         first_response: dict[tuple[int, int], float] = {}
         for building, event, response in zip(
             fires.building, fires.event, fires.response_min, strict=True
@@ -169,11 +178,9 @@ class Governance(ReferenceProcess):
             blk = int(self.world.buildings.block[building])
             first_response.setdefault((blk, int(event)), float(response))
         for (blk, _event), response in sorted(first_response.items()):
-            perf = math.exp(-response / p.fire_response_scale_min)
+            perf = fire_performance(response, c)
             for row in self.block_residents[blk]:
-                learn_institutions(
-                    self.model.residents[row], perf, p.fire_trust_rate, self.consts.weight
-                )
+                learn_institutions(self.model.residents[row], perf, c.fire_trust_rate, self.weight)
 
     def raise_needs(self, day: int, key: np.uint64) -> tuple[int, int, int, int, int, float]:
         """Today's needs: drawn by thinning candidates at the highest individual rate.
@@ -185,15 +192,11 @@ class Governance(ReferenceProcess):
         c = self.consts
         residents = self.model.residents
         n = len(residents)
-        top = c.rate * max(c.elderly, 1.0) * max(c.newcomer, 1.0)
+        top = top_need_rate(c)
         raised = by_party = resolved = lapsed = 0
         for k in range(round(n * top)):
             res = residents[int(uniform(key, GovernanceSlot.NEED_WHO, k) * n)]
-            rate = c.rate
-            if res.age == ELDERLY:
-                rate *= c.elderly
-            if day - res.arrived_day < c.newcomer_days:
-                rate *= c.newcomer
+            rate = need_rate(res.age == ELDERLY, day - res.arrived_day, c)
             if uniform(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
                 continue
             raised += 1
@@ -201,21 +204,23 @@ class Governance(ReferenceProcess):
                 not res.registered
                 and uniform(key, GovernanceSlot.TURNED_AWAY, k) >= c.unregistered_take_up
             ):
-                learn_institutions(res, 0.0, c.alpha, c.weight)
+                learn_institutions(res, 0.0, c.trust_learning_rate, self.weight)
                 lapsed += 1
                 continue
             is_complex = uniform(key, GovernanceSlot.COMPLEX, k) < c.complex_share
             paired = bool(self.world.households.paired[res.household])
-            if paired and uniform(key, GovernanceSlot.PARTY, k) < c.party_answer:
+            if paired and uniform(key, GovernanceSlot.PARTY, k) < c.party_answer_probability:
                 by_party += 1
                 ok = uniform(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
-                learn_institutions(res, 1.0 if ok else 0.0, c.alpha, c.weight)
+                learn_institutions(res, 1.0 if ok else 0.0, c.trust_learning_rate, self.weight)
                 resolved += ok
                 continue
             if len(self.queue) >= RING:  # queue full: the oldest request lapses
                 oldest = self.queue.popleft()
                 if oldest.open:
-                    learn_institutions(residents[oldest.resident], 0.0, c.alpha, c.weight)
+                    learn_institutions(
+                        residents[oldest.resident], 0.0, c.trust_learning_rate, self.weight
+                    )
                     oldest.open = False
                     lapsed += 1
             self.queue.append(Request(self.next_seq, res.row, day, is_complex))
@@ -240,8 +245,8 @@ class Governance(ReferenceProcess):
                 continue
             res = residents[req.resident]
             wait = day - req.day
-            if wait > c.patience:
-                learn_institutions(res, 0.0, c.alpha, c.weight)
+            if wait > c.patience_days:
+                learn_institutions(res, 0.0, c.trust_learning_rate, self.weight)
                 req.open = False
                 lapsed += 1
                 continue
@@ -249,10 +254,10 @@ class Governance(ReferenceProcess):
             if capacity[grid] < 1.0:
                 continue
             capacity[grid] -= 1.0
-            p_resolve = g.skill[grid] * (g.coordination[grid] if req.complex else 1.0)
+            p_resolve = resolve_probability(g.skill[grid], g.coordination[grid], req.complex)
             ok = uniform(key, GovernanceSlot.RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
-            perf = math.exp(-wait / c.wait_scale) if ok else 0.0
-            learn_institutions(res, perf, c.alpha, c.weight)
+            perf = service_performance(ok, wait, c)
+            learn_institutions(res, perf, c.trust_learning_rate, self.weight)
             req.open = False
             answered += 1
             resolved += ok
@@ -273,7 +278,7 @@ class Governance(ReferenceProcess):
         inspections = registered = persuaded = referred = 0
         counter = 0  # numbers the inspections of the day across grids
         for g, buildings in enumerate(self.grid_buildings):
-            n_insp = int(capacity[g] * self.params.inspections_per_task)
+            n_insp = int(capacity[g] * c.inspections_per_task)
             if not buildings:
                 continue
             for _ in range(n_insp):
@@ -281,7 +286,7 @@ class Governance(ReferenceProcess):
                 counter += 1
                 inspections += 1
                 assoc = landlords[b.owner[bld]].association
-                persuade = c.persuade * (c.assoc_multiplier if assoc else 1.0)
+                persuade = persuade_probability(assoc, c)
                 for row in self.building_residents[bld]:
                     res = residents[row]
                     if not res.registered:
@@ -295,7 +300,7 @@ class Governance(ReferenceProcess):
                         persuaded += 1
                 if (
                     b.three_in_one[bld]
-                    and uniform(key, GovernanceSlot.REFER, counter) < c.enforcement
+                    and uniform(key, GovernanceSlot.REFER, counter) < c.three_in_one_enforcement
                 ):
                     b.three_in_one[bld] = False
                     referred += 1
@@ -307,8 +312,10 @@ class Governance(ReferenceProcess):
         paired = self.world.households.paired
         visited = 0
         for h, members in enumerate(self.household_members):
-            if paired[h] and (h + day) % c.visit_interval == 0:
+            if paired[h] and visit_due(h, day, c):
                 visited += 1
                 for row in members:
-                    learn_institutions(self.model.residents[row], 1.0, c.visit_effect, c.weight)
+                    learn_institutions(
+                        self.model.residents[row], 1.0, c.visit_trust_effect, self.weight
+                    )
         return visited
