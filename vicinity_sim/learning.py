@@ -46,3 +46,10 @@ def experience(trust, disposition, i, perf, rate, weight):
 def experience_at(trust, disposition, i, k, perf, rate, weight):
     """Update column ``k`` of ``trust[i]`` (2-D trust, e.g. in-group and out-group)."""
     trust[i, k] = learned(trust[i, k], disposition[i, k], perf, rate, weight)
+
+
+@njit(cache=True, inline="always")
+def generalised_trust(in_group, out_group, outgroup_share):
+    """Trust in neighbours at large: trust in one's own group and in the other groups weighted
+    by the share of the village outside one's group."""
+    return (1.0 - outgroup_share) * in_group + outgroup_share * out_group
