@@ -1,6 +1,8 @@
 """Property-based checks: any valid input gives a consistent world and run; any input gives
 either a scenario or an InputError."""
 
+from typing import NamedTuple
+
 import numpy as np
 from helpers import assert_ties_consistent
 from hypothesis import HealthCheck, given, settings
@@ -9,9 +11,11 @@ from hypothesis import strategies as st
 from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.model import VicinityModel
-from vicinity_sim.processes.contacts import ContactConsts, ContactsParams, event_encounters
+from vicinity_sim.processes.contacts import ContactSections, ContactsParams, event_encounters
+from vicinity_sim.processes.sections import TiesParams, TrustParams
 from vicinity_sim.scenario import scenario_from_dict
 from vicinity_sim.world.codes import CHARGE_SITE, CHILD
+from vicinity_sim.world.ties import TiesArrays
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
@@ -145,6 +149,17 @@ def test_runs_keep_their_invariants(village, entries, seed):
     assert np.all(w.buildings.damage >= 0)
 
 
+class Attendees(NamedTuple):
+    """The residents' columns an event reads."""
+
+    participating: np.ndarray
+    age: np.ndarray
+    household: np.ndarray
+    group: np.ndarray
+    trust_inter: np.ndarray
+    disposition_inter: np.ndarray
+
+
 @SETTINGS
 @given(
     n=st.integers(2, 300),
@@ -169,10 +184,12 @@ def test_event_attendees_are_distinct_members(n, size, seed, share_in, accept, a
     to = np.full((everyone, 4), -1, np.int32)
     w = np.zeros((everyone, 4), np.float32)
     out = np.full(size, -1, np.int64)
-    c = ContactConsts.from_params(ContactsParams())
+    p = ContactsParams(invited_acceptance=accept, event_contacts_per_attendee=4.0)
+    s = ContactSections(p.consts(), TrustParams().consts(), TiesParams().consts())
+    people = Attendees(participating, age, household, group, trust, trust.copy())
     n_att, n_enc, positive, cross = event_encounters(
-        np.uint64(seed), 3, members, size, 4.0, participating, invited, accept, adults_only,
-        age, household, c, group, trust, trust.copy(), to, w, out,
+        np.uint64(seed), 3, members, size, adults_only, invited, s, people, TiesArrays(to, w),
+        out,
     )  # fmt: skip
     attendees = out[:n_att]
     assert n_att <= size and len(np.unique(attendees)) == n_att

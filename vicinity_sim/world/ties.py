@@ -49,6 +49,19 @@ TiesArrays = arrays_of(Ties)
 
 
 @njit(cache=True, inline="always")
+def changed_strength(strength, delta):
+    """A tie's strength after it gains ``delta`` (loses, if negative), capped at 1; a tie whose
+    strength falls below the floor of ties ends (the caller removes it)."""
+    return min(strength + delta, 1.0)
+
+
+@njit(cache=True, inline="always")
+def decayed_strength(strength, factor):
+    """A tie's strength after a week's decay (``factor``: the share kept)."""
+    return strength * factor
+
+
+@njit(cache=True, inline="always")
 def find_slot(to, i, j):
     """Slot of partner ``j`` in row ``i``, or -1."""
     for k in range(to.shape[1]):
@@ -90,7 +103,7 @@ def add_tie(to, w, i, j, strength):
     ki = find_slot(to, i, j)
     if ki >= 0:
         kj = find_slot(to, j, i)
-        s = min(1.0, w[i, ki] + strength)
+        s = changed_strength(w[i, ki], strength)
         w[i, ki] = s
         w[j, kj] = s
         return True
@@ -118,7 +131,7 @@ def weaken_tie(to, w, i, j, amount, floor):
     if ki < 0:
         return
     kj = find_slot(to, j, i)
-    s = w[i, ki] - amount
+    s = changed_strength(w[i, ki], -amount)
     if s < floor:
         to[i, ki] = EMPTY
         w[i, ki] = 0.0
@@ -156,7 +169,7 @@ def decay_ties(to, w, factor, floor, threshold):
         for k in range(to.shape[1]):
             t = to_row[k]
             old = w_row[k]
-            s = old * factor
+            s = decayed_strength(old, factor)
             tied = t != EMPTY
             drop = tied & (s < floor)
             to_row[k] = EMPTY if drop else t
