@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from vicinity_sim.learning import generalised_trust
 from vicinity_sim.processes.base import Process, register
 from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MIGRANT, OUT_GROUP
 
@@ -24,7 +25,7 @@ def trust_summary(trust_inter, trust_inst, group, village, outgroup_share):
         g = group[i]
         s = outgroup_share[village[i], g]
         own, other = trust_inter[i, IN_GROUP], trust_inter[i, OUT_GROUP]
-        gen = (1.0 - s) * own + s * other
+        gen = generalised_trust(own, other, s)
         inst = trust_inst[i]
         if g == LOCAL:
             gen0 += gen

@@ -42,7 +42,13 @@ from vicinity_sim.world.tables import (
     Stations,
     Villages,
 )
-from vicinity_sim.world.ties import INITIAL_STRENGTH, Ties, group_members, seed_ties
+from vicinity_sim.world.ties import (
+    INITIAL_STRENGTH,
+    Ties,
+    TieSeeding,
+    group_members,
+    seed_ties,
+)
 
 __all__ = ["VillageSpecLike", "build_world"]
 
@@ -365,8 +371,6 @@ def _seed_village_ties(
     for slot, (labels, rate) in groups.items():
         labels = labels.astype(np.int64)
         ptr, members = group_members(labels, int(labels.max()) + 1)
-        seed_ties(
-            world.ties.to, world.ties.w, key, slot, ptr, members + first, r.group,
-            r.household, np.array(rate, dtype=np.float64), 1.0, p.cross_group_tie_acceptance,
-            *INITIAL_STRENGTH,
-        )  # fmt: skip
+        seeding = TieSeeding(np.array(rate, dtype=np.float64), 1.0,
+                             p.cross_group_tie_acceptance, *INITIAL_STRENGTH)  # fmt: skip
+        seed_ties(key, slot, world.ties.arrays(), ptr, members + first, r.arrays(), seeding)

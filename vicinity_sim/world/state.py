@@ -13,6 +13,8 @@ from functools import cache
 
 import numpy as np
 
+from vicinity_sim.learning import generalised_trust
+from vicinity_sim.world.codes import IN_GROUP, OUT_GROUP
 from vicinity_sim.world.tables import (
     Adjacency,
     Blocks,
@@ -101,7 +103,7 @@ class World:
         weighted by the village's composition."""
         r = self.residents
         s = self.outgroup_share()[r.village, r.group]
-        return (1.0 - s) * r.trust_inter[:, 0] + s * r.trust_inter[:, 1]
+        return generalised_trust.py_func(r.trust_inter[:, IN_GROUP], r.trust_inter[:, OUT_GROUP], s)
 
     def resident_grid(self) -> np.ndarray:
         """Grid of each resident (through their building)."""

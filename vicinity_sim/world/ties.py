@@ -12,6 +12,7 @@ A tie of strength at least the acquaintance threshold counts as an acquaintance 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -178,17 +179,40 @@ def decay_ties(to, w, factor, floor, threshold):
     return count
 
 
+class TieSeeding(NamedTuple):
+    """How initial ties are drawn inside groups of residents (see :func:`seed_ties`).
+
+    Attributes:
+        rate: Expected ties each member seeks, by the member's group (local, migrant, Taiwan).
+        same_group_accept, cross_group_accept: Probability a proposal is accepted within a
+            group and across groups (homophily).
+        strength_lo, strength_hi: Range of the initial strengths.
+    """
+
+    rate: np.ndarray
+    same_group_accept: float
+    cross_group_accept: float
+    strength_lo: float
+    strength_hi: float
+
+
 @njit(cache=True)
-def seed_ties(to, w, key, slot, members_ptr, members, res_group, res_household, rate,
-              same_group_accept, cross_group_accept, strength_lo, strength_hi):  # fmt: skip
+def seed_ties(key, slot, ties, members_ptr, members, r, seeding):
     """Initial ties inside groups of residents (buildings, blocks, workplaces).
 
     For each group of residents (``members[members_ptr[g]:members_ptr[g+1]]``), each member
     proposes ties to random other members of the group; the expected number of proposals is
-    ``rate[group of the proposer]``. A proposal to someone of the same group is accepted with
-    probability ``same_group_accept``, otherwise ``cross_group_accept`` (homophily); members of
-    the same household are skipped (family is not an acquaintance tie). Strengths are uniform
-    in [strength_lo, strength_hi].
+    ``seeding.rate[group of the proposer]``. A proposal to someone of the same group is accepted
+    with probability ``same_group_accept``, otherwise ``cross_group_accept`` (homophily);
+    members of the same household are skipped (family is not an acquaintance tie). Strengths
+    are uniform in [strength_lo, strength_hi].
+
+    Args:
+        key, slot: Stream key and slot of the draws.
+        ties: The ties (``to``, ``w``), updated.
+        members_ptr, members: The groups (CSR of resident rows).
+        r: Residents (``group``, ``household``).
+        seeding: :class:`TieSeeding`.
     """
     counter = 0
     for g in range(len(members_ptr) - 1):
@@ -198,7 +222,7 @@ def seed_ties(to, w, key, slot, members_ptr, members, res_group, res_household, 
             continue
         for a in range(lo, hi):
             i = members[a]
-            expected = rate[res_group[i]]
+            expected = seeding.rate[r.group[i]]
             n = int(expected)
             if uniform(key, slot, counter) < expected - n:
                 n += 1
@@ -206,12 +230,14 @@ def seed_ties(to, w, key, slot, members_ptr, members, res_group, res_household, 
             for _ in range(n):
                 j = members[lo + int(uniform(key, slot, counter) * size)]
                 counter += 1
-                if j == i or res_household[j] == res_household[i]:
+                if j == i or r.household[j] == r.household[i]:
                     continue
-                accept = same_group_accept if res_group[j] == res_group[i] else cross_group_accept
+                same = r.group[j] == r.group[i]
+                accept = seeding.same_group_accept if same else seeding.cross_group_accept
                 if uniform(key, slot, counter) < accept:
-                    s = strength_lo + (strength_hi - strength_lo) * uniform(key, slot, counter + 1)
-                    add_tie(to, w, i, j, s)
+                    u = uniform(key, slot, counter + 1)
+                    strength = seeding.strength_lo + (seeding.strength_hi - seeding.strength_lo) * u
+                    add_tie(ties.to, ties.w, i, j, strength)
                 counter += 2
     return counter
 

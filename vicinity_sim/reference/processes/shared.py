@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vicinity_sim.learning import generalised_trust
 from vicinity_sim.processes.rollout import Rollout
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
@@ -20,6 +21,8 @@ from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MIGRANT, OU
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
+
+generalised = generalised_trust.py_func
 
 
 @reference_process
@@ -59,7 +62,7 @@ class Observe(ReferenceProcess):
             g = res.group
             s = float(outgroup[res.village, g])
             own, other = res.trust_inter[IN_GROUP], res.trust_inter[OUT_GROUP]
-            general[g] += (1.0 - s) * own + s * other
+            general[g] += generalised(own, other, s)
             institutional[g] += res.trust_inst
             other_group[g] += other
             count[g] += 1.0
