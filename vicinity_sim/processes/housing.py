@@ -141,10 +141,15 @@ def pay_rents(b: Any, hh: Any, tenant: np.ndarray, n_landlords: int, p: Any) -> 
     return np.bincount(b.owner[hh.building], weights=rent_paid, minlength=n_landlords)
 
 
+def burden_of(cost: Any, income: Any, floor: Any) -> Any:
+    """A rent burden: housing cost over income, the income floored (households with no
+    earnings live on savings or help)."""
+    return cost / np.maximum(income, floor)
+
+
 def rent_burdens(hh: Any, tenant: np.ndarray, income: np.ndarray, floor: float) -> None:
-    """Each tenant household's rent burden: housing cost over its income, floored at a
-    subsistence income (0 for owners)."""
-    hh.rent_burden[:] = np.where(tenant, hh.housing_cost / np.maximum(income, floor), 0.0)
+    """Each tenant household's rent burden on its income (0 for owners)."""
+    hh.rent_burden[:] = np.where(tenant, burden_of(hh.housing_cost, income, floor), 0.0)
 
 
 def housing_levels(b: Any, hh: Any, tenant: np.ndarray, rent_start: float) -> dict[str, float]:
