@@ -1,9 +1,8 @@
 """The contact kernel: bounded-confidence verification and the contact hypothesis."""
 
-from typing import NamedTuple
-
 import numpy as np
 import pytest
+from helpers import bundle
 
 from vicinity_sim.processes.contacts import (
     SETTING_BUILDING,
@@ -17,18 +16,11 @@ from vicinity_sim.processes.sections import TiesParams, TrustParams
 from vicinity_sim.world.ties import TiesArrays
 
 
-class People(NamedTuple):
-    """The residents' columns an encounter reads."""
-
-    group: np.ndarray
-    household: np.ndarray
-    trust_inter: np.ndarray
-    disposition_inter: np.ndarray
-
-
-class Spaces(NamedTuple):
-    public_space: np.ndarray
-    environment: np.ndarray
+def people(group, trust):
+    """Residents of one household each with this trust."""
+    n = len(group)
+    return bundle("residents", n, group=group, household=np.arange(n), trust_inter=trust,
+                  disposition_inter=trust.copy())  # fmt: skip
 
 
 def sections(p: ContactsParams) -> ContactSections:
@@ -46,12 +38,13 @@ def mixing_population(n, p, trust, group=None, max_ties=4):
     ptr = np.array([0, n], np.int64)
     members = np.arange(n, dtype=np.int64)
     group = np.zeros(n, np.int8) if group is None else group
-    people = People(group, np.arange(n), trust, trust.copy())
+    residents = people(group, trust)  # the kernel updates ``trust`` itself
     m = Membership(zeros, zeros, zeros, zeros, *[ptr, members] * 4)
     s, ties = sections(p), empty_ties(n, max_ties)
+    grids = bundle("grids", 1)
 
     def day(key):
-        return daily_encounters(key, s, people, m, Spaces(np.zeros(1), np.zeros(1)), ties)
+        return daily_encounters(key, s, residents, m, grids, ties)
 
     return day
 
@@ -133,8 +126,8 @@ def test_bounded_confidence_update_is_deffuants():
     ties = empty_ties(2, 2)
     for x0, x1, moves in ((0.40, 0.55, True), (0.40, 0.65, False), (0.7, 0.51, True)):
         trust = np.array([[x0, 0.0], [x1, 0.0]])
-        people = People(np.zeros(2, np.int8), np.arange(2), trust, trust.copy())
-        encounter(np.uint64(3), 0, SETTING_BUILDING, 0, 1, 0.5, s, people, ties)
+        residents = people(np.zeros(2, np.int8), trust)
+        encounter(np.uint64(3), 0, SETTING_BUILDING, 0, 1, 0.5, s, residents, ties)
         want = [x0 + 0.3 * (x1 - x0), x1 + 0.3 * (x0 - x1)] if moves else [x0, x1]
         assert trust[:, 0] == pytest.approx(want, abs=1e-15)
 

@@ -1,9 +1,8 @@
 """Ignition rates: sums of a rate per household and per indoor charger, building by building."""
 
-from typing import NamedTuple
-
 import numpy as np
 import pytest
+from helpers import bundle
 
 from vicinity_sim.processes.fire import (
     CAUSE_EBIKE,
@@ -13,20 +12,6 @@ from vicinity_sim.processes.fire import (
     ignition_rates,
 )
 from vicinity_sim.world.codes import CHARGE_INDOOR
-
-
-class Residents(NamedTuple):
-    building: np.ndarray
-    charging: np.ndarray
-
-
-class Households(NamedTuple):
-    building: np.ndarray
-
-
-class Buildings(NamedTuple):
-    three_in_one: np.ndarray
-    old_wiring: np.ndarray
 
 
 def _row_by_row(r, hh, b, c):
@@ -59,6 +44,10 @@ def test_ignition_rates_equal_the_row_by_row_sums(stored_by_building):
     res_charging = rng.integers(0, 3, 600).astype(np.int8)
     three_in_one = rng.random(n_b) < 0.3
     old_wiring = rng.random(n_b) < 0.4
-    args = (Residents(res_building, res_charging), Households(hh_building),
-            Buildings(three_in_one, old_wiring), c)  # fmt: skip
+    args = (
+        bundle("residents", 600, building=res_building, charging=res_charging),
+        bundle("households", 250, building=hh_building),
+        bundle("buildings", n_b, three_in_one=three_in_one, old_wiring=old_wiring),
+        c,
+    )
     assert np.array_equal(ignition_rates(*args), _row_by_row(*args))

@@ -1,10 +1,8 @@
 """Property-based checks: any valid input gives a consistent world and run; any input gives
 either a scenario or an InputError."""
 
-from typing import NamedTuple
-
 import numpy as np
-from helpers import assert_ties_consistent
+from helpers import assert_ties_consistent, bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -149,17 +147,6 @@ def test_runs_keep_their_invariants(village, entries, seed):
     assert np.all(w.buildings.damage >= 0)
 
 
-class Attendees(NamedTuple):
-    """The residents' columns an event reads."""
-
-    participating: np.ndarray
-    age: np.ndarray
-    household: np.ndarray
-    group: np.ndarray
-    trust_inter: np.ndarray
-    disposition_inter: np.ndarray
-
-
 @SETTINGS
 @given(
     n=st.integers(2, 300),
@@ -186,7 +173,9 @@ def test_event_attendees_are_distinct_members(n, size, seed, share_in, accept, a
     out = np.full(size, -1, np.int64)
     p = ContactsParams(invited_acceptance=accept, event_contacts_per_attendee=4.0)
     s = ContactSections(p.consts(), TrustParams().consts(), TiesParams().consts())
-    people = Attendees(participating, age, household, group, trust, trust.copy())
+    people = bundle("residents", everyone, participating=participating, age=age,
+                    household=household, group=group, trust_inter=trust,
+                    disposition_inter=trust.copy())  # fmt: skip
     n_att, n_enc, positive, cross = event_encounters(
         np.uint64(seed), 3, members, size, adults_only, invited, s, people, TiesArrays(to, w),
         out,

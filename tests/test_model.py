@@ -3,6 +3,7 @@
 import mesa
 import numpy as np
 import pandas as pd
+import pytest
 from helpers import scenario, village
 
 from vicinity_sim.model import VicinityModel
@@ -25,6 +26,20 @@ def test_is_a_mesa_model_seeded_with_rng():
     assert not m.running and m.day == 30
     m.step()  # stepping past the end does nothing
     assert m.day == 30
+
+
+def test_mesa_generators_cannot_be_drawn_from():
+    """Every draw comes from the addressed streams: Mesa's own generators (seeded, but outside
+    the addressing) raise if anything uses them, in both engines; whole runs never do."""
+    from vicinity_sim.reference import ReferenceModel
+
+    for model in (VicinityModel(small(days=3), rng=4), ReferenceModel(small(days=3), rng=4)):
+        model.run()
+        assert model.day == 3 and model.seed == 4
+        for use in (lambda m: m.random.random(), lambda m: m.rng.integers(5),
+                    lambda m: m.agents.shuffle()):  # fmt: skip
+            with pytest.raises(RuntimeError, match="addressed streams"):
+                use(model)
 
 
 def test_processes_run_in_the_order_their_contracts_give():

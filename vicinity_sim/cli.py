@@ -156,9 +156,10 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> list:
-    """``--set`` items plus the dedicated options, labelled for error messages."""
+    """``--set`` items plus the dedicated options, labelled for error messages (the seed is
+    not one: it is set as an integer, see :func:`~vicinity_sim.scenario.with_seed`)."""
     items: list = list(getattr(args, "overrides", []))
-    for option, key in (("days", "days"), ("seed", "seed"), ("replication", "replication")):
+    for option, key in (("days", "days"), ("replication", "replication")):
         value = getattr(args, option, None)
         if value is not None:
             items.append((f"run.{key}={value}", f"--{option}"))
@@ -274,9 +275,11 @@ def _print_summary(summary: dict[str, Any], title: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from vicinity_sim.runs import check_output_dir, simulate, write_outputs
-    from vicinity_sim.scenario import load_scenario
+    from vicinity_sim.scenario import load_scenario, with_seed
 
     scenario = load_scenario(args.scenario, _overrides(args))
+    if args.seed is not None:
+        scenario = with_seed(scenario, args.seed)
     stem = scenario.name or Path(args.scenario).stem
     out = Path(args.out or f"outputs/{stem}-seed{scenario.run.seed}")
     check_output_dir(out, args.force)

@@ -612,6 +612,24 @@ def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
     return events
 
 
+def event_columns(rows: np.ndarray, building_village: np.ndarray) -> dict[str, np.ndarray]:
+    """Fire events as typed columns (both engines): ``rows`` holds the day, then the fields of
+    :data:`EVENT_FIELDS`, one row per fire; the origin's village is added."""
+    cols: dict[str, np.ndarray] = {"day": rows[:, 0].astype(np.int32)}
+    for i, name in enumerate(EVENT_FIELDS):
+        col = rows[:, i + 1]
+        if name in ("building", "buildings_burned", "deaths", "injuries"):
+            cols[name] = col.astype(np.int64)
+        elif name == "cause":
+            cols[name] = np.array([CAUSES[int(k)] for k in col], dtype=object)
+        elif name == "night":
+            cols[name] = col.astype(bool)
+        else:
+            cols[name] = col
+    cols["village"] = building_village[cols["building"]].astype(np.int32)
+    return cols
+
+
 @register
 class Fire(Process):
     """Building fires; reports daily counts and keeps a log of fire events."""
@@ -708,16 +726,4 @@ class Fire(Process):
     def event_table(self) -> dict[str, np.ndarray]:
         """All fire events of the run as columns (day first)."""
         rows = np.concatenate(self.events) if self.events else np.zeros((0, 1 + len(EVENT_FIELDS)))
-        cols: dict[str, np.ndarray] = {"day": rows[:, 0].astype(np.int32)}
-        for i, name in enumerate(EVENT_FIELDS):
-            col = rows[:, i + 1]
-            if name in ("building", "buildings_burned", "deaths", "injuries"):
-                cols[name] = col.astype(np.int64)
-            elif name == "cause":
-                cols[name] = np.array([CAUSES[int(k)] for k in col], dtype=object)
-            elif name == "night":
-                cols[name] = col.astype(bool)
-            else:
-                cols[name] = col
-        cols["village"] = self.world.buildings.village[cols["building"]].astype(np.int32)
-        return cols
+        return event_columns(rows, self.world.buildings.village)

@@ -110,6 +110,17 @@ def market_rent(b: Any, amenity_delta: np.ndarray, quality_ref: np.ndarray, p: A
     return b.base_rent * np.maximum(factor, 0.0)
 
 
+def village_reference_quality(world: Any, spec: Any) -> np.ndarray:
+    """Each building's reference quality: its village's mean starting quality."""
+    means = [spec.villages[v].economy.quality_mean for v in range(world.n_villages)]
+    return np.array(means)[world.buildings.village]
+
+
+def mean_rent(b: Any) -> float:
+    """Mean asked rent per rental unit (1 where there is none to average, or it is 0)."""
+    return (float(np.average(b.rent, weights=b.rooms)) if len(b.rent) else 1.0) or 1.0
+
+
 def worn_fabric(fabric: np.ndarray, managed: np.ndarray, p: Any) -> np.ndarray:
     """The fabric after a month: worn down by the yearly decay unless managed, not below 0."""
     return np.maximum(fabric - p.quality_decay_per_year / 12.0 * ~managed, 0.0)
@@ -240,12 +251,10 @@ class Housing(Process):
         w = self.world
         b, hh = w.buildings, w.households
         self.fabric = b.quality.copy()
-        self.quality_ref = np.array([model.spec.villages[v].economy.quality_mean
-                                     for v in range(w.n_villages)])[b.village]  # fmt: skip
+        self.quality_ref = village_reference_quality(w, model.spec)
         self.amenity_start = amenity(w.grids)
-        b.rent[:] = self._market_rent()
-        self.rent_start = float(np.average(b.rent, weights=b.rooms)) if len(b) else 1.0
-        self.rent_start = self.rent_start or 1.0
+        b.rent[:] = self._market_rent()  # rents start at the market rent
+        self.rent_start = mean_rent(b)
         # Owner-occupiers: a household living in a building its own landlord household owns.
         owner_hh = w.landlords.household[b.owner[hh.building]]
         self.owner_occupier = owner_hh == np.arange(len(hh))

@@ -141,6 +141,11 @@ def departure_hazards(
     return lam
 
 
+def accept_present_burdens(hh: Any, p: Any) -> None:
+    """Households present at the start accept what they pay then (at least the threshold)."""
+    hh.burden_tolerance[:] = np.maximum(hh.rent_burden, p.burden_threshold)
+
+
 def leave_probability(total: np.ndarray) -> np.ndarray:
     """Probability of leaving this month given the summed monthly hazards."""
     return -np.expm1(-total)
@@ -248,8 +253,8 @@ class Migration(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         empty = {name: 0.0 for name in self.metrics}
         hh0 = self.world.households
-        if day == 0:  # households present at the start accept what they pay now
-            hh0.burden_tolerance[:] = np.maximum(hh0.rent_burden, self.params.burden_threshold)
+        if day == 0:
+            accept_present_burdens(hh0, self.params)
         if day == 0 or len(hh0) == 0:
             return empty
         w = self.world

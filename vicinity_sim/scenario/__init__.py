@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from vicinity_sim.scenario.loader import load_scenario, scenario_from_dict
+from vicinity_sim.scenario.loader import load_scenario, scenario_from_dict, with_seed
 from vicinity_sim.scenario.schema import RunParams, VillageSpec, json_schema, scenario_model
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "load_scenario",
     "scenario_from_dict",
     "scenario_model",
+    "with_seed",
 ]
 
 

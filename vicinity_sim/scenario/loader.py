@@ -463,6 +463,27 @@ def load_scenario(path: str | Path, overrides: list[Override] | tuple[Override, 
     return scenario
 
 
+def with_seed(scenario: Any, seed: int, source: str = "--seed") -> Any:
+    """The scenario run with another seed, given as an integer (as ``run.seed`` is checked).
+
+    Args:
+        scenario: A validated scenario.
+        seed: The seed.
+        source: How to name where the seed came from in messages.
+
+    Raises:
+        InputError: If the seed is not a valid ``run.seed``.
+    """
+    from vicinity_sim.scenario.schema import RunParams
+
+    try:
+        run = RunParams.model_validate({**scenario.run.model_dump(), "seed": seed})
+    except pydantic.ValidationError as e:
+        _raise_first([{**er, "loc": ("run", *er["loc"])} for er in e.errors()],
+                     _Provenance(source))  # fmt: skip
+    return scenario.model_copy(update={"run": run})
+
+
 def scenario_from_dict(data: dict, source: str = "scenario") -> Any:
     """Validate a scenario given as a dictionary (e.g. built in a notebook)."""
     return _validate(copy.deepcopy(data), _Provenance(source))

@@ -39,9 +39,9 @@ from vicinity_sim.processes.fire import (
     CAUSE_EBIKE,
     CAUSE_HOUSEHOLD,
     CAUSE_THREE_IN_ONE,
-    CAUSES,
     EVENT_FIELDS,
     FireSlot,
+    event_columns,
 )
 from vicinity_sim.processes.fire_spread import SpreadSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
@@ -379,16 +379,4 @@ class Fire(ReferenceProcess):
     def event_table(self) -> dict[str, np.ndarray]:
         """All fire events of the run as columns (day first), as the fast process's."""
         rows = np.array(self.events, dtype=np.float64).reshape(-1, 1 + len(EVENT_FIELDS))
-        cols: dict[str, np.ndarray] = {"day": rows[:, 0].astype(np.int32)}
-        for i, name in enumerate(EVENT_FIELDS):
-            col = rows[:, i + 1]
-            if name in ("building", "buildings_burned", "deaths", "injuries"):
-                cols[name] = col.astype(np.int64)
-            elif name == "cause":
-                cols[name] = np.array([CAUSES[int(k)] for k in col], dtype=object)
-            elif name == "night":
-                cols[name] = col.astype(bool)
-            else:
-                cols[name] = col
-        cols["village"] = self.world.buildings.village[cols["building"]].astype(np.int32)
-        return cols
+        return event_columns(rows, self.world.buildings.village)

@@ -36,8 +36,10 @@ from vicinity_sim.processes.housing import (
     housing_levels,
     improve_quality,
     market_rent,
+    mean_rent,
     pay_rents,
     rent_burdens,
+    village_reference_quality,
     worn_fabric,
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
@@ -120,14 +122,11 @@ class Housing(ReferenceProcess):
         b, hh = w.buildings, w.households
         # The fabric of each building: its starting quality, worn down while unmanaged.
         self.fabric = b.quality.copy()
-        # The reference quality of each building is its village's mean quality.
-        self.quality_ref = np.array([model.spec.villages[v].economy.quality_mean
-                                     for v in range(w.n_villages)])[b.village]  # fmt: skip
+        self.quality_ref = village_reference_quality(w, model.spec)
         self.amenity_start = amenity(w.grids)
         # Rents start at the market rent (the fast process sets them when it is built too).
         b.rent[:] = self._market_rent()
-        self.rent_start = float(np.average(b.rent, weights=b.rooms)) if len(b) else 1.0
-        self.rent_start = self.rent_start or 1.0
+        self.rent_start = mean_rent(b)
         # Owner-occupiers: households living in a building their own landlord household owns.
         landlord_household = np.array([ll.household for ll in model.landlords], dtype=np.int64)
         owner_hh = landlord_household[b.owner[hh.building]]

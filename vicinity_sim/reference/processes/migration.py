@@ -33,6 +33,7 @@ from vicinity_sim.processes.housing import burden_of
 from vicinity_sim.processes.migration import (
     CAUSES,
     MigrationParams,
+    accept_present_burdens,
     accepted_burden,
     departure_cause,
     departure_hazards,
@@ -96,8 +97,8 @@ class Migration(ReferenceProcess):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         empty = {name: 0.0 for name in FastMigration.metrics}
         hh = self.world.households
-        if day == 0:  # households present at the start accept what they pay now
-            hh.burden_tolerance[:] = np.maximum(hh.rent_burden, self.params.burden_threshold)
+        if day == 0:
+            accept_present_burdens(hh, self.params)
         if day == 0 or len(hh) == 0:
             return empty
         gen = self.model.streams.generator(self.name, day)
