@@ -70,6 +70,13 @@ def uniform(key, slot, index):
     return float(_mix64(z) >> _S11) * _TWO_M53
 
 
+def draw(key: np.uint64, slot: int, index: int) -> float:
+    """:func:`uniform` for Python callers (the reference engine): the same number, with the
+    slot handed over as a plain integer, which the compiled function's dispatcher types on its
+    fast path (a named slot, an ``IntEnum`` member, would take it through the slow one)."""
+    return uniform(key, int(slot), index)
+
+
 @njit(cache=True)
 def uniform_array(key, slot, n):
     """``n`` uniforms for indices ``0..n-1`` of one slot (vectorised :func:`uniform`)."""

@@ -14,7 +14,7 @@ import numpy as np
 from vicinity_sim.processes.charging import ChargingSlot, distance2
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import draw
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_SITE
 
 
@@ -42,7 +42,7 @@ class Charging(ReferenceProcess):
         switchers: list[tuple[float, Resident]] = []
         for res in self.model.residents:
             if res.charging == CHARGE_INDOOR:
-                u = uniform(key, ChargingSlot.SWITCH, res.row)
+                u = draw(key, ChargingSlot.SWITCH, res.row)
                 if u < p_switch:
                     switchers.append((u, res))
         # Places are first come, first served; the draw orders the queue (ties have

@@ -14,7 +14,7 @@ import numpy as np
 from vicinity_sim.processes import flood
 from vicinity_sim.processes.flood import FloodSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import draw
 
 flood_probability = flood.flood_probability.py_func
 flood_exposure = flood.flood_exposure.py_func
@@ -54,7 +54,7 @@ class Flood(ReferenceProcess):
             village = points.village[f]
             if not rain[village]:
                 continue
-            if uniform(key, FloodSlot.FLOOD, f) < flood_probability(points.fixed[f], c):
+            if draw(key, FloodSlot.FLOOD, f) < flood_probability(points.fixed[f], c):
                 flooded += 1
                 exposed += flood_exposure(float(around[f]), w.villages.platform[village], c)
         return {

@@ -40,7 +40,7 @@ from vicinity_sim.processes.governance import (
 )
 from vicinity_sim.reference.learning import learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import draw
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 
 if TYPE_CHECKING:
@@ -195,23 +195,23 @@ class Governance(ReferenceProcess):
         top = top_need_rate(c)
         raised = by_party = resolved = lapsed = 0
         for k in range(round(n * top)):
-            res = residents[int(uniform(key, GovernanceSlot.NEED_WHO, k) * n)]
+            res = residents[int(draw(key, GovernanceSlot.NEED_WHO, k) * n)]
             rate = need_rate(res.age == ELDERLY, day - res.arrived_day, c)
-            if uniform(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
+            if draw(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
                 continue
             raised += 1
             if (
                 not res.registered
-                and uniform(key, GovernanceSlot.TURNED_AWAY, k) >= c.unregistered_take_up
+                and draw(key, GovernanceSlot.TURNED_AWAY, k) >= c.unregistered_take_up
             ):
                 learn_institutions(res, 0.0, c.trust_learning_rate, self.weight)
                 lapsed += 1
                 continue
-            is_complex = uniform(key, GovernanceSlot.COMPLEX, k) < c.complex_share
+            is_complex = draw(key, GovernanceSlot.COMPLEX, k) < c.complex_share
             paired = bool(self.world.households.paired[res.household])
-            if paired and uniform(key, GovernanceSlot.PARTY, k) < c.party_answer_probability:
+            if paired and draw(key, GovernanceSlot.PARTY, k) < c.party_answer_probability:
                 by_party += 1
-                ok = uniform(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
+                ok = draw(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
                 learn_institutions(res, 1.0 if ok else 0.0, c.trust_learning_rate, self.weight)
                 resolved += ok
                 continue
@@ -255,7 +255,7 @@ class Governance(ReferenceProcess):
                 continue
             capacity[grid] -= 1.0
             p_resolve = resolve_probability(g.skill[grid], g.coordination[grid], req.complex)
-            ok = uniform(key, GovernanceSlot.RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
+            ok = draw(key, GovernanceSlot.RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
             perf = service_performance(ok, wait, c)
             learn_institutions(res, perf, c.trust_learning_rate, self.weight)
             req.open = False
@@ -282,7 +282,7 @@ class Governance(ReferenceProcess):
             if not buildings:
                 continue
             for _ in range(n_insp):
-                bld = buildings[int(uniform(key, GovernanceSlot.INSPECT, counter) * len(buildings))]
+                bld = buildings[int(draw(key, GovernanceSlot.INSPECT, counter) * len(buildings))]
                 counter += 1
                 inspections += 1
                 assoc = landlords[b.owner[bld]].association
@@ -294,13 +294,13 @@ class Governance(ReferenceProcess):
                         registered += 1
                     if (
                         res.charging == CHARGE_INDOOR
-                        and uniform(key, GovernanceSlot.PERSUADE, row) < persuade
+                        and draw(key, GovernanceSlot.PERSUADE, row) < persuade
                     ):
                         res.charging = CHARGE_OUTDOOR
                         persuaded += 1
                 if (
                     b.three_in_one[bld]
-                    and uniform(key, GovernanceSlot.REFER, counter) < c.three_in_one_enforcement
+                    and draw(key, GovernanceSlot.REFER, counter) < c.three_in_one_enforcement
                 ):
                     b.three_in_one[bld] = False
                     referred += 1

@@ -27,7 +27,7 @@ from vicinity_sim.processes.participation import (
     keep_spaces,
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import draw
 from vicinity_sim.world.codes import (
     CHARGE_INDOOR,
     CHARGE_OUTDOOR,
@@ -115,7 +115,7 @@ class Participation(ReferenceProcess):
             taiwan = res.group == TAIWAN and taiwan_program[v]
             u = utility(trust, res.propensity, reward_response(reward[v], p.reward_optimum_cny),
                         seen, share, rules[v], res.party, taiwan, p)  # fmt: skip
-            u_decide = uniform(key, ParticipationSlot.DECIDE, res.row)
+            u_decide = draw(key, ParticipationSlot.DECIDE, res.row)
             yes = u_decide < contribute_probability(u)
             res.participating = yes
             adults_by_group[res.group] += 1.0
@@ -124,7 +124,7 @@ class Participation(ReferenceProcess):
             contributors_by_group[res.group] += 1.0
             res.points += reward[v]
             points_awarded += reward[v]
-            if uniform(key, ParticipationSlot.REPORT, res.row) < p.report_probability:
+            if draw(key, ParticipationSlot.REPORT, res.row) < p.report_probability:
                 persuaded += self._report(res, key, n)
 
         self._keep_spaces()
@@ -151,12 +151,11 @@ class Participation(ReferenceProcess):
         persuaded to charge outdoors. Returns 1.0 if persuaded, else 0.0."""
         rows = self.occupants[res.building]
         other = self.model.residents[
-            rows[int(uniform(key, ParticipationSlot.REPORT, n + res.row) * len(rows))]
+            rows[int(draw(key, ParticipationSlot.REPORT, n + res.row) * len(rows))]
         ]
         if (
             other.charging == CHARGE_INDOOR
-            and uniform(key, ParticipationSlot.REPORT, 2 * n + res.row)
-            < self.params.report_persuasion
+            and draw(key, ParticipationSlot.REPORT, 2 * n + res.row) < self.params.report_persuasion
         ):
             other.charging = CHARGE_OUTDOOR
             return 1.0
