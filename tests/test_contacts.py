@@ -127,7 +127,8 @@ def test_bounded_confidence_update_is_deffuants():
     for x0, x1, moves in ((0.40, 0.55, True), (0.40, 0.65, False), (0.7, 0.51, True)):
         trust = np.array([[x0, 0.0], [x1, 0.0]])
         residents = people(np.zeros(2, np.int8), trust)
-        encounter(np.uint64(3), 0, SETTING_BUILDING, 0, 1, 0.5, s, residents, ties)
+        encounter(np.uint64(3), 0, SETTING_BUILDING, 0, 1, 0.5, s, residents.group, trust,
+                  residents.disposition_inter, ties.to, ties.w)  # fmt: skip
         want = [x0 + 0.3 * (x1 - x0), x1 + 0.3 * (x0 - x1)] if moves else [x0, x1]
         assert trust[:, 0] == pytest.approx(want, abs=1e-15)
 

@@ -20,7 +20,8 @@ def _tenancy_disputes(burden_factor: float, elasticity: float, days: int = 150) 
     model = VicinityModel(scenario_from_dict(data), rng=0)
     proc = model.process("disputes")
     hh = model.world.households
-    hh.rent_burden[:] = np.where(hh.group != LOCAL, burden_factor * proc.consts.tenancy_burden_reference, 0.0)
+    reference = proc.consts.tenancy_burden_reference
+    hh.rent_burden[:] = np.where(hh.group != LOCAL, burden_factor * reference, 0.0)
     return sum(proc.step(d, np.uint64(10_000 + d))["disputes"] for d in range(days))
 
 

@@ -69,10 +69,17 @@ def charging_week(key, c, r, b, s):
         b: Buildings (positions).
         s: Charging sites (``used`` is updated).
     """
+    r_building = r.building
+    r_charging = r.charging
+    r_charging_site = r.charging_site
+    r_village = r.village
+    b_x = b.x
+    b_y = b.y
+    s_used = s.used
     candidates = []
     draws = []
-    for i in range(len(r.charging)):
-        if r.charging[i] == CHARGE_INDOOR:
+    for i in range(len(r_charging)):
+        if r_charging[i] == CHARGE_INDOOR:
             u = uniform(key, ChargingSlot.SWITCH, i)
             if u < c.switch_probability_per_week:
                 candidates.append(i)
@@ -81,11 +88,11 @@ def charging_week(key, c, r, b, s):
     moved = 0
     for k in order:
         i = candidates[k]
-        best = nearest_free_site(r.village[i], b.x[r.building[i]], b.y[r.building[i]], s, c)
+        best = nearest_free_site(r_village[i], b_x[r_building[i]], b_y[r_building[i]], s, c)
         if best >= 0:
-            r.charging[i] = CHARGE_SITE
-            r.charging_site[i] = best
-            s.used[best] += 1
+            r_charging[i] = CHARGE_SITE
+            r_charging_site[i] = best
+            s_used[best] += 1
             moved += 1
     return moved
 

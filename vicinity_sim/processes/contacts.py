@@ -368,31 +368,32 @@ def cultural_event_today(u, per_year):
 # -- kernels -------------------------------------------------------------------------------
 
 
-# Inlined into the encounter loops: a compiled call that passes arrays updates each array's
-# reference count, which costs more than the encounter itself.
+# Inlined into the encounter loops, and given arrays, not bundles: a compiled call that passes
+# arrays updates each array's reference count, and so does taking an array out of a bundle,
+# which in these loops costs more than the encounter itself. The loops take the arrays out of
+# their bundles once, before they start.
 @njit(cache=True, inline="always")
-def encounter(key, index, setting, i, j, quality, s, r, ties):
+def encounter(key, index, setting, i, j, quality, s, group, trust, disposition, to, w):
     """One encounter between residents i and j; returns 1 if it was positive, else 0.
 
     ``index`` addresses the encounter's draws; ``quality`` is the setting's base quality;
-    ``s`` the :class:`ContactSections`; ``r`` and ``ties`` the residents and their ties.
+    ``s`` the :class:`ContactSections`; the arrays are the residents' ``group``,
+    ``trust_inter`` and ``disposition_inter`` and the ties' ``to`` and ``w``.
     """
     c = s.contacts
-    to, w = ties.to, ties.w
     k = find_slot(to, i, j)
-    same = r.group[i] == r.group[j]
+    same = group[i] == group[j]
     tie_w = w[i, k] if k >= 0 else 0.0
     q = encounter_quality(quality, tie_w, k >= 0, setting, same, c)
     positive = uniform(key, ContactSlot.OUTCOME, index) < q
     col = IN_GROUP if same else OUT_GROUP
-    trust = r.trust_inter
     if c.mode == BOUNDED_CONFIDENCE:
         trust[i, col], trust[j, col] = converged(trust[i, col], trust[j, col], c)
     else:
         o = 1.0 if positive else 0.0
         weight = s.trust.interpersonal_experience_weight
-        experience_at(trust, r.disposition_inter, i, col, o, c.trust_learning_rate, weight)
-        experience_at(trust, r.disposition_inter, j, col, o, c.trust_learning_rate, weight)
+        experience_at(trust, disposition, i, col, o, c.trust_learning_rate, weight)
+        experience_at(trust, disposition, j, col, o, c.trust_learning_rate, weight)
     if k >= 0:  # acquaintances: the tie strengthens or weakens, in both rows
         kj = find_slot(to, j, i)
         strength = changed_strength(w[i, k], encounter_tie_change(positive, c))
@@ -450,12 +451,29 @@ def daily_encounters(key, s, r, m, g, ties):
     encounters change; (3) the encounters. Passes 1 and 2 write no state, and pass 1 has no
     branch per resident, so the processor overlaps more work than in a single loop.
     """
+    r_group = r.group
+    r_household = r.household
+    m_block = m.block
+    m_block_members = m.block_members
+    m_block_ptr = m.block_ptr
+    m_building = m.building
+    m_building_members = m.building_members
+    m_building_ptr = m.building_ptr
+    m_grid = m.grid
+    m_grid_members = m.grid_members
+    m_grid_ptr = m.grid_ptr
+    g_environment = g.environment
+    g_public_space = g.public_space
+    r_trust_inter = r.trust_inter
+    r_disposition_inter = r.disposition_inter
+    ties_to = ties.to
+    ties_w = ties.w
     c = s.contacts
-    n = len(r.group)
+    n = len(r_group)
     e_building, e_block, e_acq = setting_limits(c)
-    limit = np.empty(len(g.public_space))  # the draw below which one goes out
+    limit = np.empty(len(g_public_space))  # the draw below which one goes out
     for k in range(len(limit)):
-        limit[k] = public_limit(e_acq, g.public_space[k], c)
+        limit[k] = public_limit(e_acq, g_public_space[k], c)
     starter = np.empty(n, np.int64)
     draw = np.empty(n)
     n_start = 0
@@ -463,20 +481,20 @@ def daily_encounters(key, s, r, m, g, ties):
         u = uniform(key, ContactSlot.SETTING, i)
         starter[n_start] = i
         draw[n_start] = u
-        n_start += (u < e_acq) | (u < limit[m.grid[i]])
+        n_start += (u < e_acq) | (u < limit[m_grid[i]])
     partner = np.empty(n_start, np.int64)
     for a in range(n_start):
         i, u = starter[a], draw[a]
         if u < e_building:
-            k = m.building[i]
-            partner[a] = _partner(key, i, m.building_members, m.building_ptr[k],
-                                  m.building_ptr[k + 1])  # fmt: skip
+            k = m_building[i]
+            partner[a] = _partner(key, i, m_building_members, m_building_ptr[k],
+                                  m_building_ptr[k + 1])  # fmt: skip
         elif u < e_block:
-            k = m.block[i]
-            partner[a] = _partner(key, i, m.block_members, m.block_ptr[k], m.block_ptr[k + 1])
+            k = m_block[i]
+            partner[a] = _partner(key, i, m_block_members, m_block_ptr[k], m_block_ptr[k + 1])
         elif u >= e_acq:
-            k = m.grid[i]
-            partner[a] = _partner(key, i, m.grid_members, m.grid_ptr[k], m.grid_ptr[k + 1])
+            k = m_grid[i]
+            partner[a] = _partner(key, i, m_grid_members, m_grid_ptr[k], m_grid_ptr[k + 1])
     done = 0
     positive = 0
     for a in range(n_start):
@@ -490,15 +508,16 @@ def daily_encounters(key, s, r, m, g, ties):
             j = partner[a]
         elif u < e_acq:
             setting = SETTING_ACQUAINTANCE
-            j = _acquaintance(key, i, ties.to)
+            j = _acquaintance(key, i, ties_to)
         else:
-            k = m.grid[i]
+            k = m_grid[i]
             setting = SETTING_PUBLIC
-            quality = public_quality(g.public_space[k], g.environment[k], c)
+            quality = public_quality(g_public_space[k], g_environment[k], c)
             j = partner[a]
-        if j < 0 or r.household[j] == r.household[i]:
+        if j < 0 or r_household[j] == r_household[i]:
             continue
-        positive += encounter(key, i, setting, i, j, quality, s, r, ties)
+        positive += encounter(key, i, setting, i, j, quality, s, r_group, r_trust_inter,
+                              r_disposition_inter, ties_to, ties_w)  # fmt: skip
         done += 1
     return done, positive
 
@@ -508,28 +527,39 @@ def volunteer_encounters(key, s, r, m, ties):
     """Contributors volunteering together: each starts one such encounter a day with
     probability ``volunteer_contacts_per_day``, with another contributor of the grid
     (Allport's conditions: common goals, cooperation). Returns (encounters, positive)."""
+    r_group = r.group
+    r_household = r.household
+    r_participating = r.participating
+    m_grid = m.grid
+    m_grid_members = m.grid_members
+    m_grid_ptr = m.grid_ptr
+    r_trust_inter = r.trust_inter
+    r_disposition_inter = r.disposition_inter
+    ties_to = ties.to
+    ties_w = ties.w
     c = s.contacts
-    n = len(r.group)
+    n = len(r_group)
     # Contributors first, in one pass without branches (few residents contribute: a branch
     # per resident would often be mispredicted), then their draws in the same order.
     contributors = np.empty(n, np.int64)
     n_contrib = 0
     for i in range(n):
         contributors[n_contrib] = i
-        n_contrib += r.participating[i]
+        n_contrib += r_participating[i]
     done = positive = 0
     for a in range(n_contrib):
         i = contributors[a]
         if uniform(key, ContactSlot.VOLUNTEER, i) >= c.volunteer_contacts_per_day:
             continue
-        g = m.grid[i]
-        lo, hi = m.grid_ptr[g], m.grid_ptr[g + 1]
+        g = m_grid[i]
+        lo, hi = m_grid_ptr[g], m_grid_ptr[g + 1]
         for attempt in range(VOLUNTEER_ATTEMPTS):  # look for another contributor in the grid
             u = uniform(key, ContactSlot.VOLUNTEER, n * (attempt + 1) + i)
-            j = m.grid_members[lo + int(u * (hi - lo))]
-            if r.participating[j] and r.household[j] != r.household[i]:
-                positive += encounter(key, n + i, SETTING_VOLUNTEER, i, j, c.quality_event, s, r,
-                                      ties)  # fmt: skip
+            j = m_grid_members[lo + int(u * (hi - lo))]
+            if r_participating[j] and r_household[j] != r_household[i]:
+                positive += encounter(key, n + i, SETTING_VOLUNTEER, i, j, c.quality_event, s,
+                                      r_group, r_trust_inter, r_disposition_inter, ties_to,
+                                      ties_w)  # fmt: skip
                 done += 1
                 break
     return done, positive
@@ -552,6 +582,14 @@ def event_encounters(key, event_id, members, size, council, invited, s, r, ties,
     Returns:
         (attendees, encounters, positive, cross_group).
     """
+    r_age = r.age
+    r_group = r.group
+    r_household = r.household
+    r_participating = r.participating
+    r_trust_inter = r.trust_inter
+    r_disposition_inter = r.disposition_inter
+    ties_to = ties.to
+    ties_w = ties.w
     c = s.contacts
     n_members = len(members)
     base = event_base(event_id)
@@ -559,8 +597,8 @@ def event_encounters(key, event_id, members, size, council, invited, s, r, ties,
     tries = 0
     while n_att < size and tries < 4 * size and n_members > 0:
         i = members[int(uniform(key, ContactSlot.ATTEND, base + 2 * tries) * n_members)]
-        welcome = r.participating[i] or invited[i]
-        accept = attend_probability(welcome, r.age[i] == CHILD, council, c)
+        welcome = r_participating[i] or invited[i]
+        accept = attend_probability(welcome, r_age[i] == CHILD, council, c)
         ok = uniform(key, ContactSlot.ATTEND, base + 2 * tries + 1) < accept
         tries += 1
         if not ok:
@@ -580,10 +618,11 @@ def event_encounters(key, event_id, members, size, council, invited, s, r, ties,
         idx = base + k
         i = attendees[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx) * n_att)]
         j = attendees[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx + 1) * n_att)]
-        if r.household[i] == r.household[j]:
+        if r_household[i] == r_household[j]:
             continue
-        positive += encounter(key, idx, SETTING_EVENT, i, j, c.quality_event, s, r, ties)
-        cross += r.group[i] != r.group[j]
+        positive += encounter(key, idx, SETTING_EVENT, i, j, c.quality_event, s, r_group,
+                              r_trust_inter, r_disposition_inter, ties_to, ties_w)  # fmt: skip
+        cross += r_group[i] != r_group[j]
         done += 1
     return n_att, done, positive, cross
 
@@ -593,21 +632,24 @@ def events_today(key, g, v):
     """Today's events as rows (kind, grid or village): tea parties by grid, then council
     meetings by grid, then cultural events by village (one compiled call: most days have
     none, and looking for them is a daily cost)."""
-    n_grids = len(g.tea_parties_per_month)
-    out = np.empty((2 * n_grids + len(v.cultural_events_per_year), 2), np.int64)
+    g_council = g.council
+    g_tea_parties_per_month = g.tea_parties_per_month
+    v_cultural_events_per_year = v.cultural_events_per_year
+    n_grids = len(g_tea_parties_per_month)
+    out = np.empty((2 * n_grids + len(v_cultural_events_per_year), 2), np.int64)
     n = 0
     for k in range(n_grids):
         u = uniform(key, ContactSlot.EVENT_DAY, 2 * k)
-        if tea_party_today(u, g.tea_parties_per_month[k]):
+        if tea_party_today(u, g_tea_parties_per_month[k]):
             out[n, 0], out[n, 1] = TEA_PARTY, k
             n += 1
     for k in range(n_grids):
-        if council_today(uniform(key, ContactSlot.EVENT_DAY, 2 * k + 1), g.council[k]):
+        if council_today(uniform(key, ContactSlot.EVENT_DAY, 2 * k + 1), g_council[k]):
             out[n, 0], out[n, 1] = COUNCIL, k
             n += 1
-    for k in range(len(v.cultural_events_per_year)):
+    for k in range(len(v_cultural_events_per_year)):
         u = uniform(key, ContactSlot.CULTURE_DAY, k)
-        if cultural_event_today(u, v.cultural_events_per_year[k]):
+        if cultural_event_today(u, v_cultural_events_per_year[k]):
             out[n, 0], out[n, 1] = CULTURAL_EVENT, k
             n += 1
     return out[:n]
@@ -616,8 +658,10 @@ def events_today(key, g, v):
 @njit(cache=True)
 def voice(attendees, r, rate, weight):
     """Council attendees had a voice: a positive experience of the institutions."""
+    r_disposition_inst = r.disposition_inst
+    r_trust_inst = r.trust_inst
     for i in attendees:
-        experience(r.trust_inst, r.disposition_inst, i, 1.0, rate, weight)
+        experience(r_trust_inst, r_disposition_inst, i, 1.0, rate, weight)
 
 
 class Membership(NamedTuple):

@@ -335,9 +335,11 @@ def escalation_column(group_a, group_b):
 @njit(cache=True)
 def tenancy_weights(hh, c):
     """Every household's tenancy weight (:func:`tenancy_weight`)."""
-    out = np.empty(len(hh.group))
+    hh_group = hh.group
+    hh_rent_burden = hh.rent_burden
+    out = np.empty(len(hh_group))
     for h in range(len(out)):
-        out[h] = tenancy_weight(hh.group[h], hh.rent_burden[h], c)
+        out[h] = tenancy_weight(hh_group[h], hh_rent_burden[h], c)
     return out
 
 
@@ -371,15 +373,52 @@ def disputes_day(key, sections, b, g, v, ll, hh, r, ties, index, drivers):
     decides exactly as the full computation would. The shortcut is off if any trust is NaN or
     a rate is negative.
     """
+    b_block = b.block
+    b_grid = b.grid
+    b_owner = b.owner
+    b_rooms = b.rooms
+    b_village = b.village
+    g_cameras = g.cameras
+    g_council = g.council
+    g_duplication_loss = g.duplication_loss
+    g_effort = g.effort
+    g_skill = g.skill
+    g_tea_parties_per_month = g.tea_parties_per_month
+    g_vanguard = g.vanguard
+    v_rules_norm = v.rules_norm
+    ll_association = ll.association
+    ll_household = ll.household
+    hh_paired = hh.paired
+    r_charging = r.charging
+    r_disposition_inst = r.disposition_inst
+    r_disposition_inter = r.disposition_inter
+    r_group = r.group
+    r_trust_inst = r.trust_inst
+    r_trust_inter = r.trust_inter
+    r_village = r.village
+    ties_to = ties.to
+    ties_w = ties.w
+    index_bld_hh = index.bld_hh
+    index_bld_hh_ptr = index.bld_hh_ptr
+    index_bld_res = index.bld_res
+    index_bld_res_ptr = index.bld_res_ptr
+    index_hh_ptr = index.hh_ptr
+    drivers_crowd = drivers.crowd
+    drivers_crowd_rooms = drivers.crowd_rooms
+    drivers_lane = drivers.lane
+    drivers_max_lane = drivers.max_lane
+    drivers_max_tenancy = drivers.max_tenancy
+    drivers_outgroup_share = drivers.outgroup_share
+    drivers_tenancy = drivers.tenancy
     c = sections.disputes
     inst_weight = sections.trust.institutional_experience_weight
     inter_weight = sections.trust.interpersonal_experience_weight
     out = np.zeros(3, dtype=np.int64)
     low = 0.0  # lowest trust held by anyone, less a margin far above rounding errors
     defined = True
-    for i in range(r.trust_inter.shape[0]):
-        for k in range(r.trust_inter.shape[1]):
-            x = r.trust_inter[i, k]
+    for i in range(r_trust_inter.shape[0]):
+        for k in range(r_trust_inter.shape[1]):
+            x = r_trust_inter[i, k]
             if x < low:
                 low = x
             elif x != x:
@@ -388,37 +427,37 @@ def disputes_day(key, sections, b, g, v, ll, hh, r, ties, index, drivers):
     shortcut = (defined and c.neighbour_disputes_per_household_year >= 0.0
                 and c.ebike_weight >= 0.0 and c.distrust_weight >= 0.0
                 and c.tenancy_disputes_per_tenant_household_year >= 0.0)  # fmt: skip
-    for k in range(len(b.rooms)):
-        lo, hi = index.bld_res_ptr[k], index.bld_res_ptr[k + 1]
+    for k in range(len(b_rooms)):
+        lo, hi = index_bld_res_ptr[k], index_bld_res_ptr[k + 1]
         occ = hi - lo
-        n_hh = index.bld_hh_ptr[k + 1] - index.bld_hh_ptr[k]
+        n_hh = index_bld_hh_ptr[k + 1] - index_bld_hh_ptr[k]
         if occ < 2 or n_hh == 0:
             continue
-        if drivers.crowd_rooms[k] != b.rooms[k]:
-            drivers.crowd_rooms[k] = b.rooms[k]
-            drivers.crowd[k] = crowding(occ, b.rooms[k], c)
-        crowd = drivers.crowd[k]
-        village = b.village[k]
-        rules = rules_factor(v.rules_norm[village], c)
+        if drivers_crowd_rooms[k] != b_rooms[k]:
+            drivers_crowd_rooms[k] = b_rooms[k]
+            drivers_crowd[k] = crowding(occ, b_rooms[k], c)
+        crowd = drivers_crowd[k]
+        village = b_village[k]
+        rules = rules_factor(v_rules_norm[village], c)
         u = uniform(key, DisputeSlot.DISPUTE, k)
         if shortcut and rules >= 0.0:
-            bound = neighbour_rate(n_hh, crowd, 1, 1, low, rules, drivers.max_lane, c)
-            bound += tenancy_rate(n_hh * drivers.max_tenancy, c)
+            bound = neighbour_rate(n_hh, crowd, 1, 1, low, rules, drivers_max_lane, c)
+            bound += tenancy_rate(n_hh * drivers_max_tenancy, c)
             if bound > 0.0 and u >= 2.0 * bound:
                 continue
         indoor = 0
         trust = 0.0
         for a in range(lo, hi):
-            i = index.bld_res[a]
-            indoor += r.charging[i] == CHARGE_INDOOR
-            s = drivers.outgroup_share[r.village[i], r.group[i]]
-            trust += generalised_trust(r.trust_inter[i, IN_GROUP], r.trust_inter[i, OUT_GROUP], s)
+            i = index_bld_res[a]
+            indoor += r_charging[i] == CHARGE_INDOOR
+            s = drivers_outgroup_share[r_village[i], r_group[i]]
+            trust += generalised_trust(r_trust_inter[i, IN_GROUP], r_trust_inter[i, OUT_GROUP], s)
         trust /= occ
         tenants = 0.0  # tenant households weighted by their rent burden
-        for a in range(index.bld_hh_ptr[k], index.bld_hh_ptr[k + 1]):
-            tenants += drivers.tenancy[index.bld_hh[a]]
+        for a in range(index_bld_hh_ptr[k], index_bld_hh_ptr[k + 1]):
+            tenants += drivers_tenancy[index_bld_hh[a]]
         neighbour = neighbour_rate(n_hh, crowd, indoor, occ, trust, rules,
-                                   drivers.lane[b.block[k]], c)  # fmt: skip
+                                   drivers_lane[b_block[k]], c)  # fmt: skip
         tenancy = tenancy_rate(tenants, c)
         total = neighbour + tenancy
         if u >= event_probability(total, 1.0):
@@ -432,54 +471,54 @@ def disputes_day(key, sections, b, g, v, ll, hh, r, ties, index, drivers):
             target = uniform(key, DisputeSlot.PARTY_A, k) * tenants
             cum = 0.0
             h = -1
-            for a in range(index.bld_hh_ptr[k], index.bld_hh_ptr[k + 1]):
-                if drivers.tenancy[index.bld_hh[a]] > 0.0:
-                    h = index.bld_hh[a]  # the last tenant, should rounding leave cum ≤ target
-                    cum += drivers.tenancy[h]
+            for a in range(index_bld_hh_ptr[k], index_bld_hh_ptr[k + 1]):
+                if drivers_tenancy[index_bld_hh[a]] > 0.0:
+                    h = index_bld_hh[a]  # the last tenant, should rounding leave cum ≤ target
+                    cum += drivers_tenancy[h]
                     if cum > target:
                         break
-            i = index.hh_ptr[h]
-            owner_hh = ll.household[b.owner[k]]
-            j = index.hh_ptr[owner_hh] if owner_hh >= 0 else i
+            i = index_hh_ptr[h]
+            owner_hh = ll_household[b_owner[k]]
+            j = index_hh_ptr[owner_hh] if owner_hh >= 0 else i
         else:
             # Two residents of different households of the building.
-            i = index.bld_res[lo + int(uniform(key, DisputeSlot.PARTY_A, k) * occ)]
+            i = index_bld_res[lo + int(uniform(key, DisputeSlot.PARTY_A, k) * occ)]
             start = int(uniform(key, DisputeSlot.PARTY_B, k) * occ)
-            hi_ = _household_of(index.hh_ptr, i)
+            hi_ = _household_of(index_hh_ptr, i)
             j = i  # a single household's dispute with the building at large, unless ...
             for step in range(occ):  # ... another household lives there
-                cand = index.bld_res[lo + (start + step) % occ]
-                if _household_of(index.hh_ptr, cand) != hi_:
+                cand = index_bld_res[lo + (start + step) % occ]
+                if _household_of(index_hh_ptr, cand) != hi_:
                     j = cand
                     break
-        grid = b.grid[k]
-        party = (g.vanguard[grid] or hh.paired[_household_of(index.hh_ptr, i)]
-                 or hh.paired[_household_of(index.hh_ptr, j)])  # fmt: skip
+        grid = b_grid[k]
+        party = (g_vanguard[grid] or hh_paired[_household_of(index_hh_ptr, i)]
+                 or hh_paired[_household_of(index_hh_ptr, j)])  # fmt: skip
         tie_w = 0.0
         if i != j:
-            slot = find_slot(ties.to, i, j)
+            slot = find_slot(ties_to, i, j)
             if slot >= 0:
-                tie_w = ties.w[i, slot]
+                tie_w = ties_w[i, slot]
         keep = unsettled_probability(
-            g.skill[grid], g.effort[grid], g.duplication_loss[grid], party, g.council[grid],
-            g.tea_parties_per_month[grid], is_tenancy and ll.association[b.owner[k]], tie_w,
-            v.rules_norm[village], g.cameras[grid], c,
+            g_skill[grid], g_effort[grid], g_duplication_loss[grid], party, g_council[grid],
+            g_tea_parties_per_month[grid], is_tenancy and ll_association[b_owner[k]], tie_w,
+            v_rules_norm[village], g_cameras[grid], c,
         )  # fmt: skip
         if uniform(key, DisputeSlot.MEDIATE, k) >= keep:
             out[1] += 1
-            experience(r.trust_inst, r.disposition_inst, i, 1.0, c.settlement_trust_effect,
+            experience(r_trust_inst, r_disposition_inst, i, 1.0, c.settlement_trust_effect,
                        inst_weight)  # fmt: skip
             if j != i:
-                experience(r.trust_inst, r.disposition_inst, j, 1.0, c.settlement_trust_effect,
+                experience(r_trust_inst, r_disposition_inst, j, 1.0, c.settlement_trust_effect,
                            inst_weight)  # fmt: skip
         else:
             out[2] += 1
             if j != i:  # a bad experience of each other (none without a counterpart)
-                col = escalation_column(r.group[i], r.group[j])
+                col = escalation_column(r_group[i], r_group[j])
                 for x in (i, j):
-                    experience_at(r.trust_inter, r.disposition_inter, x, col, 0.0,
+                    experience_at(r_trust_inter, r_disposition_inter, x, col, 0.0,
                                   c.escalation_trust_effect, inter_weight)  # fmt: skip
-                weaken_tie(ties.to, ties.w, i, j, c.escalation_tie_loss, sections.ties.floor)
+                weaken_tie(ties_to, ties_w, i, j, c.escalation_tie_loss, sections.ties.floor)
     return out
 
 

@@ -482,27 +482,32 @@ def ignition_rates(r, hh, b, c):
     building, so each run of one building's rows is added in a register (the same additions
     in the same order) rather than through the array row after row.
     """
-    n = len(b.three_in_one)
+    r_building = r.building
+    r_charging = r.charging
+    hh_building = hh.building
+    b_old_wiring = b.old_wiring
+    b_three_in_one = b.three_in_one
+    n = len(b_three_in_one)
     rates = np.zeros((n, 3))
     h = 0
-    while h < len(hh.building):
-        k = hh.building[h]
+    while h < len(hh_building):
+        k = hh_building[h]
         acc = rates[k, CAUSE_HOUSEHOLD]
-        while h < len(hh.building) and hh.building[h] == k:
+        while h < len(hh_building) and hh_building[h] == k:
             acc += c.ignition_per_household_year
             h += 1
         rates[k, CAUSE_HOUSEHOLD] = acc
     for k in range(n):
-        if b.old_wiring[k]:
+        if b_old_wiring[k]:
             rates[k, CAUSE_HOUSEHOLD] *= c.old_wiring_multiplier
-        if b.three_in_one[k]:
+        if b_three_in_one[k]:
             rates[k, CAUSE_THREE_IN_ONE] = c.ignition_per_three_in_one_year
     i = 0
-    while i < len(r.building):
-        k = r.building[i]
+    while i < len(r_building):
+        k = r_building[i]
         indoor = 0
-        while i < len(r.building) and r.building[i] == k:
-            indoor += r.charging[i] == CHARGE_INDOOR
+        while i < len(r_building) and r_building[i] == k:
+            indoor += r_charging[i] == CHARGE_INDOOR
             i += 1
         acc = rates[k, CAUSE_EBIKE]
         for _ in range(indoor):
@@ -543,7 +548,20 @@ def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
     Returns:
         A (n_events, len(EVENT_FIELDS)) array, one row per fire started today.
     """
-    n = len(b.x)
+    b_damage = b.damage
+    b_escape_windows = b.escape_windows
+    b_smoke_sensor = b.smoke_sensor
+    b_village = b.village
+    b_x = b.x
+    v_platform = v.platform
+    v_wind_ms = v.wind_ms
+    scratch_controlled = scratch.controlled
+    scratch_growth = scratch.growth
+    scratch_ign_time = scratch.ign_time
+    scratch_order = scratch.order
+    today_burned = today.burned
+    today_event = today.event
+    n = len(b_x)
     origins = []
     for k in range(n):
         total = rates[k, 0] + rates[k, 1] + rates[k, 2]
@@ -554,7 +572,7 @@ def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
         o = origins[e]
         row = events[e]
         row[0] = o
-        if today.burned[o]:
+        if today_burned[o]:
             row[0] = -1.0  # already burned by an earlier fire today: not a new fire
             continue
         cause = fire_cause(uniform(key, FireSlot.CAUSE, o), rates[o, 0], rates[o, 1], rates[o, 2])
@@ -562,31 +580,31 @@ def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
         share = presence(night, c)
         # Alert and the call.
         u_detect = uniform(key, FireSlot.DETECT, o)
-        sensed = b.smoke_sensor[o] and uniform(key, FireSlot.SENSOR, o) < c.sensor_reliability
+        sensed = b_smoke_sensor[o] and uniform(key, FireSlot.SENSOR, o) < c.sensor_reliability
         alert = alert_minutes(u_detect, sensed, night, c)
-        village = b.village[o]
-        delay = call_delay(sensed, v.platform[village], c)
+        village = b_village[o]
+        delay = call_delay(sensed, v_platform[village], c)
         # Response and containment.
         base = response_minutes(o, b, blk, v, st, c)
         response = response_noise(uniform(key, FireSlot.RESPONSE, o), base, c)
         arrival = alert + delay + response
         stop = arrival + c.containment_min
         growth = origin_growth_minutes(uniform(key, FireSlot.ORIGIN_GROWTH, o), cause, c)
-        count = spread_event(o, growth, stop, key, b, adj, v.wind_ms[village], c, today.burned,
+        count = spread_event(o, growth, stop, key, b, adj, v_wind_ms[village], c, today_burned,
                              scratch)  # fmt: skip
         deaths = 0
         injuries = 0
         expected = 0.0
         damage = 0.0
         for i in range(count):
-            k = scratch.order[i]
-            t_ign = scratch.ign_time[k]
-            g = scratch.growth[k]
-            today.burned[k] = True
-            today.event[k] = e
+            k = scratch_order[i]
+            t_ign = scratch_ign_time[k]
+            g = scratch_growth[k]
+            today_burned[k] = True
+            today_event[k] = e
             p_death, p_injury = casualty_probabilities(
-                max(alert - t_ign, 0.0), g, k == o, cause, b.escape_windows[k],
-                scratch.controlled[k], t_ign + g > arrival, share, c,
+                max(alert - t_ign, 0.0), g, k == o, cause, b_escape_windows[k],
+                scratch_controlled[k], t_ign + g > arrival, share, c,
             )  # fmt: skip
             occ = occupants[k]
             d = binomial_ppf(uniform(key, FireSlot.DEATH, k), occ, p_death)
@@ -594,12 +612,12 @@ def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
             deaths += d
             injuries += inj
             expected += occ * p_death
-            dmg = fire_damage(stop - t_ign, scratch.controlled[k], c)
-            b.damage[k] += dmg
+            dmg = fire_damage(stop - t_ign, scratch_controlled[k], c)
+            b_damage[k] += dmg
             damage += dmg
         for i in range(count):
-            scratch.ign_time[scratch.order[i]] = math.inf
-            scratch.controlled[scratch.order[i]] = False
+            scratch_ign_time[scratch_order[i]] = math.inf
+            scratch_controlled[scratch_order[i]] = False
         row[1] = cause
         row[2] = 1.0 if night else 0.0
         row[3] = alert

@@ -105,39 +105,49 @@ def spread_event(origin, origin_growth, stop_min, key, sites, adj, wind_ms, c, b
     Returns:
         Number of buildings ignited (the first ``n`` entries of ``out.order``).
     """
+    sites_fire_resistive = sites.fire_resistive
+    sites_side_m = sites.side_m
+    sites_sprinkler = sites.sprinkler
+    adj_indices = adj.indices
+    adj_indptr = adj.indptr
+    adj_separation_m = adj.separation_m
+    out_controlled = out.controlled
+    out_growth = out.growth
+    out_ign_time = out.ign_time
+    out_order = out.order
     ht = np.empty(64, dtype=np.float64)
     hb = np.empty(64, dtype=np.int64)
     size = 0
     n_out = 0
-    out.ign_time[origin] = 0.0
+    out_ign_time[origin] = 0.0
     ht, hb, size = heap_push(ht, hb, size, 0.0, origin)
     while size > 0:
         t, b, size = heap_pop(ht, hb, size)
-        if t > out.ign_time[b]:
+        if t > out_ign_time[b]:
             continue  # stale heap entry
-        out.order[n_out] = b
+        out_order[n_out] = b
         n_out += 1
         if b == origin:
             growth = origin_growth
         else:
             growth = exposure_growth_minutes(uniform(key, SpreadSlot.GROWTH, b), c)
-        out.growth[b] = growth
+        out_growth[b] = growth
         u_sprinkler = uniform(key, SpreadSlot.SPRINKLER, b)
-        out.controlled[b] = sites.sprinkler[b] and u_sprinkler < c.sprinkler_effective
-        if out.controlled[b]:
+        out_controlled[b] = sites_sprinkler[b] and u_sprinkler < c.sprinkler_effective
+        if out_controlled[b]:
             continue
         full = t + growth
         if full >= stop_min:
             continue
-        f = 1.0 if sites.fire_resistive[b] else 0.0
-        for e in range(adj.indptr[b], adj.indptr[b + 1]):
-            j = adj.indices[e]
-            if blocked[j] or adj.separation_m[e] > c.max_spread_separation_m:
+        f = 1.0 if sites_fire_resistive[b] else 0.0
+        for e in range(adj_indptr[b], adj_indptr[b + 1]):
+            j = adj_indices[e]
+            if blocked[j] or adj_separation_m[e] > c.max_spread_separation_m:
                 continue
             u = uniform(key, SpreadSlot.EDGE_NOISE, e) if c.spread_sigma > 0.0 else 0.5
-            arrive = full + crossing_minutes(u, sites.side_m[b], adj.separation_m[e], wind_ms, f, c)
-            if arrive < stop_min and arrive < out.ign_time[j]:
-                out.ign_time[j] = arrive
+            arrive = full + crossing_minutes(u, sites_side_m[b], adj_separation_m[e], wind_ms, f, c)
+            if arrive < stop_min and arrive < out_ign_time[j]:
+                out_ign_time[j] = arrive
                 ht, hb, size = heap_push(ht, hb, size, arrive, j)
     return n_out
 

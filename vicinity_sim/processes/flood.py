@@ -94,15 +94,19 @@ def flood_day(key, c, fp, v, occupants_at_point):
         v: Villages (``heavy_rain``, ``platform``).
         occupants_at_point: Residents living around each point.
     """
+    fp_fixed = fp.fixed
+    fp_village = fp.village
+    v_heavy_rain = v.heavy_rain
+    v_platform = v.platform
     flooded = 0
     exposed = 0.0
-    for f in range(len(fp.village)):
-        village = fp.village[f]
-        if not v.heavy_rain[village]:
+    for f in range(len(fp_village)):
+        village = fp_village[f]
+        if not v_heavy_rain[village]:
             continue
-        if uniform(key, FloodSlot.FLOOD, f) < flood_probability(fp.fixed[f], c):
+        if uniform(key, FloodSlot.FLOOD, f) < flood_probability(fp_fixed[f], c):
             flooded += 1
-            exposed += flood_exposure(occupants_at_point[f], v.platform[village], c)
+            exposed += flood_exposure(occupants_at_point[f], v_platform[village], c)
     return flooded, resident_days(exposed, c)
 
 

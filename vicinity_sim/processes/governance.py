@@ -330,14 +330,19 @@ def grid_capacity(staff: np.ndarray, g: Any, platform: np.ndarray, p: Any) -> np
 def supervise(day, g, c):
     """Today's effort of every grid: lifted to the supervised level on the days of a grid's
     supervision events, otherwise decaying toward the unsupervised base."""
+    g_effort = g.effort
+    g_effort_base = g.effort_base
+    g_last_supervision = g.last_supervision
+    g_supervised_effort = g.supervised_effort
+    g_supervision_interval = g.supervision_interval
     retention = effort_retention(c)
-    for k in range(len(g.effort)):
-        interval = g.supervision_interval[k]
-        if interval > 0 and day - g.last_supervision[k] >= interval:
-            g.effort[k] = g.supervised_effort[k]
-            g.last_supervision[k] = day
+    for k in range(len(g_effort)):
+        interval = g_supervision_interval[k]
+        if interval > 0 and day - g_last_supervision[k] >= interval:
+            g_effort[k] = g_supervised_effort[k]
+            g_last_supervision[k] = day
         else:
-            g.effort[k] = decayed_effort(g.effort[k], g.effort_base[k], retention)
+            g_effort[k] = decayed_effort(g_effort[k], g_effort_base[k], retention)
 
 
 @njit(cache=True)
@@ -356,76 +361,90 @@ def raise_and_serve(key, day, c, tc, r, hh, res_grid, g, capacity, queue, out):
     Returns:
         The requests still waiting.
     """
-    n = len(r.age)
+    r_age = r.age
+    r_arrived_day = r.arrived_day
+    r_disposition_inst = r.disposition_inst
+    r_household = r.household
+    r_registered = r.registered
+    r_trust_inst = r.trust_inst
+    hh_paired = hh.paired
+    g_coordination = g.coordination
+    g_skill = g.skill
+    queue_complex = queue.complex
+    queue_day = queue.day
+    queue_open = queue.open
+    queue_resident = queue.resident
+    queue_state = queue.state
+    n = len(r_age)
     weight = tc.institutional_experience_weight
     top = top_need_rate(c)
     candidates = round(n * top)
-    head, tail = queue.state[0], queue.state[1]
-    ring = len(queue.resident)
+    head, tail = queue_state[0], queue_state[1]
+    ring = len(queue_resident)
     for k in range(candidates):
         i = int(uniform(key, GovernanceSlot.NEED_WHO, k) * n)
-        rate = need_rate(r.age[i] == ELDERLY, day - r.arrived_day[i], c)
+        rate = need_rate(r_age[i] == ELDERLY, day - r_arrived_day[i], c)
         if uniform(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
             continue
         out[0] += 1
         u_away = uniform(key, GovernanceSlot.TURNED_AWAY, k)
-        if not r.registered[i] and u_away >= c.unregistered_take_up:
-            experience(r.trust_inst, r.disposition_inst, i, 0.0, c.trust_learning_rate, weight)
+        if not r_registered[i] and u_away >= c.unregistered_take_up:
+            experience(r_trust_inst, r_disposition_inst, i, 0.0, c.trust_learning_rate, weight)
             out[4] += 1
             continue
         is_complex = uniform(key, GovernanceSlot.COMPLEX, k) < c.complex_share
         u_party = uniform(key, GovernanceSlot.PARTY, k)
-        if hh.paired[r.household[i]] and u_party < c.party_answer_probability:
+        if hh_paired[r_household[i]] and u_party < c.party_answer_probability:
             out[1] += 1
             resolved = uniform(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
             perf = 1.0 if resolved else 0.0
-            experience(r.trust_inst, r.disposition_inst, i, perf, c.trust_learning_rate, weight)
+            experience(r_trust_inst, r_disposition_inst, i, perf, c.trust_learning_rate, weight)
             out[3] += resolved
             continue
         if tail - head >= ring:  # ring full: the oldest request lapses
             j = head % ring
-            if queue.open[j]:
-                experience(r.trust_inst, r.disposition_inst, queue.resident[j], 0.0,
+            if queue_open[j]:
+                experience(r_trust_inst, r_disposition_inst, queue_resident[j], 0.0,
                            c.trust_learning_rate, weight)  # fmt: skip
-                queue.open[j] = False
+                queue_open[j] = False
                 out[4] += 1
             head += 1
         j = tail % ring
-        queue.resident[j] = i
-        queue.day[j] = day
-        queue.complex[j] = is_complex
-        queue.open[j] = True
+        queue_resident[j] = i
+        queue_day[j] = day
+        queue_complex[j] = is_complex
+        queue_open[j] = True
         tail += 1
     # Serve oldest first; lapse those past patience.
     for idx in range(head, tail):
         j = idx % ring
-        if not queue.open[j]:
+        if not queue_open[j]:
             continue
-        i = queue.resident[j]
-        wait = day - queue.day[j]
+        i = queue_resident[j]
+        wait = day - queue_day[j]
         if wait > c.patience_days:
-            experience(r.trust_inst, r.disposition_inst, i, 0.0, c.trust_learning_rate, weight)
-            queue.open[j] = False
+            experience(r_trust_inst, r_disposition_inst, i, 0.0, c.trust_learning_rate, weight)
+            queue_open[j] = False
             out[4] += 1
             continue
         k = res_grid[i]
         if capacity[k] < 1.0:
             continue
         capacity[k] -= 1.0
-        p_resolve = resolve_probability(g.skill[k], g.coordination[k], queue.complex[j])
+        p_resolve = resolve_probability(g_skill[k], g_coordination[k], queue_complex[j])
         resolved = uniform(key, GovernanceSlot.RESOLVE, QUEUE_DRAW_OFFSET + idx) < p_resolve
         perf = service_performance(resolved, wait, c)
-        experience(r.trust_inst, r.disposition_inst, i, perf, c.trust_learning_rate, weight)
-        queue.open[j] = False
+        experience(r_trust_inst, r_disposition_inst, i, perf, c.trust_learning_rate, weight)
+        queue_open[j] = False
         out[2] += 1
         out[3] += resolved
         out[5] += wait
-    while head < tail and not queue.open[head % ring]:
+    while head < tail and not queue_open[head % ring]:
         head += 1
-    queue.state[0], queue.state[1] = head, tail
+    queue_state[0], queue_state[1] = head, tail
     backlog = 0
     for idx in range(head, tail):
-        backlog += queue.open[idx % ring]
+        backlog += queue_open[idx % ring]
     return backlog
 
 
@@ -442,30 +461,39 @@ def patrol(key, c, capacity, index, r, b, ll):
         r, b, ll: Residents (``registered``, ``charging`` updated), buildings
             (``three_in_one`` updated) and landlords.
     """
+    index_bld_res = index.bld_res
+    index_bld_res_ptr = index.bld_res_ptr
+    index_grid_bld = index.grid_bld
+    index_grid_bld_ptr = index.grid_bld_ptr
+    r_charging = r.charging
+    r_registered = r.registered
+    b_owner = b.owner
+    b_three_in_one = b.three_in_one
+    ll_association = ll.association
     out = np.zeros(4, dtype=np.int64)
     counter = 0
     for g in range(len(capacity)):
         n_insp = int(capacity[g] * c.inspections_per_task)
-        lo, hi = index.grid_bld_ptr[g], index.grid_bld_ptr[g + 1]
+        lo, hi = index_grid_bld_ptr[g], index_grid_bld_ptr[g + 1]
         if hi == lo:
             continue
         for _ in range(n_insp):
-            k = index.grid_bld[lo + int(uniform(key, GovernanceSlot.INSPECT, counter) * (hi - lo))]
+            k = index_grid_bld[lo + int(uniform(key, GovernanceSlot.INSPECT, counter) * (hi - lo))]
             counter += 1
             out[0] += 1
-            persuade = persuade_probability(ll.association[b.owner[k]], c)
-            for a in range(index.bld_res_ptr[k], index.bld_res_ptr[k + 1]):
-                i = index.bld_res[a]
-                if not r.registered[i]:
-                    r.registered[i] = True
+            persuade = persuade_probability(ll_association[b_owner[k]], c)
+            for a in range(index_bld_res_ptr[k], index_bld_res_ptr[k + 1]):
+                i = index_bld_res[a]
+                if not r_registered[i]:
+                    r_registered[i] = True
                     out[1] += 1
                 u = uniform(key, GovernanceSlot.PERSUADE, i)
-                if r.charging[i] == CHARGE_INDOOR and u < persuade:
-                    r.charging[i] = CHARGE_OUTDOOR
+                if r_charging[i] == CHARGE_INDOOR and u < persuade:
+                    r_charging[i] = CHARGE_OUTDOOR
                     out[2] += 1
             u = uniform(key, GovernanceSlot.REFER, counter)
-            if b.three_in_one[k] and u < c.three_in_one_enforcement:
-                b.three_in_one[k] = False
+            if b_three_in_one[k] and u < c.three_in_one_enforcement:
+                b_three_in_one[k] = False
                 out[3] += 1
     return out
 
@@ -474,12 +502,14 @@ def patrol(key, c, capacity, index, r, b, ll):
 def visits(day, c, tc, paired, hh_ptr, r):
     """Paired households due for a visit today (a positive experience of the institutions);
     returns the number visited."""
+    r_disposition_inst = r.disposition_inst
+    r_trust_inst = r.trust_inst
     visited = 0
     for h in range(len(paired)):
         if paired[h] and visit_due(h, day, c):
             visited += 1
             for i in range(hh_ptr[h], hh_ptr[h + 1]):
-                experience(r.trust_inst, r.disposition_inst, i, 1.0, c.visit_trust_effect,
+                experience(r_trust_inst, r_disposition_inst, i, 1.0, c.visit_trust_effect,
                            tc.institutional_experience_weight)  # fmt: skip
     return visited
 
@@ -488,10 +518,12 @@ def visits(day, c, tc, paired, hh_ptr, r):
 def fire_trust(blocks, responses, blk_res_ptr, blk_res, r, c, tc):
     """Yesterday's fires: trust of everyone living in each block follows how fast the crews
     came (``blocks[k]`` and ``responses[k]``: one per fire and block, in that order)."""
+    r_disposition_inst = r.disposition_inst
+    r_trust_inst = r.trust_inst
     for k in range(len(blocks)):
         perf = fire_performance(responses[k], c)
         for a in range(blk_res_ptr[blocks[k]], blk_res_ptr[blocks[k] + 1]):
-            experience(r.trust_inst, r.disposition_inst, blk_res[a], perf, c.fire_trust_rate,
+            experience(r_trust_inst, r_disposition_inst, blk_res[a], perf, c.fire_trust_rate,
                        tc.institutional_experience_weight)  # fmt: skip
 
 

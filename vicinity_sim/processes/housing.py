@@ -187,10 +187,15 @@ def resident_income(wage, local, dividend, rent_share):
 @njit(cache=True)
 def set_incomes(r, dividend_per_capita, rent_share):
     """Every resident's :func:`resident_income` (``rent_share`` per household)."""
-    for i in range(len(r.income)):
-        r.income[i] = resident_income(r.wage[i], r.group[i] == LOCAL,
-                                      dividend_per_capita[r.village[i]],
-                                      rent_share[r.household[i]])  # fmt: skip
+    r_group = r.group
+    r_household = r.household
+    r_income = r.income
+    r_village = r.village
+    r_wage = r.wage
+    for i in range(len(r_income)):
+        r_income[i] = resident_income(r_wage[i], r_group[i] == LOCAL,
+                                      dividend_per_capita[r_village[i]],
+                                      rent_share[r_household[i]])  # fmt: skip
 
 
 @register

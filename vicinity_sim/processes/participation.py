@@ -254,59 +254,76 @@ def participation_week(key, c, r, res_grid, occupants, g, v, outgroup_share):
         [adults, contributors] for each group, then the chargers persuaded by reports and the
         value of the points awarded.
     """
-    n = len(r.age)
-    n_grids = len(g.vanguard)
+    r_age = r.age
+    r_building = r.building
+    r_charging = r.charging
+    r_group = r.group
+    r_participating = r.participating
+    r_party = r.party
+    r_points = r.points
+    r_propensity = r.propensity
+    r_trust_inst = r.trust_inst
+    r_trust_inter = r.trust_inter
+    r_village = r.village
+    occupants_members = occupants.members
+    occupants_ptr = occupants.ptr
+    g_vanguard = g.vanguard
+    v_points_reward_cny = v.points_reward_cny
+    v_rules_norm = v.rules_norm
+    v_taiwan_program = v.taiwan_program
+    n = len(r_age)
+    n_grids = len(g_vanguard)
     # Last week's shares per grid: all adults and party members.
     adults_g = np.zeros(n_grids)
     contrib_g = np.zeros(n_grids)
     party_g = np.zeros(n_grids)
     party_contrib_g = np.zeros(n_grids)
     for i in range(n):
-        if r.age[i] == CHILD:
+        if r_age[i] == CHILD:
             continue
         k = res_grid[i]
         adults_g[k] += 1.0
-        contrib_g[k] += r.participating[i]
-        if r.party[i]:
+        contrib_g[k] += r_participating[i]
+        if r_party[i]:
             party_g[k] += 1.0
-            party_contrib_g[k] += r.participating[i]
+            party_contrib_g[k] += r_participating[i]
     # What depends only on the grid or the village, once per grid and village (the same
     # values the residents' loop would compute).
     exemplar_g = np.zeros(n_grids)
     share_g = np.zeros(n_grids)
     for k in range(n_grids):
-        exemplar_g[k] = exemplar(party_contrib_g[k], party_g[k], g.vanguard[k], c)
+        exemplar_g[k] = exemplar(party_contrib_g[k], party_g[k], g_vanguard[k], c)
         share_g[k] = contribution_share(contrib_g[k], adults_g[k])
-    reward_v = np.empty(len(v.points_reward_cny))
+    reward_v = np.empty(len(v_points_reward_cny))
     for k in range(len(reward_v)):
-        reward_v[k] = reward_response(v.points_reward_cny[k], c.reward_optimum_cny)
+        reward_v[k] = reward_response(v_points_reward_cny[k], c.reward_optimum_cny)
     counts = np.zeros(8)
     for i in range(n):
-        if r.age[i] == CHILD:
-            r.participating[i] = False
+        if r_age[i] == CHILD:
+            r_participating[i] = False
             continue
         k = res_grid[i]
-        village = r.village[i]
-        trust = mean_trust(r.trust_inter[i, IN_GROUP], r.trust_inter[i, OUT_GROUP],
-                           outgroup_share[village, r.group[i]], r.trust_inst[i])  # fmt: skip
-        taiwan = r.group[i] == TAIWAN and v.taiwan_program[village]
-        u = utility(trust, r.propensity[i], reward_v[village], exemplar_g[k], share_g[k],
-                    v.rules_norm[village], r.party[i], taiwan, c)  # fmt: skip
+        village = r_village[i]
+        trust = mean_trust(r_trust_inter[i, IN_GROUP], r_trust_inter[i, OUT_GROUP],
+                           outgroup_share[village, r_group[i]], r_trust_inst[i])  # fmt: skip
+        taiwan = r_group[i] == TAIWAN and v_taiwan_program[village]
+        u = utility(trust, r_propensity[i], reward_v[village], exemplar_g[k], share_g[k],
+                    v_rules_norm[village], r_party[i], taiwan, c)  # fmt: skip
         yes = uniform(key, ParticipationSlot.DECIDE, i) < contribute_probability(u)
-        r.participating[i] = yes
-        counts[2 * r.group[i]] += 1.0
+        r_participating[i] = yes
+        counts[2 * r_group[i]] += 1.0
         if yes:
-            counts[2 * r.group[i] + 1] += 1.0
-            r.points[i] += v.points_reward_cny[village]
-            counts[7] += v.points_reward_cny[village]
+            counts[2 * r_group[i] + 1] += 1.0
+            r_points[i] += v_points_reward_cny[village]
+            counts[7] += v_points_reward_cny[village]
             if uniform(key, ParticipationSlot.REPORT, i) < c.report_probability:
-                b = r.building[i]
-                lo, hi = occupants.ptr[b], occupants.ptr[b + 1]
-                j = occupants.members[lo + int(uniform(key, ParticipationSlot.REPORT, n + i)
+                b = r_building[i]
+                lo, hi = occupants_ptr[b], occupants_ptr[b + 1]
+                j = occupants_members[lo + int(uniform(key, ParticipationSlot.REPORT, n + i)
                                                * (hi - lo))]  # fmt: skip
                 u_persuade = uniform(key, ParticipationSlot.REPORT, 2 * n + i)
-                if r.charging[j] == CHARGE_INDOOR and u_persuade < c.report_persuasion:
-                    r.charging[j] = CHARGE_OUTDOOR
+                if r_charging[j] == CHARGE_INDOOR and u_persuade < c.report_persuasion:
+                    r_charging[j] = CHARGE_OUTDOOR
                     counts[6] += 1.0
     return counts
 

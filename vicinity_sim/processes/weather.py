@@ -108,14 +108,16 @@ def weather_day(key, c, month, days_in_month, v):
     Returns:
         The number of villages with heavy rain.
     """
+    v_heavy_rain = v.heavy_rain
+    v_wind_ms = v.wind_ms
     rate = heavy_rain_rate(c, month, days_in_month)
     city_rain = shared_rain(uniform(key, WeatherSlot.CITY_RAIN, 0), rate, c)
     rainy = 0
-    for k in range(len(v.heavy_rain)):
+    for k in range(len(v_heavy_rain)):
         rain = local_rain(uniform(key, WeatherSlot.LOCAL_RAIN, k), rate, c)
-        v.heavy_rain[k] = city_rain or rain
-        v.wind_ms[k] = wind_speed(uniform(key, WeatherSlot.WIND, k), v.heavy_rain[k], c)
-        rainy += v.heavy_rain[k]
+        v_heavy_rain[k] = city_rain or rain
+        v_wind_ms[k] = wind_speed(uniform(key, WeatherSlot.WIND, k), v_heavy_rain[k], c)
+        rainy += v_heavy_rain[k]
     return rainy
 
 

@@ -214,6 +214,10 @@ def seed_ties(key, slot, ties, members_ptr, members, r, seeding):
         r: Residents (``group``, ``household``).
         seeding: :class:`TieSeeding`.
     """
+    ties_to = ties.to
+    ties_w = ties.w
+    r_group = r.group
+    r_household = r.household
     counter = 0
     for g in range(len(members_ptr) - 1):
         lo, hi = members_ptr[g], members_ptr[g + 1]
@@ -222,7 +226,7 @@ def seed_ties(key, slot, ties, members_ptr, members, r, seeding):
             continue
         for a in range(lo, hi):
             i = members[a]
-            expected = seeding.rate[r.group[i]]
+            expected = seeding.rate[r_group[i]]
             n = int(expected)
             if uniform(key, slot, counter) < expected - n:
                 n += 1
@@ -230,14 +234,14 @@ def seed_ties(key, slot, ties, members_ptr, members, r, seeding):
             for _ in range(n):
                 j = members[lo + int(uniform(key, slot, counter) * size)]
                 counter += 1
-                if j == i or r.household[j] == r.household[i]:
+                if j == i or r_household[j] == r_household[i]:
                     continue
-                same = r.group[j] == r.group[i]
+                same = r_group[j] == r_group[i]
                 accept = seeding.same_group_accept if same else seeding.cross_group_accept
                 if uniform(key, slot, counter) < accept:
                     u = uniform(key, slot, counter + 1)
                     strength = seeding.strength_lo + (seeding.strength_hi - seeding.strength_lo) * u
-                    add_tie(ties.to, ties.w, i, j, strength)
+                    add_tie(ties_to, ties_w, i, j, strength)
                 counter += 2
     return counter
 
