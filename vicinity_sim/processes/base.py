@@ -26,13 +26,20 @@ cannot change a result.
 
 **The schedule** (:func:`registered`) is the order of the ``after`` relation: repeatedly, of the
 processes whose predecessors have all been placed, the first by name runs next.
+
+**Kernels see what the contract declares.** :meth:`Process.arrays` gives the columns of a
+table the process declares it reads or writes, as one named tuple (``FireBuildings``: the
+buildings' columns the fire declares), so a kernel can use no other column, and a kernel call
+passes only the arrays the mechanism uses (numba handles every array of a bundle on every call).
 """
 
 from __future__ import annotations
 
+import collections
 import difflib
+import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -62,11 +69,29 @@ class Process:
     after: ClassVar[tuple[str, ...]] = ()
     metrics: ClassVar[dict[str, str]] = {}
     levels: ClassVar[frozenset[str]] = frozenset()
+    #: Bundle type of each table the process touches (made by :func:`register`).
+    bundles: ClassVar[dict[str, type]] = {}
 
     def __init__(self, model: VicinityModel, params: ParamModel | None) -> None:
         self.model = model
         self.world = model.world
         self.params = params
+
+    def arrays(self, table: str) -> Any:
+        """The columns of world table ``table`` this process declares it reads or writes, as
+        one named tuple for its kernels (the arrays themselves, so a kernel writing into a
+        column writes into the table). Built once and kept until a column of the table is
+        replaced or rows are added."""
+        source = getattr(self.world, table)
+        version = getattr(source, "version", None)
+        cache = self.__dict__.setdefault("_bundles", {})
+        hit = cache.get(table)
+        if hit is not None and hit[0] is source and hit[1] == version and version is not None:
+            return hit[2]
+        kind = type(self).bundles[table]
+        bundle = kind._make([getattr(source, name) for name in kind._fields])
+        cache[table] = (source, version, bundle)
+        return bundle
 
     def step(self, day: int, key: np.uint64) -> Mapping[str, float]:
         """Advance the mechanism; return today's values of ``metrics``."""
@@ -160,9 +185,28 @@ def register(cls: type[Process]) -> type[Process]:
                 f"writes it) but neither runs after the other; add {other.name!r} to "
                 f"{cls.name}.after"
             )
+    cls.bundles = _bundles(cls)
     _REGISTRY[cls.name] = cls
     _invalidate()
     return cls
+
+
+def _bundles(cls: type[Process]) -> dict[str, type]:
+    """A named tuple per table the process touches, of the columns it declares (in the
+    table's order), kept in the process's module (compiled kernels are cached with their
+    argument types, which must be importable by name)."""
+    declared = columns(cls.reads + cls.writes)
+    out = {}
+    for table, cols in state_names().items():
+        mine = [c for c in cols if f"{table}.{c}" in declared]
+        if not mine:
+            continue
+        name = cls.__name__ + "".join(part.title() for part in table.split("_"))
+        kind = collections.namedtuple(name, mine, module=cls.__module__)
+        kind.__doc__ = f"The {table} columns the {cls.name} process declares it touches."
+        setattr(sys.modules[cls.__module__], name, kind)
+        out[table] = kind
+    return out
 
 
 def unregister(name: str) -> None:

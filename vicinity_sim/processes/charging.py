@@ -139,6 +139,8 @@ class Charging(Process):
         w = self.world
         moved = 0
         if w.charging_sites.active.any():
-            moved = charging_week(key, self.consts, w.residents.arrays(), w.buildings.arrays(),
-                                  w.charging_sites.arrays())  # fmt: skip
+            moved = charging_week(
+                key, self.consts, self.arrays("residents"), self.arrays("buildings"),
+                self.arrays("charging_sites"),
+            )  # fmt: skip
         return {"charging_moves": float(moved)}

@@ -752,9 +752,9 @@ class Contacts(Process):
         self._acquaintances = float("nan")  # counted in the weekly decay pass
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
-        p, s, m, w = self.params, self.sections, self.members, self.world
-        r, ties = w.residents.arrays(), w.ties.arrays()
-        done, positive = daily_encounters(key, s, r, m, w.grids.arrays(), ties)
+        p, s, m = self.params, self.sections, self.members
+        r, ties = self.arrays("residents"), self.arrays("ties")
+        done, positive = daily_encounters(key, s, r, m, self.arrays("grids"), ties)
         (held, enc, pos), attendees, cross = self._events(key, r, ties)
         done += enc
         positive += pos
@@ -780,7 +780,7 @@ class Contacts(Process):
         p, s, m, w = self.params, self.sections, self.members, self.world
         g, vil = w.grids, w.villages
         plans: list[tuple[int, np.ndarray, int, bool]] = []
-        for kind, where in events_today(key, g.arrays(), vil.arrays()):
+        for kind, where in events_today(key, self.arrays("grids"), self.arrays("villages")):
             if kind == TEA_PARTY:
                 plans.append((2 * where, self._grid_members(where), p.event_size, False))
             elif kind == COUNCIL:

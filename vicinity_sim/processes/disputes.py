@@ -612,7 +612,7 @@ class Disputes(Process):
         hh = self.world.households
         if not np.array_equal(hh.rent_burden, self._burden):
             self._burden[:] = hh.rent_burden
-            self._tenancy = tenancy_weights(hh.arrays(), self.consts)
+            self._tenancy = tenancy_weights(self.arrays("households"), self.consts)
             self._max_tenancy = float(self._tenancy.max()) if len(self._tenancy) else 0.0
         return self._tenancy, self._max_tenancy
 
@@ -623,8 +623,9 @@ class Disputes(Process):
         drivers = DisputeDrivers(lane, max_lane, tenancy, max_tenancy, w.outgroup_share(),
                                  self._crowd, self._crowd_rooms)  # fmt: skip
         out = disputes_day(
-            key, self.sections, w.buildings.arrays(), w.grids.arrays(), w.villages.arrays(),
-            w.landlords.arrays(), w.households.arrays(), w.residents.arrays(), w.ties.arrays(),
+            key, self.sections, self.arrays("buildings"), self.arrays("grids"),
+            self.arrays("villages"), self.arrays("landlords"), self.arrays("households"),
+            self.arrays("residents"), self.arrays("ties"),
             self.index, drivers,
         )  # fmt: skip
         return {

@@ -532,13 +532,13 @@ def response_minutes(o, b, blk, v, st, c):
 
 
 @njit(cache=True)
-def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
+def fire_day(key, c, r, hh, b, blk, v, st, adj, occupants, scratch, today):
     """Simulate one day of fires in all villages.
 
     Args:
         key: The day's stream key.
         c: :data:`FireConsts`.
-        rates: Yearly ignition rates by building and cause (:func:`ignition_rates`).
+        r, hh: Residents and households (they set the ignition rates).
         b, blk, v, st, adj: Buildings (``damage`` is updated), blocks, villages, stations and
             the building adjacency.
         occupants: Residents living in each building.
@@ -546,8 +546,10 @@ def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
         today: :class:`FireToday` (all False on entry; set for the buildings burned).
 
     Returns:
-        A (n_events, len(EVENT_FIELDS)) array, one row per fire started today.
+        The yearly ignition rates by building and cause (:func:`ignition_rates`), and a
+        (n_events, len(EVENT_FIELDS)) array, one row per fire started today.
     """
+    rates = ignition_rates(r, hh, b, c)
     b_damage = b.damage
     b_escape_windows = b.escape_windows
     b_smoke_sensor = b.smoke_sensor
@@ -627,7 +629,7 @@ def fire_day(key, c, rates, b, blk, v, st, adj, occupants, scratch, today):
         row[7] = injuries
         row[8] = expected
         row[9] = damage
-    return events
+    return rates, events
 
 
 def event_columns(rows: np.ndarray, building_village: np.ndarray) -> dict[str, np.ndarray]:
@@ -711,12 +713,11 @@ class Fire(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         b = w.buildings
-        bundle = b.arrays()
-        rates = ignition_rates(w.residents.arrays(), w.households.arrays(), bundle, self.consts)
         today = FireToday(np.zeros(len(b), dtype=bool), np.zeros(len(b), dtype=np.int64))
-        ev = fire_day(
-            key, self.consts, rates, bundle, w.blocks.arrays(), w.villages.arrays(),
-            w.stations.arrays(), w.adjacency.arrays(), w.occupants(), self._scratch, today,
+        rates, ev = fire_day(
+            key, self.consts, self.arrays("residents"), self.arrays("households"),
+            self.arrays("buildings"), self.arrays("blocks"), self.arrays("villages"),
+            self.arrays("stations"), self.arrays("adjacency"), w.occupants(), self._scratch, today,
         )  # fmt: skip
         ignition = float(rates.sum())
         if not ev.shape[0]:  # most days: no fire (skip the event bookkeeping)

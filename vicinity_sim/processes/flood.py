@@ -144,6 +144,6 @@ class Flood(Process):
         occupants = np.bincount(at_point[at_point >= 0], minlength=len(w.flood_points))
         occupants = occupants.astype(np.float64)
         flooded, exposure = flood_day(
-            key, self.consts, w.flood_points.arrays(), w.villages.arrays(), occupants
+            key, self.consts, self.arrays("flood_points"), self.arrays("villages"), occupants
         )
         return {"flooded_points": float(flooded), "flood_exposed_resident_days": float(exposure)}

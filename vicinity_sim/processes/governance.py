@@ -232,13 +232,24 @@ class RequestQueue(NamedTuple):
                    np.zeros(RING, bool), np.zeros(2, np.int64))  # fmt: skip
 
 
-class PatrolIndex(NamedTuple):
-    """Buildings of each grid and residents of each building (CSR), for patrols."""
+class GovernanceIndex(NamedTuple):
+    """Buildings of each grid and residents of each building (CSR), for patrols; each
+    resident's grid; residents of each household (``hh_ptr``: they are stored household by
+    household)."""
 
     grid_bld_ptr: np.ndarray
     grid_bld: np.ndarray
     bld_res_ptr: np.ndarray
     bld_res: np.ndarray
+    res_grid: np.ndarray
+    hh_ptr: np.ndarray
+
+
+class GovernanceSections(NamedTuple):
+    """The parameter sections governance uses: its own and the shared trust one."""
+
+    governance: Any
+    trust: Any
 
 
 # -- formulas (the reference engine runs the same functions as Python) ------------------------
@@ -515,6 +526,29 @@ def visits(day, c, tc, paired, hh_ptr, r):
 
 
 @njit(cache=True)
+def serve_day(key, day, s, r, hh, g, b, ll, queue, index, capacity, out):
+    """The day's service: needs raised and served (:func:`raise_and_serve`), patrols with the
+    capacity left (:func:`patrol`) and pairing visits (:func:`visits`), in one compiled call.
+
+    Args:
+        key, day: The day's stream key and index.
+        s: :class:`GovernanceSections`.
+        r, hh, g, b, ll: Residents, households, grids, buildings and landlords.
+        queue: :class:`RequestQueue`.
+        index: :class:`GovernanceIndex`.
+        capacity: Tasks each grid can handle today (consumed by requests).
+        out: Receives [raised, by_party, answered, resolved, lapsed, wait_sum, backlog,
+            inspections, registered, persuaded, referred, visited].
+    """
+    c, tc = s.governance, s.trust
+    out[6] = raise_and_serve(key, day, c, tc, r, hh, index.res_grid, g, capacity, queue, out)
+    found = patrol(key, c, capacity, index, r, b, ll)
+    for k in range(4):
+        out[7 + k] = found[k]
+    out[11] = visits(day, c, tc, hh.paired, index.hh_ptr, r)
+
+
+@njit(cache=True)
 def fire_trust(blocks, responses, blk_res_ptr, blk_res, r, c, tc):
     """Yesterday's fires: trust of everyone living in each block follows how fast the crews
     came (``blocks[k]`` and ``responses[k]``: one per fire and block, in that order)."""
@@ -597,15 +631,18 @@ class Governance(Process):
         self.trust = model.spec.trust.consts()
         self.queue = RequestQueue.empty()
         b = w.buildings
-        self.index = PatrolIndex(
+        self.res_grid = w.resident_grid().astype(np.int64)
+        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+        self.index = GovernanceIndex(
             *group_members(b.grid.astype(np.int64), len(w.grids)),
             *group_members(w.residents.building.astype(np.int64), len(b)),
+            self.res_grid,
+            self.hh_ptr,
         )
+        self.sections = GovernanceSections(self.consts, self.trust)
         self.blk_res_ptr, self.blk_res = group_members(
             b.block[w.residents.building].astype(np.int64), len(w.blocks)
         )
-        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
-        self.res_grid = w.resident_grid().astype(np.int64)
 
     def capacity(self) -> np.ndarray:
         """Tasks each grid can handle today."""
@@ -616,21 +653,20 @@ class Governance(Process):
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, c = self.world, self.consts
-        r, g = w.residents, w.grids
-        residents = r.arrays()
+        g = w.grids
+        residents = self.arrays("residents")
         self._fire_trust(residents)
-        supervise(day, g.arrays(), c)
+        grids = self.arrays("grids")
+        supervise(day, grids, c)
         capacity = self.capacity()
         total_capacity = float(capacity.sum())
-        out = np.zeros(6)
-        backlog = raise_and_serve(
-            key, day, c, self.trust, residents, w.households.arrays(), self.res_grid,
-            g.arrays(), capacity, self.queue, out,
+        out = np.zeros(12)
+        serve_day(
+            key, day, self.sections, residents, self.arrays("households"), grids,
+            self.arrays("buildings"), self.arrays("landlords"), self.queue, self.index,
+            capacity, out,
         )  # fmt: skip
-        used = total_capacity - float(capacity.sum())
-        found = patrol(key, c, capacity, self.index, residents, w.buildings.arrays(),
-                       w.landlords.arrays())  # fmt: skip
-        visited = visits(day, c, self.trust, w.households.paired, self.hh_ptr, residents)
+        used = total_capacity - float(capacity.sum())  # patrols and visits use no capacity
         return {
             "needs_raised": out[0],
             "needs_by_party": out[1],
@@ -638,15 +674,15 @@ class Governance(Process):
             "needs_resolved": out[3],
             "needs_lapsed": out[4],
             "mean_wait_days": out[5] / out[2] if out[2] else math.nan,
-            "request_backlog": float(backlog),
+            "request_backlog": out[6],
             "gridworkers": float(len(w.gridworkers)),
             "gridworker_utilisation": used / total_capacity if total_capacity else math.nan,
             "gridworker_effort_mean": float(g.effort.mean()) if len(g) else math.nan,
-            "inspections": float(found[0]),
-            "newcomers_registered": float(found[1]),
-            "chargers_persuaded": float(found[2]),
-            "three_in_one_referred": float(found[3]),
-            "pairing_visits": float(visited),
+            "inspections": out[7],
+            "newcomers_registered": out[8],
+            "chargers_persuaded": out[9],
+            "three_in_one_referred": out[10],
+            "pairing_visits": out[11],
         }
 
     def _fire_trust(self, residents: Any) -> None:

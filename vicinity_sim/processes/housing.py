@@ -283,7 +283,7 @@ class Housing(Process):
         with_hh = ll_hh >= 0
         share = np.zeros(len(hh))
         share[ll_hh[with_hh]] = landlord_income[with_hh] / hh.size[ll_hh[with_hh]]
-        set_incomes(r.arrays(), v.dividend_per_capita, share)
+        set_incomes(self.arrays("residents"), v.dividend_per_capita, share)
         hh_income = np.add.reduceat(r.income, self.hh_ptr[:-1]) if len(hh) else np.zeros(0)
         rent_burdens(hh, tenant, hh_income, self.model.spec.rent_burden.income_floor_cny_month)
         adult = r.age != CHILD

@@ -389,8 +389,8 @@ class Participation(Process):
         w = self.world
         r = w.residents
         counts = participation_week(
-            key, self.consts, r.arrays(), self.res_grid, self.occupants, w.grids.arrays(),
-            w.villages.arrays(), w.outgroup_share(),
+            key, self.consts, self.arrays("residents"), self.res_grid, self.occupants,
+            self.arrays("grids"), self.arrays("villages"), w.outgroup_share(),
         )  # fmt: skip
         adult = r.age != CHILD
         n_grids = len(w.grids)

@@ -139,5 +139,5 @@ class Weather(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         cal = self.model.calendar
         rainy = weather_day(key, self.consts, int(cal.month[day]), int(cal.days_in_month[day]),
-                            self.world.villages.arrays())  # fmt: skip
+                            self.arrays("villages"))  # fmt: skip
         return {"heavy_rain_villages": float(rainy)}

@@ -24,6 +24,12 @@ class Table:
     #: The table's bundle type for kernels (set by :func:`arrays_of`).
     Arrays: ClassVar[type]
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Count assignments (a column replaced, rows added): bundles of the columns built
+        # before stay valid as long as the count has not changed.
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "version", self.__dict__.get("version", 0) + 1)
+
     def arrays(self) -> Any:
         """The columns as one named tuple for numba kernels (the arrays themselves: a kernel
         writing into a column writes into the table). Take it afresh after rows are added."""
