@@ -83,14 +83,16 @@ class Process:
         column writes into the table). Built once and kept until a column of the table is
         replaced or rows are added."""
         source = getattr(self.world, table)
-        version = getattr(source, "version", None)
-        cache = self.__dict__.setdefault("_bundles", {})
-        hit = cache.get(table)
-        if hit is not None and hit[0] is source and hit[1] == version and version is not None:
-            return hit[2]
+        try:
+            hit = self._bundles[table]
+            if hit[0] is source and hit[1] == source.version:
+                return hit[2]
+        except (AttributeError, KeyError):
+            if "_bundles" not in self.__dict__:
+                self._bundles: dict[str, tuple[Any, int, Any]] = {}
         kind = type(self).bundles[table]
         bundle = kind._make([getattr(source, name) for name in kind._fields])
-        cache[table] = (source, version, bundle)
+        self._bundles[table] = (source, getattr(source, "version", -1), bundle)
         return bundle
 
     def step(self, day: int, key: np.uint64) -> Mapping[str, float]:

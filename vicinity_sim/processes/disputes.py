@@ -219,8 +219,8 @@ class DisputeDrivers(NamedTuple):
     """Today's drivers of disputes that are not in the tables, and cached crowding.
 
     Attributes:
-        lane: Neighbour-dispute factor of each block from the e-bikes parked in its lanes.
-        max_lane: The largest of them.
+        parked: E-bikes parked in each block's lanes today (:func:`lane_factor`).
+        frontage_m: Length of each block's lanes.
         tenancy: Each household's tenancy dispute rate relative to the reference (0: owner).
         max_tenancy: The largest of them.
         outgroup_share: Share of a village's residents outside each group (n_villages, 3).
@@ -229,8 +229,8 @@ class DisputeDrivers(NamedTuple):
         crowd_rooms: See ``crowd``.
     """
 
-    lane: np.ndarray
-    max_lane: float
+    parked: np.ndarray
+    frontage_m: np.ndarray
     tenancy: np.ndarray
     max_tenancy: float
     outgroup_share: np.ndarray
@@ -405,8 +405,8 @@ def disputes_day(key, sections, b, g, v, ll, hh, r, ties, index, drivers):
     index_hh_ptr = index.hh_ptr
     drivers_crowd = drivers.crowd
     drivers_crowd_rooms = drivers.crowd_rooms
-    drivers_lane = drivers.lane
-    drivers_max_lane = drivers.max_lane
+    drivers_lane = lane_factors(drivers.parked, drivers.frontage_m, sections.disputes)
+    drivers_max_lane = drivers_lane.max() if len(drivers_lane) else 0.0
     drivers_max_tenancy = drivers.max_tenancy
     drivers_outgroup_share = drivers.outgroup_share
     drivers_tenancy = drivers.tenancy
@@ -598,12 +598,15 @@ class Disputes(Process):
         self._tenancy = np.zeros(len(w.households))
         self._max_tenancy = 0.0
 
+    def parked(self) -> np.ndarray:
+        """E-bikes parked in each block's lanes today (those not charged indoors)."""
+        r = self.world.residents
+        return np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
+                           minlength=len(self.frontage_m))  # fmt: skip
+
     def lane_factors(self) -> tuple[np.ndarray, float]:
         """Today's lane factor of every block and the largest."""
-        r = self.world.residents
-        parked = np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
-                             minlength=len(self.frontage_m))  # fmt: skip
-        factors = lane_factors(parked, self.frontage_m, self.consts)
+        factors = lane_factors(self.parked(), self.frontage_m, self.consts)
         return factors, float(factors.max()) if len(factors) else 0.0
 
     def tenancy_weights(self) -> tuple[np.ndarray, float]:
@@ -619,9 +622,8 @@ class Disputes(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         tenancy, max_tenancy = self.tenancy_weights()
-        lane, max_lane = self.lane_factors()
-        drivers = DisputeDrivers(lane, max_lane, tenancy, max_tenancy, w.outgroup_share(),
-                                 self._crowd, self._crowd_rooms)  # fmt: skip
+        drivers = DisputeDrivers(self.parked(), self.frontage_m, tenancy, max_tenancy,
+                                 w.outgroup_share(), self._crowd, self._crowd_rooms)  # fmt: skip
         out = disputes_day(
             key, self.sections, self.arrays("buildings"), self.arrays("grids"),
             self.arrays("villages"), self.arrays("landlords"), self.arrays("households"),
