@@ -32,6 +32,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from enum import IntEnum
+from types import SimpleNamespace
 
 import numpy as np
 from numba import njit, uint64
@@ -70,11 +71,17 @@ def uniform(key, slot, index):
     return float(_mix64(z) >> _S11) * _TWO_M53
 
 
-def draw(key: np.uint64, slot: int, index: int) -> float:
-    """:func:`uniform` for Python callers (the reference engine): the same number, with the
-    slot handed over as a plain integer, which the compiled function's dispatcher types on its
-    fast path (a named slot, an ``IntEnum`` member, would take it through the slow one)."""
-    return uniform(key, int(slot), index)
+def slot_numbers(slots: type[IntEnum]) -> SimpleNamespace:
+    """A stream's named slots as plain integers under the same names, for Python callers of
+    :func:`uniform` (the reference engine): the compiled function's dispatcher types a plain
+    integer on its fast path and an ``IntEnum`` member on its slow one, and reading a member
+    off its class is itself slow in Python.
+
+    Example:
+        >>> FIRE = slot_numbers(FireSlot)
+        >>> u = uniform(key, FIRE.IGNITE, building)
+    """
+    return SimpleNamespace(**{name: int(member) for name, member in slots.__members__.items()})
 
 
 @njit(cache=True)

@@ -14,8 +14,10 @@ import numpy as np
 from vicinity_sim.processes.charging import ChargingSlot, distance2
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_SITE
+
+CHARGING_SLOTS = slot_numbers(ChargingSlot)
 
 
 @reference_process
@@ -42,7 +44,7 @@ class Charging(ReferenceProcess):
         switchers: list[tuple[float, Resident]] = []
         for res in self.model.residents:
             if res.charging == CHARGE_INDOOR:
-                u = draw(key, ChargingSlot.SWITCH, res.row)
+                u = uniform(key, CHARGING_SLOTS.SWITCH, res.row)
                 if u < p_switch:
                     switchers.append((u, res))
         # Places are first come, first served; the draw orders the queue (ties have

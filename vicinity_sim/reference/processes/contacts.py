@@ -47,13 +47,14 @@ from vicinity_sim.processes.contacts import (
 from vicinity_sim.reference.learning import experience
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import EMPTY, add_tie, change_tie, decay_ties, find_slot
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
 from vicinity_sim.world.codes import CHILD, IN_GROUP, OUT_GROUP, TAIWAN
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
     from vicinity_sim.reference.model import ReferenceModel
 
+CONTACT_SLOTS = slot_numbers(ContactSlot)
 # The fast process's formulas, run as Python.
 setting_limits = contacts.setting_limits.py_func
 public_limit = contacts.public_limit.py_func
@@ -168,7 +169,7 @@ class Contacts(ReferenceProcess):
         same_group = a.group == b.group
         tie_w = a.ties_w[k] if k >= 0 else 0.0
         q = encounter_quality(quality, tie_w, k >= 0, setting, same_group, c)
-        positive = draw(key, ContactSlot.OUTCOME, index) < q
+        positive = uniform(key, CONTACT_SLOTS.OUTCOME, index) < q
         col = IN_GROUP if same_group else OUT_GROUP
         if c.mode == BOUNDED_CONFIDENCE:
             a.trust_inter[col], b.trust_inter[col] = converged(
@@ -184,7 +185,7 @@ class Contacts(ReferenceProcess):
         if k >= 0:
             change_tie(a, b, encounter_tie_change(positive, c), self.tie_floor)
         elif positive and (  # strangers who got on well may become acquainted (homophily)
-            draw(key, ContactSlot.FORM, index) < tie_form_probability(same_group, c)
+            uniform(key, CONTACT_SLOTS.FORM, index) < tie_form_probability(same_group, c)
         ):
             add_tie(a, b, c.tie_increment)
         return positive
@@ -204,7 +205,7 @@ class Contacts(ReferenceProcess):
         done = positive = 0
         for res in residents:
             i = res.row
-            u = draw(key, ContactSlot.SETTING, i)
+            u = uniform(key, CONTACT_SLOTS.SETTING, i)
             if u < e_building:
                 j = self._partner(key, i, self.building_members[res.building])
                 setting, quality = SETTING_BUILDING, c.quality_stranger
@@ -237,7 +238,7 @@ class Contacts(ReferenceProcess):
         draw), or -1 if the draw falls on ``i`` or there is nobody else."""
         if len(members) < 2:
             return -1
-        j = members[int(draw(key, ContactSlot.PARTNER, i) * len(members))]
+        j = members[int(uniform(key, CONTACT_SLOTS.PARTNER, i) * len(members))]
         return -1 if j == i else j
 
     @staticmethod
@@ -245,7 +246,7 @@ class Contacts(ReferenceProcess):
         """A random tie of ``res``, whatever its strength (the first at or after a random
         slot), or -1 if it has none."""
         n_slots = len(res.ties_to)
-        k = int(draw(key, ContactSlot.PARTNER, res.row) * n_slots)
+        k = int(uniform(key, CONTACT_SLOTS.PARTNER, res.row) * n_slots)
         for step in range(n_slots):
             j = res.ties_to[(k + step) % n_slots]
             if j != EMPTY:
@@ -267,12 +268,12 @@ class Contacts(ReferenceProcess):
         done = positive = 0
         for res in residents:
             i = res.row
-            u = draw(key, ContactSlot.VOLUNTEER, i)
+            u = uniform(key, CONTACT_SLOTS.VOLUNTEER, i)
             if not res.participating or u >= c.volunteer_contacts_per_day:
                 continue
             members = self.grid_members[self.grid_of[i]]
             for attempt in range(VOLUNTEER_ATTEMPTS):
-                u = draw(key, ContactSlot.VOLUNTEER, n * (attempt + 1) + i)
+                u = uniform(key, CONTACT_SLOTS.VOLUNTEER, n * (attempt + 1) + i)
                 other = residents[members[int(u * len(members))]]
                 if other.participating and other.household != res.household:
                     positive += self.encounter(
@@ -323,14 +324,14 @@ class Contacts(ReferenceProcess):
         n_grids = len(grids)
         plans = []
         for g in range(n_grids):
-            u = draw(key, ContactSlot.EVENT_DAY, 2 * g)
+            u = uniform(key, CONTACT_SLOTS.EVENT_DAY, 2 * g)
             if tea_party_today(u, float(grids.tea_parties_per_month[g])):
                 plans.append(Event(2 * g, self.grid_members[g], p.event_size, False))
         for g in range(n_grids):
-            if council_today(draw(key, ContactSlot.EVENT_DAY, 2 * g + 1), grids.council[g]):
+            if council_today(uniform(key, CONTACT_SLOTS.EVENT_DAY, 2 * g + 1), grids.council[g]):
                 plans.append(Event(2 * g + 1, self.grid_members[g], p.event_size, True))
         for v in range(len(villages)):
-            u = draw(key, ContactSlot.CULTURE_DAY, v)
+            u = uniform(key, CONTACT_SLOTS.CULTURE_DAY, v)
             if cultural_event_today(u, float(villages.cultural_events_per_year[v])):
                 plans.append(
                     Event(2 * n_grids + v, self.village_members[v], p.cultural_event_size, False)
@@ -350,11 +351,11 @@ class Contacts(ReferenceProcess):
         out: list[Resident] = []
         tries = 0
         while len(out) < event.size and tries < 4 * event.size and members:
-            u = draw(key, ContactSlot.ATTEND, base + 2 * tries)
+            u = uniform(key, CONTACT_SLOTS.ATTEND, base + 2 * tries)
             res = residents[members[int(u * len(members))]]
             welcome = res.participating or invited[res.row]
             accept = attend_probability(welcome, res.age == CHILD, event.council, self.consts)
-            comes = draw(key, ContactSlot.ATTEND, base + 2 * tries + 1) < accept
+            comes = uniform(key, CONTACT_SLOTS.ATTEND, base + 2 * tries + 1) < accept
             tries += 1
             if comes and res not in out:
                 out.append(res)
@@ -376,8 +377,8 @@ class Contacts(ReferenceProcess):
         done = positive = cross = 0
         for k in range(event_encounter_count(n_att, c)):
             idx = base + k
-            a = attendees[int(draw(key, ContactSlot.EVENT_PAIR, 2 * idx) * n_att)]
-            b = attendees[int(draw(key, ContactSlot.EVENT_PAIR, 2 * idx + 1) * n_att)]
+            a = attendees[int(uniform(key, CONTACT_SLOTS.EVENT_PAIR, 2 * idx) * n_att)]
+            b = attendees[int(uniform(key, CONTACT_SLOTS.EVENT_PAIR, 2 * idx + 1) * n_att)]
             if a.household == b.household:  # includes meeting oneself
                 continue
             positive += self.encounter(key, idx, SETTING_EVENT, a, b, c.quality_event)

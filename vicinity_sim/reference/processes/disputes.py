@@ -34,13 +34,14 @@ from vicinity_sim.processes.disputes import DisputeSlot, DisputesParams
 from vicinity_sim.reference.learning import experience, learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import find_slot, weaken_tie
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, OUT_GROUP
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
     from vicinity_sim.reference.model import ReferenceModel
 
+DISPUTE_SLOTS = slot_numbers(DisputeSlot)
 # The fast process's formulas, run as Python.
 tenancy_weight = disputes.tenancy_weight.py_func
 lane_factor = disputes.lane_factor.py_func
@@ -162,16 +163,18 @@ class Disputes(ReferenceProcess):
             return None
         neighbour, tenancy, tenants = self.dispute_rates(b)
         total = neighbour + tenancy
-        if draw(key, DisputeSlot.DISPUTE, b) >= event_probability(total, 1.0):
+        if uniform(key, DISPUTE_SLOTS.DISPUTE, b) >= event_probability(total, 1.0):
             return None
-        is_tenancy = draw(key, DisputeSlot.KIND, b) * total < tenancy
+        is_tenancy = uniform(key, DISPUTE_SLOTS.KIND, b) * total < tenancy
         if is_tenancy:
             i, j = self.tenancy_parties(key, b, tenants)
         else:
             i, j = self.neighbour_parties(key, b)
         residents = self.model.residents
         a, other = residents[i], residents[j]
-        if draw(key, DisputeSlot.MEDIATE, b) >= self.unsettled_probability(b, a, other, is_tenancy):
+        if uniform(key, DISPUTE_SLOTS.MEDIATE, b) >= self.unsettled_probability(
+            b, a, other, is_tenancy
+        ):
             c = self.consts
             learn_institutions(a, 1.0, c.settlement_trust_effect, self.inst_weight)
             if other is not a:
@@ -190,7 +193,7 @@ class Disputes(ReferenceProcess):
         total = 0.0
         for _, x in tenants:
             total += x
-        target = draw(key, DisputeSlot.PARTY_A, b) * total
+        target = uniform(key, DISPUTE_SLOTS.PARTY_A, b) * total
         cum = 0.0
         h = -1
         for cand, x in tenants:
@@ -210,8 +213,8 @@ class Disputes(ReferenceProcess):
         rows = self.building_residents[b]
         residents = self.model.residents
         occ = len(rows)
-        i = rows[int(draw(key, DisputeSlot.PARTY_A, b) * occ)]
-        start = int(draw(key, DisputeSlot.PARTY_B, b) * occ)
+        i = rows[int(uniform(key, DISPUTE_SLOTS.PARTY_A, b) * occ)]
+        start = int(uniform(key, DISPUTE_SLOTS.PARTY_B, b) * occ)
         for step in range(occ):
             cand = rows[(start + step) % occ]
             if residents[cand].household != residents[i].household:

@@ -45,13 +45,15 @@ from vicinity_sim.processes.fire import (
 )
 from vicinity_sim.processes.fire_spread import SpreadSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
 from vicinity_sim.world import FiresToday
 from vicinity_sim.world.codes import CHARGE_INDOOR
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
 
+FIRE_SLOTS = slot_numbers(FireSlot)
+SPREAD_SLOTS = slot_numbers(SpreadSlot)
 # The fast process's formulas, run as Python.
 ignites = fire.ignites.py_func
 fire_cause = fire.fire_cause.py_func
@@ -165,7 +167,7 @@ class Fire(ReferenceProcess):
         origins = []
         for b in range(len(buildings)):
             total = rates[b, 0] + rates[b, 1] + rates[b, 2]
-            if total > 0.0 and ignites(draw(key, FireSlot.IGNITE, b), total):
+            if total > 0.0 and ignites(uniform(key, FIRE_SLOTS.IGNITE, b), total):
                 origins.append(b)
         # Fires in order of their origin; a building burns at most once a day, so an origin
         # already reached by an earlier fire starts no fire of its own (its event is None).
@@ -246,21 +248,23 @@ class Fire(ReferenceProcess):
         buildings = self.world.buildings
         village = int(buildings.village[origin])
         # Cause, in proportion to the rates; time of day.
-        cause = fire_cause(draw(key, FireSlot.CAUSE, origin), rates[0], rates[1], rates[2])
-        night = at_night(draw(key, FireSlot.NIGHT, origin), cause, c)
+        cause = fire_cause(uniform(key, FIRE_SLOTS.CAUSE, origin), rates[0], rates[1], rates[2])
+        night = at_night(uniform(key, FIRE_SLOTS.NIGHT, origin), cause, c)
         share_home = presence(night, c)
         # Alert: a working sensor, or neighbours noticing the smoke.
-        u_detect = draw(key, FireSlot.DETECT, origin)
+        u_detect = uniform(key, FIRE_SLOTS.DETECT, origin)
         sensed = (buildings.smoke_sensor[origin]
-                  and draw(key, FireSlot.SENSOR, origin) < c.sensor_reliability)  # fmt: skip
+                  and uniform(key, FIRE_SLOTS.SENSOR, origin) < c.sensor_reliability)  # fmt: skip
         alert = alert_minutes(u_detect, sensed, night, c)
         delay = call_delay(sensed, self.world.villages.platform[village], c)
         # Response: the first crew to arrive; crews contain the fire a little later.
         base = self.response_minutes(origin)
-        response = response_noise(draw(key, FireSlot.RESPONSE, origin), base, c)
+        response = response_noise(uniform(key, FIRE_SLOTS.RESPONSE, origin), base, c)
         arrival = alert + delay + response
         stop = arrival + c.containment_min
-        growth_origin = origin_growth_minutes(draw(key, FireSlot.ORIGIN_GROWTH, origin), cause, c)
+        growth_origin = origin_growth_minutes(
+            uniform(key, FIRE_SLOTS.ORIGIN_GROWTH, origin), cause, c
+        )
         spread = self.spread(origin, growth_origin, stop, key, burned_by)
         event = FireEvent(origin, cause, bool(night), alert, response, len(spread.order))
         for b in spread.order:
@@ -276,8 +280,8 @@ class Fire(ReferenceProcess):
             n_living = occupancy[b]
             # The compiled quantile: numba's integer power q**n differs from CPython's pow
             # in the last bit, which could flip a draw lying on a cdf step.
-            deaths = binomial_ppf(draw(key, FireSlot.DEATH, b), n_living, p_death)
-            injured = binomial_ppf(draw(key, FireSlot.INJURY, b), n_living, p_injury)
+            deaths = binomial_ppf(uniform(key, FIRE_SLOTS.DEATH, b), n_living, p_death)
+            injured = binomial_ppf(uniform(key, FIRE_SLOTS.INJURY, b), n_living, p_injury)
             event.deaths += deaths
             event.injuries += min(injured, n_living - deaths)
             event.deaths_expected += n_living * p_death
@@ -351,9 +355,9 @@ class Fire(ReferenceProcess):
             if b == origin:
                 growth = origin_growth
             else:
-                growth = exposure_growth_minutes(draw(key, SpreadSlot.GROWTH, b), c)
+                growth = exposure_growth_minutes(uniform(key, SPREAD_SLOTS.GROWTH, b), c)
             out.growth[b] = growth
-            u_sprinkler = draw(key, SpreadSlot.SPRINKLER, b)
+            u_sprinkler = uniform(key, SPREAD_SLOTS.SPRINKLER, b)
             if buildings.sprinkler[b] and u_sprinkler < c.sprinkler_effective:
                 out.controlled.add(b)
                 continue  # kept from full involvement: no spread
@@ -365,7 +369,7 @@ class Fire(ReferenceProcess):
                 j, sep = self.neighbour[e], self.separation[e]
                 if j in blocked or sep > c.max_spread_separation_m:
                     continue
-                u = draw(key, SpreadSlot.EDGE_NOISE, e) if c.spread_sigma > 0.0 else 0.5
+                u = uniform(key, SPREAD_SLOTS.EDGE_NOISE, e) if c.spread_sigma > 0.0 else 0.5
                 arrive = full + crossing_minutes(u, buildings.side_m[b], sep, wind, resistive, c)
                 if arrive < stop and arrive < out.ignition.get(j, math.inf):
                     out.ignition[j] = arrive

@@ -14,7 +14,9 @@ import numpy as np
 from vicinity_sim.processes import flood
 from vicinity_sim.processes.flood import FloodSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
+
+FLOOD_SLOTS = slot_numbers(FloodSlot)
 
 flood_probability = flood.flood_probability.py_func
 flood_exposure = flood.flood_exposure.py_func
@@ -54,7 +56,7 @@ class Flood(ReferenceProcess):
             village = points.village[f]
             if not rain[village]:
                 continue
-            if draw(key, FloodSlot.FLOOD, f) < flood_probability(points.fixed[f], c):
+            if uniform(key, FLOOD_SLOTS.FLOOD, f) < flood_probability(points.fixed[f], c):
                 flooded += 1
                 exposed += flood_exposure(float(around[f]), w.villages.platform[village], c)
         return {

@@ -40,12 +40,13 @@ from vicinity_sim.processes.governance import (
 )
 from vicinity_sim.reference.learning import learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
 
+GOVERNANCE_SLOTS = slot_numbers(GovernanceSlot)
 # The fast process's formulas, run as Python.
 top_need_rate = governance.top_need_rate.py_func
 need_rate = governance.need_rate.py_func
@@ -195,23 +196,23 @@ class Governance(ReferenceProcess):
         top = top_need_rate(c)
         raised = by_party = resolved = lapsed = 0
         for k in range(round(n * top)):
-            res = residents[int(draw(key, GovernanceSlot.NEED_WHO, k) * n)]
+            res = residents[int(uniform(key, GOVERNANCE_SLOTS.NEED_WHO, k) * n)]
             rate = need_rate(res.age == ELDERLY, day - res.arrived_day, c)
-            if draw(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
+            if uniform(key, GOVERNANCE_SLOTS.NEED_ACCEPT, k) >= rate / top:
                 continue
             raised += 1
             if (
                 not res.registered
-                and draw(key, GovernanceSlot.TURNED_AWAY, k) >= c.unregistered_take_up
+                and uniform(key, GOVERNANCE_SLOTS.TURNED_AWAY, k) >= c.unregistered_take_up
             ):
                 learn_institutions(res, 0.0, c.trust_learning_rate, self.weight)
                 lapsed += 1
                 continue
-            is_complex = draw(key, GovernanceSlot.COMPLEX, k) < c.complex_share
+            is_complex = uniform(key, GOVERNANCE_SLOTS.COMPLEX, k) < c.complex_share
             paired = bool(self.world.households.paired[res.household])
-            if paired and draw(key, GovernanceSlot.PARTY, k) < c.party_answer_probability:
+            if paired and uniform(key, GOVERNANCE_SLOTS.PARTY, k) < c.party_answer_probability:
                 by_party += 1
-                ok = draw(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
+                ok = uniform(key, GOVERNANCE_SLOTS.RESOLVE, k) < c.party_resolution
                 learn_institutions(res, 1.0 if ok else 0.0, c.trust_learning_rate, self.weight)
                 resolved += ok
                 continue
@@ -255,7 +256,7 @@ class Governance(ReferenceProcess):
                 continue
             capacity[grid] -= 1.0
             p_resolve = resolve_probability(g.skill[grid], g.coordination[grid], req.complex)
-            ok = draw(key, GovernanceSlot.RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
+            ok = uniform(key, GOVERNANCE_SLOTS.RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
             perf = service_performance(ok, wait, c)
             learn_institutions(res, perf, c.trust_learning_rate, self.weight)
             req.open = False
@@ -282,7 +283,9 @@ class Governance(ReferenceProcess):
             if not buildings:
                 continue
             for _ in range(n_insp):
-                bld = buildings[int(draw(key, GovernanceSlot.INSPECT, counter) * len(buildings))]
+                bld = buildings[
+                    int(uniform(key, GOVERNANCE_SLOTS.INSPECT, counter) * len(buildings))
+                ]
                 counter += 1
                 inspections += 1
                 assoc = landlords[b.owner[bld]].association
@@ -294,13 +297,13 @@ class Governance(ReferenceProcess):
                         registered += 1
                     if (
                         res.charging == CHARGE_INDOOR
-                        and draw(key, GovernanceSlot.PERSUADE, row) < persuade
+                        and uniform(key, GOVERNANCE_SLOTS.PERSUADE, row) < persuade
                     ):
                         res.charging = CHARGE_OUTDOOR
                         persuaded += 1
                 if (
                     b.three_in_one[bld]
-                    and draw(key, GovernanceSlot.REFER, counter) < c.three_in_one_enforcement
+                    and uniform(key, GOVERNANCE_SLOTS.REFER, counter) < c.three_in_one_enforcement
                 ):
                     b.three_in_one[bld] = False
                     referred += 1

@@ -27,7 +27,7 @@ from vicinity_sim.processes.participation import (
     keep_spaces,
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
 from vicinity_sim.world.codes import (
     CHARGE_INDOOR,
     CHARGE_OUTDOOR,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
 
 
+PARTICIPATION_SLOTS = slot_numbers(ParticipationSlot)
 # The fast process's formulas, run as Python.
 reward_response = participation.reward_response.py_func
 exemplar = participation.exemplar.py_func
@@ -115,7 +116,7 @@ class Participation(ReferenceProcess):
             taiwan = res.group == TAIWAN and taiwan_program[v]
             u = utility(trust, res.propensity, reward_response(reward[v], p.reward_optimum_cny),
                         seen, share, rules[v], res.party, taiwan, p)  # fmt: skip
-            u_decide = draw(key, ParticipationSlot.DECIDE, res.row)
+            u_decide = uniform(key, PARTICIPATION_SLOTS.DECIDE, res.row)
             yes = u_decide < contribute_probability(u)
             res.participating = yes
             adults_by_group[res.group] += 1.0
@@ -124,7 +125,7 @@ class Participation(ReferenceProcess):
             contributors_by_group[res.group] += 1.0
             res.points += reward[v]
             points_awarded += reward[v]
-            if draw(key, ParticipationSlot.REPORT, res.row) < p.report_probability:
+            if uniform(key, PARTICIPATION_SLOTS.REPORT, res.row) < p.report_probability:
                 persuaded += self._report(res, key, n)
 
         self._keep_spaces()
@@ -151,11 +152,12 @@ class Participation(ReferenceProcess):
         persuaded to charge outdoors. Returns 1.0 if persuaded, else 0.0."""
         rows = self.occupants[res.building]
         other = self.model.residents[
-            rows[int(draw(key, ParticipationSlot.REPORT, n + res.row) * len(rows))]
+            rows[int(uniform(key, PARTICIPATION_SLOTS.REPORT, n + res.row) * len(rows))]
         ]
         if (
             other.charging == CHARGE_INDOOR
-            and draw(key, ParticipationSlot.REPORT, 2 * n + res.row) < self.params.report_persuasion
+            and uniform(key, PARTICIPATION_SLOTS.REPORT, 2 * n + res.row)
+            < self.params.report_persuasion
         ):
             other.charging = CHARGE_OUTDOOR
             return 1.0

@@ -15,7 +15,9 @@ from vicinity_sim.processes import structure
 from vicinity_sim.processes.structure import StructureSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.fire import occupants
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
+
+STRUCTURE_SLOTS = slot_numbers(StructureSlot)
 
 
 @reference_process
@@ -43,10 +45,12 @@ class Structure(ReferenceProcess):
         occupancy = occupants(self.model)
         collapses, deaths = 0, 0
         for b in range(len(dangerous)):
-            if dangerous[b] and draw(key, StructureSlot.COLLAPSE, b) < p_collapse:
+            if dangerous[b] and uniform(key, STRUCTURE_SLOTS.COLLAPSE, b) < p_collapse:
                 collapses += 1
                 # The compiled quantile: numba's integer power q**n differs from CPython's
                 # pow in the last bit, which could flip a draw lying on a cdf step.
-                deaths += binomial_ppf(draw(key, StructureSlot.DEATH, b), occupancy[b], p_death)
+                deaths += binomial_ppf(
+                    uniform(key, STRUCTURE_SLOTS.DEATH, b), occupancy[b], p_death
+                )
                 dangerous[b] = False  # demolished and rebuilt
         return {"collapses": float(collapses), "collapse_deaths": float(deaths)}

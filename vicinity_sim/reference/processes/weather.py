@@ -14,7 +14,9 @@ import numpy as np
 from vicinity_sim.processes import weather
 from vicinity_sim.processes.weather import WeatherSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import draw
+from vicinity_sim.streams import slot_numbers, uniform
+
+WEATHER_SLOTS = slot_numbers(WeatherSlot)
 
 # The fast process's formulas, run as Python.
 heavy_rain_rate = weather.heavy_rain_rate.py_func
@@ -43,10 +45,10 @@ class Weather(ReferenceProcess):
         calendar = self.model.calendar
         rate = heavy_rain_rate(c, int(calendar.month[day]), int(calendar.days_in_month[day]))
         # One city-wide draw (shared rain) plus one local draw per village.
-        city_rain = shared_rain(draw(key, WeatherSlot.CITY_RAIN, 0), rate, c)
+        city_rain = shared_rain(uniform(key, WEATHER_SLOTS.CITY_RAIN, 0), rate, c)
         villages = self.world.villages
         for v in range(self.world.n_villages):
-            rain = city_rain or local_rain(draw(key, WeatherSlot.LOCAL_RAIN, v), rate, c)
+            rain = city_rain or local_rain(uniform(key, WEATHER_SLOTS.LOCAL_RAIN, v), rate, c)
             villages.heavy_rain[v] = rain
-            villages.wind_ms[v] = wind_speed(draw(key, WeatherSlot.WIND, v), rain, c)
+            villages.wind_ms[v] = wind_speed(uniform(key, WEATHER_SLOTS.WIND, v), rain, c)
         return {"heavy_rain_villages": float(villages.heavy_rain.sum())}
