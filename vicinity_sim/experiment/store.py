@@ -29,6 +29,8 @@ import pyarrow.parquet as pq
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment.design import Task
+from vicinity_sim.names import inside
+from vicinity_sim.outdir import clean_leftovers
 from vicinity_sim.runs import atomic_write, json_bytes
 
 MANIFEST = "experiment.json"
@@ -76,7 +78,10 @@ class Store:
         self.root = Path(root)
 
     def path(self, task: Task) -> Path:
-        return self.root / task.relpath
+        """Where a task's partition lives (checked to lie inside the directory)."""
+        path = self.root / task.relpath
+        inside(self.root, path)
+        return path
 
     def done(self, task: Task) -> bool:
         return self.path(task).exists()
@@ -120,6 +125,8 @@ class Store:
                 provenance: dict[str, Any]) -> list[Task]:  # fmt: skip
         """Create the directory, or resume it if it holds the same experiment.
 
+        Call it holding the directory's :class:`~vicinity_sim.outdir.OutputLock`.
+
         On resume, temporary files left by a killed writer are removed, and partitions run
         with another scenario hash than ``expected`` (the base scenario or an arm's scenario
         file was edited, or another package version ran them) are deleted so that they run
@@ -143,9 +150,9 @@ class Store:
             os.replace(self.root, trash)
             shutil.rmtree(trash, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
-        for tmp in self.root.rglob(".*.tmp-*"):  # a SIGKILLed atomic write leaves these
-            if tmp.is_file():
-                tmp.unlink(missing_ok=True)
+        # What killed writers left (temporary files of atomic writes); only files whose
+        # process is gone, never those of a live writer.
+        clean_leftovers(self.root)
         stale = []
         for task in self.tasks_done():
             if self.scenario_hash(task) != expected.get((task.arm, task.sample)):
