@@ -89,8 +89,7 @@ def _experiment_out(args: argparse.Namespace, spec: Any, what: str) -> Path:
 
 def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
     """compare / sweep / sensitivity / calibrate on an experiment file."""
-    from vicinity_sim.experiment import Experiment, load_experiment, run_experiment
-    from vicinity_sim.experiment.report import format_effects_table, write_report
+    from vicinity_sim.experiment import Experiment, load_experiment
 
     spec = load_experiment(path)
     out = _experiment_out(args, spec, what)
@@ -124,6 +123,20 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
                              f"must be at least 1 (got {args.replications})")  # fmt: skip
         # A fixed number replaces the file's (and its sequential stopping).
         spec = spec.model_copy(update={"replications": args.replications, "stopping": None})
+    from vicinity_sim import outdir
+
+    # Held from the first task to the last table: the report is written under the lock too.
+    with outdir.finishing(out, f"the finished tasks are kept in {out}: run the same command "
+                          "again to write the tables and report"):  # fmt: skip
+        return _experiment_outputs(args, path, spec, out, what, extra)
+
+
+def _experiment_outputs(args: argparse.Namespace, path: str, spec: Any, out: Path, what: str,
+                        extra: list) -> int:  # fmt: skip
+    """Run the experiment (or resume it) and write its tables and report."""
+    from vicinity_sim.experiment import run_experiment
+    from vicinity_sim.experiment.report import format_effects_table, write_report
+
     results = run_experiment(spec, out, executor=args.executor, workers=args.workers,
                              fresh=args.fresh, extra=extra)  # fmt: skip
     sensitivity = None

@@ -73,8 +73,13 @@ def lock_path(out: Path) -> Path:
     return parent / f".{out.name}.lock"
 
 
+#: Locks this process holds: lock file → how many times (a lock is re-entrant within a
+#: process, so that a command can hold it around a runner that takes it again).
+_HELD: dict[Path, int] = {}
+
+
 class OutputLock:
-    """Exclusive lock on an output directory (a context manager).
+    """Exclusive lock on an output directory (a context manager), re-entrant in a process.
 
     Args:
         out: The output directory (need not exist yet; its parents are created).
@@ -99,6 +104,11 @@ class OutputLock:
     def acquire(self) -> None:
         import fcntl
 
+        key = Path(os.path.abspath(self.path))
+        if _HELD.get(key):
+            _HELD[key] += 1
+            self._fd = -1
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -134,10 +144,17 @@ class OutputLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
         self._fd = fd
+        _HELD[key] = 1
 
     def release(self) -> None:
         if self._fd is None:
             return
+        key = Path(os.path.abspath(self.path))
+        _HELD[key] -= 1
+        if self._fd == -1 or _HELD[key]:  # an inner hold, or the outer one is still held
+            self._fd = None
+            return
+        del _HELD[key]
         with contextlib.suppress(OSError):
             os.unlink(self.path)  # while still holding it: see acquire
         os.close(self._fd)
@@ -383,6 +400,28 @@ def _publish_in_place(files: dict[str, bytes], out: Path, last: str | None) -> P
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+@contextlib.contextmanager
+def finishing(out: str | Path, kept: str) -> Iterator[None]:
+    """Hold ``out``'s lock while a command computes results and writes what it derives from
+    them (tables, report); an I/O error in the block becomes one line that says ``kept``.
+
+    Raises:
+        OutputError: If ``out`` is not writable, locked by another process, or writing fails.
+    """
+    from vicinity_sim.preflight import check_writable
+
+    check_writable(out)
+    with OutputLock(out):
+        try:
+            yield
+        except OutputError:
+            raise
+        except OSError as e:
+            where = e.filename or out
+            raise OutputError(str(out), "--out", f"cannot write {where} ({io_problem(e)}); "
+                              f"{kept}") from None  # fmt: skip
 
 
 @contextlib.contextmanager

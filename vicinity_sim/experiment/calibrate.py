@@ -394,7 +394,8 @@ def _evaluations_kept(out: Path) -> str:
     """How many evaluations and simulations a calibration directory holds (counted on disk)."""
     evals = [d for d in sorted((out / "evals").glob("[0-9]*")) if (d / "experiment.json").exists()]
     runs = sum(len(list((d / "runs").rglob("rep=*.parquet"))) for d in evals)
-    return f"{runs} finished simulations of {len(evals)} evaluations are kept in {out / 'evals'}"
+    return (f"{runs} finished simulations of {len(evals)} evaluation(s) are kept in "
+            f"{out / 'evals'}")  # fmt: skip
 
 
 def _optimize(spec: ExperimentSpec, cal: Calibration, out: Path, executor: str, workers: int,
