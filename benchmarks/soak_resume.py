@@ -1,6 +1,6 @@
 """Soak test: an experiment killed at random moments, resumed each time, ends byte-identical.
 
-A comparison (2 arms × 10 replications of the tiny village, 2 local workers) is run once
+A comparison (2 arms × 16 replications of the tiny village, 2 local workers) is run once
 without interruption. Then the same command is started in a fresh directory and stopped
 ``--kills`` times at random moments (SIGKILL of the main process, SIGTERM or Ctrl-C, drawn at
 random), each time started again in the same directory; after the last kill it runs to the
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ARMS, REPLICATIONS = 2, 10
+ARMS, REPLICATIONS = 2, 16
 
 
 def experiment(tmp: Path, days: int) -> Path:
@@ -53,9 +53,16 @@ def experiment(tmp: Path, days: int) -> Path:
     return path
 
 
+#: The command line as a terminal starts it: Ctrl-C enabled even if this script runs as a
+#: background job (which starts with SIGINT ignored, and its children with it).
+CLI = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'vicinity-sim'; runpy.run_module('vicinity_sim.cli', run_name='__main__')"
+)
+
+
 def command(path: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "vicinity_sim.cli", "compare", str(path), "--workers", "2",
-            "--out", str(out)]  # fmt: skip
+    return [sys.executable, "-c", CLI, "compare", str(path), "--workers", "2", "--out", str(out)]
 
 
 def session(sid: int) -> list[int]:
@@ -84,7 +91,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--days", type=int, default=400)
+    ap.add_argument("--days", type=int, default=300)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tasks = ARMS * REPLICATIONS
@@ -92,26 +99,34 @@ def main() -> int:
         tmp = Path(tmp_s)
         path = experiment(tmp, args.days)
         t0 = time.monotonic()
-        subprocess.run(command(path, tmp / "ref"), check=True, capture_output=True)
+        ref = subprocess.Popen(command(path, tmp / "ref"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+        while ref.poll() is None and not list((tmp / "ref").rglob("*.parquet")):
+            time.sleep(0.02)
+        startup = time.monotonic() - t0  # command to first finished task
+        assert ref.wait() == 0
         wall = time.monotonic() - t0
+        per_pair = (wall - startup) / (tasks / 2)  # two workers finish two tasks at a time
         reference = artefacts(tmp / "ref")
         out = tmp / "out"
         kills, failures = [], []
         for i in range(args.kills):
             done = len(list((out / "runs").rglob("*.parquet"))) if out.exists() else 0
-            # A moment within what is left of the run: startup, tasks or the final report.
-            left = wall * (0.3 + 0.7 * (tasks - done) / tasks)
-            moment = rng.uniform(0.05, 0.9) * left
+            # A random moment in the next stretch of work: startup, a few tasks, or the
+            # report when none are left, so that the kills land at every stage while the
+            # experiment still has tasks for the later ones.
+            stretch = startup + per_pair * min(3, (tasks - done) / 2) + 1.0
+            moment = rng.uniform(0.05, 1.0) * stretch
             sig = rng.choice([signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
             proc = subprocess.Popen(command(path, out), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True,
                                     start_new_session=True)  # fmt: skip
             time.sleep(moment)
             finished = proc.poll() is not None
+            t_kill = time.monotonic()
             if not finished:
                 os.kill(proc.pid, sig)
             _, err = proc.communicate(timeout=60)
-            t_kill = time.monotonic()
             while session(proc.pid) and time.monotonic() - t_kill < 30:
                 time.sleep(0.05)
             left_over = session(proc.pid)
@@ -123,14 +138,17 @@ def main() -> int:
                       "partitions_before": done, "partitions_after": after,
                       "processes_gone_s": round(gone_s, 2), "left_over": left_over,
                       "message": line}  # fmt: skip
-            kills.append(record)
-            print(json.dumps(record, ensure_ascii=False), flush=True)
             if left_over:
                 failures.append(f"kill {i + 1}: processes left {left_over}")
                 for pid in left_over:
                     os.kill(pid, signal.SIGKILL)
             if "Traceback" in err:
-                failures.append(f"kill {i + 1}: traceback on stderr")
+                record["traceback"] = True
+                # Before the command line has started (imports): Python's own handler runs.
+                if not line.startswith("KeyboardInterrupt"):
+                    failures.append(f"kill {i + 1}: traceback on stderr")
+            kills.append(record)
+            print(json.dumps(record, ensure_ascii=False), flush=True)
         final = subprocess.run(command(path, out), capture_output=True, text=True)
         if final.returncode != 0:
             failures.append(f"final run exited {final.returncode}: {final.stderr[-300:]}")
@@ -146,6 +164,8 @@ def main() -> int:
         summary = {"kills": len(kills), "interrupted": sum(not k["finished_before_kill"]
                                                             for k in kills),
                    "tasks": tasks, "uninterrupted_wall_s": round(wall, 1),
+                   "startup_s": round(startup, 1),
+                   "tracebacks_while_importing": sum(k.get("traceback", False) for k in kills),
                    "max_processes_gone_s": max(k["processes_gone_s"] for k in kills),
                    "byte_identical": identical, "files_compared": len(reference),
                    "failures": failures}  # fmt: skip

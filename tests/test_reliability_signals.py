@@ -75,8 +75,16 @@ def cmdline(pid: int) -> str:
     return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
+#: The command line as a terminal starts it: with Ctrl-C enabled even if this process was
+#: started with SIGINT ignored (a background job of a shell), which its children would inherit.
+CLI = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'vicinity-sim'; runpy.run_module('vicinity_sim.cli', run_name='__main__')"
+)
+
+
 def start(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vicinity_sim.cli", *map(str, args)],
+    return subprocess.Popen([sys.executable, "-c", CLI, *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # fmt: skip
 

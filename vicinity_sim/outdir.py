@@ -239,8 +239,12 @@ def check_target(out: str | Path, force: bool) -> None:
         raise OutputError(str(out), "--out", "directory is not empty; use --force to replace it")
 
 
-def _entries(out: Path) -> list[Path]:
+def contents(out: Path) -> list[Path]:
     """What a directory holds, apart from this project's leftovers and lock."""
+    return _entries(out)
+
+
+def _entries(out: Path) -> list[Path]:
     return [p for p in out.iterdir() if p.name != ".vicinity-sim.lock"
             and not (p.name.startswith(".partial-") and _TAGGED.search(p.name))]  # fmt: skip
 

@@ -130,6 +130,8 @@ def _watch(main_pid: int) -> None:
 
 
 def _exit(signum: int, frame: Any) -> None:
+    # Once: a second signal must not interrupt the shutdown this one starts.
+    signal.signal(signum, signal.SIG_IGN)
     raise SystemExit(0)
 
 

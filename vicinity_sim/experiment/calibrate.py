@@ -84,7 +84,7 @@ from vicinity_sim.experiment.spec import (
     ExperimentSpec,
     Target,
 )
-from vicinity_sim.outdir import OutputLock
+from vicinity_sim.outdir import OutputLock, contents
 from vicinity_sim.runs import atomic_write, json_bytes
 
 RESULT = "calibration.json"
@@ -474,7 +474,7 @@ def _check_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "--out", "exists and is not a directory")
     holds = (out / RESULT).exists() or (out / "evals").is_dir()
-    if out.is_dir() and any(out.iterdir()) and not holds:
+    if out.is_dir() and contents(out) and not holds:
         problem = (
             "is not empty and holds no calibration (no evals/ or calibration.json); "
             "--fresh deletes only calibration directories: choose another --out"

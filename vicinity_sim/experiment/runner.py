@@ -155,9 +155,30 @@ def run_experiment(
             stopped; says how many tasks are finished and kept.
     """
     exp = Experiment(spec, extra)
+    store = Store(out)
+    try:
+        return _locked(exp, store, extra, executor, workers, fresh, progress, pool)
+    except KeyboardInterrupt as e:
+        raise supervise.interrupted(e, f"{_kept(exp, store)}; run the same command "
+                                    "again to resume") from None  # fmt: skip
+    except WorkerError as e:
+        raise WorkerError(str(out), "-", f"{e.problem}; {_kept(exp, store)}: run the same "
+                          "command again to resume") from None  # fmt: skip
+    except OutputError:
+        raise
+    except OSError as e:
+        raise OutputError(str(out), "--out", f"cannot write ({io_problem(e)}: "
+                          f"{e.filename or out}); {_kept(exp, store)}: free space or fix "
+                          "the directory, then run the same command again to "
+                          "resume") from None  # fmt: skip
+
+
+def _locked(exp: Experiment, store: Store, extra: list | None, executor: str, workers: int,
+            fresh: bool, progress: bool, pool: Pool | None) -> Results:  # fmt: skip
+    """Check everything, lock the directory and run (see :func:`run_experiment`)."""
+    spec, out = exp.spec, store.root
     exp.resolve_all()
     check_executor(executor, workers)
-    store = Store(out)
     spec_hash = _hash(spec, extra)
     store.check(spec_hash, fresh)  # before anything starts or is written
     preflight.check_writable(out)
@@ -165,21 +186,7 @@ def run_experiment(
         store.check(spec_hash, fresh)  # again, now that no other writer can change it
         # Simulating processes on this machine (a remote Dask cluster's are elsewhere).
         _check_resources(exp, out, workers if executor in ("local", "dask") else 0)
-        try:
-            return _run(exp, store, spec_hash, executor, workers, fresh, progress, extra, pool)
-        except KeyboardInterrupt as e:
-            raise supervise.interrupted(e, f"{_kept(exp, store)}; run the same command "
-                                        "again to resume") from None  # fmt: skip
-        except WorkerError as e:
-            raise WorkerError(str(out), "-", f"{e.problem}; {_kept(exp, store)}: run the same "
-                             "command again to resume") from None  # fmt: skip
-        except OutputError:
-            raise
-        except OSError as e:
-            raise OutputError(str(out), "--out", f"cannot write ({io_problem(e)}: "
-                              f"{e.filename or out}); {_kept(exp, store)}: free space or fix "
-                              "the directory, then run the same command again to "
-                              "resume") from None  # fmt: skip
+        return _run(exp, store, spec_hash, executor, workers, fresh, progress, extra, pool)
 
 
 def _kept(exp: Experiment, store: Store) -> str:

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment.design import Task
 from vicinity_sim.names import inside
-from vicinity_sim.outdir import clean_leftovers
+from vicinity_sim.outdir import clean_leftovers, contents
 from vicinity_sim.runs import atomic_write, json_bytes
 
 MANIFEST = "experiment.json"
@@ -101,7 +101,7 @@ class Store:
         """
         if self.root.exists() and not self.root.is_dir():
             raise InputError(str(self.root), "--out", "exists and is not a directory")
-        if not self.root.is_dir() or not any(self.root.iterdir()):
+        if not self.root.is_dir() or not contents(self.root):
             return
         manifest = self.root / MANIFEST
         if not manifest.exists():
