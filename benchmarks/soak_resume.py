@@ -116,7 +116,7 @@ def main() -> int:
             # report when none are left, so that the kills land at every stage while the
             # experiment still has tasks for the later ones.
             stretch = startup + per_pair * min(3, (tasks - done) / 2) + 1.0
-            moment = rng.uniform(0.05, 1.0) * stretch
+            moment = rng.uniform(0.1, 1.2) * stretch
             sig = rng.choice([signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
             proc = subprocess.Popen(command(path, out), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True,

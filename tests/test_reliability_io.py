@@ -22,6 +22,9 @@ from vicinity_sim.experiment.design import Task
 from vicinity_sim.experiment.store import Store
 from vicinity_sim.names import inside
 
+# The races fork this (threaded) process on purpose: forked commands start at once.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+
 TINY = (ROOT / "scenarios" / "tiny.toml").as_posix()
 FORK = multiprocessing.get_context("fork")
 RUN_FILES = ["fire_events.parquet", "manifest.json", "summary.json", "timeseries.parquet"]

@@ -192,6 +192,32 @@ def stop_pool(pool: cf.ProcessPoolExecutor) -> list[int | None]:
             if p.exitcode is None:
                 p.kill()
                 p.join(GRACE_S)
+    _stop_fork_server()
     with contextlib.suppress(Exception):
         pool.shutdown(wait=True)
     return [getattr(p, "exitcode", None) for p in procs]
+
+
+def _stop_fork_server() -> None:
+    """Stop the fork server (multiprocessing starts a new one for the next pool).
+
+    Interrupted while the server was still loading, the pool may have asked it for workers it
+    has not forked yet; forked after this process has exited, they would fail noisily. The
+    server exits on SIGTERM (see :func:`bind_fork_server`); it is left for multiprocessing to
+    reap, which is how it notices that the server is gone.
+    """
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if not pid:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_S
+    while time.monotonic() < deadline:
+        try:  # exited? (WNOWAIT: observe without reaping it)
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except (ChildProcessError, OSError, AttributeError):
+            return
+        time.sleep(0.02)
