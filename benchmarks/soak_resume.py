@@ -1,6 +1,6 @@
 """Soak test: an experiment killed at random moments, resumed each time, ends byte-identical.
 
-A comparison (2 arms × 16 replications of the tiny village, 2 local workers) is run once
+A comparison (2 arms × 24 replications of the tiny village, 2 local workers) is run once
 without interruption. Then the same command is started in a fresh directory and stopped
 ``--kills`` times at random moments (SIGKILL of the main process, SIGTERM or Ctrl-C, drawn at
 random), each time started again in the same directory; after the last kill it runs to the
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ARMS, REPLICATIONS = 2, 16
+ARMS, REPLICATIONS = 2, 24
 
 
 def experiment(tmp: Path, days: int) -> Path:
@@ -101,12 +101,15 @@ def main() -> int:
         t0 = time.monotonic()
         ref = subprocess.Popen(command(path, tmp / "ref"), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
-        while ref.poll() is None and not list((tmp / "ref").rglob("*.parquet")):
+        seen = []  # when each partition appeared
+        while ref.poll() is None:
+            n = len(list((tmp / "ref").rglob("*.parquet")))
+            seen += [time.monotonic() - t0] * (n - len(seen))
             time.sleep(0.02)
-        startup = time.monotonic() - t0  # command to first finished task
-        assert ref.wait() == 0
+        assert ref.returncode == 0 and len(seen) == tasks, (ref.returncode, len(seen))
         wall = time.monotonic() - t0
-        per_pair = (wall - startup) / (tasks / 2)  # two workers finish two tasks at a time
+        startup = seen[0]  # command to first finished task
+        per_pair = (seen[-1] - seen[0]) / (tasks / 2 - 1)  # two workers, two tasks at a time
         reference = artefacts(tmp / "ref")
         out = tmp / "out"
         kills, failures = [], []

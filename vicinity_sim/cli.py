@@ -126,8 +126,8 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
     from vicinity_sim import outdir
 
     # Held from the first task to the last table: the report is written under the lock too.
-    with outdir.finishing(out, f"the finished tasks are kept in {out}: run the same command "
-                          "again to write the tables and report"):  # fmt: skip
+    with outdir.finishing(out, f"every task is finished and kept in {out}: run the same "
+                          "command again to write the tables and report"):  # fmt: skip
         return _experiment_outputs(args, path, spec, out, what, extra)
 
 

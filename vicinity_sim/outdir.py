@@ -409,7 +409,8 @@ def _publish_in_place(files: dict[str, bytes], out: Path, last: str | None) -> P
 @contextlib.contextmanager
 def finishing(out: str | Path, kept: str) -> Iterator[None]:
     """Hold ``out``'s lock while a command computes results and writes what it derives from
-    them (tables, report); an I/O error in the block becomes one line that says ``kept``.
+    them (tables, report); an I/O error or an interrupt in the block (unless the runner has
+    already said what was kept) becomes one line that says ``kept``.
 
     Raises:
         OutputError: If ``out`` is not writable, locked by another process, or writing fails.
@@ -422,6 +423,12 @@ def finishing(out: str | Path, kept: str) -> Iterator[None]:
             yield
         except OutputError:
             raise
+        except KeyboardInterrupt as e:
+            if getattr(e, "kept", ""):  # the runner has said it already
+                raise
+            from vicinity_sim.supervise import interrupted
+
+            raise interrupted(e, kept) from None
         except OSError as e:
             where = e.filename or out
             raise OutputError(str(out), "--out", f"cannot write {where} ({io_problem(e)}); "
