@@ -296,11 +296,17 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+#: Temporary files being written by :func:`atomic_write` in this process, for
+#: :func:`discard_pending` (a worker stopped by a signal removes its half-written file).
+_PENDING: set[Path] = set()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file (``.<name>.tmp-<PID>``) and a rename,
     so that ``path`` holds the old contents or the new, never part of them."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    _PENDING.add(tmp)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
@@ -310,6 +316,14 @@ def atomic_write(path: Path, data: bytes) -> None:
     finally:
         if os.path.lexists(tmp):
             tmp.unlink()
+        _PENDING.discard(tmp)
+
+
+def discard_pending() -> None:
+    """Remove the temporary files of writes in progress (before exiting on a signal)."""
+    for tmp in list(_PENDING):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _write_tree(root: Path, files: dict[str, bytes]) -> None:

@@ -150,11 +150,20 @@ def bind_fork_server() -> None:
         os._exit(1)
 
 
+def _stop_worker(signum: int, frame: Any) -> None:
+    """A worker told to stop: remove a half-written partition, then exit at once (raising
+    would only fail the task, and the pool would keep the worker)."""
+    from vicinity_sim.outdir import discard_pending
+
+    discard_pending()
+    os._exit(128 + signum)
+
+
 def worker_init(main_pid: int) -> None:
     """Initializer of every local worker process: ignore Ctrl-C (the main process handles
     it), die with the parent, and watch the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the fork server's: stop at once
+    signal.signal(signal.SIGTERM, _stop_worker)  # not the fork server's: stop at once
     die_with_parent()
     if not _alive(main_pid):
         os._exit(1)
