@@ -6,7 +6,7 @@ deliberately generous upper bounds, so that they refuse only what would fail.
 
 * Memory: :data:`BYTES_PER_RESIDENT` per resident per simulating process, plus
   :data:`BASE_BYTES` for the interpreter, libraries and compiled kernels. Measured with
-  ``benchmarks/bench_memory.py`` (peak resident memory over population size, three-year runs).
+  ``benchmarks/bench_memory.py`` (peak resident memory over population size).
 * Output size: an uncompressed upper bound of the daily series (the Parquet files are
   compressed with zstd and come out 3–6 times smaller) plus the manifest and report.
 """
@@ -22,11 +22,12 @@ from typing import Any
 from vicinity_sim.errors import InputError, OutputError
 from vicinity_sim.outdir import io_problem
 
-#: Peak memory per resident of a simulating process, bytes (benchmarks/bench_memory.py: about
-#: 550 B in short runs, 650–750 B after three years as ties and records fill).
+#: Peak memory per resident of a simulating process, bytes: an upper bound of 543 B measured
+#: in one-year runs of 20,000 to 1,000,000 residents (benchmarks/bench_memory.py) and of about
+#: 620 B in the three-year city run (README, Performance: 1.7 GB for 2.27 M residents).
 BYTES_PER_RESIDENT = 750
 #: Memory of one process before its population: Python, numpy/pandas/numba, Mesa, the
-#: compiled kernels (about 220 MB measured) and the recorder's buffers.
+#: compiled kernels and the recorder's buffers (287 MB measured by the same benchmark).
 BASE_BYTES = 300 * 2**20
 #: Memory of each further worker process before its population: forked from a server that
 #: holds the libraries, it shares their pages.
