@@ -144,8 +144,10 @@ def bind_fork_server() -> None:
     warnings); its workers are then killed by their own death signal.
     """
     signal.signal(signal.SIGTERM, _exit)
-    die_with_parent(signal.SIGTERM)
     main_pid = int(os.environ.get(MAIN_PID_ENV, "0") or 0)
+    if not main_pid:  # started from a helper thread, whose end would end the server too
+        return
+    die_with_parent(signal.SIGTERM)
     if main_pid and os.getppid() != main_pid:  # it died before prctl took effect
         os._exit(1)
 
@@ -176,8 +178,10 @@ def start_fork_server(ctx: Any) -> None:
     ``PR_SET_PDEATHSIG`` fires when the *thread* that started a process ends, so the server
     must not be started from a pool's helper thread.
     """
-    os.environ[MAIN_PID_ENV] = str(os.getpid())
-    if ctx.get_start_method() == "forkserver":
+    in_main = threading.current_thread() is threading.main_thread()
+    # 0: started elsewhere than the main thread; the server then ends with its alive pipe.
+    os.environ[MAIN_PID_ENV] = str(os.getpid()) if in_main else "0"
+    if ctx.get_start_method() == "forkserver" and in_main:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
