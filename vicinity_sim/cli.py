@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from vicinity_sim.errors import InputError
+from vicinity_sim.names import file_name
 
 EXIT_INPUT = 2
 
@@ -80,13 +81,15 @@ def _is_experiment(path: str) -> bool:
 
 
 def _experiment_out(args: argparse.Namespace, spec: Any, what: str) -> Path:
-    return Path(args.out or f"outputs/{spec.name or Path(spec.path).stem}-{what}")
+    if args.out:
+        return Path(args.out)
+    name = file_name(spec.name or Path(spec.path).stem, str(spec.path), "name")
+    return Path("outputs") / f"{name}-{what}"
 
 
 def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
     """compare / sweep / sensitivity / calibrate on an experiment file."""
-    from vicinity_sim.experiment import Experiment, load_experiment, run_experiment
-    from vicinity_sim.experiment.report import format_effects_table, write_report
+    from vicinity_sim.experiment import Experiment, load_experiment
 
     spec = load_experiment(path)
     out = _experiment_out(args, spec, what)
@@ -120,6 +123,20 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
                              f"must be at least 1 (got {args.replications})")  # fmt: skip
         # A fixed number replaces the file's (and its sequential stopping).
         spec = spec.model_copy(update={"replications": args.replications, "stopping": None})
+    from vicinity_sim import outdir
+
+    # Held from the first task to the last table: the report is written under the lock too.
+    with outdir.finishing(out, f"every task is finished and kept in {out}: run the same "
+                          "command again to write the tables and report"):  # fmt: skip
+        return _experiment_outputs(args, path, spec, out, what, extra)
+
+
+def _experiment_outputs(args: argparse.Namespace, path: str, spec: Any, out: Path, what: str,
+                        extra: list) -> int:  # fmt: skip
+    """Run the experiment (or resume it) and write its tables and report."""
+    from vicinity_sim.experiment import run_experiment
+    from vicinity_sim.experiment.report import format_effects_table, write_report
+
     results = run_experiment(spec, out, executor=args.executor, workers=args.workers,
                              fresh=args.fresh, extra=extra)  # fmt: skip
     sensitivity = None
@@ -274,17 +291,27 @@ def _print_summary(summary: dict[str, Any], title: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from vicinity_sim.runs import check_output_dir, simulate, write_outputs
+    from vicinity_sim import outdir, preflight, supervise
+    from vicinity_sim.runs import publish, run_files, simulate
     from vicinity_sim.scenario import load_scenario, with_seed
 
     scenario = load_scenario(args.scenario, _overrides(args))
     if args.seed is not None:
         scenario = with_seed(scenario, args.seed)
     stem = scenario.name or Path(args.scenario).stem
-    out = Path(args.out or f"outputs/{stem}-seed{scenario.run.seed}")
-    check_output_dir(out, args.force)
-    result = simulate(scenario, progress=not args.quiet, engine=args.engine)
-    write_outputs(result, out, force=args.force)
+    if args.out:
+        out = Path(args.out)
+    else:
+        out = Path("outputs") / f"{file_name(stem, args.scenario, 'name')}-seed{scenario.run.seed}"
+    outdir.check_target(out, args.force)
+    preflight.check_runs(out, [scenario], 1, args.scenario)
+    with outdir.writing(out, args.force):  # held while simulating: one writer per directory
+        try:
+            result = simulate(scenario, progress=not args.quiet, engine=args.engine)
+        except KeyboardInterrupt as e:
+            kept = "nothing was written (a run writes its outputs when it has finished)"
+            raise supervise.interrupted(e, f"{kept}; run it again") from None
+        publish(run_files(result), out, args.force)
     if args.quiet:
         print(out)
         return 0
@@ -301,10 +328,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) == 1 and _is_experiment(args.scenarios[0]):
         return cmd_experiment(args, args.scenarios[0], "compare")
-    from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
-    from vicinity_sim.compare import compare_summaries, format_number
-    from vicinity_sim.runs import check_output_dir, json_bytes, publish, run_files, simulate
+    from vicinity_sim import outdir, preflight, supervise
     from vicinity_sim.scenario import load_scenario
 
     if args.seeds < 1:
@@ -315,12 +340,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     arms: dict[str, Any] = {}
     for path in args.scenarios:
         scenario = load_scenario(path, _overrides(args))
-        name = scenario.name or Path(path).stem
+        name = file_name(scenario.name or Path(path).stem, path, "name")  # names a folder
         if name in arms:
             name = f"{name}-{len(arms)}"
         arms[name] = scenario
     out = Path(args.out or "outputs/compare")
-    check_output_dir(out, args.force)
+    outdir.check_target(out, args.force)
+    preflight.check_runs(out, list(arms.values()), len(seeds), args.scenarios[0])
+    with outdir.writing(out, args.force):
+        try:
+            return _compare_scenarios(args, arms, seeds, out)
+        except KeyboardInterrupt as e:
+            raise supervise.interrupted(e, "nothing was written (a comparison of scenario "
+                                        "files writes its outputs when every run has "
+                                        "finished); run it again") from None  # fmt: skip
+
+
+def _compare_scenarios(args: argparse.Namespace, arms: dict[str, Any], seeds: list[int],
+                       out: Path) -> int:  # fmt: skip
+    from tqdm import tqdm  # plain text bars: no notebook widgets needed
+
+    from vicinity_sim.compare import compare_summaries, format_number
+    from vicinity_sim.runs import json_bytes, publish, run_files, simulate
 
     files: dict[str, bytes] = {}
     summaries: dict[str, list[dict[str, Any]]] = {name: [] for name in arms}
@@ -344,7 +385,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             "effects": table,
         }
     )
-    publish(files, out)
+    publish(files, out, args.force)
 
     days = arms[reference].run.days
     print(f"Paired comparison over seeds {seeds[0]}–{seeds[-1]} ({len(seeds)} seeds), {days} days;"
@@ -430,12 +471,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from vicinity_sim.runs import atomic_write
+    from vicinity_sim.errors import OutputError
+    from vicinity_sim.outdir import atomic_write, io_problem
     from vicinity_sim.scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        atomic_write(Path(args.out), text.encode("utf-8"))
+        out = Path(args.out)
+        if out.is_dir():
+            raise OutputError(args.out, "--out", "is a directory: give the name of a file")
+        try:
+            atomic_write(out, text.encode("utf-8"))
+        except OSError as e:
+            raise OutputError(args.out, "--out", f"cannot write ({io_problem(e)})") from None
     else:
         sys.stdout.write(text)
     return 0
@@ -478,17 +526,33 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``vicinity-sim`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from vicinity_sim.supervise import exit_status, stop_on_signals
+
     try:
-        return COMMANDS[args.command](args)
+        with stop_on_signals():  # SIGTERM and SIGHUP stop a command like Ctrl-C
+            return COMMANDS[args.command](args)
     except InputError as e:
         print(f"vicinity-sim: error: {e}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("vicinity-sim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        import signal
+
+        name = signal.Signals(getattr(e, "signum", signal.SIGINT)).name
+        kept = getattr(e, "kept", "")
+        print(f"vicinity-sim: interrupted ({name}){'; ' + kept if kept else ''}",
+              file=sys.stderr)  # fmt: skip
+        return exit_status(e)
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         sys.stderr.close()
         return 0
+    except OSError as e:  # an I/O failure no command anticipated: still one line
+        where = e.filename or "-"
+        print(f"vicinity-sim: error: {where}: -: {e.strerror or e}", file=sys.stderr)
+        return EXIT_INPUT
+    except MemoryError:
+        print("vicinity-sim: error: -: -: out of memory: simulate fewer residents or use "
+              "fewer --workers", file=sys.stderr)  # fmt: skip
+        return EXIT_INPUT
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
-from vicinity_sim.errors import InputError
+from vicinity_sim import preflight, supervise
+from vicinity_sim.errors import InputError, OutputError, WorkerError
 from vicinity_sim.experiment import stats
 from vicinity_sim.experiment.design import Task, sample_overrides, tasks
 from vicinity_sim.experiment.executors import (
@@ -37,6 +38,7 @@ from vicinity_sim.experiment.executors import (
 )
 from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
+from vicinity_sim.outdir import OutputLock, io_problem
 from vicinity_sim.scenario.loader import resolve_variant
 
 #: Libraries whose versions the manifest records.
@@ -146,13 +148,79 @@ def run_experiment(
     Raises:
         InputError: For a bad experiment, override, executor option or output directory;
             raised before the directory is created or changed.
+        OutputError: If another process writes to ``out`` (it is locked), it is not
+            writable, too small, or a write fails (the message says what was kept).
+        WorkerError: If a worker process died; finished tasks are kept.
+        Interrupted: On Ctrl-C or SIGTERM, once queued tasks are cancelled and the workers
+            stopped; says how many tasks are finished and kept.
     """
     exp = Experiment(spec, extra)
+    store = Store(out)
+    try:
+        return _locked(exp, store, extra, executor, workers, fresh, progress, pool)
+    except KeyboardInterrupt as e:
+        raise supervise.interrupted(e, f"{_kept(exp, store)}; run the same command "
+                                    "again to resume") from None  # fmt: skip
+    except WorkerError as e:
+        raise WorkerError(str(out), "-", f"{e.problem}; {_kept(exp, store)}: run the same "
+                          "command again to resume") from None  # fmt: skip
+    except OutputError:
+        raise
+    except OSError as e:
+        raise OutputError(str(out), "--out", f"cannot write ({io_problem(e)}: "
+                          f"{e.filename or out}); {_kept(exp, store)}: free space or fix "
+                          "the directory, then run the same command again to "
+                          "resume") from None  # fmt: skip
+
+
+def _locked(exp: Experiment, store: Store, extra: list | None, executor: str, workers: int,
+            fresh: bool, progress: bool, pool: Pool | None) -> Results:  # fmt: skip
+    """Check everything, lock the directory and run (see :func:`run_experiment`)."""
+    spec, out = exp.spec, store.root
     exp.resolve_all()
     check_executor(executor, workers)
-    store = Store(out)
     spec_hash = _hash(spec, extra)
     store.check(spec_hash, fresh)  # before anything starts or is written
+    preflight.check_writable(out)
+    with OutputLock(out):
+        store.check(spec_hash, fresh)  # again, now that no other writer can change it
+        # Simulating processes on this machine (a remote Dask cluster's are elsewhere).
+        _check_resources(exp, out, workers if executor in ("local", "dask") else 0)
+        return _run(exp, store, spec_hash, executor, workers, fresh, progress, extra, pool)
+
+
+def _kept(exp: Experiment, store: Store) -> str:
+    """What an experiment directory holds, said truthfully (counted on disk)."""
+    spec = exp.spec
+    try:
+        done = len(store.tasks_done())
+    except OSError:
+        return f"finished tasks are kept in {store.root}"
+    if spec.stopping is not None:  # how many will be needed is not known yet
+        return f"{done} finished tasks are kept in {store.root}"
+    total = len(list(tasks(spec, spec.replications)))
+    return f"{done} of {total} tasks are finished and kept in {store.root}"
+
+
+def _check_resources(exp: Experiment, out: str | Path, processes: int) -> None:
+    """Memory for the largest arm on every worker, and space for every partition."""
+    spec = exp.spec
+    scenarios = [exp.scenario(a.name, k) for a in spec.arms for k in range(len(exp.samples))]
+    if processes:
+        biggest = max(preflight.residents(sc) for sc in scenarios)
+        preflight.check_memory(biggest, processes, str(spec.path))
+    n_tasks = len(scenarios) * (spec.stopping.max_replications if spec.stopping
+                                else spec.replications)  # fmt: skip
+    days = max(sc.run.days for sc in scenarios)
+    need = n_tasks * preflight.partition_bytes(days, len(spec.outcomes) + 1)
+    preflight.check_space(out, need + preflight.REPORT_BYTES)
+
+
+def _run(exp: Experiment, store: Store, spec_hash: str, executor: str, workers: int, fresh: bool,
+         progress: bool, extra: list | None, pool: Pool | None) -> Results:  # fmt: skip
+    """The body of :func:`run_experiment`, holding the directory's lock."""
+    spec = exp.spec
+    out = store.root
     expected = exp.scenario_hashes()
     started, clock = _now(), time.perf_counter()
     session = {"id": f"{started}-{os.getpid()}", "started_at": started,

@@ -43,7 +43,9 @@ from typing import Any, Literal
 import pydantic
 from pydantic import Field, model_validator
 
+from vicinity_sim import limits
 from vicinity_sim.errors import InputError
+from vicinity_sim.names import file_name
 from vicinity_sim.params import ParamModel
 from vicinity_sim.scenario.loader import _problem, _Provenance, check_keys, format_key
 
@@ -224,14 +226,9 @@ def load_experiment(path: str | Path) -> ExperimentSpec:
     """
     path = Path(path)
     shown = str(path)
+    text = limits.read_text(path, shown, "experiment")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(shown, "-", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(shown, "-", "is a directory, not an experiment file") from None
-    except UnicodeDecodeError:
-        raise InputError(shown, "-", "is not UTF-8 text") from None
+        data = limits.parse_toml(text, shown)
     except tomllib.TOMLDecodeError as e:
         raise InputError(shown, "syntax", f"invalid TOML: {e}") from None
     prov = _Provenance(shown)
@@ -251,6 +248,7 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
 
     names = [a.name for a in spec.arms]
     for i, n in enumerate(names):
+        file_name(n, shown, f"arms[{i}].name")  # arms name folders: runs/arm=<name>/
         if names.index(n) != i:
             raise InputError(shown, f"arms[{i}].name", f"duplicate arm name '{n}'")
     if spec.reference is not None and spec.reference not in names:

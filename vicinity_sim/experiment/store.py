@@ -29,6 +29,8 @@ import pyarrow.parquet as pq
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment.design import Task
+from vicinity_sim.names import inside
+from vicinity_sim.outdir import clean_leftovers, contents
 from vicinity_sim.runs import atomic_write, json_bytes
 
 MANIFEST = "experiment.json"
@@ -76,7 +78,10 @@ class Store:
         self.root = Path(root)
 
     def path(self, task: Task) -> Path:
-        return self.root / task.relpath
+        """Where a task's partition lives (checked to lie inside the directory)."""
+        path = self.root / task.relpath
+        inside(self.root, path)
+        return path
 
     def done(self, task: Task) -> bool:
         return self.path(task).exists()
@@ -96,7 +101,7 @@ class Store:
         """
         if self.root.exists() and not self.root.is_dir():
             raise InputError(str(self.root), "--out", "exists and is not a directory")
-        if not self.root.is_dir() or not any(self.root.iterdir()):
+        if not self.root.is_dir() or not contents(self.root):
             return
         manifest = self.root / MANIFEST
         if not manifest.exists():
@@ -119,6 +124,8 @@ class Store:
     def prepare(self, spec_hash: str, fresh: bool, expected: dict[tuple[str, int], str],
                 provenance: dict[str, Any]) -> list[Task]:  # fmt: skip
         """Create the directory, or resume it if it holds the same experiment.
+
+        Call it holding the directory's :class:`~vicinity_sim.outdir.OutputLock`.
 
         On resume, temporary files left by a killed writer are removed, and partitions run
         with another scenario hash than ``expected`` (the base scenario or an arm's scenario
@@ -143,9 +150,9 @@ class Store:
             os.replace(self.root, trash)
             shutil.rmtree(trash, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
-        for tmp in self.root.rglob(".*.tmp-*"):  # a SIGKILLed atomic write leaves these
-            if tmp.is_file():
-                tmp.unlink(missing_ok=True)
+        # What killed writers left (temporary files of atomic writes); only files whose
+        # process is gone, never those of a live writer.
+        clean_leftovers(self.root)
         stale = []
         for task in self.tasks_done():
             if self.scenario_hash(task) != expected.get((task.arm, task.sample)):

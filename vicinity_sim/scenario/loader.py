@@ -29,6 +29,7 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel
 
+from vicinity_sim import limits
 from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
@@ -108,18 +109,9 @@ def _merge(base: dict, over: dict, source: str, prov: _Provenance, path: Path_) 
 
 
 def _read_toml(path: Path, shown: str) -> dict:
+    text = limits.read_text(path, shown)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(shown, "-", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(shown, "-", "is a directory, not a scenario file") from None
-    except UnicodeDecodeError:
-        raise InputError(shown, "-", "is not UTF-8 text") from None
-    except OSError as e:
-        raise InputError(shown, "-", f"cannot be read ({e.strerror})") from None
-    try:
-        return tomllib.loads(text)
+        return limits.parse_toml(text, shown)
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -128,12 +120,25 @@ def _read_toml(path: Path, shown: str) -> dict:
         raise InputError(shown, where, f"invalid TOML: {problem}") from None
 
 
-def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance) -> dict:
+def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance,
+              loaded: list[int] | None = None) -> dict:  # fmt: skip
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in [*chain, resolved])
         raise InputError(shown, "extends", f"cyclic extends: {cycle}")
+    if len(chain) >= limits.MAX_EXTENDS:
+        raise InputError(shown, "extends", f"a chain of extends longer than "
+                         f"{limits.MAX_EXTENDS} files")  # fmt: skip
+    loaded = [0] if loaded is None else loaded
+    loaded[0] += 1
+    if loaded[0] > limits.MAX_FILES:
+        raise InputError(shown, "extends", f"extends loads more than {limits.MAX_FILES} "
+                         "files in all")  # fmt: skip
     data = _read_toml(path, shown)
+    if not data:
+        # An empty file would silently run the default village for three years.
+        raise InputError(shown, "-", "is empty: a scenario needs [[villages]] (or "
+                         "extends = another scenario)")  # fmt: skip
     parent_ref = data.pop("extends", None)
     parents = [parent_ref] if isinstance(parent_ref, str) else parent_ref
     base: dict = {}
@@ -147,8 +152,8 @@ def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance) -> d
                              "must be the path of a scenario file, or a list of them")  # fmt: skip
         for ref in parents:  # merged left to right, then this file on top
             parent = path.parent / ref
-            base = _merge(base, _load_raw(parent, str(parent), [*chain, resolved], prov),
-                          str(parent), prov, ())  # fmt: skip
+            raw = _load_raw(parent, str(parent), [*chain, resolved], prov, loaded)
+            base = _merge(base, raw, str(parent), prov, ())
     return _merge(base, data, shown, prov, ())
 
 
@@ -323,9 +328,13 @@ def _check_references(scenario: Any, prov: _Provenance) -> None:
 # -- overrides -----------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]|\.")
+# A name, then any number of .name and [index] parts: no empty parts (``run..days``).
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]+\])*")
 
 
 def _parse_key(key: str, source: str) -> list[str | int]:
+    if not _KEY.fullmatch(key):
+        raise InputError(source, key, "malformed key (expected e.g. villages[0].plan.n_buildings)")
     parts: list[str | int] = []
     pos = 0
     while pos < len(key):
@@ -342,12 +351,14 @@ def _parse_key(key: str, source: str) -> list[str | int]:
         pos = m.end()
     if not parts or not isinstance(parts[0], str):
         raise InputError(source, key, "malformed key")
+    if len(parts) > limits.MAX_DEPTH:
+        raise InputError(source, key[:40], f"more than {limits.MAX_DEPTH} parts")
     return parts
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, source: str = "--set") -> Any:
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return limits.parse_toml(f"v = {text}", source)["v"]
     except tomllib.TOMLDecodeError:
         return text
 
@@ -364,7 +375,7 @@ def apply_override(data: dict, item: str, prov: _Provenance, source: str | None 
     Returns:
         The location of the key set.
     """
-    source = source or f"--set {item}"
+    source = source or f"--set {item if len(item) <= 80 else item[:77] + '...'}"
     if "=" not in item:
         raise InputError(source, item, "expected KEY=VALUE")
     key, text = item.split("=", 1)
@@ -396,7 +407,7 @@ def apply_override(data: dict, item: str, prov: _Provenance, source: str | None 
             raise InputError(source, format_key((*path, part)), "cannot index here")
         path.append(part)
         if last:
-            node[part] = _parse_value(text.strip())
+            node[part] = _parse_value(text.strip(), source)
         else:
             if isinstance(node, dict) and part not in node:
                 node[part] = {}
