@@ -72,13 +72,17 @@ def reference_run(tmp_path_factory):
 
 
 def test_common_random_numbers(reference_run):
-    """An arm identical to the reference has an effect of exactly zero; pairing makes the
-    interval of a real effect narrower than ignoring it."""
+    """An arm identical to the reference has an effect of exactly zero in every replication
+    (no variation: no interval, no test); pairing makes the interval of a real effect narrower
+    than ignoring it."""
     _, results = reference_run
     eff = results.effects().set_index(["arm", "outcome"])
     same = eff.loc["same"]
-    assert (same["effect"] == 0).all()
-    assert (same["ci_low"] == 0).all() and (same["ci_high"] == 0).all()
+    assert (same["effect"] == 0).all() and same["no_variation"].all()
+    assert same["ci_low"].isna().all() and same["ci_high"].isna().all()
+    assert (same["ci_method"] == "no variation").all() and same["p_value"].isna().all()
+    assert (same["verdict"].drop("cost_total_cny") == "no difference").all()
+    assert same.loc["cost_total_cny", "verdict"] == "not tested"  # the price, known by design
     staffed = eff.loc[("staffed", "trust_institutional")]
     assert staffed["effect"] > 0
     # Like with like: the paired and the unpaired (Welch) t interval on the same runs.

@@ -37,6 +37,7 @@ from vicinity_sim.experiment.executors import (
 )
 from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
+from vicinity_sim.outcome_info import series_columns
 from vicinity_sim.scenario.loader import resolve_variant
 
 #: Libraries whose versions the manifest records.
@@ -109,7 +110,9 @@ class Experiment:
             "seed": self.spec.seed,
             "task": {"arm": task.arm, "sample": task.sample, "replication": task.replication},
             "root": absolute(root),
-            "columns": [*self.spec.outcomes, "cost_total_cny"],
+            # The outcomes' own columns, the columns their figures are drawn from (e.g. the
+            # daily fires behind fires_per_year), and the dates.
+            "columns": ["date", *series_columns([*self.spec.outcomes, "cost_total_cny"])],
         }
 
 
@@ -256,8 +259,11 @@ class Results:
         return stats.arm_table(self.summaries, self.spec.outcomes, level)
 
     def effects(self, level: float = stats.LEVEL) -> pd.DataFrame:
+        """Paired effects with intervals, Holm-adjusted p-values and verdicts against the
+        minimum effects of interest (:func:`vicinity_sim.experiment.stats.effects`)."""
         return stats.effects(self.summaries, self.spec.outcomes, self.spec.reference_arm, level,
-                             seed=self.spec.seed)  # fmt: skip
+                             seed=self.spec.seed, primary=self.spec.primary,
+                             minimum_effect=self.spec.minimum_effect)  # fmt: skip
 
     def timeseries(self, outcome: str, level: float = stats.LEVEL) -> pd.DataFrame:
         """Daily mean and t interval over replications, per arm: day, arm, mean, low, high."""

@@ -181,6 +181,28 @@ class Calibration(ParamModel):
     max_evaluations: int = Field(60, ge=1, le=100_000)
 
 
+class MinimumEffectSpec(ParamModel):
+    """An experiment's own minimum effect of interest for an outcome (instead of the one the
+    outcome contract declares, see :mod:`vicinity_sim.outcome_info`)."""
+
+    absolute: float | None = Field(None, gt=0, description="In the outcome's unit.")
+    relative: float | None = Field(
+        None, gt=0, description="As a share of the reference arm's mean (0.1 = 10%)."
+    )
+    reason: str = Field(min_length=1, description="Why this size.")
+
+    @model_validator(mode="after")
+    def _one(self) -> MinimumEffectSpec:
+        if (self.absolute is None) == (self.relative is None):
+            raise ValueError("give exactly one of absolute and relative")
+        return self
+
+
+#: Fields that change how results are analysed, not what runs: left out of the hash that
+#: decides whether finished tasks can be reused.
+ANALYSIS_FIELDS = frozenset({"primary", "minimum_effects"})
+
+
 class ExperimentSpec(ParamModel):
     """A validated experiment file."""
 
@@ -191,6 +213,16 @@ class ExperimentSpec(ParamModel):
     seed: int = Field(0, ge=0, le=2**63 - 1)
     reference: str | None = Field(None, description="Reference arm (default: the first).")
     outcomes: list[str] = Field(min_length=1, description="Outcomes to analyse.")
+    primary: list[str] = Field(
+        default_factory=list,
+        description="Primary outcomes (of `outcomes`): the questions the experiment is for. "
+        "Their p-values are Holm-adjusted among themselves, those of the other (secondary) "
+        "outcomes among the secondary ones, per arm.",
+    )
+    minimum_effects: dict[str, MinimumEffectSpec] = Field(
+        default_factory=dict,
+        description="Outcome → minimum effect of interest, replacing the outcome contract's.",
+    )
     set: list[str] = Field(default_factory=list, description="Overrides for every arm.")
     arms: list[Arm] = Field(min_length=1)
     stopping: Stopping | None = None
@@ -212,8 +244,24 @@ class ExperimentSpec(ParamModel):
         return (self._path.parent / name) if not Path(name).is_absolute() else Path(name)
 
     def content_hash(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        """Hash of what the experiment runs (analysis settings such as the primary outcomes
+        and minimum effects are left out: changing them reuses finished tasks)."""
+        data = self.model_dump(mode="json", exclude=set(ANALYSIS_FIELDS))
+        blob = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+    def minimum_effect(self, outcome: str) -> Any:
+        """The minimum effect of interest of an outcome: the file's, else the contract's
+        (a :class:`~vicinity_sim.outcome_info.MinimumEffect`, or ``None`` where the outcome
+        is reported but not tested)."""
+        from vicinity_sim.outcome_info import MinimumEffect, info
+
+        own = self.minimum_effects.get(outcome)
+        if own is None:
+            return info(outcome).minimum_effect
+        if own.absolute is not None:
+            return MinimumEffect(own.absolute, False, own.reason)
+        return MinimumEffect(float(own.relative), True, own.reason)
 
 
 def load_experiment(path: str | Path) -> ExperimentSpec:
@@ -259,6 +307,11 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
     for i, o in enumerate(spec.outcomes):
         if o not in known:
             raise InputError(shown, f"outcomes[{i}]", f"unknown outcome '{o}'")
+    for field, listed in (("primary", spec.primary), ("minimum_effects", spec.minimum_effects)):
+        for i, o in enumerate(listed):
+            if o not in spec.outcomes:
+                where = f"primary[{i}]" if field == "primary" else f"minimum_effects.{o}"
+                raise InputError(shown, where, f"'{o}' is not in outcomes")
     if spec.sweep:
         _check_sweep(spec.sweep, shown)
     if spec.stopping:
