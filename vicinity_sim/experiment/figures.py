@@ -15,7 +15,6 @@ Labels and units come from :mod:`vicinity_sim.outcome_info`. Figures are drawn o
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 

@@ -351,21 +351,38 @@ def _p(p: float) -> str:
 
 
 def _sensitivity_table(sens: pd.DataFrame) -> list[str]:
-    """Sobol' indices with their intervals."""
+    """Sobol' indices with their intervals; one line per outcome without indices."""
     by_arm = "arm" in sens.columns and sens["arm"].nunique() > 1
     level = _pct(stats.LEVEL)
     header = ["parameter", "outcome", *(["arm"] if by_arm else []),
               f"first order [{level}]", f"total order [{level}]"]  # fmt: skip
     bounds = {col: _bounds(sens, col) for col, _ in SOBOL_INDICES}
-    rows = []
+    status = _status(sens)
+    rows, said = [], set()
     for i, r in enumerate(sens.itertuples(index=False)):
-        row = [f"`{r.parameter}`", f"`{r.outcome}`", *([_cell(str(r.arm))] if by_arm else [])]
+        arm = [_cell(str(r.arm))] if by_arm else []
+        if status[i] != "ok":
+            key = (r.outcome, str(getattr(r, "arm", "")))
+            if key not in said:
+                said.add(key)
+                note = getattr(r, "note", "") or ""
+                text = f"*{status[i]}*" + (f": {_cell(note)}" if note else "")
+                rows.append(["(all)", f"`{r.outcome}`", *arm, text, text])
+            continue
+        row = [f"`{r.parameter}`", f"`{r.outcome}`", *arm]
         for col, _ in SOBOL_INDICES:
             lo, hi = bounds[col][0][i], bounds[col][1][i]
             value = _num(getattr(r, col))
             row.append(value + (f" {_interval(lo, hi)}" if np.isfinite([lo, hi]).any() else ""))
         rows.append(row)
     return _md_table(header, rows, align="ll" + "l" * by_arm + "rr")
+
+
+def _status(sens: pd.DataFrame) -> np.ndarray:
+    """Each row's ``status`` (``ok`` where the table has no status column)."""
+    if "status" in sens.columns:
+        return sens["status"].fillna("ok").astype(str).to_numpy()
+    return np.full(len(sens), "ok", dtype=object)
 
 
 def _md_table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -386,15 +403,26 @@ def _png(fig: Figure) -> bytes:
 
 
 def _sensitivity_figure(sens: pd.DataFrame) -> Figure:
-    """Grouped bars of first- and total-order indices per parameter, one panel per outcome."""
+    """Grouped bars of first- and total-order indices per parameter, one panel per outcome;
+    outcomes without indices (no variation, undefined) are named under the panels."""
+    status = _status(sens)
+    skipped = sens.loc[status != "ok"].drop_duplicates(["outcome", "status"])
+    sens = sens.loc[status == "ok"]
     label = sens["parameter"].astype(str)
     if "arm" in sens.columns and sens["arm"].nunique() > 1:
         label = label + " (" + sens["arm"].astype(str) + ")"
     sens = sens.assign(_label=label.to_numpy())
     bounds = {col: _bounds(sens, col) for col, _ in SOBOL_INDICES}
     outcomes = list(dict.fromkeys(sens["outcome"]))
+    note = "No indices: " + "; ".join(
+        f"{info(r.outcome).label} ({r.status})" for r in skipped.itertuples()
+    ) if len(skipped) else ""  # fmt: skip
     heights = [0.9 + 0.45 * (sens["outcome"] == o).sum() for o in outcomes]
-    fig = Figure(figsize=(7, 0.8 + sum(heights)), layout="constrained")
+    fig = Figure(figsize=(7, 0.8 + sum(heights) + 0.4 * bool(note)), layout="constrained")
+    if not outcomes:
+        fig.text(0.5, 0.5, note, ha="center", va="center", wrap=True)
+        fig.suptitle("Sobol' indices", fontsize=11)
+        return fig
     axes = fig.subplots(len(outcomes), 1, squeeze=False, height_ratios=heights).ravel()
     for ax, outcome in zip(axes, outcomes, strict=True):
         mask = (sens["outcome"] == outcome).to_numpy()
@@ -408,8 +436,10 @@ def _sensitivity_figure(sens: pd.DataFrame) -> Figure:
             _whiskers(ax, y + offset, lo, hi, "0.15", 1.2, caps=True)
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_yticks(y, labels)
-        ax.set_title(outcome, fontsize=10)
+        ax.set_title(f"{info(outcome).label} ({outcome})", fontsize=10)
         ax.grid(axis="x", alpha=0.3)
+    if note:
+        fig.supxlabel(note, fontsize=9, color="0.3")
     axes[-1].set_xlabel("Sobol' index")
     fig.suptitle(f"Sobol' indices ({_pct(stats.LEVEL)} intervals)", fontsize=11)
     fig.legend(handles=axes[0].get_legend_handles_labels()[0], loc="outside lower center",

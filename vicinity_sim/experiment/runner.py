@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -39,6 +40,8 @@ from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
 from vicinity_sim.outcome_info import series_columns
 from vicinity_sim.scenario.loader import resolve_variant
+
+log = logging.getLogger(__name__)
 
 #: Libraries whose versions the manifest records.
 LIBRARIES = ("numpy", "numba", "mesa", "scipy", "pandas", "pyarrow", "distributed")
@@ -117,9 +120,11 @@ class Experiment:
 
 
 def run_experiment(
-    spec: ExperimentSpec,
+    spec: ExperimentSpec | str | Path,
     out: str | Path,
     *,
+    overrides: list[str] | dict[str, Any] | None = None,
+    replications: int | None = None,
     executor: str = "local",
     workers: int = 1,
     fresh: bool = False,
@@ -129,11 +134,25 @@ def run_experiment(
 ) -> Results:
     """Run (or resume) an experiment into ``out``.
 
+    Example (a small, quick version of a study; the files in ``experiments/`` describe
+    full-size studies, which take minutes to hours)::
+
+        results = run_experiment("experiments/packages.toml", "outputs/packages-small",
+                                 overrides={"run.days": 90,
+                                            "villages[0].population.n_residents": 2000,
+                                            "villages[0].plan.n_buildings": 200},
+                                 replications=3)
+
     Args:
-        spec: The experiment.
+        spec: The experiment, or the path of an experiment file.
         out: Result directory (created; resumed if it holds the same experiment: finished
             tasks are kept unless their scenario changed since, see
             :meth:`Store.prepare <vicinity_sim.experiment.store.Store.prepare>`).
+        overrides: Scenario overrides for every arm, applied after the file's own ``set`` and
+            a sweep's values, as ``--set`` does: ``["run.days=90", ...]`` or
+            ``{"run.days": 90, ...}``.
+        replications: Run this many replications instead of the file's number (and without
+            its sequential stopping), as ``--replications`` does.
         executor: ``local``, ``dask`` or ``dask://HOST:PORT``.
         workers: Worker processes (local pool or Dask LocalCluster).
         fresh: Discard an earlier experiment in ``out`` first (only a directory that holds an
@@ -150,6 +169,16 @@ def run_experiment(
         InputError: For a bad experiment, override, executor option or output directory;
             raised before the directory is created or changed.
     """
+    if not isinstance(spec, ExperimentSpec):
+        from vicinity_sim.experiment.spec import load_experiment
+
+        spec = load_experiment(spec)
+    if replications is not None:
+        if not isinstance(replications, int) or replications < 1:
+            problem = f"must be a whole number of at least 1 (got {replications!r})"
+            raise InputError("replications", "replications", problem)
+        spec = spec.model_copy(update={"replications": replications, "stopping": None})
+    extra = [*(extra or []), *[(text, None, "overrides") for text in override_items(overrides)]]
     exp = Experiment(spec, extra)
     exp.resolve_all()
     check_executor(executor, workers)
@@ -165,9 +194,9 @@ def run_experiment(
     running = make_executor(executor, workers) if pool is None else nullcontext(pool.executor)
     with running as pool:
         stale = store.prepare(spec_hash, fresh, expected, _provenance(spec, extra, expected))
-        if stale and progress:
-            print(f"{out}: {len(stale)} finished task(s) were run with another scenario or "
-                  "package version; running them again", file=sys.stderr)  # fmt: skip
+        if stale:
+            log.warning("%s: %d finished task(s) were run with another scenario or package "
+                        "version; running them again", out, len(stale))  # fmt: skip
         session["tasks_rerun_stale"] = len(stale)
         while True:
             todo = [t for t in tasks(spec, reps) if not store.done(t)]
@@ -189,6 +218,31 @@ def run_experiment(
                    tasks_run=ran, replications=reps)  # fmt: skip
     store.record({}, session)
     return Results(store, spec)
+
+
+def override_items(overrides: list[str] | dict[str, Any] | None) -> list[str]:
+    """``KEY=VALUE`` strings from a list of them or a mapping of keys to values (written as
+    TOML values: numbers, booleans, strings, lists)."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    if isinstance(overrides, dict):
+        return [f"{k}={toml_value(v)}" for k, v in overrides.items()]
+    return [str(o) for o in overrides]
+
+
+def toml_value(value: Any) -> str:
+    """A Python value as the TOML text an override reads back to the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, (int, float, str, list, tuple)):
+        return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+    return str(value)
 
 
 def _now() -> str:

@@ -79,8 +79,11 @@ def bootstrap_interval(d: np.ndarray, level: float = LEVEL, seed: int = 0) -> tu
         return math.nan, math.nan
     if np.all(d == d[0]):
         return float(d[0]), float(d[0])
-    with warnings.catch_warnings():
+    # Nearly constant differences make BCa's acceleration 0/0: scipy then warns and gives NaN,
+    # which effect_interval answers with the t interval; the warning says nothing more.
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
         res = stats.bootstrap((d,), np.mean, confidence_level=level, method="BCa",
                               n_resamples=2000, rng=np.random.default_rng(seed))  # fmt: skip
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
