@@ -38,6 +38,7 @@ from vicinity_sim.experiment.executors import (
 )
 from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
+from vicinity_sim.interop import override_items
 from vicinity_sim.outcome_info import series_columns
 from vicinity_sim.scenario.loader import resolve_variant
 
@@ -218,31 +219,6 @@ def run_experiment(
                    tasks_run=ran, replications=reps)  # fmt: skip
     store.record({}, session)
     return Results(store, spec)
-
-
-def override_items(overrides: list[str] | dict[str, Any] | None) -> list[str]:
-    """``KEY=VALUE`` strings from a list of them or a mapping of keys to values (written as
-    TOML values: numbers, booleans, strings, lists)."""
-    if overrides is None:
-        return []
-    if isinstance(overrides, str):
-        return [overrides]
-    if isinstance(overrides, dict):
-        return [f"{k}={toml_value(v)}" for k, v in overrides.items()]
-    return [str(o) for o in overrides]
-
-
-def toml_value(value: Any) -> str:
-    """A Python value as the TOML text an override reads back to the same value."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, (int, float, str, list, tuple)):
-        return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
-    return str(value)
 
 
 def _now() -> str:
