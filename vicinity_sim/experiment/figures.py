@@ -284,7 +284,8 @@ def series_frame(frames: pd.DataFrame, outcome: str, level: float = stats.LEVEL)
     return pd.DataFrame(rows)
 
 
-def _axis_number(v: float, _pos: int | None = None) -> str:
+def axis_number(v: float, _pos: int | None = None) -> str:
+    """A tick label without offsets or powers of ten: 20 M, 350 k, 0.45."""
     a = abs(v)
     if a >= 1e6:
         return f"{v / 1e6:g} M"
@@ -344,7 +345,7 @@ def series_figure(ts: pd.DataFrame, outcome: str, colours: dict[str, str],
         ax.set_xlabel(f"date (the run starts on {start or first})", fontsize=9)
     else:
         ax.set_xlabel("day of the run")
-    ax.yaxis.set_major_formatter(FuncFormatter(_axis_number))
+    ax.yaxis.set_major_formatter(FuncFormatter(axis_number))
     # Axes follow the data, but never show values outside the feasible range.
     bottom, top = ax.get_ylim()
     lo_b, hi_b = i_.bounds
