@@ -36,6 +36,7 @@ COUNT_COLUMNS = frozenset({
     "flooded_points", "collapses", "collapse_deaths", "three_in_one_premises",
     "dangerous_buildings", "flood_points_untreated", "micro_stations", "charging_sites",
     "indoor_charging", "units_installed", "charging_moves", "buildings_brought_to_standard",
+    "flood_exposed_resident_days",
     # people and governance
     "encounters", "events", "event_attendees", "cross_group_event_encounters",
     "volunteer_encounters", "needs_raised", "needs_by_party", "needs_answered", "needs_resolved",

@@ -442,8 +442,13 @@ def _sensitivity_figure(sens: pd.DataFrame) -> Figure:
         fig.supxlabel(note, fontsize=9, color="0.3")
     axes[-1].set_xlabel("Sobol' index")
     fig.suptitle(f"Sobol' indices ({_pct(stats.LEVEL)} intervals)", fontsize=11)
-    fig.legend(handles=axes[0].get_legend_handles_labels()[0], loc="outside lower center",
-               ncols=2, fontsize=9, frameon=False)  # fmt: skip
+    # The legend under the panels, or in the first one when a note of outcomes without
+    # indices takes the bottom line.
+    if note:
+        axes[0].legend(fontsize=8, loc="best")
+    else:
+        fig.legend(handles=axes[0].get_legend_handles_labels()[0], loc="outside lower center",
+                   ncols=2, fontsize=9, frameon=False)  # fmt: skip
     return fig
 
 

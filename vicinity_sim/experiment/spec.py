@@ -283,7 +283,12 @@ def load_experiment(path: str | Path) -> ExperimentSpec:
     except tomllib.TOMLDecodeError as e:
         raise InputError(shown, "syntax", f"invalid TOML: {e}") from None
     prov = _Provenance(shown)
-    check_keys(data, ExperimentSpec, (), prov)
+    # minimum_effects maps outcome names (any) to tables of known keys.
+    check_keys({k: v for k, v in data.items() if k != "minimum_effects"}, ExperimentSpec, (),
+               prov)  # fmt: skip
+    if isinstance(data.get("minimum_effects"), dict):
+        for outcome, table in data["minimum_effects"].items():
+            check_keys(table, MinimumEffectSpec, ("minimum_effects", outcome), prov)
     try:
         spec = ExperimentSpec.model_validate(data)
     except pydantic.ValidationError as e:
