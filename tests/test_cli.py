@@ -89,3 +89,15 @@ def test_no_library_warnings(tmp_path, capsys):
         assert main(["compare", str(exp), "--out", str(tmp_path / "out"), "-q"]) == 0
     assert capsys.readouterr().err == ""
     assert not [w for w in caught if "vicinity_sim" in str(w.filename)], caught
+
+
+def test_compare_takes_force_and_fresh_alike(tmp_path, capsys):
+    """Both replace what --out holds, under each mode's own rule."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    args = ["compare", TINY, TINY, "--seeds", "1", "--days", "3", "--out", str(out), "-q"]
+    assert main(args) == 2  # not without one of them
+    assert "--force" in capsys.readouterr().err
+    assert main([*args, "--fresh"]) == 0
+    assert not (out / "old.txt").exists() and (out / "comparison.json").exists()

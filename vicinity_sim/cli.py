@@ -146,6 +146,8 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
     spec = load_experiment(path)
     out = _experiment_out(args, spec, what)
     progress = not args.quiet
+    # compare takes --force as --fresh: both say "replace what --out holds" (see --help).
+    args.fresh = args.fresh or getattr(args, "force", False)
     extra = [(text, None, label) for text, label in _labelled(_overrides(args))]
     # Mistakes in the file and the overrides first, whatever the command.
     Experiment(spec, extra).resolve_all()
@@ -269,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--first-seed", type=int, default=0, help="scenario files: first seed")
     p.add_argument("--out", help="output directory (default: outputs/<name>)")
     p.add_argument("--force", action="store_true",
-                   help="scenario files: replace a non-empty output directory")  # fmt: skip
+                   help="replace what --out holds; the same as --fresh (scenario files: any "
+                   "non-empty directory; an experiment: only an experiment directory)")  # fmt: skip
     p.add_argument("--replications", type=int,
                    help="experiment file: this many replications (replaces the file's number "
                    "and its sequential stopping)")  # fmt: skip
@@ -392,6 +395,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             name = f"{name}-{len(arms)}"
         arms[name] = scenario
     out = Path(args.out or "outputs/compare")
+    args.force = args.force or args.fresh  # one meaning for both: replace what --out holds
     check_output_dir(out, args.force)
 
     files: dict[str, bytes] = {}
