@@ -179,7 +179,7 @@ def build_model(
 
     path = Path(scenario).resolve()
     base = load_base(path)
-    model = ema.Model(name, function=run_experiment)
+    model = ema.Model(name, function=evaluate)
     if uncertainties is None:
         uncertainties = assumed_parameters()
     ranges = dict(uncertainties) if isinstance(uncertainties, Mapping) else {
@@ -224,7 +224,7 @@ def build_model(
     return model
 
 
-def run_experiment(
+def evaluate(
     scenario: str, days: int | None, seed: int, replication: int, overrides: list[str],
     outcomes: list[str], **values: Any,
 ) -> dict[str, float]:  # fmt: skip

@@ -15,13 +15,13 @@ keyword arguments, scenario keys with their values (``**{"fire.growth_sigma": 0.
             "scenario": "scenarios/tiny.toml",       # a path: one value, not swept
             "run.days": 60,
             "fire.ignition_per_household_year": [0.002, 0.004],   # swept
-            "rng": range(3),                         # the seed of each run
         },
-        iterations=1, max_steps=400, data_collection_period=30,
-        display_progress=False,
+        rng=range(3),                                # the seed of each run (Mesa 3.4+)
+        max_steps=400, data_collection_period=30, display_progress=False,
     )
 
-Sweep seeds with ``rng`` (Mesa's own ``iterations`` would repeat the same seed). Each row holds
+Sweep seeds with ``rng``: batch_run's own argument from Mesa 3.4 on; with Mesa 3.3, a parameter
+(``"rng": range(3)`` inside ``parameters``; ``iterations`` would repeat one seed). Each row holds
 the parameters, ``Step`` (the day's index) and the model's daily metrics
 (:meth:`Recorder.get_model_vars_dataframe
 <vicinity_sim.recorder.Recorder.get_model_vars_dataframe>`). ``batch_run`` iterates over

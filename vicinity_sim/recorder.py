@@ -65,6 +65,18 @@ class Recorder:
         """Agent records by step, in the layout of Mesa's ``DataCollector``."""
         return AgentRecords(self.agent_frames)
 
+    @property
+    def _collection_steps(self) -> list[int]:
+        """Steps (days) with model variables, as Mesa 3.5's ``batch_run`` reads them."""
+        return list(range(self.recorded))
+
+    #: Mesa 3.5's agent-type records: none (agent frames come from one table).
+    agenttype_reporters: dict = {}
+
+    @property
+    def _agenttype_records(self) -> dict:
+        return {}
+
     def get_agent_vars_dataframe(self) -> pd.DataFrame:
         """Agent-level values indexed by ``Step`` (day) and ``AgentID`` (table row), as
         Mesa's ``DataCollector.get_agent_vars_dataframe``; empty unless agent frames were
