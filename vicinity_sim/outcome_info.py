@@ -69,6 +69,8 @@ class MinimumEffect:
         """E.g. ``10% of the reference`` or ``0.02 trust (0-1 scale)``."""
         if self.relative:
             return f"{100 * self.value:g}% of the reference"
+        if self.value == 1 and unit.endswith("s"):
+            unit = unit[:-1]  # 1 minute
         return f"{self.value:g} {unit}"
 
 

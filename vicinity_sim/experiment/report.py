@@ -113,15 +113,20 @@ def format_effects_table(effects: pd.DataFrame) -> str:
 
     Returns:
         Aligned columns: outcome, arm, reference mean, arm mean, effect, 95% CI (paired, see
-        :func:`~vicinity_sim.experiment.stats.effect_interval`) and relative effect; one line
-        per arm and outcome, grouped by outcome.
+        :func:`~vicinity_sim.experiment.stats.effect_interval`; "no variation" where the paired
+        differences are equal in every replication), relative effect, Holm-adjusted p-value
+        and verdict; one line per arm and outcome, grouped by outcome.
     """
     if effects.empty:
         return "(no effects: the experiment has a single arm)"
-    header = ["outcome", "arm", "reference mean", "arm mean", "effect", "95% CI", "relative"]
+    header = ["outcome", "arm", "reference mean", "arm mean", "effect", "95% CI", "relative",
+              "p (Holm)", "verdict"]  # fmt: skip
+    flat = effects["no_variation"] if "no_variation" in effects else [False] * len(effects)
+    effects = effects.assign(flat_=list(flat))
     rows = [
         [r.outcome, str(r.arm), _num(r.reference_mean), _num(r.arm_mean), _signed(r.effect),
-         _interval(r.ci_low, r.ci_high), _percent(r.relative)]
+         "no variation" if r.flat_ else _interval(r.ci_low, r.ci_high), _percent(r.relative),
+         _p(getattr(r, "p_holm", math.nan)), str(getattr(r, "verdict", ""))]
         for r in _by_outcome(effects).itertuples()
     ]  # fmt: skip
     widths = [max(len(row[j]) for row in [header, *rows]) for j in range(len(header))]
@@ -229,7 +234,7 @@ def _main_result(effects: pd.DataFrame, spec: Any) -> list[str]:
                f"{_pct(stats.LEVEL)} interval; verdict):", ""]  # fmt: skip
         header = ["arm", *[info(o).label for o in primary]]
         rows = []
-        for arm in dict.fromkeys(effects["arm"]):
+        for arm in _arm_order(effects, spec):
             cells = [_cell(str(arm))]
             for o in primary:
                 r = effects[(effects.arm == arm) & (effects.outcome == o)]
@@ -241,7 +246,8 @@ def _main_result(effects: pd.DataFrame, spec: Any) -> list[str]:
     if len(found):
         md += ["Secondary outcomes with an effect of at least the minimum of interest "
                f"(Holm-adjusted p < {stats.ALPHA:g}, or exact):", ""]  # fmt: skip
-        for arm, g in found.groupby("arm", sort=False):
+        for arm in _arm_order(found, spec):
+            g = found[found["arm"] == arm]
             items = [f"{info(r.outcome).label} {_verdict_cell(r)}" for _, r in g.iterrows()]
             md += [f"- **{_cell(str(arm))}**: " + "; ".join(items)]
         md += [""]
@@ -249,6 +255,12 @@ def _main_result(effects: pd.DataFrame, spec: Any) -> list[str]:
     parts = [f"{int(counts[v])} {v}" for v in stats.VERDICTS if v in counts]
     md += [f"All {len(effects)} effects: " + ", ".join(parts) + ".", ""]
     return md
+
+
+def _arm_order(effects: pd.DataFrame, spec: Any) -> list[str]:
+    """Arms of the effects in the order of the experiment file."""
+    present = set(effects["arm"])
+    return [a.name for a in spec.arms if a.name in present]
 
 
 def _verdict_cell(r: Any) -> str:
