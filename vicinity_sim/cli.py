@@ -433,6 +433,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"  {head[0]:<{w}}  {head[1]:>14}  {head[2]:>14}  {head[3]:>12}  {head[4]:>25}")
         for e in effs:
             ci = f"[{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
+            if e.ci_low == e.ci_high:  # the same difference at every seed: no interval
+                ci = "no variation"
             cells = [format_number(v) for v in (e.reference_mean, e.arm_mean, e.diff_mean)]
             print(f"  {e.outcome:<{w}}  {cells[0]:>14}  {cells[1]:>14}  {cells[2]:>12}  {ci:>25}")
     print(f"\noutputs: {out}/ (comparison.json and one folder per scenario and seed)")

@@ -25,6 +25,11 @@ An experiment file is TOML::
     kind = "fire_retrofit"
     sprinklers = false
 
+``primary`` names the outcomes the experiment is for (their p-values are Holm-adjusted among
+themselves, the others' among the others), and ``[minimum_effects.<outcome>]`` (``absolute`` or
+``relative``, with a ``reason``) replaces an outcome's minimum effect of interest from the
+outcome contract (:mod:`vicinity_sim.outcome_info`); neither changes what runs.
+
 Optional tables: ``[stopping]`` (add replications until effect intervals are narrow enough),
 ``[sweep]`` (a design over parameter ranges: factorial, Latin hypercube or Sobol) and
 ``[calibration]`` (targets for the method of simulated moments). Paths are relative to the
