@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 SIM    := $(VENV)/bin/vicinity-sim
 
-.PHONY: help setup dev viz chromium demo dashboard test lint format bench clean
+.PHONY: help setup dev viz notebook chromium demo dashboard test lint format bench clean
 
 help:
 	@echo "make demo   - set up .venv; run the four-pillar study (7 arms × 4 replications × 3 years)"
@@ -16,6 +16,8 @@ help:
 	@echo "              regression (tests/golden/*.json)"
 	@echo "make dashboard - set up .venv with the viz extra and serve the dashboard on"
 	@echo "              http://127.0.0.1:8765/ for the baseline scenario"
+	@echo "make notebook - set up .venv with the notebook extra (Jupyter) and open JupyterLab on"
+	@echo "              experiments/ (the studies' notebooks)"
 	@echo "make bench  - run the benchmarks (figures quoted in README, Performance)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove .venv, outputs and caches"
@@ -36,6 +38,10 @@ $(VENV)/.viz-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[viz]"
 	@touch $@ $(VENV)/.runtime-installed
 
+$(VENV)/.notebook-installed: pyproject.toml | $(PY)
+	$(PIP) install -e ".[notebook]"
+	@touch $@ $(VENV)/.runtime-installed
+
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser).
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -50,6 +56,9 @@ setup: $(VENV)/.runtime-installed
 dev: $(VENV)/.dev-installed
 
 viz: $(VENV)/.viz-installed
+
+notebook: $(VENV)/.notebook-installed
+	$(VENV)/bin/jupyter lab experiments/
 
 chromium: $(CHROMIUM)
 
@@ -72,6 +81,7 @@ bench: setup
 	$(PY) benchmarks/bench_village.py
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_reference.py
+	$(PY) benchmarks/bench_cli.py
 
 format: dev
 	$(VENV)/bin/ruff format .

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from helpers import SCENARIOS
@@ -27,7 +28,7 @@ def test_run_writes_the_four_files(tmp_path, capsys):
     ]  # fmt: skip
     ts = pq.read_table(out / "timeseries.parquet").to_pandas()
     assert len(ts) == 120 and ts["day"].tolist() == list(range(120))
-    assert str(ts["date"].iloc[0]) == "2023-04-01"
+    assert ts["date"].iloc[0] == pd.Timestamp("2023-04-01")  # dates are timestamps
     summary = json.loads((out / "summary.json").read_text())
     assert set(CONTRACT) <= set(summary)
     assert summary["days"] == 120

@@ -3,12 +3,18 @@
 Bad input (a malformed scenario, an impossible parameter, a missing file, a bad option) prints
 one line ``vicinity-sim: error: SOURCE: KEY: PROBLEM`` on stderr and exits with status 2,
 leaving no output behind.
+
+Every command takes ``-q`` (results and errors only: no progress bars, no notes) and ``-v``
+(more diagnostics; ``-vv`` for debugging). Diagnostics go through :mod:`logging` (logger
+``vicinity_sim``) to stderr; results go to stdout. Heavy modules (Mesa, numba, the kernels)
+are imported by the commands that need them, so ``--help`` and ``--version`` answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,6 +23,8 @@ from vicinity_sim.errors import InputError
 from vicinity_sim.names import file_name
 
 EXIT_INPUT = 2
+
+log = logging.getLogger("vicinity_sim.cli")
 
 #: Outcomes shown after a run or comparison (all are in summary.json).
 HEADLINE = [
@@ -49,6 +57,53 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _add_verbosity_options(p: argparse.ArgumentParser) -> None:
+    """``-q``/``-v``, which every command takes."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true",
+                       help="results and errors only (no progress bars or notes)")  # fmt: skip
+    group.add_argument("-v", "--verbose", action="count", default=0,
+                       help="more diagnostics (-vv: debugging detail)")  # fmt: skip
+
+
+class _StderrHandler(logging.Handler):
+    """Writes records to the current ``sys.stderr`` (which tests and notebooks may swap)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # a closed pipe must not turn a diagnostic into a traceback
+            self.handleError(record)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"vicinity-sim: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def configure_logging(quiet: bool = False, verbose: int = 0) -> None:
+    """Send the package's diagnostics to stderr at the level ``-q``/``-v`` ask for."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO)[min(verbose, 1)]
+    if verbose >= 2:
+        level = logging.DEBUG
+    root = logging.getLogger("vicinity_sim")
+    for h in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(h)
+    handler = _StderrHandler()
+    handler.setFormatter(_Formatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    root.propagate = False
+    import warnings
+
+    # Other libraries' warnings (numerical notes from scipy, notices from Mesa and the like)
+    # are diagnostics too: shown through logging with -vv, kept out of the output otherwise.
+    logging.captureWarnings(verbose >= 2)
+    if verbose < 2:
+        for category in (RuntimeWarning, UserWarning, FutureWarning, DeprecationWarning):
+            warnings.filterwarnings("ignore", category=category, module=r"(?!vicinity_sim)")
 
 
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
@@ -93,6 +148,8 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
 
     spec = load_experiment(path)
     out = _experiment_out(args, spec, what)
+    # compare takes --force as --fresh: both say "replace what --out holds" (see --help).
+    args.fresh = args.fresh or getattr(args, "force", False)
     extra = [(text, None, label) for text, label in _labelled(_overrides(args))]
     # Mistakes in the file and the overrides first, whatever the command.
     Experiment(spec, extra).resolve_all()
@@ -137,8 +194,10 @@ def _experiment_outputs(args: argparse.Namespace, path: str, spec: Any, out: Pat
     from vicinity_sim.experiment import run_experiment
     from vicinity_sim.experiment.report import format_effects_table, write_report
 
+    log.info("%s: %d arms, %d replications, outcomes %s; results in %s", path, len(spec.arms),
+             spec.replications, ", ".join(spec.outcomes), out)  # fmt: skip
     results = run_experiment(spec, out, executor=args.executor, workers=args.workers,
-                             fresh=args.fresh, extra=extra)  # fmt: skip
+                             fresh=args.fresh, extra=extra, progress=not args.quiet)  # fmt: skip
     sensitivity = None
     if what == "sensitivity":
         import pandas as pd
@@ -153,7 +212,14 @@ def _experiment_outputs(args: argparse.Namespace, path: str, spec: Any, out: Pat
 
         atomic_write(out / "sensitivity.csv", sensitivity.to_csv(index=False).encode())
         print(f"Sobol' indices ({spec.sweep.samples}·(d+2) samples per arm):")
+        shown = set()
         for _, row in sensitivity.iterrows():
+            if row["status"] != "ok":  # no variation, or undefined: one line per outcome
+                if (row["arm"], row["outcome"]) not in shown:
+                    shown.add((row["arm"], row["outcome"]))
+                    print(f"  {row['arm']:<12} {row['outcome']:<30} {row['status']}: "
+                          f"{row['note']}")  # fmt: skip
+                continue
             print(f"  {row['arm']:<12} {row['outcome']:<30} {row['parameter']:<38} first "
                   f"{row['first_order']:6.3f}  total {row['total_order']:6.3f}")  # fmt: skip
     if what == "sweep":
@@ -188,10 +254,13 @@ def _labelled(items: list) -> list[tuple[str, str]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from vicinity_sim import __version__
+
     parser = _Parser(
         prog="vicinity-sim",
         description="Simulate urban-village governance (近邻党建) and compare interventions.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("run", help="run a scenario and write its outputs")
@@ -200,7 +269,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed (overrides run.seed)")
     p.add_argument("--replication", type=int, help="replication index (overrides run.replication)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output directory")
-    p.add_argument("--quiet", action="store_true", help="print only the output directory")
     p.add_argument(
         "--engine", choices=["fast", "reference"], default="fast",
         help="fast (arrays and numba, default) or reference (one Mesa agent per person, "
@@ -220,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--first-seed", type=int, default=0, help="scenario files: first seed")
     p.add_argument("--out", help="output directory (default: outputs/<name>)")
     p.add_argument("--force", action="store_true",
-                   help="scenario files: replace a non-empty output directory")  # fmt: skip
+                   help="replace what --out holds; the same as --fresh (scenario files: any "
+                   "non-empty directory; an experiment: only an experiment directory)")  # fmt: skip
     p.add_argument("--replications", type=int,
                    help="experiment file: this many replications (replaces the file's number "
                    "and its sequential stopping)")  # fmt: skip
@@ -276,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("params", help="print every parameter with unit, default, range and source")
     sub.add_parser("interventions", help="list the intervention catalogue")
+    for command in sub.choices.values():  # every command, whoever added it
+        _add_verbosity_options(command)
     return parser
 
 
@@ -305,13 +376,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         out = Path("outputs") / f"{file_name(stem, args.scenario, 'name')}-seed{scenario.run.seed}"
     outdir.check_target(out, args.force)
     preflight.check_runs(out, [scenario], 1, args.scenario)
+    log.info("%s: %d village(s), %d days, seed %d, hash %s", args.scenario,
+             len(scenario.villages), scenario.run.days, scenario.run.seed,
+             scenario.content_hash()[:12])  # fmt: skip
     with outdir.writing(out, args.force):  # held while simulating: one writer per directory
         try:
             result = simulate(scenario, progress=not args.quiet, engine=args.engine)
         except KeyboardInterrupt as e:
             kept = "nothing was written (a run writes its outputs when it has finished)"
             raise supervise.interrupted(e, f"{kept}; run it again") from None
+        log.info("built in %.2f s, simulated in %.2f s", result.timings["build_s"],
+                 result.timings["simulate_s"])  # fmt: skip
         publish(run_files(result), out, args.force)
+    log.info("wrote %s", out)
     if args.quiet:
         print(out)
         return 0
@@ -345,6 +422,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             name = f"{name}-{len(arms)}"
         arms[name] = scenario
     out = Path(args.out or "outputs/compare")
+    args.force = args.force or args.fresh  # one meaning for both: replace what --out holds
     outdir.check_target(out, args.force)
     preflight.check_runs(out, list(arms.values()), len(seeds), args.scenarios[0])
     with outdir.writing(out, args.force):
@@ -366,7 +444,8 @@ def _compare_scenarios(args: argparse.Namespace, arms: dict[str, Any], seeds: li
     files: dict[str, bytes] = {}
     summaries: dict[str, list[dict[str, Any]]] = {name: [] for name in arms}
     jobs = [(name, seed) for name in arms for seed in seeds]
-    for name, seed in tqdm(jobs, desc="runs", unit="run", delay=2.0, leave=False):
+    for name, seed in tqdm(jobs, desc="runs", unit="run", delay=2.0, leave=False,
+                           disable=args.quiet):  # fmt: skip
         result = simulate(arms[name], seed=seed)
         summaries[name].append(result.summary)
         prefix = f"{name}/seed-{seed}/"
@@ -397,6 +476,8 @@ def _compare_scenarios(args: argparse.Namespace, arms: dict[str, Any], seeds: li
         print(f"  {head[0]:<{w}}  {head[1]:>14}  {head[2]:>14}  {head[3]:>12}  {head[4]:>25}")
         for e in effs:
             ci = f"[{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
+            if e.ci_low == e.ci_high:  # the same difference at every seed: no interval
+                ci = "no variation"
             cells = [format_number(v) for v in (e.reference_mean, e.arm_mean, e.diff_mean)]
             print(f"  {e.outcome:<{w}}  {cells[0]:>14}  {cells[1]:>14}  {cells[2]:>12}  {ci:>25}")
     print(f"\noutputs: {out}/ (comparison.json and one folder per scenario and seed)")
@@ -526,6 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``vicinity-sim`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_logging(args.quiet, args.verbose)
     from vicinity_sim.supervise import exit_status, stop_on_signals
 
     try:

@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.calendar import Calendar
+from vicinity_sim.interop import AgentFrames, NoAgentSetError, as_scenario
 from vicinity_sim.processes import Process, registered
 from vicinity_sim.recorder import Recorder
 from vicinity_sim.streams import Streams
@@ -128,10 +129,22 @@ class VicinityModel(DailyProcesses, mesa.Model):
     stream keyed by (seed, replication, process, day).
 
     Args:
-        scenario: A validated scenario (see :func:`vicinity_sim.scenario.load_scenario`).
+        scenario: A validated scenario (see :func:`vicinity_sim.scenario.load_scenario`), or
+            the path of a scenario file.
         rng: Seed of the run; defaults to the scenario's ``run.seed``. A numpy Generator is
             accepted too and reduced to an integer seed.
         replication: Replication index; defaults to the scenario's ``run.replication``.
+        overrides: Scenario overrides, ``["run.days=90", ...]`` or ``{"run.days": 90, ...}``.
+        agent_reporters: Agent-level values to record (name → column of ``agent_table``, see
+            :class:`~vicinity_sim.interop.AgentFrames`); with ``agent_every`` alone, the
+            table's default columns. Read them with
+            ``model.datacollector.get_agent_vars_dataframe()``.
+        agent_every: Cadence of the agent-level records in days (default 1 when
+            ``agent_reporters`` is given).
+        agent_table: Table the agent-level values come from (default ``residents``).
+        **settings: Further scenario keys with their values, e.g.
+            ``**{"fire.growth_sigma": 0.4}``: the keyword interface :func:`mesa.batch_run`
+            sweeps (see :mod:`vicinity_sim.interop`).
 
     Attributes:
         spec: The scenario. (Not ``scenario``: Mesa 3.5 reserves ``Model.scenario`` for its
@@ -144,12 +157,18 @@ class VicinityModel(DailyProcesses, mesa.Model):
         processes: Process instances in the order they run.
         datacollector: The :class:`~vicinity_sim.recorder.Recorder` (Mesa-compatible).
         day: Index of the next day to simulate.
+
+    The model has no Mesa agents: ``model.agents`` raises
+    :class:`~vicinity_sim.interop.NoAgentSetError`, which names what to use instead.
     """
 
     def __init__(
         self, scenario: Any, *, rng: int | np.random.Generator | None = None,
-        replication: int | None = None,
+        replication: int | None = None, overrides: Any = None,
+        agent_reporters: dict[str, Any] | None = None, agent_every: int | None = None,
+        agent_table: str = "residents", **settings: Any,
     ) -> None:  # fmt: skip
+        scenario = as_scenario(scenario, overrides, settings)
         self._start(scenario, rng, replication)
         self.processes: list[Process] = [
             cls(self, getattr(scenario, cls.name) if cls.Params is not None else None)
@@ -159,8 +178,18 @@ class VicinityModel(DailyProcesses, mesa.Model):
         names = [m for p in self.processes for m in p.metrics]
         levels = frozenset().union(*(p.levels for p in self.processes))
         self.datacollector = Recorder(names, scenario.run.days, self.calendar.dates, levels)
+        if agent_reporters is not None or agent_every is not None:
+            frames = AgentFrames(self.world, scenario.run.days, agent_table, agent_reporters,
+                                 agent_every or 1)  # fmt: skip
+            self.datacollector.track_agents(frames)
         self.day = 0
         self.running = True
+
+    @property
+    def agents(self) -> Any:
+        """Not available: the model keeps people in arrays (raises
+        :class:`~vicinity_sim.interop.NoAgentSetError`, which says what to use instead)."""
+        raise NoAgentSetError()
 
     def step(self) -> None:
         """Simulate one day: every due process in order, then record."""

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vicinity_sim import outdir
+from vicinity_sim.columns import arrow_table
 from vicinity_sim.errors import InputError
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.outcomes import summarize
@@ -134,17 +134,10 @@ def fire_events(model: Any) -> dict[str, np.ndarray]:
 
 
 def parquet_bytes(columns: dict[str, np.ndarray]) -> bytes:
-    """A Parquet file of the columns (deterministic for equal inputs)."""
-    arrays = {}
-    for name, col in columns.items():
-        if col.dtype == object:
-            arrays[name] = pa.array(col.tolist(), type=pa.string())
-        elif np.issubdtype(col.dtype, np.datetime64):
-            arrays[name] = pa.array(col.astype("datetime64[D]"), type=pa.date32())
-        else:
-            arrays[name] = pa.array(col)
+    """A Parquet file of the columns (deterministic for equal inputs): dates as timestamps,
+    counts as integers, units in the schema (:func:`vicinity_sim.columns.arrow_table`)."""
     buf = io.BytesIO()
-    pq.write_table(pa.table(arrays), buf, compression="zstd")
+    pq.write_table(arrow_table(columns), buf, compression="zstd")
     return buf.getvalue()
 
 

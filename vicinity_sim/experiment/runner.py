@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -38,8 +39,12 @@ from vicinity_sim.experiment.executors import (
 )
 from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
+from vicinity_sim.interop import override_items
+from vicinity_sim.outcome_info import series_columns
 from vicinity_sim.outdir import OutputLock, io_problem
 from vicinity_sim.scenario.loader import resolve_variant
+
+log = logging.getLogger(__name__)
 
 #: Libraries whose versions the manifest records.
 LIBRARIES = ("numpy", "numba", "mesa", "scipy", "pandas", "pyarrow", "distributed")
@@ -111,14 +116,18 @@ class Experiment:
             "seed": self.spec.seed,
             "task": {"arm": task.arm, "sample": task.sample, "replication": task.replication},
             "root": absolute(root),
-            "columns": [*self.spec.outcomes, "cost_total_cny"],
+            # The outcomes' own columns, the columns their figures are drawn from (e.g. the
+            # daily fires behind fires_per_year), and the dates.
+            "columns": ["date", *series_columns([*self.spec.outcomes, "cost_total_cny"])],
         }
 
 
 def run_experiment(
-    spec: ExperimentSpec,
+    spec: ExperimentSpec | str | Path,
     out: str | Path,
     *,
+    overrides: list[str] | dict[str, Any] | None = None,
+    replications: int | None = None,
     executor: str = "local",
     workers: int = 1,
     fresh: bool = False,
@@ -128,11 +137,25 @@ def run_experiment(
 ) -> Results:
     """Run (or resume) an experiment into ``out``.
 
+    Example (a small, quick version of a study; the files in ``experiments/`` describe
+    full-size studies, which take minutes to hours)::
+
+        results = run_experiment("experiments/packages.toml", "outputs/packages-small",
+                                 overrides={"run.days": 90,
+                                            "villages[0].population.n_residents": 2000,
+                                            "villages[0].plan.n_buildings": 200},
+                                 replications=3)
+
     Args:
-        spec: The experiment.
+        spec: The experiment, or the path of an experiment file.
         out: Result directory (created; resumed if it holds the same experiment: finished
             tasks are kept unless their scenario changed since, see
             :meth:`Store.prepare <vicinity_sim.experiment.store.Store.prepare>`).
+        overrides: Scenario overrides for every arm, applied after the file's own ``set`` and
+            a sweep's values, as ``--set`` does: ``["run.days=90", ...]`` or
+            ``{"run.days": 90, ...}``.
+        replications: Run this many replications instead of the file's number (and without
+            its sequential stopping), as ``--replications`` does.
         executor: ``local``, ``dask`` or ``dask://HOST:PORT``.
         workers: Worker processes (local pool or Dask LocalCluster).
         fresh: Discard an earlier experiment in ``out`` first (only a directory that holds an
@@ -154,6 +177,16 @@ def run_experiment(
         Interrupted: On Ctrl-C or SIGTERM, once queued tasks are cancelled and the workers
             stopped; says how many tasks are finished and kept.
     """
+    if not isinstance(spec, ExperimentSpec):
+        from vicinity_sim.experiment.spec import load_experiment
+
+        spec = load_experiment(spec)
+    if replications is not None:
+        if not isinstance(replications, int) or replications < 1:
+            problem = f"must be a whole number of at least 1 (got {replications!r})"
+            raise InputError("replications", "replications", problem)
+        spec = spec.model_copy(update={"replications": replications, "stopping": None})
+    extra = [*(extra or []), *[(text, None, "overrides") for text in override_items(overrides)]]
     exp = Experiment(spec, extra)
     store = Store(out)
     try:
@@ -230,9 +263,9 @@ def _run(exp: Experiment, store: Store, spec_hash: str, executor: str, workers: 
     running = make_executor(executor, workers) if pool is None else nullcontext(pool.executor)
     with running as pool:
         stale = store.prepare(spec_hash, fresh, expected, _provenance(spec, extra, expected))
-        if stale and progress:
-            print(f"{out}: {len(stale)} finished task(s) were run with another scenario or "
-                  "package version; running them again", file=sys.stderr)  # fmt: skip
+        if stale:
+            log.warning("%s: %d finished task(s) were run with another scenario or package "
+                        "version; running them again", out, len(stale))  # fmt: skip
         session["tasks_rerun_stale"] = len(stale)
         while True:
             todo = [t for t in tasks(spec, reps) if not store.done(t)]
@@ -324,8 +357,11 @@ class Results:
         return stats.arm_table(self.summaries, self.spec.outcomes, level)
 
     def effects(self, level: float = stats.LEVEL) -> pd.DataFrame:
+        """Paired effects with intervals, Holm-adjusted p-values and verdicts against the
+        minimum effects of interest (:func:`vicinity_sim.experiment.stats.effects`)."""
         return stats.effects(self.summaries, self.spec.outcomes, self.spec.reference_arm, level,
-                             seed=self.spec.seed)  # fmt: skip
+                             seed=self.spec.seed, primary=self.spec.primary,
+                             minimum_effect=self.spec.minimum_effect)  # fmt: skip
 
     def timeseries(self, outcome: str, level: float = stats.LEVEL) -> pd.DataFrame:
         """Daily mean and t interval over replications, per arm: day, arm, mean, low, high."""

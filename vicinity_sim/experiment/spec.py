@@ -25,6 +25,11 @@ An experiment file is TOML::
     kind = "fire_retrofit"
     sprinklers = false
 
+``primary`` names the outcomes the experiment is for (their p-values are Holm-adjusted among
+themselves, the others' among the others), and ``[minimum_effects.<outcome>]`` (``absolute`` or
+``relative``, with a ``reason``) replaces an outcome's minimum effect of interest from the
+outcome contract (:mod:`vicinity_sim.outcome_info`); neither changes what runs.
+
 Optional tables: ``[stopping]`` (add replications until effect intervals are narrow enough),
 ``[sweep]`` (a design over parameter ranges: factorial, Latin hypercube or Sobol) and
 ``[calibration]`` (targets for the method of simulated moments). Paths are relative to the
@@ -183,6 +188,28 @@ class Calibration(ParamModel):
     max_evaluations: int = Field(60, ge=1, le=100_000)
 
 
+class MinimumEffectSpec(ParamModel):
+    """An experiment's own minimum effect of interest for an outcome (instead of the one the
+    outcome contract declares, see :mod:`vicinity_sim.outcome_info`)."""
+
+    absolute: float | None = Field(None, gt=0, description="In the outcome's unit.")
+    relative: float | None = Field(
+        None, gt=0, description="As a share of the reference arm's mean (0.1 = 10%)."
+    )
+    reason: str = Field(min_length=1, description="Why this size.")
+
+    @model_validator(mode="after")
+    def _one(self) -> MinimumEffectSpec:
+        if (self.absolute is None) == (self.relative is None):
+            raise ValueError("give exactly one of absolute and relative")
+        return self
+
+
+#: Fields that change how results are analysed, not what runs: left out of the hash that
+#: decides whether finished tasks can be reused.
+ANALYSIS_FIELDS = frozenset({"primary", "minimum_effects"})
+
+
 class ExperimentSpec(ParamModel):
     """A validated experiment file."""
 
@@ -193,6 +220,16 @@ class ExperimentSpec(ParamModel):
     seed: int = Field(0, ge=0, le=2**63 - 1)
     reference: str | None = Field(None, description="Reference arm (default: the first).")
     outcomes: list[str] = Field(min_length=1, description="Outcomes to analyse.")
+    primary: list[str] = Field(
+        default_factory=list,
+        description="Primary outcomes (of `outcomes`): the questions the experiment is for. "
+        "Their p-values are Holm-adjusted among themselves, those of the other (secondary) "
+        "outcomes among the secondary ones, per arm.",
+    )
+    minimum_effects: dict[str, MinimumEffectSpec] = Field(
+        default_factory=dict,
+        description="Outcome → minimum effect of interest, replacing the outcome contract's.",
+    )
     set: list[str] = Field(default_factory=list, description="Overrides for every arm.")
     arms: list[Arm] = Field(min_length=1)
     stopping: Stopping | None = None
@@ -214,8 +251,24 @@ class ExperimentSpec(ParamModel):
         return (self._path.parent / name) if not Path(name).is_absolute() else Path(name)
 
     def content_hash(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        """Hash of what the experiment runs (analysis settings such as the primary outcomes
+        and minimum effects are left out: changing them reuses finished tasks)."""
+        data = self.model_dump(mode="json", exclude=set(ANALYSIS_FIELDS))
+        blob = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+    def minimum_effect(self, outcome: str) -> Any:
+        """The minimum effect of interest of an outcome: the file's, else the contract's
+        (a :class:`~vicinity_sim.outcome_info.MinimumEffect`, or ``None`` where the outcome
+        is reported but not tested)."""
+        from vicinity_sim.outcome_info import MinimumEffect, info
+
+        own = self.minimum_effects.get(outcome)
+        if own is None:
+            return info(outcome).minimum_effect
+        if own.absolute is not None:
+            return MinimumEffect(own.absolute, False, own.reason)
+        return MinimumEffect(float(own.relative), True, own.reason)
 
 
 def load_experiment(path: str | Path) -> ExperimentSpec:
@@ -232,7 +285,12 @@ def load_experiment(path: str | Path) -> ExperimentSpec:
     except tomllib.TOMLDecodeError as e:
         raise InputError(shown, "syntax", f"invalid TOML: {e}") from None
     prov = _Provenance(shown)
-    check_keys(data, ExperimentSpec, (), prov)
+    # minimum_effects maps outcome names (any) to tables of known keys.
+    check_keys({k: v for k, v in data.items() if k != "minimum_effects"}, ExperimentSpec, (),
+               prov)  # fmt: skip
+    if isinstance(data.get("minimum_effects"), dict):
+        for outcome, table in data["minimum_effects"].items():
+            check_keys(table, MinimumEffectSpec, ("minimum_effects", outcome), prov)
     try:
         spec = ExperimentSpec.model_validate(data)
     except pydantic.ValidationError as e:
@@ -257,6 +315,11 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
     for i, o in enumerate(spec.outcomes):
         if o not in known:
             raise InputError(shown, f"outcomes[{i}]", f"unknown outcome '{o}'")
+    for field, listed in (("primary", spec.primary), ("minimum_effects", spec.minimum_effects)):
+        for i, o in enumerate(listed):
+            if o not in spec.outcomes:
+                where = f"primary[{i}]" if field == "primary" else f"minimum_effects.{o}"
+                raise InputError(shown, where, f"'{o}' is not in outcomes")
     if spec.sweep:
         _check_sweep(spec.sweep, shown)
     if spec.stopping:
