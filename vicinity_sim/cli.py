@@ -226,10 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sets", type=int, help="with --ensemble: use the first K parameter sets (default: all)"
     )
-    p.add_argument("--threshold", dest="thresholds", action="append", default=[],
-                   metavar="OUTCOME=X",
-                   help="with --ensemble: robustness threshold, the improvement (effect in the "
-                   "intended direction) an arm must reach in a parameter set (default 0)")  # fmt: skip
+    p.add_argument(
+        "--threshold",
+        dest="thresholds",
+        action="append",
+        default=[],
+        metavar="OUTCOME=X",
+        help="with --ensemble: robustness threshold, the improvement (effect in "
+        "the intended direction) an arm must reach in a parameter set (default 0)",
+    )
     _add_experiment_options(p)
     _add_scenario_options(p)
 

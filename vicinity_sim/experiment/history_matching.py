@@ -146,7 +146,7 @@ def _predict(emulators: list[Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarra
     means, variances = [], []
     for gp in emulators:
         m, s = gp.predict(x, return_std=True)
-        white = _white_level(gp) * float(gp._y_train_std) ** 2  # noqa: SLF001 (fitted scale)
+        white = _white_level(gp) * float(gp._y_train_std) ** 2  # the fitted output scale
         variances.append(np.maximum(s**2 - white, 0.0))
         means.append(m)
     return np.column_stack(means), np.column_stack(variances)
@@ -335,9 +335,10 @@ def calibration_priors(spec: ExperimentSpec) -> list[Prior]:
         kind = cp.prior or (declared.kind if declared and declared.uncertain else "uniform")
         if kind == "loguniform" and lo <= 0:
             kind = "uniform"
-        out.append(Prior(cp.key, kind, float(lo), float(hi),
-                         declared.default if declared else None,
-                         declared.unit if declared else "", "calibration", "calibration"))  # fmt: skip
+        default = declared.default if declared else None
+        unit = declared.unit if declared else ""
+        out.append(Prior(cp.key, kind, float(lo), float(hi), default, unit, "calibration",
+                         "calibration"))  # fmt: skip
     return out
 
 
@@ -363,8 +364,10 @@ class HistoryMatchingResult:
             if len(m.posterior):
                 x = m.posterior[:, j]
                 q = np.quantile(x, [0.05, 0.5, 0.95])
-                lines.append(f"  {p.key:<45} prior {p.kind} [{p.low:.4g}, {p.high:.4g}]; "
-                             f"posterior median {q[1]:.4g}, 90% [{q[0]:.4g}, {q[2]:.4g}]")  # fmt: skip
+                lines.append(
+                    f"  {p.key:<45} prior {p.kind} [{p.low:.4g}, {p.high:.4g}]; "
+                    f"posterior median {q[1]:.4g}, 90% [{q[0]:.4g}, {q[2]:.4g}]"
+                )
         return "\n".join(lines)
 
 
@@ -497,23 +500,32 @@ def write_outputs(spec: ExperimentSpec, match: HistoryMatch, out: Path) -> None:
         runs = runs.rename(columns={f"moment_{k}": _target_name(t)
                                     for k, t in enumerate(cal.targets)})  # fmt: skip
     atomic_write(out / "runs.csv", runs.to_csv(index=False).encode())
+    settings = ("waves", "points_per_wave", "cutoff", "discrepancy", "candidates",
+                "posterior_samples")  # fmt: skip
     summary = {
         "method": "history_matching",
         "message": match.message,
-        "parameters": [{"key": p.key, "prior": p.kind, "low": p.low, "high": p.high}
-                       for p in match.priors],
+        "parameters": [
+            {"key": p.key, "prior": p.kind, "low": p.low, "high": p.high} for p in match.priors
+        ],
         "targets": [t.model_dump() for t in cal.targets] if cal else [],
-        "settings": {k: getattr(cal, k) for k in ("waves", "points_per_wave", "cutoff",
-                     "discrepancy", "candidates", "posterior_samples")} if cal else {},  # fmt: skip
-        "waves": [{"wave": w.index, "points": len(w.unit), "nroy_share": w.nroy_share,
-                   "candidates_tried": w.candidates_tried,
-                   "candidates_kept": w.candidates_kept,
-                   "kernels": [str(gp.kernel_) for gp in w.emulators]} for w in match.waves],
+        "settings": {k: getattr(cal, k) for k in settings} if cal else {},
+        "waves": [
+            {
+                "wave": w.index,
+                "points": len(w.unit),
+                "nroy_share": w.nroy_share,
+                "candidates_tried": w.candidates_tried,
+                "candidates_kept": w.candidates_kept,
+                "kernels": [str(gp.kernel_) for gp in w.emulators],
+            }
+            for w in match.waves
+        ],
         "nroy_size": len(match.nroy),
         "posterior_size": len(match.posterior),
         "effective_sample_size": match.ess,
         "posterior_summary": _quantiles(match),
-    }  # fmt: skip
+    }
     atomic_write(out / RESULT, json_bytes(summary))
     atomic_write(out / "report.md", report_markdown(spec, match).encode())
 

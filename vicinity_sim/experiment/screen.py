@@ -145,8 +145,12 @@ def screen(
     Raises:
         InputError: For bad options, an experiment with a sweep, or no uncertain parameter.
     """
-    from vicinity_sim.experiment.points import experiment_priors, points_spec, set_means
-    from vicinity_sim.experiment.points import paired_differences
+    from vicinity_sim.experiment.points import (
+        experiment_priors,
+        paired_differences,
+        points_spec,
+        set_means,
+    )
     from vicinity_sim.experiment.runner import run_experiment
 
     if trajectories < 2:
@@ -196,9 +200,8 @@ def screen(
 
     atomic_write(out / "screen.csv", table.to_csv(index=False).encode())
     atomic_write(out / "screen_ranking.csv", ranking.to_csv(index=False).encode())
-    design_table = pd.DataFrame(unit, columns=[f"u:{k}" for k in keys])
-    for j, k in enumerate(keys):
-        design_table[k] = values[:, j]
+    design_table = pd.concat([pd.DataFrame(unit, columns=[f"u:{k}" for k in keys]),
+                              pd.DataFrame(values, columns=keys)], axis=1)  # fmt: skip
     atomic_write(out / "screen_design.csv", design_table.to_csv(index_label="sample").encode())
     meta = {"trajectories": trajectories, "levels": levels, "groups": groups,
             "points": n, "parameters": [{"key": p.key, "prior": p.describe(),
