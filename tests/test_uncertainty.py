@@ -136,7 +136,7 @@ def _toy(theta: np.ndarray) -> np.ndarray:
     return np.column_stack([a + 0.2 * np.log(b), np.log(b) - 0.5 * a**2])
 
 
-def _noisy(f, sd_sim: float, seed: int):  # noqa: ANN001, ANN202
+def _noisy(f, sd_sim: float, seed: int):
     rng = np.random.default_rng(seed)
 
     def simulate(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -279,7 +279,7 @@ def test_ensemble_splits_parameter_and_noise_uncertainty() -> None:
     assert rob2.loc["arm", "share_sets_meeting"] == pytest.approx((diff >= 2.0).mean())
 
 
-def test_parameter_set_table_is_checked(tmp_path) -> None:  # noqa: ANN001
+def test_parameter_set_table_is_checked(tmp_path) -> None:
     from vicinity_sim.experiment.ensemble import read_parameter_sets
 
     path = tmp_path / "p.parquet"

@@ -31,7 +31,6 @@ OUTCOME=X``, in the intended direction; default 0: any improvement).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,8 +235,13 @@ def ensemble_effects(df: pd.DataFrame, outcomes: list[str], reference: str,
     return pd.DataFrame(rows)
 
 
-def robustness(df: pd.DataFrame, outcomes: list[str], reference: str,
-               directions: dict[str, int], thresholds: dict[str, float]) -> pd.DataFrame:  # fmt: skip
+def robustness(
+    df: pd.DataFrame,
+    outcomes: list[str],
+    reference: str,
+    directions: dict[str, int],
+    thresholds: dict[str, float],
+) -> pd.DataFrame:
     """Regret against the best arm in each set, and the share of sets meeting a threshold."""
     from vicinity_sim.experiment.points import paired_differences, set_means
 
