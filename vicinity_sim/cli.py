@@ -248,11 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trajectories", type=int, default=10,
                    help="Morris trajectories (default 10; points = r·(parameters+1))")  # fmt: skip
     p.add_argument("--levels", type=int, default=4, help="grid levels (default 4)")
+    p.add_argument("--only", metavar="SECTION,...",
+                   help="screen only these sections (fire, contacts, villages.plan, ...) or "
+                   "keys; the other parameters keep their values")  # fmt: skip
     p.add_argument("--groups", action="store_true",
                    help="screen one group per section (fire, contacts, villages.plan, ...) "
                    "instead of every parameter")  # fmt: skip
-    p.add_argument("--replications", type=int,
-                   help="replications per arm and point (default: the file's)")  # fmt: skip
+    p.add_argument(
+        "--replications",
+        type=int,
+        help="replications per arm and point (default 1: common random numbers "
+        "keep one replication's elementary effects free of the noise between runs)",
+    )
     _add_experiment_options(p)
     _add_scenario_options(p)
 

@@ -228,6 +228,7 @@ def boxes_table(result: Discovery) -> pd.DataFrame:
 
 def _write(result: Discovery, directory: Path, arm: str, outcome: str) -> None:
     folder = directory / "discover"
+    folder.mkdir(exist_ok=True)
     stem = f"{_slug(arm)}_{_slug(outcome)}_{result.method}"
     path = folder / f"{stem}.csv"
     atomic_write(path, boxes_table(result).to_csv(index=False).encode())

@@ -123,7 +123,8 @@ def screen(
     trajectories: int = TRAJECTORIES,
     levels: int = LEVELS,
     groups: bool = False,
-    replications: int | None = None,
+    only: list[str] | None = None,
+    replications: int | None = 1,
     executor: str = "local",
     workers: int = 1,
     fresh: bool = False,
@@ -138,7 +139,11 @@ def screen(
         trajectories: Morris trajectories r.
         levels: Grid levels of the design (even; 4 is customary).
         groups: Screen one group per section instead of every parameter.
-        replications: Replications per arm and point (default: the file's).
+        only: Screen only the parameters of these sections (``fire``, ``villages.plan``, ...)
+            or with these keys; the others stay at their scenario values.
+        replications: Replications per arm and point (default 1: with common random numbers
+            the two ends of an elementary effect share their streams, so one replication
+            gives effects free of the noise between runs; ``None``: the file's).
         executor, workers, fresh, progress, extra: As for
             :func:`~vicinity_sim.experiment.runner.run_experiment`.
 
@@ -162,6 +167,13 @@ def screen(
         raise InputError(str(spec.path), "sweep", "has a [sweep]: screening makes its own "
                          "design; remove the sweep or use another experiment file")  # fmt: skip
     priors, held = experiment_priors(spec, extra)
+    if only:
+        known = {p.section for p in priors} | {p.key for p in priors}
+        for name in only:
+            if name not in known:
+                raise InputError("--only", name, "is neither a section nor a key of an "
+                                 "uncertain parameter the experiment can vary")  # fmt: skip
+        priors = [p for p in priors if p.section in only or p.key in only]
     if not priors:
         raise InputError(str(spec.path), "-", "no uncertain parameter to screen")
     problem, unit = morris_design(priors, trajectories, levels, spec.seed, groups)
@@ -203,7 +215,7 @@ def screen(
     design_table = pd.concat([pd.DataFrame(unit, columns=[f"u:{k}" for k in keys]),
                               pd.DataFrame(values, columns=keys)], axis=1)  # fmt: skip
     atomic_write(out / "screen_design.csv", design_table.to_csv(index_label="sample").encode())
-    meta = {"trajectories": trajectories, "levels": levels, "groups": groups,
+    meta = {"trajectories": trajectories, "levels": levels, "groups": groups, "only": only,
             "points": n, "parameters": [{"key": p.key, "prior": p.describe(),
                                          "section": p.section} for p in priors],
             "held": [{"key": k, "reason": r} for k, r in held], "skipped": skipped}  # fmt: skip

@@ -31,7 +31,8 @@ def _screen(args: argparse.Namespace, spec: Any, out: Path, extra: list) -> int:
     from vicinity_sim.experiment.screen import format_ranking, screen
 
     result = screen(spec, out, trajectories=args.trajectories, levels=args.levels,
-                    groups=args.groups, replications=_replications(args),
+                    groups=args.groups, replications=_replications(args) or 1,
+                    only=[x.strip() for x in args.only.split(",")] if args.only else None,
                     executor=args.executor, workers=args.workers, fresh=args.fresh,
                     extra=extra)  # fmt: skip
     n_params = result.ranking.shape[0]
