@@ -165,7 +165,7 @@ def test_screen_ranks_groups_on_every_outcome_and_effect(screened: Path) -> None
     assert "villages[*].plan.n_buildings" not in {p["key"] for p in meta["parameters"]}
 
 
-def test_discover_finds_boxes_in_a_screening(screened: Path, capsys) -> None:  # noqa: ANN001
+def test_discover_finds_boxes_in_a_screening(screened: Path, capsys) -> None:
     from vicinity_sim.experiment.discover import discovery_data
 
     x, y, arm = discovery_data(screened, "trust_institutional")
@@ -182,7 +182,7 @@ def test_discover_finds_boxes_in_a_screening(screened: Path, capsys) -> None:  #
     assert (screened / "discover" / "program_trust_institutional_prim.png").exists()
 
 
-def test_bad_input_is_one_line(experiment: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_bad_input_is_one_line(experiment: Path, tmp_path: Path, capsys) -> None:
     code = main(["compare", str(experiment), "--ensemble", str(tmp_path / "no.parquet"),
                  "--out", str(tmp_path / "x")])  # fmt: skip
     err = capsys.readouterr().err
