@@ -95,6 +95,9 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
     extra = [(text, None, label) for text, label in _labelled(_overrides(args))]
     # Mistakes in the file and the overrides first, whatever the command.
     Experiment(spec, extra).resolve_all()
+    if what == "compare" and (args.sets is not None or args.thresholds):
+        raise InputError("--sets" if args.sets is not None else "--threshold", "-",
+                         "needs --ensemble")  # fmt: skip
     if what in ("screen", "ensemble"):
         from vicinity_sim.experiment import uncertainty_cli
 
@@ -245,8 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("experiment", help="experiment file (TOML)")
     p.add_argument("--out", help="output directory (default: outputs/<name>-screen)")
-    p.add_argument("--trajectories", type=int, default=10,
-                   help="Morris trajectories (default 10; points = r·(parameters+1))")  # fmt: skip
+    p.add_argument("--trajectories", type=int, default=6,
+                   help="Morris trajectories r (default 6; points = r·(parameters+1), or "
+                   "r·(groups+1) with --groups)")  # fmt: skip
     p.add_argument("--levels", type=int, default=4, help="grid levels (default 4)")
     p.add_argument("--only", metavar="SECTION,...",
                    help="screen only these sections (fire, contacts, villages.plan, ...) or "
@@ -375,6 +379,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) == 1 and _is_experiment(args.scenarios[0]):
         return cmd_experiment(args, args.scenarios[0], "compare")
+    for option, given in (("--ensemble", args.ensemble), ("--sets", args.sets),
+                          ("--threshold", args.thresholds)):  # fmt: skip
+        if given:
+            raise InputError(option, option, "needs an experiment file (with arms)")
     from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
     from vicinity_sim.compare import compare_summaries, format_number

@@ -45,7 +45,7 @@ from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.runs import atomic_write, json_bytes
 
 #: Defaults of the command: trajectories, grid levels.
-TRAJECTORIES = 10
+TRAJECTORIES = 6
 LEVELS = 4
 
 

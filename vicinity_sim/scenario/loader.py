@@ -341,7 +341,17 @@ def _parse_key(key: str, source: str) -> list[str | int]:
     return parts
 
 
+_TOML_INT = re.compile(r"[+-]?(0|[1-9][0-9]*)")
+_TOML_FLOAT = re.compile(r"[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
 def _parse_value(text: str) -> Any:
+    # Plain decimal numbers (what experiments write, hundreds per parameter set) without the
+    # TOML parser; the same value it would give.
+    if _TOML_INT.fullmatch(text):
+        return int(text)
+    if _TOML_FLOAT.fullmatch(text):
+        return float(text)
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
