@@ -292,3 +292,23 @@ def test_parameter_set_table_is_checked(tmp_path) -> None:
         read_parameter_sets(path, 3)
     with pytest.raises(InputError, match="file not found"):
         read_parameter_sets(tmp_path / "missing.parquet")
+
+
+def test_abc_smc_concentrates_on_the_truth(tmp_path) -> None:
+    from vicinity_sim.experiment.abc_smc import abc_smc
+
+    prior = [Prior("a", "uniform", 0.0, 1.0, 0.5, "1", "t")]
+    rng = np.random.default_rng(0)
+
+    def simulate(theta: np.ndarray) -> np.ndarray:
+        return np.array([theta[0] + 0.3 * theta[0] ** 2 + rng.normal(0, 0.005)])
+
+    truth = 0.4
+    post, gens = abc_smc(simulate, prior, np.array([truth + 0.3 * truth**2]), np.array([0.02]),
+                         population=30, generations=3, posterior_samples=200, seed=0,
+                         db=tmp_path / "abc.db")  # fmt: skip
+    assert post.shape == (200, 1) and len(gens) == 3
+    eps = [g["epsilon"] for g in gens]
+    assert eps[2] < eps[1] < eps[0]
+    lo, med, hi = np.quantile(post[:, 0], [0.05, 0.5, 0.95])
+    assert abs(med - truth) < 0.05 and lo <= truth <= hi and hi - lo < 0.3

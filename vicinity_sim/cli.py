@@ -105,11 +105,11 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
     if (
         what == "calibrate"
         and spec.calibration is not None
-        and (spec.calibration.method == "history_matching")
+        and spec.calibration.method in ("history_matching", "abc_smc")
     ):
         from vicinity_sim.experiment import uncertainty_cli
 
-        return uncertainty_cli.run("history_matching", args, spec, out, extra)
+        return uncertainty_cli.run(spec.calibration.method, args, spec, out, extra)
     if what == "calibrate":
         from vicinity_sim.experiment.calibrate import calibrate
 

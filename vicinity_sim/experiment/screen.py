@@ -263,9 +263,12 @@ def write_figure(table: pd.DataFrame, path: Path, top: int = 25) -> None:
     ax = fig.add_subplot()
     im = ax.imshow(wide.to_numpy(float), aspect="auto", cmap="viridis", vmin=0, vmax=1)
     ax.set_yticks(range(len(wide)), [str(p) for p in wide.index], fontsize=7)
-    ax.set_xticks(range(wide.shape[1]), [f"{a}: {o}" for a, o in wide.columns], fontsize=7,
-                  rotation=60, ha="right")  # fmt: skip
-    ax.set_title(f"Morris μ* relative to the most influential parameter ({kind}s)", fontsize=9)
+    flat = sub.groupby(["arm", "outcome"])["mu_star"].max()
+    labels = [f"{a}: {o}" + (" (no variation)" if flat.get((a, o), 0) == 0 else "")
+              for a, o in wide.columns]  # fmt: skip
+    ax.set_xticks(range(wide.shape[1]), labels, fontsize=7, rotation=60, ha="right")
+    ax.set_title(f"Morris μ*, relative to each {kind}'s\nmost influential parameter",
+                 fontsize=9)  # fmt: skip
     fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
     fig.tight_layout()
     import io

@@ -202,9 +202,10 @@ class Target(ParamModel):
 class Calibration(ParamModel):
     """Method of simulated moments, or history matching (docs/calibration.md)."""
 
-    method: Literal["msm", "history_matching"] = Field(
+    method: Literal["msm", "history_matching", "abc_smc"] = Field(
         "msm", description="msm: method of simulated moments (a point estimate); "
-        "history_matching: waves of emulators, a non-implausible ensemble and a posterior sample."
+        "history_matching: waves of emulators, a non-implausible ensemble and a posterior "
+        "sample; abc_smc: ABC-SMC (pyabc), waves = generations, points_per_wave = population."
     )  # fmt: skip
     parameters: list[CalibrationParameter] = Field(min_length=1)
     targets: list[Target] = Field(min_length=1)

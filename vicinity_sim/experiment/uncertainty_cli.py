@@ -24,6 +24,8 @@ def run(what: str, args: argparse.Namespace, spec: Any, out: Path, extra: list) 
         return _screen(args, spec, out, extra)
     if what == "ensemble":
         return _ensemble(args, spec, out, extra)
+    if what == "abc_smc":
+        return _abc_smc(args, spec, out, extra)
     return _history_matching(args, spec, out, extra)
 
 
@@ -90,6 +92,16 @@ def _history_matching(args: argparse.Namespace, spec: Any, out: Path, extra: lis
     print(result.summary())
     print(f"outputs: {out}/ (posterior.parquet, nroy.parquet, history_matching.json, "
           "report.md, waves/)")  # fmt: skip
+    return 0
+
+
+def _abc_smc(args: argparse.Namespace, spec: Any, out: Path, extra: list) -> int:
+    from vicinity_sim.experiment.abc_smc import calibrate_abc_smc
+
+    result = calibrate_abc_smc(spec, out, executor=args.executor, workers=args.workers,
+                               fresh=args.fresh, extra=extra)  # fmt: skip
+    print(result.summary())
+    print(f"outputs: {out}/ (posterior.parquet, abc_smc.json, abc.db, particles/)")
     return 0
 
 
