@@ -23,10 +23,10 @@ group per section of the scenario: ``fire``, ``villages.plan``, ...), which need
 ``r·(groups+1)`` points instead of ``r·(parameters+1)``.
 
 Outputs, beside the experiment's runs: ``screen.csv`` (every target × parameter, ranked by
-μ*), ``screen_ranking.csv`` (per parameter, the largest μ* relative to the most influential
-parameter of the same target, over effects and over levels), ``screen_design.csv`` (the
-points, in quantiles and values) and ``screen.png`` (μ* of the most influential parameters on
-every effect).
+μ*), ``screen_ranking.csv`` (per parameter, its μ* relative to the most influential parameter
+of the same target, averaged over the effects and over the levels, and the largest; targets
+without variation left out), ``screen_design.csv`` (the points, in quantiles and values) and
+``screen.png`` (μ* of the most influential parameters on every effect).
 """
 
 from __future__ import annotations
@@ -56,11 +56,13 @@ class ScreenResult:
     Attributes:
         table: One row per target and parameter (or group): ``kind`` (``effect`` or
             ``level``), ``arm``, ``outcome``, ``parameter``, ``mu``, ``mu_star``, ``sigma``,
-            ``mu_star_conf``, ``mu_star_relative`` (μ* over the largest μ* of the target) and
+            ``mu_star_conf``, ``mu_star_relative`` (μ* over the largest μ* of the target; NaN
+            for a target without variation) and
             ``rank`` (1: most influential); targets whose outcome is undefined at some point
             are left out and listed in ``skipped``.
-        ranking: One row per parameter: ``parameter``, ``effects`` and ``levels`` (largest
-            relative μ* over effects, over levels), ranked by ``effects`` then ``levels``.
+        ranking: One row per parameter: ``effects`` and ``levels`` (mean relative μ* over
+            the effects, over the levels), ``effects_max`` and ``levels_max`` (largest),
+            ranked by ``effects`` then ``levels``.
         points: Points simulated per arm.
         held: (key, reason) of uncertain parameters held fixed.
         skipped: Targets left out (``arm:outcome`` and why).
@@ -110,7 +112,8 @@ def morris_indices(problem: dict[str, Any], unit: np.ndarray, y: np.ndarray, lev
         "mu_star_conf": np.asarray(res["mu_star_conf"], dtype=float),
     })  # fmt: skip
     top = table["mu_star"].max()
-    table["mu_star_relative"] = table["mu_star"] / top if top > 0 else 0.0
+    # An output without variation has no influential parameter: NaN, not 0 for every one.
+    table["mu_star_relative"] = table["mu_star"] / top if top > 0 else np.nan
     table = table.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
     return table
@@ -226,20 +229,21 @@ def screen(
 
 
 def _ranking(table: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter, the largest relative μ* over effects and over levels, ranked."""
+    """Per parameter, the mean and the largest relative μ* over the effects and over the
+    levels, ranked by the mean over effects (then over levels)."""
+    columns = ["parameter", "effects", "effects_max", "levels", "levels_max", "rank"]
     if table.empty:
-        return pd.DataFrame(columns=["parameter", "effects", "levels", "rank"])
-    wide = table.pivot_table(index="parameter", columns="kind", values="mu_star_relative",
-                             aggfunc="max")  # fmt: skip
-    for kind in ("effect", "level"):
-        if kind not in wide:
-            wide[kind] = np.nan
-    ranking = pd.DataFrame({"parameter": wide.index, "effects": wide["effect"].to_numpy(),
-                            "levels": wide["level"].to_numpy()})  # fmt: skip
-    ranking = ranking.sort_values(["effects", "levels"], ascending=False, na_position="last",
-                                  kind="stable").reset_index(drop=True)  # fmt: skip
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(index=pd.Index(sorted(table["parameter"].unique()), name="parameter"))
+    for kind, name in (("effect", "effects"), ("level", "levels")):
+        sub = table[table["kind"] == kind].groupby("parameter")["mu_star_relative"]
+        out[name] = sub.mean()
+        out[f"{name}_max"] = sub.max()
+    ranking = out.reset_index().sort_values(["effects", "levels"], ascending=False,
+                                            na_position="last", kind="stable")  # fmt: skip
+    ranking = ranking.reset_index(drop=True)
     ranking["rank"] = np.arange(1, len(ranking) + 1)
-    return ranking
+    return ranking[columns]
 
 
 def write_figure(table: pd.DataFrame, path: Path, top: int = 25) -> None:
@@ -253,8 +257,8 @@ def write_figure(table: pd.DataFrame, path: Path, top: int = 25) -> None:
     kind = "effect" if (table["kind"] == "effect").any() else "level"
     sub = table[table["kind"] == kind]
     wide = sub.pivot_table(index="parameter", columns=["arm", "outcome"],
-                           values="mu_star_relative", aggfunc="max")  # fmt: skip
-    order = wide.max(axis=1).sort_values(ascending=False).index[:top]
+                           values="mu_star_relative", aggfunc="max", dropna=False)  # fmt: skip
+    order = wide.mean(axis=1).sort_values(ascending=False).index[:top]
     wide = wide.loc[order]
     h = 1.5 + 0.28 * len(wide)
     w = 4.0 + 0.35 * wide.shape[1]
@@ -280,10 +284,12 @@ def write_figure(table: pd.DataFrame, path: Path, top: int = 25) -> None:
 
 def format_ranking(result: ScreenResult, top: int = 20) -> str:
     """The most influential parameters as text, for the terminal."""
-    lines = [f"{'rank':>4}  {'parameter':<55} {'effects':>8} {'levels':>8}"]
+    lines = [f"{'rank':>4}  {'parameter':<55} {'effects':>8} {'(max)':>6} {'levels':>8} "
+             f"{'(max)':>6}"]  # fmt: skip
     for _, row in result.ranking.head(top).iterrows():
         lines.append(f"{int(row['rank']):>4}  {row['parameter']:<55} {row['effects']:8.3f} "
-                     f"{row['levels']:8.3f}")  # fmt: skip
+                     f"{row['effects_max']:6.2f} {row['levels']:8.3f} "
+                     f"{row['levels_max']:6.2f}")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -46,7 +46,10 @@ def _screen(args: argparse.Namespace, spec: Any, out: Path, extra: list) -> int:
               f"or its arms differ in (screen.json lists them)")  # fmt: skip
     for s in result.skipped:
         print(f"  skipped: {s}")
-    print("Most influential (largest μ* relative to the top parameter of each effect / level):")
+    print(
+        "Most influential: μ* relative to the top parameter of each effect (level), mean over "
+        "the effects (levels) and largest"
+    )
     print(format_ranking(result))
     print(f"outputs: {out}/ (screen.csv, screen_ranking.csv, screen.png, screen_design.csv, "
           "runs/)")  # fmt: skip
