@@ -254,7 +254,7 @@ def robustness(
         means = pd.DataFrame({a: set_means(df, o, a) for a in arms})
         best = means.max(axis=1) if sign == 1 else means.min(axis=1)
         for a in arms:
-            regret = sign * (best - means[a])
+            regret = sign * (best - means[a]) + 0.0  # no −0 for the best arm
             row = {"arm": a, "outcome": o, "intended": "increase" if sign == 1 else "decrease",
                    "regret_mean": float(regret.mean()), "regret_max": float(regret.max()),
                    "share_sets_best": float(np.mean(regret <= 0))}  # fmt: skip
