@@ -260,7 +260,7 @@ def write_figure(table: pd.DataFrame, path: Path, top: int = 25) -> None:
                            values="mu_star_relative", aggfunc="max", dropna=False)  # fmt: skip
     order = wide.mean(axis=1).sort_values(ascending=False).index[:top]
     wide = wide.loc[order]
-    h = 1.5 + 0.28 * len(wide)
+    h = max(4.0, 1.5 + 0.28 * len(wide))
     w = 4.0 + 0.35 * wide.shape[1]
     fig = Figure(figsize=(max(w, 6.0), h), dpi=DPI)
     FigureCanvasAgg(fig)
