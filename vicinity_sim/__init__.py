@@ -65,4 +65,3 @@ __all__ = [
     "simulate",
     "write_outputs",
 ]
-

@@ -143,16 +143,33 @@ def _experiment_out(args: argparse.Namespace, spec: Any, what: str) -> Path:
 
 
 def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
-    """compare / sweep / sensitivity / calibrate on an experiment file."""
+    """compare / sweep / sensitivity / calibrate / screen on an experiment file."""
     from vicinity_sim.experiment import Experiment, load_experiment
 
     spec = load_experiment(path)
+    if what == "compare" and getattr(args, "ensemble", None):
+        what = "ensemble"
     out = _experiment_out(args, spec, what)
     # compare takes --force as --fresh: both say "replace what --out holds" (see --help).
     args.fresh = args.fresh or getattr(args, "force", False)
     extra = [(text, None, label) for text, label in _labelled(_overrides(args))]
     # Mistakes in the file and the overrides first, whatever the command.
     Experiment(spec, extra).resolve_all()
+    if what == "compare" and (args.sets is not None or args.thresholds):
+        raise InputError("--sets" if args.sets is not None else "--threshold", "-",
+                         "needs --ensemble")  # fmt: skip
+    if what in ("screen", "ensemble"):
+        from vicinity_sim.experiment import uncertainty_cli
+
+        return uncertainty_cli.run(what, args, spec, out, extra)
+    if (
+        what == "calibrate"
+        and spec.calibration is not None
+        and spec.calibration.method in ("history_matching", "abc_smc")
+    ):
+        from vicinity_sim.experiment import uncertainty_cli
+
+        return uncertainty_cli.run(spec.calibration.method, args, spec, out, extra)
     if what == "calibrate":
         from vicinity_sim.experiment.calibrate import calibrate
 
@@ -293,8 +310,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=int,
                    help="experiment file: this many replications (replaces the file's number "
                    "and its sequential stopping)")  # fmt: skip
+    p.add_argument("--ensemble", metavar="PARQUET",
+                   help="experiment file: run every arm at each parameter set of this table "
+                   "(e.g. a calibration's posterior.parquet)")  # fmt: skip
+    p.add_argument(
+        "--sets", type=int, help="with --ensemble: use the first K parameter sets (default: all)"
+    )
+    p.add_argument(
+        "--threshold",
+        dest="thresholds",
+        action="append",
+        default=[],
+        metavar="OUTCOME=X",
+        help="with --ensemble: robustness threshold, the improvement (effect in "
+        "the intended direction) an arm must reach in a parameter set (default 0)",
+    )
     _add_experiment_options(p)
     _add_scenario_options(p)
+
+    p = sub.add_parser(
+        "screen",
+        help="Morris elementary effects of the uncertain parameters on an experiment's "
+        "outcomes and effects",
+    )  # fmt: skip
+    p.add_argument("experiment", help="experiment file (TOML)")
+    p.add_argument("--out", help="output directory (default: outputs/<name>-screen)")
+    p.add_argument("--trajectories", type=int, default=6,
+                   help="Morris trajectories r (default 6; points = r·(parameters+1), or "
+                   "r·(groups+1) with --groups)")  # fmt: skip
+    p.add_argument("--levels", type=int, default=4, help="grid levels (default 4)")
+    p.add_argument("--only", metavar="SECTION,...",
+                   help="screen only these sections (fire, contacts, villages.plan, ...) or "
+                   "keys; the other parameters keep their values")  # fmt: skip
+    p.add_argument("--groups", action="store_true",
+                   help="screen one group per section (fire, contacts, villages.plan, ...) "
+                   "instead of every parameter")  # fmt: skip
+    p.add_argument(
+        "--replications",
+        type=int,
+        help="replications per arm and point (default 1: common random numbers "
+        "keep one replication's elementary effects free of the noise between runs)",
+    )
+    _add_experiment_options(p)
+    _add_scenario_options(p)
+
+    p = sub.add_parser(
+        "discover",
+        help="scenario discovery (PRIM or CART) over the parameter sets of an ensemble or "
+        "screening directory",
+    )  # fmt: skip
+    p.add_argument("directory", help="experiment directory with parameter sets")
+    p.add_argument("--outcome", required=True, help="outcome to explain")
+    p.add_argument("--threshold", type=float, required=True,
+                   help="cases of interest: the effect (or level) above this value")  # fmt: skip
+    p.add_argument("--below", action="store_true",
+                   help="cases of interest below the threshold instead of above")  # fmt: skip
+    p.add_argument("--arm", help="arm (default: the first arm other than the reference)")
+    p.add_argument(
+        "--level",
+        action="store_true",
+        help="explain the arm's level instead of its effect against the reference",
+    )
+    p.add_argument("--method", choices=["prim", "cart"], default="prim",
+                   help="prim (default) or cart")  # fmt: skip
+    p.add_argument("--boxes", type=int, default=2, help="PRIM: boxes to find (default 2)")
+    p.add_argument("--min-density", type=float, default=0.8,
+                   help="PRIM: density a box should reach (default 0.8)")  # fmt: skip
 
     for name, text in (
         ("sweep", "run an experiment's [sweep] design and tabulate outcomes by sample"),
@@ -405,6 +486,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) == 1 and _is_experiment(args.scenarios[0]):
         return cmd_experiment(args, args.scenarios[0], "compare")
+    for option, given in (("--ensemble", args.ensemble), ("--sets", args.sets),
+                          ("--threshold", args.thresholds)):  # fmt: skip
+        if given:
+            raise InputError(option, option, "needs an experiment file (with arms)")
 
     from vicinity_sim import outdir, preflight, supervise
     from vicinity_sim.scenario import load_scenario
@@ -594,6 +679,8 @@ COMMANDS = {
     "sweep": lambda a: cmd_experiment(a, a.experiment, "sweep"),
     "sensitivity": lambda a: cmd_experiment(a, a.experiment, "sensitivity"),
     "calibrate": lambda a: cmd_experiment(a, a.experiment, "calibrate"),
+    "screen": lambda a: cmd_experiment(a, a.experiment, "screen"),
+    "discover": lambda a: _discover(a),
     "regress": cmd_regress,
     "validate": cmd_validate,
     "schema": cmd_schema,
@@ -601,6 +688,12 @@ COMMANDS = {
     "interventions": cmd_interventions,
     "dashboard": cmd_dashboard,
 }
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from vicinity_sim.experiment import uncertainty_cli
+
+    return uncertainty_cli.discover(args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,11 @@ Mechanism modules declare their parameters as :class:`ParamModel` subclasses who
 made with :func:`param`. The scenario schema, the JSON Schema, validation messages and the table
 in ``docs/parameters.md`` are all generated from these declarations, so a parameter is
 documented in exactly one place.
+
+A declaration's bounds (``ge``, ``le``, ...) say which values are *valid*; its ``range`` and
+``prior`` say which values are *plausible*: the prior of the parameter when it is treated as
+uncertain (screening, history matching, ensembles). Both may be omitted: the prior is then
+derived from the declaration by :func:`vicinity_sim.experiment.priors.prior_of`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: Prior kinds a declaration may name.
+PRIORS = ("uniform", "loguniform", "fixed")
 
 
 class ParamModel(BaseModel):
@@ -43,6 +51,8 @@ def param(
     le: float | None = None,
     gt: float | None = None,
     lt: float | None = None,
+    range: tuple[float, float] | None = None,
+    prior: Literal["uniform", "loguniform", "fixed"] | None = None,
 ) -> Any:
     """A documented scenario parameter.
 
@@ -52,10 +62,31 @@ def param(
         doc: One sentence on what the parameter means.
         source: Citation for the default, or ``"assumption"`` (optionally with the reasoning).
         ge, le, gt, lt: Allowed range (inclusive / exclusive bounds).
+        range: Plausible range ``(low, high)`` of the parameter's true value, within the
+            bounds (default: derived, see :func:`vicinity_sim.experiment.priors.prior_of`).
+        prior: ``"uniform"`` or ``"loguniform"`` over ``range``, or ``"fixed"`` for a
+            parameter that is not uncertain (a setting of the scenario rather than a fact
+            about the world); default: derived.
 
     Returns:
         A pydantic ``Field`` carrying the metadata in its JSON Schema.
+
+    Raises:
+        ValueError: For an unknown prior, an empty range, or a log-uniform prior over a range
+            that is not positive.
     """
+    extra: dict[str, Any] = {"unit": unit, "source": source}
+    if prior is not None:
+        if prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS} (got {prior!r})")
+        extra["prior"] = prior
+    if range is not None:
+        lo, hi = float(range[0]), float(range[1])
+        if not lo < hi:
+            raise ValueError(f"range must have low < high (got {range})")
+        if prior == "loguniform" and lo <= 0:
+            raise ValueError(f"a log-uniform prior needs a positive range (got {range})")
+        extra["range"] = [lo, hi]
     return Field(
         default,
         ge=ge,
@@ -63,7 +94,7 @@ def param(
         gt=gt,
         lt=lt,
         description=doc,
-        json_schema_extra={"unit": unit, "source": source},
+        json_schema_extra=extra,
     )
 
 

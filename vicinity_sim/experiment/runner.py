@@ -29,7 +29,7 @@ from tqdm import tqdm  # plain text bars: no notebook widgets needed
 from vicinity_sim import preflight, supervise
 from vicinity_sim.errors import InputError, OutputError, WorkerError
 from vicinity_sim.experiment import stats
-from vicinity_sim.experiment.design import Task, sample_overrides, tasks
+from vicinity_sim.experiment.design import Task, sample_arms, sample_overrides, tasks
 from vicinity_sim.experiment.executors import (
     Pool,
     absolute,
@@ -65,6 +65,7 @@ class Experiment:
         self.spec = spec
         self.extra = list(extra or [])
         self.samples = sample_overrides(spec)
+        self._sample_arms = sample_arms(spec)
         self._scenarios: dict[tuple[str, int], Any] = {}
         self._hashes: dict[tuple[str, int], str] = {}
 
@@ -79,7 +80,9 @@ class Experiment:
             overlay = {"interventions": arm.interventions} if arm.interventions else {}
             overrides = [(o, f"{spec.path}: set") for o in spec.set]
             overrides += [(o, source) for o in arm.set]
-            overrides += [(o, f"{spec.path}: sweep") for o in self.samples[sample]]
+            swept = zip(self.samples[sample], self._sample_arms, strict=True)
+            overrides += [(o, f"{spec.path}: sweep") for o, arms in swept
+                          if arms is None or arm.name in arms]  # fmt: skip
             for item in self.extra:
                 text, arms, label = _extra(item)
                 if arms is None or arm.name in arms:

@@ -31,10 +31,12 @@ themselves, the others' among the others), and ``[minimum_effects.<outcome>]`` (
 outcome contract (:mod:`vicinity_sim.outcome_info`); neither changes what runs.
 
 Optional tables: ``[stopping]`` (add replications until effect intervals are narrow enough),
-``[sweep]`` (a design over parameter ranges: factorial, Latin hypercube or Sobol) and
-``[calibration]`` (targets for the method of simulated moments). Paths are relative to the
-experiment file. Mistakes are reported like scenario mistakes: one line naming file, key and
-problem.
+``[sweep]`` (a design over parameter ranges: factorial, Latin hypercube or Sobol, or given
+points) and ``[calibration]`` (targets for the method of simulated moments or history
+matching). ``intended`` names the direction a policy means to move an outcome
+(``{ fire_deaths_expected = "decrease" }``; default: the outcome's better direction). Paths
+are relative to the experiment file. Mistakes are reported like scenario mistakes: one line
+naming file, key and problem.
 """
 
 from __future__ import annotations
@@ -94,9 +96,14 @@ class SweepParameter(ParamModel):
     key: str = Field(min_length=1, description="Scenario key, as for --set.")
     low: float | None = Field(None, description="Lower end of the range (lhs, sobol).")
     high: float | None = Field(None, description="Upper end of the range (lhs, sobol).")
-    values: list[float] | None = Field(None, description="Levels (factorial).")
+    values: list[float] | None = Field(
+        None, description="Levels (factorial), or the value at every sample (points)."
+    )
     scale: Literal["linear", "log"] = Field("linear", description="Sample uniformly or log.")
     integer: bool = Field(False, description="Round samples to integers.")
+    arms: list[str] | None = Field(
+        None, description="Arms the parameter applies to (default: every arm)."
+    )
 
     @model_validator(mode="after")
     def _range(self) -> SweepParameter:
@@ -115,7 +122,9 @@ class SweepParameter(ParamModel):
 class Sweep(ParamModel):
     """A design over parameter ranges; every arm runs every sample."""
 
-    design: Literal["factorial", "lhs", "sobol"] = Field(description="How samples are drawn.")
+    design: Literal["factorial", "lhs", "sobol", "points"] = Field(
+        description="How samples are drawn (points: given, one value per sample in `values`)."
+    )
     samples: int = Field(
         16, ge=1, le=1_000_000,
         description="Samples (lhs), or the base size n of the Saltelli scheme (sobol: a power "
@@ -138,7 +147,15 @@ def _check_sweep(sweep: Sweep, shown: str) -> None:
         if keys.index(p.key) != i:
             raise InputError(shown, f"{where}.key", f"'{p.key}' is swept twice")
         ranged = p.low is not None or p.high is not None
-        if sweep.design == "factorial":
+        if sweep.design == "points":
+            if p.values is None or ranged:
+                raise InputError(shown, f"{where}.values",
+                                 f"a points design gives the values of '{p.key}' at every "
+                                 "sample (values, not low/high)")  # fmt: skip
+            if len(p.values) != len(sweep.parameters[0].values or []):
+                raise InputError(shown, f"{where}.values", "every parameter of a points design "
+                                 "needs one value per sample (lengths differ)")  # fmt: skip
+        elif sweep.design == "factorial":
             if p.values is None:
                 raise InputError(shown, f"{where}.values",
                                  f"a factorial design needs values for '{p.key}'")  # fmt: skip
@@ -152,8 +169,13 @@ def _check_sweep(sweep: Sweep, shown: str) -> None:
 
 class CalibrationParameter(ParamModel):
     key: str = Field(min_length=1, description="Scenario key, as for --set.")
-    low: float
-    high: float
+    low: float | None = Field(None, description="Lower end (history matching: default the "
+                              "prior's, see docs/parameters.md).")  # fmt: skip
+    high: float | None = Field(None, description="Upper end (as low).")
+    prior: Literal["uniform", "loguniform"] | None = Field(
+        None, description="History matching: prior over [low, high] (default: the declared "
+        "prior's kind, else uniform)."
+    )  # fmt: skip
     start: float | None = None
     arms: list[str] | None = Field(
         None, description="Arms the parameter applies to (default: every arm)."
@@ -161,8 +183,12 @@ class CalibrationParameter(ParamModel):
 
     @model_validator(mode="after")
     def _range(self) -> CalibrationParameter:
+        if self.low is None or self.high is None:
+            return self  # taken from the parameter's prior (history matching); checked there
         if not self.low < self.high:
             raise ValueError(f"'{self.key}': low must be below high")
+        if self.prior == "loguniform" and self.low <= 0:
+            raise ValueError(f"'{self.key}': a log-uniform prior needs a positive low")
         if self.start is not None and not self.low <= self.start <= self.high:
             raise ValueError(f"'{self.key}': start must lie within [low, high]")
         return self
@@ -181,11 +207,32 @@ class Target(ParamModel):
 
 
 class Calibration(ParamModel):
-    """Method of simulated moments."""
+    """Method of simulated moments, or history matching (docs/calibration.md)."""
 
+    method: Literal["msm", "history_matching", "abc_smc"] = Field(
+        "msm", description="msm: method of simulated moments (a point estimate); "
+        "history_matching: waves of emulators, a non-implausible ensemble and a posterior "
+        "sample; abc_smc: ABC-SMC (pyabc), waves = generations, points_per_wave = population."
+    )  # fmt: skip
     parameters: list[CalibrationParameter] = Field(min_length=1)
     targets: list[Target] = Field(min_length=1)
     max_evaluations: int = Field(60, ge=1, le=100_000)
+    waves: int = Field(4, ge=1, le=50, description="History matching: waves of design.")
+    points_per_wave: int = Field(
+        40, ge=4, le=100_000, description="History matching: simulated points per wave."
+    )
+    cutoff: float = Field(3.0, gt=0, description="History matching: implausibility cutoff.")
+    discrepancy: float = Field(
+        0.0, ge=0, description="History matching: model discrepancy sd, as a share of each "
+        "target's sd (added in quadrature)."
+    )  # fmt: skip
+    candidates: int = Field(
+        20_000, ge=100, le=10_000_000,
+        description="History matching: prior draws screened by the emulators per wave.",
+    )  # fmt: skip
+    posterior_samples: int = Field(
+        1000, ge=1, le=1_000_000, description="History matching: size of the posterior sample."
+    )
 
 
 class MinimumEffectSpec(ParamModel):
@@ -232,6 +279,10 @@ class ExperimentSpec(ParamModel):
     )
     set: list[str] = Field(default_factory=list, description="Overrides for every arm.")
     arms: list[Arm] = Field(min_length=1)
+    intended: dict[str, Literal["increase", "decrease"]] = Field(
+        default_factory=dict, description="Outcome → direction the policy means to move it "
+        "(default: the outcome's better direction, if it has one)."
+    )  # fmt: skip
     stopping: Stopping | None = None
     sweep: Sweep | None = None
     calibration: Calibration | None = None
@@ -322,6 +373,15 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
                 raise InputError(shown, where, f"'{o}' is not in outcomes")
     if spec.sweep:
         _check_sweep(spec.sweep, shown)
+    for o in spec.intended:
+        if o not in spec.outcomes:
+            raise InputError(shown, "intended", f"'{o}' is not in outcomes")
+    if spec.sweep:
+        for i, p in enumerate(spec.sweep.parameters):
+            for j, arm in enumerate(p.arms or []):
+                if arm not in names:
+                    raise InputError(shown, f"sweep.parameters[{i}].arms[{j}]",
+                                     f"no arm '{arm}'")  # fmt: skip
     if spec.stopping:
         for o in spec.stopping.half_width:
             if o not in spec.outcomes:
@@ -333,6 +393,10 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
                 raise InputError(shown, f"calibration.parameters[{i}].key",
                                  f"'{k}' is listed twice")  # fmt: skip
         for i, cp in enumerate(spec.calibration.parameters):
+            if spec.calibration.method == "msm" and (cp.low is None or cp.high is None):
+                raise InputError(shown, f"calibration.parameters[{i}].low",
+                                 f"'{cp.key}': the method of simulated moments needs low and "
+                                 "high")  # fmt: skip
             for j, arm in enumerate(cp.arms or []):
                 if arm not in names:
                     raise InputError(shown, f"calibration.parameters[{i}].arms[{j}]",

@@ -140,7 +140,7 @@ class ContactsParams(ParamModel):
         source="assumption",
     )  # fmt: skip
     quality_event: float = param(
-        0.85, unit="1", ge=0.0, le=1.0,
+        0.85, unit="1", ge=0.0, le=1.0, range=(0.6, 0.95),
         doc="Probability an encounter at an event is positive (Allport's conditions).",
         source="assumption after Pettigrew & Tropp 2006",
     )  # fmt: skip

@@ -161,7 +161,7 @@ class GovernanceParams(ParamModel):
         "stays near its peak, with quarterly rankings alone it sags",
     )  # fmt: skip
     trust_learning_rate: float = param(
-        0.1, unit="1/experience", ge=0.0, le=1.0,
+        0.1, unit="1/experience", ge=0.0, le=1.0, range=(0.03, 0.3), prior="loguniform",
         doc="Learning rate of one service experience in institutional trust.",
         source="assumption",
     )  # fmt: skip

@@ -66,7 +66,7 @@ class HousingParams(ParamModel):
         source="assumption",
     )  # fmt: skip
     quality_premium: float = param(
-        1.0, unit="1", ge=0.0, le=10.0,
+        1.0, unit="1", ge=0.0, le=10.0, range=(1.5, 4.5),
         doc="Relative rise of the market rent per unit of quality.",
         source="assumption: renewal raises village rents noticeably (rent-gap reasoning, e.g. "
         "Mauro et al. 2025); scenarios/baseline.toml sets 3.07, calibrated to the seed's "

@@ -95,7 +95,7 @@ class ParticipationParams(ParamModel):
         source="assumption after Szolnoki & Perc 2010 (moderate rewards work best)",
     )  # fmt: skip
     exemplar_weight: float = param(
-        1.0, unit="1", ge=0.0, le=50.0,
+        1.0, unit="1", ge=0.0, le=50.0, range=(0.25, 2.0),
         doc="β_exemplar: weight of party members seen contributing.", source="assumption",
     )  # fmt: skip
     exemplar_visibility: float = param(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 import re
 import tomllib
 import typing
@@ -356,7 +357,17 @@ def _parse_key(key: str, source: str) -> list[str | int]:
     return parts
 
 
+_TOML_INT = re.compile(r"[+-]?(0|[1-9][0-9]*)")
+_TOML_FLOAT = re.compile(r"[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
 def _parse_value(text: str, source: str = "--set") -> Any:
+    # Plain decimal numbers (what experiments write, hundreds per parameter set) without the
+    # TOML parser; the same value it would give.
+    if _TOML_INT.fullmatch(text):
+        return int(text)
+    if _TOML_FLOAT.fullmatch(text):
+        return float(text)
     try:
         return limits.parse_toml(f"v = {text}", source)["v"]
     except tomllib.TOMLDecodeError:
@@ -437,13 +448,51 @@ def _apply_overrides(
     label: Callable[[str], str] | None = None,
 ) -> None:  # fmt: skip
     """Apply overrides in order, each checked as it is set (a later override of the same key
-    must not hide a bad value, e.g. ``--set run.days=abc --days 30``)."""
+    must not hide a bad value, e.g. ``--set run.days=abc --days 30``).
+
+    Checking each override validates the whole scenario, which costs seconds for the hundreds
+    of overrides a parameter set of a screening or an ensemble sets. So the overrides are first
+    applied together to a copy and validated once: if that passes and no override touches a
+    key another one sets (or a table around it), each override's own check would have passed
+    too, and the copy is kept. Otherwise they are applied one by one as above, which reports
+    the same problem as ever.
+    """
+    if len(overrides) > 1 and _apply_overrides_at_once(resolved, overrides, prov, label):
+        return
     for item in overrides:
         if isinstance(item, tuple):
             path = apply_override(resolved, item[0], prov, item[1])
         else:
             path = apply_override(resolved, item, prov, label(item) if label else None)
         _check_override(resolved, path, prov)
+
+
+def _apply_overrides_at_once(
+    resolved: dict, overrides: list[Override] | tuple[Override, ...], prov: _Provenance,
+    label: Callable[[str], str] | None,
+) -> bool:  # fmt: skip
+    """Apply every override to copies and validate once; on success keep the copies (in place)
+    and return True. False (nothing changed) when a check fails or two overrides overlap."""
+    data, trial = copy.deepcopy(resolved), copy.deepcopy(prov)
+    paths: list[Path_] = []
+    try:
+        for item in overrides:
+            if isinstance(item, tuple):
+                paths.append(apply_override(data, item[0], trial, item[1]))
+            else:
+                paths.append(apply_override(data, item, trial, label(item) if label else None))
+        ordered = sorted(paths)
+        if any(b[: len(a)] == a for a, b in itertools.pairwise(ordered)):
+            return False  # a key set twice (or inside a table set whole): check one by one
+        model = scenario_model()
+        check_keys(data, model, (), trial)
+        model.model_validate(data)
+    except (InputError, pydantic.ValidationError, TypeError, ValueError, KeyError, IndexError):
+        return False
+    resolved.clear()
+    resolved.update(data)
+    prov.paths = trial.paths
+    return True
 
 
 Override = str | tuple[str, str]

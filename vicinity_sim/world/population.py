@@ -151,13 +151,25 @@ _GROUP_FIELDS: dict[str, tuple[str, float, float, str, str | dict[str, str], dic
 }  # fmt: skip
 
 
+# Plausible ranges where the default's ± 50% would let the sector shares of a group add up to
+# more than 1 (an invalid village): each share varies, their sum stays at most 0.9.
+_GROUP_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "share_industry": {"local": (0.1, 0.2), "taiwan": (0.2, 0.4)},
+    "share_construction": {"local": (0.05, 0.15)},
+    "share_services": {"local": (0.35, 0.55), "taiwan": (0.3, 0.5)},
+}
+
+
 def _group_model(group: str) -> type[ParamModel]:
     fields: dict[str, Any] = {}
     for name, (unit, lo, hi, doc, src, defaults) in _GROUP_FIELDS.items():
         source = src[group] if isinstance(src, dict) else src
+        plausible = _GROUP_RANGES.get(name, {}).get(group)
         fields[name] = (
             float,
-            param(defaults[group], unit=unit, ge=lo, le=hi, doc=doc, source=source),
+            param(
+                defaults[group], unit=unit, ge=lo, le=hi, doc=doc, source=source, range=plausible
+            ),
         )
     return create_model(
         f"{group.capitalize()}GroupParams",
