@@ -55,6 +55,9 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
     engine: str = "fast"
+    #: Monthly snapshots of the deciding agents (:mod:`vicinity_sim.snapshots`), by name;
+    #: the fast engine's only.
+    agents: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 #: Engines that run a scenario: the array model and the Mesa-agent reference.
@@ -115,6 +118,7 @@ def simulate(
         timings={"build_s": t1 - t0, "simulate_s": t2 - t1, "summarize_s": t3 - t2},
         started_at=started,
         engine=engine,
+        agents=model.snapshots.tables() if engine == "fast" else {},
     )
 
 
@@ -243,13 +247,16 @@ def write_outputs(result: RunResult, out: str | Path, force: bool = False) -> Pa
 
 
 def run_files(result: RunResult) -> dict[str, bytes]:
-    """The four output files of a run, by name, as bytes."""
+    """The output files of a run (the four files and ``agents/*.parquet``), by relative
+    path, as bytes."""
     t0 = time.perf_counter()
     files = {
         "timeseries.parquet": parquet_bytes(result.columns),
         "fire_events.parquet": parquet_bytes(result.events),
         "summary.json": json_bytes(result.summary),
     }
+    for name, table in result.agents.items():
+        files[f"agents/{name}.parquet"] = parquet_bytes(table)
     result.timings["encode_s"] = time.perf_counter() - t0
     files["manifest.json"] = json_bytes(manifest(result, files))
     return files
