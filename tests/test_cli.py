@@ -92,12 +92,20 @@ def test_no_library_warnings(tmp_path, capsys):
 
 
 def test_compare_takes_force_and_fresh_alike(tmp_path, capsys):
-    """Both replace what --out holds, under each mode's own rule."""
+    """Both replace what --out holds, under the one rule: only a directory of earlier
+    outputs (here a comparison) is replaced; a folder of other files never is."""
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("x")
     args = ["compare", TINY, TINY, "--seeds", "1", "--days", "3", "--out", str(out), "-q"]
+    assert main(args) == 0
+    (out / "old.txt").write_text("x")  # inside a comparison: goes with it
     assert main(args) == 2  # not without one of them
     assert "--force" in capsys.readouterr().err
     assert main([*args, "--fresh"]) == 0
     assert not (out / "old.txt").exists() and (out / "comparison.json").exists()
+    assert main([*args, "--force"]) == 0
+    other = tmp_path / "thesis"
+    other.mkdir()
+    (other / "thesis.tex").write_text("x")
+    for flag in ("--force", "--fresh"):
+        assert main([*args[:-3], "--out", str(other), "-q", flag]) == 2
+        assert (other / "thesis.tex").exists()
