@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 SIM    := $(VENV)/bin/vicinity-sim
 
-.PHONY: help setup dev viz chromium demo dashboard test lint format bench clean
+.PHONY: help setup dev viz geo chromium demo dashboard test lint format bench clean
 
 help:
 	@echo "make demo   - set up .venv; run the four-pillar study (7 arms × 4 replications × 3 years)"
@@ -17,6 +17,7 @@ help:
 	@echo "make dashboard - set up .venv with the viz extra and serve the dashboard on"
 	@echo "              http://127.0.0.1:8765/ for the baseline scenario"
 	@echo "make bench  - run the benchmarks (figures quoted in README, Performance)"
+	@echo "make geo    - set up .venv with the geo extra (villages from building footprints)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove .venv, outputs and caches"
 
@@ -30,10 +31,15 @@ $(VENV)/.runtime-installed: pyproject.toml | $(PY)
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[dev]"
-	@touch $@ $(VENV)/.runtime-installed $(VENV)/.viz-installed
+	@touch $@ $(VENV)/.runtime-installed $(VENV)/.viz-installed $(VENV)/.geo-installed
 
 $(VENV)/.viz-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[viz]"
+	@touch $@ $(VENV)/.runtime-installed
+
+# Villages from building footprints (geopandas, pyogrio, pyproj, shapely, pyrosm).
+$(VENV)/.geo-installed: pyproject.toml | $(PY)
+	$(PIP) install -e ".[geo]"
 	@touch $@ $(VENV)/.runtime-installed
 
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser).
@@ -50,6 +56,8 @@ setup: $(VENV)/.runtime-installed
 dev: $(VENV)/.dev-installed
 
 viz: $(VENV)/.viz-installed
+
+geo: $(VENV)/.geo-installed
 
 chromium: $(CHROMIUM)
 
@@ -68,10 +76,11 @@ test: dev lint chromium
 	$(PY) -m pytest
 	$(SIM) regress --workers 2
 
-bench: setup
+bench: setup geo
 	$(PY) benchmarks/bench_village.py
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_reference.py
+	$(PY) benchmarks/bench_footprints.py
 
 format: dev
 	$(VENV)/bin/ruff format .

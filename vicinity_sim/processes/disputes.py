@@ -419,10 +419,9 @@ class Disputes(Process):
         self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
         self._crowd = np.zeros(n_b)
         self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
-        # Residents stay in their building's block; the lanes of a block are its village's.
+        # Residents stay in their building's block and park along its lanes.
         self.res_block = w.buildings.block[w.residents.building].astype(np.int64)
-        self.frontage_m = np.array([model.spec.villages[v].plan.block_frontage_m()
-                                    for v in w.blocks.village], dtype=np.float64)  # fmt: skip
+        self.frontage_m = w.blocks.frontage_m.astype(np.float64)
         self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
         self._tenancy = np.zeros(len(w.households))
         self._max_tenancy = 0.0

