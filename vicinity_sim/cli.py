@@ -188,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fast (arrays and numba, default) or reference (one Mesa agent per person, "
         "plain Python: the readable specification, about 100x slower)",
     )  # fmt: skip
+    p.add_argument(
+        "--buildings", choices=["geojson", "parquet"],
+        help="also write the buildings of footprint villages with their outcomes "
+        "(buildings.geojson or buildings.parquet, for QGIS or kepler.gl; needs the geo extra)",
+    )  # fmt: skip
     _add_scenario_options(p)
 
     p = sub.add_parser(
@@ -280,7 +285,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     stem = scenario.name or Path(args.scenario).stem
     out = Path(args.out or f"outputs/{stem}-seed{scenario.run.seed}")
     check_output_dir(out, args.force)
-    result = simulate(scenario, progress=not args.quiet, engine=args.engine)
+    if args.buildings:
+        from vicinity_sim.building_outputs import check_buildings_output
+
+        check_buildings_output(scenario, args.buildings)
+    result = simulate(scenario, progress=not args.quiet, engine=args.engine,
+                      buildings=args.buildings)  # fmt: skip
     write_outputs(result, out, force=args.force)
     if args.quiet:
         print(out)
@@ -291,7 +301,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{stem}: {scenario.run.days} days, {n_v} village{'s' * (n_v > 1)}, "
         f"seed {result.seed}, {args.engine} engine ({result.timings['simulate_s']:.1f} s)",
     )
-    print(f"outputs: {out}/ (timeseries.parquet, fire_events.parquet, summary.json, manifest.json)")
+    names = ["timeseries.parquet", "fire_events.parquet", "summary.json", *result.files,
+             "manifest.json"]  # fmt: skip
+    print(f"outputs: {out}/ ({', '.join(names)})")
     return 0
 
 
