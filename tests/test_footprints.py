@@ -411,6 +411,14 @@ def test_sources_are_relative_to_the_scenario_file_and_hashed_by_content(tmp_pat
     assert s.villages[0].plan.source == str((tmp_path / "row.geojson").resolve())
     model = VicinityModel(s)
     assert len(model.world.buildings) == len(ROW) and len(model.world.residents) == 60
+    # Set by an experiment: relative to the experiment file.
+    from vicinity_sim.scenario.loader import resolve_variant
+
+    exp = tmp_path / "exp.toml"
+    exp.write_text("", encoding="utf-8")
+    arm = resolve_variant(scen, {}, f"{exp} (arm 'a')",
+                          [("villages[0].plan.source=row.geojson", f"{exp}: set")])  # fmt: skip
+    assert arm.villages[0].plan.source == str((tmp_path / "row.geojson").resolve())
     before = s.content_hash()
     _geojson(tmp_path / "row.geojson", [_square(x, 0.0) for x in ROW.values()][:-1])
     assert load_scenario(scen).content_hash() != before

@@ -279,7 +279,8 @@ def _validate(data: dict, prov: _Provenance) -> Any:
 
 def _resolve_paths(data: dict, prov: _Provenance) -> None:
     """Make footprint sources absolute: a relative path is relative to the file that set it
-    (the working directory for a ``--set`` override); a missing file is reported here."""
+    (a scenario, or the experiment file whose arm or ``set`` did; the working directory for a
+    ``--set`` override); a missing file is reported here."""
     villages = data.get("villages")
     if not isinstance(villages, list):
         return
@@ -290,7 +291,10 @@ def _resolve_paths(data: dict, prov: _Provenance) -> None:
             continue
         p: Path_ = ("villages", i, "plan", "source")
         setter = prov.source_of(p)
-        base = Path(setter).parent if Path(setter).is_file() else None
+        # Experiment labels read "FILE (arm 'a')" or "FILE: set".
+        files = [c for c in (setter, setter.split(" (")[0], setter.split(": ")[0])
+                 if Path(c).is_file()]  # fmt: skip
+        base = Path(files[0]).parent if files else None
         plan["source"] = resolve_source_path(value, base)
         if not value.startswith("pyrosm:") and not Path(plan["source"]).exists():
             raise InputError(setter, format_key(p), f"file not found: {plan['source']}")
