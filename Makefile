@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 SIM    := $(VENV)/bin/vicinity-sim
 
-.PHONY: help setup dev viz geo chromium demo dashboard test lint format bench clean
+.PHONY: help setup dev viz geo notebook chromium demo dashboard test lint format bench clean
 
 help:
 	@echo "make demo   - set up .venv; run the four-pillar study (7 arms × 4 replications × 3 years)"
@@ -16,6 +16,8 @@ help:
 	@echo "              regression (tests/golden/*.json)"
 	@echo "make dashboard - set up .venv with the viz extra and serve the dashboard on"
 	@echo "              http://127.0.0.1:8765/ for the baseline scenario"
+	@echo "make notebook - set up .venv with the notebook extra (Jupyter) and open JupyterLab on"
+	@echo "              experiments/ (the studies' notebooks)"
 	@echo "make bench  - run the benchmarks (figures quoted in README, Performance)"
 	@echo "make geo    - set up .venv with the geo extra (villages from building footprints)"
 	@echo "make lint   - ruff check and format check"
@@ -35,6 +37,10 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 
 $(VENV)/.viz-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[viz]"
+	@touch $@ $(VENV)/.runtime-installed
+
+$(VENV)/.notebook-installed: pyproject.toml | $(PY)
+	$(PIP) install -e ".[notebook]"
 	@touch $@ $(VENV)/.runtime-installed
 
 # Villages from building footprints (geopandas, pyogrio, pyproj, shapely, pyrosm).
@@ -59,6 +65,9 @@ viz: $(VENV)/.viz-installed
 
 geo: $(VENV)/.geo-installed
 
+notebook: $(VENV)/.notebook-installed
+	$(VENV)/bin/jupyter lab experiments/
+
 chromium: $(CHROMIUM)
 
 demo: setup
@@ -81,6 +90,7 @@ bench: setup geo
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_reference.py
 	$(PY) benchmarks/bench_footprints.py
+	$(PY) benchmarks/bench_cli.py
 
 format: dev
 	$(VENV)/bin/ruff format .

@@ -63,11 +63,37 @@ __all__ = [
     "SCENARIOS",
     "SEEDS",
     "assert_ties_consistent",
+    "bundle",
     "scenario",
     "scenario_from_dict",
     "summary",
     "village",
 ]
+
+
+@cache
+def _template_world():
+    from vicinity_sim.model import VicinityModel
+
+    return VicinityModel(scenario("tiny", "run.days=1"), rng=0).world
+
+
+def bundle(table: str, n: int, **columns):
+    """The kernel bundle of a world table (e.g. ``"residents"``) with ``n`` rows: the given
+    columns, zeros of the world's dtypes elsewhere.
+
+    Tests hand kernels the package's own bundle types, never types of their own: numba caches
+    a kernel's signatures with the kernel, and a type that cannot be imported from the package
+    would break loading that cache wherever the tests are not importable.
+    """
+    template = getattr(_template_world(), table)
+    values = {}
+    for name in template.Arrays._fields:
+        col = getattr(template, name)
+        values[name] = (np.asarray(columns.pop(name), dtype=col.dtype) if name in columns
+                        else np.zeros((n, *col.shape[1:]), dtype=col.dtype))  # fmt: skip
+    assert not columns, f"no such columns: {sorted(columns)}"
+    return template.Arrays(**values)
 
 
 def accelerated(sc, factor: int):

@@ -90,6 +90,10 @@ CASES = [
     ("set-index-out-of-range", GOOD_VILLAGE, ["--set", "villages[3].name=x"], "villages[3]",
      "out of range"),
     ("days-option-negative", GOOD_VILLAGE, ["--days", "-4"], "run.days", "greater than"),
+    ("moved-key", GOOD_VILLAGE + "[governance]\nexperience_weight = 0.4\n", [],
+     "governance.experience_weight", "moved to trust.institutional_experience_weight"),
+    ("set-moved-key", GOOD_VILLAGE, ["--set", "housing.income_floor_cny_month=900"],
+     "housing.income_floor_cny_month", "moved to rent_burden.income_floor_cny_month"),
 ]  # fmt: skip
 
 
@@ -137,6 +141,18 @@ def test_validate_rejects_what_run_rejects(tmp_path, capsys, case, text, extra, 
     assert rc_run == 2
     assert err_validate == err_run
     assert len(err_validate.strip().splitlines()) == 1
+
+
+def test_a_negative_seed_option_is_a_one_line_error(tmp_path, capsys):
+    """The seed travels as an integer (not as a ``run.seed=N`` override) and is checked as
+    ``run.seed`` is."""
+    path = tmp_path / "v.toml"
+    path.write_text(textwrap.dedent(GOOD_VILLAGE), encoding="utf-8")
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["run", str(path), "--out", str(out), "--seed", "-3"], capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and not out.exists()
+    assert err.startswith("vicinity-sim: error: --seed: run.seed: ")
+    assert "greater than or equal to 0" in err
 
 
 def test_overrides_of_a_pair_of_bounds_apply_in_either_order(tmp_path, capsys):

@@ -2,32 +2,49 @@
 
 import numpy as np
 import pytest
+from helpers import bundle
 
 from vicinity_sim.processes.contacts import (
     SETTING_BUILDING,
-    ContactConsts,
+    ContactSections,
     ContactsParams,
+    Membership,
     daily_encounters,
     encounter,
 )
+from vicinity_sim.processes.sections import TiesParams, TrustParams
+from vicinity_sim.world.ties import TiesArrays
+
+
+def people(group, trust):
+    """Residents of one household each with this trust."""
+    n = len(group)
+    return bundle("residents", n, group=group, household=np.arange(n), trust_inter=trust,
+                  disposition_inter=trust.copy())  # fmt: skip
+
+
+def sections(p: ContactsParams) -> ContactSections:
+    return ContactSections(p.consts(), TrustParams().consts(), TiesParams().consts())
+
+
+def empty_ties(n: int, max_ties: int = 4) -> TiesArrays:
+    return TiesArrays(np.full((n, max_ties), -1, np.int32), np.zeros((n, max_ties), np.float32))
 
 
 def mixing_population(n, p, trust, group=None, max_ties=4):
     """Arrays of ``n`` residents in one building where every encounter is with a random other
     resident (a mixing population)."""
-    c = ContactConsts.from_params(p)
     zeros = np.zeros(n, np.int64)
     ptr = np.array([0, n], np.int64)
     members = np.arange(n, dtype=np.int64)
     group = np.zeros(n, np.int8) if group is None else group
-    to = np.full((n, max_ties), -1, np.int32)
-    w = np.zeros((n, max_ties), np.float32)
-    disposition = trust.copy()
+    residents = people(group, trust)  # the kernel updates ``trust`` itself
+    m = Membership(zeros, zeros, zeros, zeros, *[ptr, members] * 4)
+    s, ties = sections(p), empty_ties(n, max_ties)
+    grids = bundle("grids", 1)
 
     def day(key):
-        return daily_encounters(key, c, zeros, zeros, zeros, members, ptr, members, ptr,
-                                members, ptr, members, np.zeros(1), np.zeros(1), group, trust,
-                                disposition, to, w)  # fmt: skip
+        return daily_encounters(key, s, residents, m, grids, ties)
 
     return day
 
@@ -105,14 +122,13 @@ def test_bounded_confidence_update_is_deffuants():
         building_contacts_per_day=1.0, block_contacts_per_day=0.0,
         acquaintance_contacts_per_day=0.0, public_contacts_per_day=0.0,
     )  # fmt: skip
-    c = ContactConsts.from_params(p)
-    group = np.zeros(2, np.int8)
-    to = np.full((2, 2), -1, np.int32)
-    w = np.zeros((2, 2), np.float32)
+    s = sections(p)
+    ties = empty_ties(2, 2)
     for x0, x1, moves in ((0.40, 0.55, True), (0.40, 0.65, False), (0.7, 0.51, True)):
         trust = np.array([[x0, 0.0], [x1, 0.0]])
-        encounter(np.uint64(3), 0, SETTING_BUILDING, 0, 1, 0.5, c, group, trust,
-                  trust.copy(), to, w)  # fmt: skip
+        residents = people(np.zeros(2, np.int8), trust)
+        encounter(np.uint64(3), 0, SETTING_BUILDING, 0, 1, 0.5, s, residents.group, trust,
+                  residents.disposition_inter, ties.to, ties.w)  # fmt: skip
         want = [x0 + 0.3 * (x1 - x0), x1 + 0.3 * (x0 - x1)] if moves else [x0, x1]
         assert trust[:, 0] == pytest.approx(want, abs=1e-15)
 

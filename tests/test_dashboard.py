@@ -243,7 +243,8 @@ def test_every_layer_draws_every_building(tiny_model):
         polys = ax.collections[0]
         assert len(polys.get_paths()) == n
         assert len(polys.get_array()) == n
-    assert len(series_figure(tiny_model, ["fires_per_year", "rent_burden_mean"]).axes) == 2
+    # Two outcomes, each beside its difference from the baseline (the model has one).
+    assert len(series_figure(tiny_model, ["fires_per_year", "rent_burden_mean"]).axes) == 4
 
 
 def test_fire_risk_is_blank_without_the_fire_mechanism(tmp_path):
@@ -278,3 +279,53 @@ def test_dashboard_command_rejects_bad_ports(capsys):
         assert main(["dashboard", str(TINY), "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"127.0.0.1:{port} is in use" in err and err.count("\n") == 1
+
+
+# -- side by side: the chosen interventions against their baseline ------------------------
+
+
+def test_baseline_is_the_same_run_without_the_interventions():
+    """Same village, seed and streams, no interventions: the baseline equals a plain run of
+    the file, day by day, and the run with stations differs from it in cost from day one."""
+    from vicinity_sim.dashboard.figures import comparison_rows, export_bytes, run_frame
+
+    model = DashboardModel(source=str(TINY), seed=5, **{"on:micro_fire_stations": True})
+    assert model.interventions == ["micro_fire_stations"]
+    plain = VicinityModel(load_scenario(TINY), rng=5)
+    fig = series_figure(model, ["cost_total_cny"])  # day 0: nothing drawn yet, no error
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
+    model.run(12)
+    plain.run(12)
+    assert model.baseline.day == 12
+    a, b = model.baseline.datacollector.columns(), plain.datacollector.columns()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    rows = {name: (run, base) for name, run, base in comparison_rows(model, ["cost_total_cny"])}
+    run, base = rows["cost_total_cny"]
+    assert base == 0 and run > 0
+    # The series panels follow the days simulated, with their difference beside them.
+    fig = series_figure(model, ["cost_total_cny", "trust_institutional"])
+    level, diff = fig.axes[0], fig.axes[1]
+    assert "baseline" in diff.get_title()
+    start, end = level.get_xlim()
+    assert 11 <= end - start <= 13  # twelve days, not a year
+    assert level.yaxis.get_offset_text().get_text() == ""
+    # Export: both runs, every day so far, CSV and Parquet alike.
+    frame = run_frame(model)
+    assert frame.groupby("run")["day"].max().to_dict() == {"with interventions": 11,
+                                                          "baseline": 11}  # fmt: skip
+    import io
+
+    import pandas as pd
+
+    csv = pd.read_csv(io.BytesIO(export_bytes(model, "csv")))
+    parquet = pd.read_parquet(io.BytesIO(export_bytes(model, "parquet")))
+    assert len(csv) == len(parquet) == 24
+    np.testing.assert_allclose(csv["cost_total_cny"], parquet["cost_total_cny"])
+
+
+def test_no_baseline_without_interventions_or_when_switched_off():
+    assert DashboardModel(source=str(TINY), seed=0).baseline is None
+    off = DashboardModel(source=str(TINY), seed=0, compare=False,
+                         **{"on:micro_fire_stations": True})  # fmt: skip
+    assert off.baseline is None and off.interventions == ["micro_fire_stations"]

@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.helpers import SCENARIOS
@@ -110,6 +111,16 @@ def wait_for_image(page, n: int, digest: str, timeout_s: float = 30) -> None:
         page.wait_for_timeout(250)
 
 
+def comparison_table(page) -> dict[str, tuple[float, float, float]]:
+    """The side-by-side table: outcome → (baseline, with interventions, difference)."""
+    rows = page.locator(".vicinity-comparison table tbody tr")
+    out = {}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        out[cells[0]] = tuple(float(c.replace(",", "")) for c in cells[1:4])
+    return out
+
+
 def wait_for_day(page, day: int, timeout: float = SLOW_MS) -> None:
     page.locator(".vicinity-day", has_text=f"Day {day} of").wait_for(timeout=timeout)
 
@@ -121,6 +132,10 @@ def test_step_toggle_reset_and_play(browser, tmp_path):
         page.goto(url)
         wait_for_day(page, 0)
         assert day_text(page) == "Day 0 of 365"
+        assert page.title().startswith("vicinity_sim"), page.title()
+        # Sliders show their values without being dragged.
+        slider = page.locator(".v-slider__thumb-label").first
+        assert slider.is_visible() and slider.inner_text().strip() != ""
         plan0, series0 = image(page, 0), image(page, 1)
 
         step = page.get_by_role("button", name="Step")
@@ -148,6 +163,28 @@ def test_step_toggle_reset_and_play(browser, tmp_path):
         step.click()
         wait_for_day(page, 1)
         assert "stations installed" in page.locator(".vicinity-interventions").inner_text()
+
+        # Side by side: the run with the stations and its baseline (same village, seed and
+        # streams, no interventions), with their difference, live.
+        page.locator(".vicinity-comparison", has_text="Day 1").wait_for(timeout=30_000)
+        for day in (2, 3):
+            step.click()
+            wait_for_day(page, day)
+        page.locator(".vicinity-comparison", has_text="Day 3").wait_for(timeout=30_000)
+        table = comparison_table(page)
+        assert "micro_fire_stations" in page.locator(".vicinity-comparison").inner_text()
+        base, run, diff = table["cost_total_cny"]
+        assert base == 0 and run > 0 and diff == pytest.approx(run - base, rel=1e-3)
+        assert table["trust_institutional"][0] > 0
+        # The export holds both runs, day by day.
+        with page.expect_download(timeout=30_000) as download:
+            page.locator(".vicinity-export").get_by_text("CSV").click()
+        exported = pd.read_csv(download.value.path())
+        assert set(exported["run"]) == {"with interventions", "baseline"}
+        per_run = exported.groupby("run")
+        assert per_run["day"].max().to_dict() == {"with interventions": 2, "baseline": 2}
+        cost = per_run["cost_total_cny"].last()
+        assert cost["with interventions"] > 0 and cost["baseline"] == 0
 
         # Play runs on by itself until paused.
         page.get_by_role("button", name="▶").click()

@@ -5,7 +5,7 @@ import pytest
 from helpers import scenario_from_dict, village
 
 from vicinity_sim.model import VicinityModel
-from vicinity_sim.world.population import CHARGE_OUTDOOR, CHILD, LOCAL, NO_EBIKE
+from vicinity_sim.world.codes import CHARGE_OUTDOOR, CHILD, LOCAL, NO_EBIKE
 
 
 def _tenancy_disputes(burden_factor: float, elasticity: float, days: int = 150) -> float:
@@ -20,7 +20,8 @@ def _tenancy_disputes(burden_factor: float, elasticity: float, days: int = 150) 
     model = VicinityModel(scenario_from_dict(data), rng=0)
     proc = model.process("disputes")
     hh = model.world.households
-    hh.rent_burden[:] = np.where(hh.group != LOCAL, burden_factor * proc.consts.burden_ref, 0.0)
+    reference = proc.consts.tenancy_burden_reference
+    hh.rent_burden[:] = np.where(hh.group != LOCAL, burden_factor * reference, 0.0)
     return sum(proc.step(d, np.uint64(10_000 + d))["disputes"] for d in range(days))
 
 

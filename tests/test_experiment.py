@@ -17,6 +17,7 @@ import pytest
 from helpers import ROOT
 
 from vicinity_sim.cli import main
+from vicinity_sim.errors import InputError
 from vicinity_sim.experiment import load_experiment, load_results, run_experiment
 
 TINY = (ROOT / "scenarios" / "tiny.toml").as_posix()
@@ -72,13 +73,17 @@ def reference_run(tmp_path_factory):
 
 
 def test_common_random_numbers(reference_run):
-    """An arm identical to the reference has an effect of exactly zero; pairing makes the
-    interval of a real effect narrower than ignoring it."""
+    """An arm identical to the reference has an effect of exactly zero in every replication
+    (no variation: no interval, no test); pairing makes the interval of a real effect narrower
+    than ignoring it."""
     _, results = reference_run
     eff = results.effects().set_index(["arm", "outcome"])
     same = eff.loc["same"]
-    assert (same["effect"] == 0).all()
-    assert (same["ci_low"] == 0).all() and (same["ci_high"] == 0).all()
+    assert (same["effect"] == 0).all() and same["no_variation"].all()
+    assert same["ci_low"].isna().all() and same["ci_high"].isna().all()
+    assert (same["ci_method"] == "no variation").all() and same["p_value"].isna().all()
+    assert (same["verdict"].drop("cost_total_cny") == "no difference").all()
+    assert same.loc["cost_total_cny", "verdict"] == "not tested"  # the price, known by design
     staffed = eff.loc[("staffed", "trust_institutional")]
     assert staffed["effect"] > 0
     # Like with like: the paired and the unpaired (Welch) t interval on the same runs.
@@ -271,12 +276,12 @@ def test_results_of_commands_with_overrides_reload(tmp_path):
     path = experiment_file(tmp_path, days=30, replications=1)
     out = tmp_path / "out"
     assert main(["compare", str(path), "--out", str(out), "--days", "12",
-                 "--set", "governance.experience_weight=0.3"]) == 0  # fmt: skip
+                 "--set", "trust.institutional_experience_weight=0.3"]) == 0  # fmt: skip
     results = load_results(out)
     assert len(results.summaries) == 3
     assert results.timeseries("trust_institutional").day.max() == 11
     manifest = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
-    assert [o[0] for o in manifest["overrides"]] == ["governance.experience_weight=0.3",
+    assert [o[0] for o in manifest["overrides"]] == ["trust.institutional_experience_weight=0.3",
                                                      "run.days=12"]  # fmt: skip
 
 
@@ -582,3 +587,71 @@ def test_effect_interval_is_paired_t_for_few_pairs_and_bca_for_many():
     # BCa follows the skew of the differences: the upper arm is the longer one.
     assert high - many.mean() > many.mean() - low
     assert effect_interval(np.full(30, 2.5)) == (2.5, 2.5, "bca")
+
+
+# -- pandas and the Python API ---------------------------------------------------------------
+
+
+def test_runs_read_with_pandas_dates_counts_and_units(reference_run):
+    """``pd.read_parquet(DIR / "runs")`` reads every partition: arm and sample from the
+    folders, dates as timestamps, counts as integers, units in the schema."""
+    import pyarrow.parquet as pq
+
+    from vicinity_sim.columns import units_of
+
+    out, _ = reference_run
+    runs = pd.read_parquet(out / "runs")
+    assert len(runs) == 3 * 4 * 60
+    assert set(runs["arm"].astype(str)) == {"baseline", "same", "staffed"}
+    assert set(runs["sample"].astype(int)) == {0} and set(runs["replication"]) == {0, 1, 2, 3}
+    assert pd.api.types.is_datetime64_any_dtype(runs["date"])
+    assert runs["date"].min() == pd.Timestamp("2023-04-01")
+    assert pd.api.types.is_integer_dtype(runs["flood_exposed_resident_days"])  # a count
+    assert pd.api.types.is_float_dtype(runs["trust_institutional"])
+    schema = pq.read_schema(next((out / "runs").rglob("*.parquet")))
+    assert schema.field("flood_exposed_resident_days").metadata[b"unit"] == b"resident-days"
+    assert b"description" in schema.field("participation_rate").metadata
+    assert units_of(schema)["trust_institutional"] == "trust (0-1 scale)"
+    assert units_of(schema)["cost_total_cny"].startswith("CNY")
+
+
+def test_load_results_reads_partitions_of_the_earlier_layout(reference_run, tmp_path):
+    """Partitions written before arm and sample left the columns are still read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out, results = reference_run
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    for path in (old / "runs").rglob("*.parquet"):
+        table = pq.read_table(path)
+        arm = path.parent.parent.name.split("=", 1)[1]
+        sample = int(path.parent.name.split("=", 1)[1])
+        table = table.add_column(0, "arm", pa.array([arm] * len(table)))
+        table = table.add_column(1, "sample", pa.array(np.full(len(table), sample, np.int32)))
+        table = table.replace_schema_metadata(pq.read_schema(path).metadata)
+        pq.write_table(table, path)
+    again = load_results(old)
+    pd.testing.assert_frame_equal(again.summaries, results.summaries)
+    pd.testing.assert_frame_equal(again.timeseries("trust_institutional"),
+                                  results.timeseries("trust_institutional"))  # fmt: skip
+
+
+def test_run_experiment_takes_a_path_overrides_and_replications(tmp_path):
+    path = experiment_file(tmp_path, days=60, replications=4)
+    results = run_experiment(path, tmp_path / "out", progress=False, replications=2,
+                             overrides={"run.days": 7, "villages[0].plan.n_buildings": 60,
+                                        "villages[0].population.n_residents": 500})  # fmt: skip
+    df = results.summaries
+    assert len(df) == 3 * 2 and set(df["days"]) == {7.0}
+    assert set(df["residents_final"]) <= set(range(400, 700))
+    listed = run_experiment(path, tmp_path / "out2", progress=False, replications=2,
+                            overrides=["run.days=7", "villages[0].plan.n_buildings=60",
+                                       "villages[0].population.n_residents=500"])  # fmt: skip
+    pd.testing.assert_frame_equal(listed.summaries, df)
+    for bad in (0, 1.5):
+        with pytest.raises(InputError, match="replications"):
+            run_experiment(path, tmp_path / "bad", replications=bad)
+    with pytest.raises(InputError, match=r"run\.dayz"):
+        run_experiment(path, tmp_path / "bad", overrides={"run.dayz": 3})
+    assert not (tmp_path / "bad").exists()

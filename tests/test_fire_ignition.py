@@ -2,31 +2,31 @@
 
 import numpy as np
 import pytest
+from helpers import bundle
 
 from vicinity_sim.processes.fire import (
     CAUSE_EBIKE,
     CAUSE_HOUSEHOLD,
     CAUSE_THREE_IN_ONE,
-    FireConsts,
     FireParams,
     ignition_rates,
 )
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 
-def _row_by_row(res_building, res_charging, hh_building, three_in_one, old_wiring, c):
+def _row_by_row(r, hh, b, c):
     """The rates added row after row into the array (the definition)."""
-    rates = np.zeros((len(three_in_one), 3))
-    for b in hh_building:
-        rates[b, CAUSE_HOUSEHOLD] += c.rate_household
-    for b in range(len(three_in_one)):
-        if old_wiring[b]:
-            rates[b, CAUSE_HOUSEHOLD] *= c.old_wiring_multiplier
-        if three_in_one[b]:
-            rates[b, CAUSE_THREE_IN_ONE] = c.rate_three_in_one
-    for b, charging in zip(res_building, res_charging, strict=True):
+    rates = np.zeros((len(b.three_in_one), 3))
+    for k in hh.building:
+        rates[k, CAUSE_HOUSEHOLD] += c.ignition_per_household_year
+    for k in range(len(b.three_in_one)):
+        if b.old_wiring[k]:
+            rates[k, CAUSE_HOUSEHOLD] *= c.old_wiring_multiplier
+        if b.three_in_one[k]:
+            rates[k, CAUSE_THREE_IN_ONE] = c.ignition_per_three_in_one_year
+    for k, charging in zip(r.building, r.charging, strict=True):
         if charging == CHARGE_INDOOR:
-            rates[b, CAUSE_EBIKE] += c.rate_ebike
+            rates[k, CAUSE_EBIKE] += c.ignition_per_indoor_ebike_year
     return rates
 
 
@@ -34,7 +34,7 @@ def _row_by_row(res_building, res_charging, hh_building, three_in_one, old_wirin
 def test_ignition_rates_equal_the_row_by_row_sums(stored_by_building):
     """Exactly the row-by-row sums, whether or not rows come building by building."""
     rng = np.random.default_rng(5)
-    c = FireConsts.from_params(FireParams())
+    c = FireParams().consts()
     n_b = 40
     res_building = rng.integers(0, n_b, 600).astype(np.int32)
     hh_building = rng.integers(0, n_b, 250).astype(np.int64)
@@ -44,5 +44,10 @@ def test_ignition_rates_equal_the_row_by_row_sums(stored_by_building):
     res_charging = rng.integers(0, 3, 600).astype(np.int8)
     three_in_one = rng.random(n_b) < 0.3
     old_wiring = rng.random(n_b) < 0.4
-    args = (res_building, res_charging, hh_building, three_in_one, old_wiring, c)
+    args = (
+        bundle("residents", 600, building=res_building, charging=res_charging),
+        bundle("households", 250, building=hh_building),
+        bundle("buildings", n_b, three_in_one=three_in_one, old_wiring=old_wiring),
+        c,
+    )
     assert np.array_equal(ignition_rates(*args), _row_by_row(*args))

@@ -5,27 +5,23 @@ import math
 import numpy as np
 import pytest
 
+from vicinity_sim.processes.fire import FireParams
 from vicinity_sim.processes.fire_spread import (
+    LatticeSites,
+    SpreadScratch,
     hamada_minutes,
     lattice_adjacency,
     lattice_spans,
     spread_event,
 )
+from vicinity_sim.world.tables import AdjacencyArrays
 
 SITE_PERCOLATION_4 = 0.592746  # square lattice, 4 neighbours (docs/sources.md §validation)
 
 
 def _lattice(side):
-    indptr, indices = lattice_adjacency(side)
-    n = side * side
-    return (
-        indptr,
-        indices,
-        np.ones(len(indices)),  # every gap 1 m
-        np.full(n, 10.0),  # identical buildings
-        np.zeros(n, dtype=bool),
-        np.zeros(n, dtype=bool),  # no sprinklers
-    )
+    """Every gap 1 m, identical buildings, no sprinklers."""
+    return lattice_adjacency(side), LatticeSites.identical(side * side)
 
 
 def test_spanning_probability_crosses_half_at_the_percolation_threshold():
@@ -36,7 +32,7 @@ def test_spanning_probability_crosses_half_at_the_percolation_threshold():
     the median of these thresholds is where the spanning probability crosses 1/2.
     """
     side = 64
-    indptr, indices, sep, sides, resistive, sprinkler = _lattice(side)
+    adj, sites = _lattice(side)
     rng = np.random.default_rng(2024)
     thresholds = []
     for _ in range(400):
@@ -45,8 +41,7 @@ def test_spanning_probability_crosses_half_at_the_percolation_threshold():
         for _ in range(14):
             mid = (lo + hi) / 2
             present = r < mid
-            if lattice_spans(side, present, indptr, indices, sep, sides, resistive, sprinkler,
-                             np.uint64(1)):  # fmt: skip
+            if lattice_spans(side, present, adj, sites, np.uint64(1)):
                 hi = mid
             else:
                 lo = mid
@@ -84,22 +79,20 @@ def _line(n, gap=1.0):
     order = np.lexsort((b, a))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, a[order] + 1, 1)
-    return np.cumsum(indptr), b[order].astype(np.int64), np.full(2 * (n - 1), gap)
+    return AdjacencyArrays(np.cumsum(indptr), b[order].astype(np.int64), np.full(2 * (n - 1), gap))
 
 
 def _spread(n, stop, growth=5.0, sprinkler=None, gap=1.0):
-    indptr, indices, sep = _line(n, gap)
-    ign = np.full(n, math.inf)
-    growth_out = np.zeros(n)
-    controlled = np.zeros(n, dtype=bool)
-    order = np.empty(n, dtype=np.int64)
-    sprinkler = np.zeros(n, dtype=bool) if sprinkler is None else sprinkler
-    count = spread_event(
-        0, growth, indptr, indices, sep, np.full(n, 10.0), np.zeros(n, dtype=bool), sprinkler,
-        1.0, 3.0, 12.0, 0.0, growth, 0.0, stop, np.uint64(7), np.zeros(n, dtype=bool), ign,
-        growth_out, controlled, order,
-    )  # fmt: skip
-    return count, ign, controlled
+    """Deterministic spread: sprinklers always work, no noise, exposure growth = ``growth``."""
+    sites = LatticeSites.identical(n)
+    if sprinkler is not None:
+        sites = sites._replace(sprinkler=sprinkler)
+    c = FireParams(sprinkler_effective=1.0, max_spread_separation_m=12.0, spread_sigma=0.0,
+                   growth_median_exposure_min=growth, growth_sigma=0.0).consts()  # fmt: skip
+    out = SpreadScratch.empty(n)
+    count = spread_event(0, growth, stop, np.uint64(7), sites, _line(n, gap), 3.0, c,
+                         np.zeros(n, dtype=bool), out)  # fmt: skip
+    return count, out.ign_time, out.controlled
 
 
 def test_containment_stops_spread_and_times_are_first_passage():

@@ -27,7 +27,12 @@ from vicinity_sim.cli import main  # noqa: E402
 from vicinity_sim.errors import InputError  # noqa: E402
 from vicinity_sim.model import VicinityModel  # noqa: E402
 from vicinity_sim.processes.fire import FireParams  # noqa: E402
-from vicinity_sim.processes.fire_spread import spread_event  # noqa: E402
+from vicinity_sim.processes.fire_spread import (  # noqa: E402
+    LatticeConsts,
+    LatticeSites,
+    SpreadScratch,
+    spread_event,
+)
 from vicinity_sim.reference.lockstep import lockstep  # noqa: E402
 from vicinity_sim.scenario import load_scenario, scenario_from_dict  # noqa: E402
 from vicinity_sim.world.footprints import build_footprint_plan  # noqa: E402
@@ -131,23 +136,22 @@ def test_fire_spreads_exactly_over_gaps_within_the_spread_distance(whole_extract
     plan = whole_extract[0]
     n = len(plan.x)
     max_sep = FireParams().max_spread_separation_m
-    adj = Adjacency.from_edges(n, plan.edges_src, plan.edges_dst, plan.edges_sep_m)
+    adj = Adjacency.from_edges(n, plan.edges_src, plan.edges_dst, plan.edges_sep_m).arrays()
     label = _gap_components(plan, max_sep)
     sizes = np.bincount(label)
     wide = (plan.edges_sep_m > max_sep) & (label[plan.edges_src] != label[plan.edges_dst])
     assert wide.any()  # wider gaps are there, between otherwise linked groups
     origins = np.unique(label, return_index=True)[1][np.argsort(-sizes)[:20]]
-    ign, growth, order = np.full(n, math.inf), np.zeros(n), np.empty(n, np.int64)
-    controlled = np.zeros(n, bool)
+    # No sprinklers, instant growth, noisy crossing times, no containment.
+    sites = LatticeSites(plan.side_m, plan.fire_resistive, np.zeros(n, bool))
+    c = LatticeConsts(max_spread_separation_m=max_sep, spread_sigma=0.3)
+    out = SpreadScratch.empty(n)
     for o in origins:
-        count = spread_event(
-            o, 0.0, adj.indptr, adj.indices, adj.separation_m, plan.side_m, plan.fire_resistive,
-            np.zeros(n, bool), 0.0, 3.0, max_sep, 0.3, 0.0, 0.0, math.inf, np.uint64(7),
-            np.zeros(n, bool), ign, growth, controlled, order,
-        )  # fmt: skip
-        burned = np.sort(order[:count])
+        count = spread_event(o, 0.0, math.inf, np.uint64(7), sites, adj, 3.0, c,
+                             np.zeros(n, bool), out)  # fmt: skip
+        burned = np.sort(out.order[:count])
         np.testing.assert_array_equal(burned, np.nonzero(label == label[o])[0])
-        ign[order[:count]] = math.inf
+        out.ign_time[out.order[:count]] = math.inf
     assert sizes[label[origins[0]]] > 5  # the largest linked group spreads far
 
 

@@ -2,16 +2,18 @@
 either a scenario or an InputError."""
 
 import numpy as np
-from helpers import assert_ties_consistent
+from helpers import assert_ties_consistent, bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.model import VicinityModel
-from vicinity_sim.processes.contacts import ContactConsts, ContactsParams, event_encounters
+from vicinity_sim.processes.contacts import ContactSections, ContactsParams, event_encounters
+from vicinity_sim.processes.sections import TiesParams, TrustParams
 from vicinity_sim.scenario import scenario_from_dict
-from vicinity_sim.world.population import CHARGE_SITE, CHILD
+from vicinity_sim.world.codes import CHARGE_SITE, CHILD
+from vicinity_sim.world.ties import TiesArrays
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
@@ -169,10 +171,14 @@ def test_event_attendees_are_distinct_members(n, size, seed, share_in, accept, a
     to = np.full((everyone, 4), -1, np.int32)
     w = np.zeros((everyone, 4), np.float32)
     out = np.full(size, -1, np.int64)
-    c = ContactConsts.from_params(ContactsParams())
+    p = ContactsParams(invited_acceptance=accept, event_contacts_per_attendee=4.0)
+    s = ContactSections(p.consts(), TrustParams().consts(), TiesParams().consts())
+    people = bundle("residents", everyone, participating=participating, age=age,
+                    household=household, group=group, trust_inter=trust,
+                    disposition_inter=trust.copy())  # fmt: skip
     n_att, n_enc, positive, cross = event_encounters(
-        np.uint64(seed), 3, members, size, 4.0, participating, invited, accept, adults_only,
-        age, household, c, group, trust, trust.copy(), to, w, out,
+        np.uint64(seed), 3, members, size, adults_only, invited, s, people, TiesArrays(to, w),
+        out,
     )  # fmt: skip
     attendees = out[:n_att]
     assert n_att <= size and len(np.unique(attendees)) == n_att

@@ -9,7 +9,7 @@ from vicinity_sim.model import VicinityModel
 from vicinity_sim.processes.labour import filled_jobs
 from vicinity_sim.runs import simulate
 from vicinity_sim.scenario import scenario_from_dict
-from vicinity_sim.world.population import CHARGE_SITE, INDUSTRY, LOCAL, WORKING
+from vicinity_sim.world.codes import CHARGE_SITE, INDUSTRY, LOCAL, WORKING
 
 
 def small(interventions=(), days=730, **sections):

@@ -3,6 +3,7 @@
 import mesa
 import numpy as np
 import pandas as pd
+import pytest
 from helpers import scenario, village
 
 from vicinity_sim.model import VicinityModel
@@ -27,13 +28,31 @@ def test_is_a_mesa_model_seeded_with_rng():
     assert m.day == 30
 
 
-def test_processes_run_in_declared_order():
+def test_mesa_generators_cannot_be_drawn_from():
+    """Every draw comes from the addressed streams: Mesa's own generators (seeded, but outside
+    the addressing) raise if anything uses them, in both engines; whole runs never do."""
+    from vicinity_sim.reference import ReferenceModel
+
+    for model in (VicinityModel(small(days=3), rng=4), ReferenceModel(small(days=3), rng=4)):
+        model.run()
+        assert model.day == 3 and model.seed == 4
+        for use in (lambda m: m.random.random(), lambda m: m.rng.integers(5),
+                    lambda m: m.agents.shuffle()):  # fmt: skip
+            with pytest.raises(RuntimeError, match="addressed streams"):
+                use(model)
+
+
+def test_processes_run_in_the_order_their_contracts_give():
+    """The schedule derived from ``after`` is the model's order; every process runs after the
+    processes it names (observe after all)."""
     names = [cls.name for cls in registered()]
-    assert names.index("weather") < names.index("interventions") < names.index("charging")
-    assert names.index("charging") < names.index("fire") < names.index("flood")
-    assert names[-1] == "observe"
-    orders = [cls.order for cls in registered()]
-    assert orders == sorted(orders)
+    assert names == ["weather", "interventions", "charging", "compliance", "contacts",
+                     "governance", "disputes", "participation", "fire", "flood", "structure",
+                     "labour", "collective", "housing", "migration", "observe"]  # fmt: skip
+    for k, cls in enumerate(registered()):
+        assert all(names.index(a) < k for a in cls.after if a != "*"), cls.name
+    m = VicinityModel(small(days=1), rng=0)
+    assert [p.name for p in m.processes] == names
 
 
 def test_a_registered_process_plugs_in_without_editing_the_loop():
@@ -42,8 +61,8 @@ def test_a_registered_process_plugs_in_without_editing_the_loop():
     @register
     class Counter(Process):
         name = "test_counter"
-        order = 65
         cadence = "week"
+        after = ("fire",)
         metrics = {"counter_calls": "Calls so far."}
 
         def step(self, day, key):

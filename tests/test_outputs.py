@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from helpers import SCENARIOS
@@ -27,7 +28,7 @@ def test_run_writes_the_four_files(tmp_path, capsys):
     ]  # fmt: skip
     ts = pq.read_table(out / "timeseries.parquet").to_pandas()
     assert len(ts) == 120 and ts["day"].tolist() == list(range(120))
-    assert str(ts["date"].iloc[0]) == "2023-04-01"
+    assert ts["date"].iloc[0] == pd.Timestamp("2023-04-01")  # dates are timestamps
     summary = json.loads((out / "summary.json").read_text())
     assert set(CONTRACT) <= set(summary)
     assert summary["days"] == 120
@@ -59,13 +60,16 @@ def test_same_scenario_and_seed_give_identical_bytes(tmp_path, capsys):
 
 
 def test_force_replaces_an_output_directory(tmp_path, capsys):
+    """--force replaces earlier outputs (a directory with a manifest), and only those."""
     out = tmp_path / "out"
-    out.mkdir()
+    rc, _ = run(["run", TINY, "--out", str(out), "--days", "5", "--seed", "1", "--quiet"], capsys)
+    assert rc == 0
     (out / "old.txt").write_text("old")
     rc, _ = run(["run", TINY, "--out", str(out), "--days", "5", "--force", "--quiet"], capsys)
     assert rc == 0
     assert not (out / "old.txt").exists() and (out / "summary.json").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary leftovers
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary leftovers, no lock
 
 
 def test_validate_and_schema(tmp_path, capsys):
@@ -99,10 +103,11 @@ def test_every_scenario_file_validates(capsys):
 
 
 def test_failed_write_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
-    """A crash while writing (disk full, say) leaves neither the directory nor temporary files."""
-    import vicinity_sim.runs as runs
+    """A crash while writing (disk full, say) leaves neither the directory nor temporary files,
+    and is one line (exit 2)."""
+    import vicinity_sim.outdir as outdir
 
-    real = runs.atomic_write
+    real = outdir.atomic_write
     written = []
 
     def failing(path, data):
@@ -111,10 +116,11 @@ def test_failed_write_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
         written.append(path)
         real(path, data)
 
-    monkeypatch.setattr(runs, "atomic_write", failing)
+    monkeypatch.setattr(outdir, "atomic_write", failing)
     out = tmp_path / "out"
-    with pytest.raises(OSError, match="No space"):
-        main(["run", TINY, "--out", str(out), "--days", "3", "--quiet"])
+    rc = main(["run", TINY, "--out", str(out), "--days", "3", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "No space left on device" in err and len(err.strip().splitlines()) == 1
     assert written and not out.exists()
     assert list(tmp_path.iterdir()) == []
 

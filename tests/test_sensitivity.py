@@ -205,3 +205,57 @@ def test_sobol_indices_of_a_real_model_are_finite_and_in_range(tmp_path, tiny_sc
         other = next(p for p in table.index if p != driver)
         assert table.loc[driver, "first_order"] > 0.5, table
         assert table.loc[driver, "total_order"] > table.loc[other, "total_order"], table
+
+
+DEGENERATE = """
+name = "degenerate"
+base = "{base}"
+replications = 1
+outcomes = ["trust_interpersonal", "jobs_created", "mean_response_min"]
+set = ["run.days=20", "villages[0].plan.n_buildings=40", "villages[0].population.n_residents=300",
+       "fire.ignition_per_household_year=0.0"]
+
+[[arms]]
+name = "baseline"
+
+[sweep]
+design = "sobol"
+samples = 4
+
+[[sweep.parameters]]
+key = "contacts.quality_stranger"
+low = 0.2
+high = 0.8
+
+[[sweep.parameters]]
+key = "fire.growth_sigma"
+low = 0.3
+high = 0.7
+"""
+
+
+def test_sensitivity_reports_degenerate_outcomes_and_finishes_the_others(tmp_path, capsys,
+                                                                        tiny_scenario):  # fmt: skip
+    """No fires: the mean response time is undefined in every sample; no industrial project:
+    jobs_created is 0 in every sample (no variation). Both are reported as such, the
+    interpersonal trust gets its indices, and the command succeeds."""
+    from vicinity_sim.cli import main
+
+    path = tmp_path / "degenerate.toml"
+    path.write_text(DEGENERATE.format(base=tiny_scenario.as_posix()), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--out", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert "jobs_created" in printed and "no variation" in printed
+    assert "mean_response_min" in printed and "undefined" in printed
+    table = pd.read_csv(out / "sensitivity.csv")
+    status = table.groupby("outcome")["status"].first()
+    assert status.to_dict() == {"trust_interpersonal": "ok", "jobs_created": "no variation",
+                                "mean_response_min": "undefined"}  # fmt: skip
+    ok = table[table["outcome"] == "trust_interpersonal"]
+    assert np.isfinite(ok[["first_order", "total_order"]].to_numpy()).all()
+    flat = table[table["outcome"] != "trust_interpersonal"]
+    assert flat[["first_order", "total_order"]].isna().all().all()  # never 0.000
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "*no variation*" in report and "*undefined*" in report
+    assert (out / "sensitivity.png").stat().st_size > 10_000

@@ -66,3 +66,59 @@ def test_day_keys_computed_in_blocks_equal_the_scalar_definition():
         for day in (0, 1, 364, 4095, 4096, 9000, 1_000_000):
             expected = np.uint64(_splitmix(base + (day + 1) * _GOLDEN_INT))
             assert s.key(process, day) == expected, (process, day)
+
+
+def test_named_slots_are_unique_within_each_stream():
+    """Every stream's slots (declared by the modules drawing from it) have distinct numbers;
+    the fire stream's are declared by two modules, the fire and its spread."""
+    import vicinity_sim.processes
+    import vicinity_sim.world.build  # noqa: F401  (declares the slots)
+    from vicinity_sim.streams import SLOTS
+
+    assert {"fire", "contacts", "governance", "disputes", "world.ties"} <= set(SLOTS)
+    assert {"IGNITE", "EDGE_NOISE"} <= set(SLOTS["fire"])  # both declarations
+    for stream, slots in SLOTS.items():
+        numbers = list(slots.values())
+        assert len(numbers) == len(set(numbers)), stream
+
+
+def test_a_slot_number_taken_twice_is_refused():
+    from enum import IntEnum
+
+    import pytest
+
+    from vicinity_sim.processes.fire import FireSlot
+    from vicinity_sim.streams import SLOTS, stream_slots
+
+    before = dict(SLOTS["fire"])
+    with pytest.raises(ValueError, match="already taken by IGNITE"):
+
+        @stream_slots("fire")
+        class Clash(IntEnum):
+            NEW_DRAW = FireSlot.IGNITE
+
+    with pytest.raises(ValueError, match="already taken"):  # an alias inside one enum
+
+        @stream_slots("test.stream")
+        class Alias(IntEnum):
+            ONE = 0
+            OTHER = 0
+
+    SLOTS.pop("test.stream", None)
+    SLOTS["fire"] = before
+    assert SLOTS["fire"] == before
+
+
+def test_kernels_address_draws_by_slot_name_not_number():
+    """No draw in the package names its slot by a bare number."""
+    import re
+    from pathlib import Path
+
+    import vicinity_sim
+
+    root = Path(vicinity_sim.__file__).parent
+    bare = re.compile(r"\buniform(?:_array)?\(\s*\w+\s*,\s*\d")
+    offenders = [f"{p.relative_to(root)}:{i + 1}" for p in root.rglob("*.py")
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines())
+                 if bare.search(line)]  # fmt: skip
+    assert not offenders, offenders

@@ -8,7 +8,7 @@ from vicinity_sim.errors import InputError
 from vicinity_sim.scenario import scenario_from_dict
 from vicinity_sim.streams import Streams
 from vicinity_sim.world import build_world
-from vicinity_sim.world.population import CHARGE_INDOOR, CHILD, LOCAL, NO_EBIKE
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHILD, LOCAL, NO_EBIKE
 
 
 def world_of(data, seed=0):

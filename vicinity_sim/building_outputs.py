@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from vicinity_sim.errors import InputError
-from vicinity_sim.processes.fire import FireConsts, ignition_rates
+from vicinity_sim.learning import generalised_trust
+from vicinity_sim.processes.fire import ignition_rates
+from vicinity_sim.world.codes import IN_GROUP, OUT_GROUP
 from vicinity_sim.world.geometry import USES
 
 #: Output formats and their file names.
@@ -79,7 +81,8 @@ def building_outcomes(model: Any) -> dict[str, np.ndarray]:
     group = people["residents.group"]
     trust_inter = people["residents.trust_inter"]
     share = w.outgroup_share()[people["residents.village"], group]
-    generalised = (1.0 - share) * trust_inter[:, 0] + share * trust_inter[:, 1]
+    generalised = generalised_trust.py_func(trust_inter[:, IN_GROUP], trust_inter[:, OUT_GROUP],
+                                            share)  # fmt: skip
     count = np.bincount(res_building, minlength=n)
 
     def mean(values: np.ndarray) -> np.ndarray:
@@ -87,9 +90,13 @@ def building_outcomes(model: Any) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / count, np.nan)
 
-    consts = FireConsts.from_params(model.spec.fire)
-    risk = ignition_rates(res_building, people["residents.charging"], w.households.building,
-                          b.three_in_one, b.old_wiring, consts).sum(axis=1)  # fmt: skip
+    # The fire mechanism's rates, on the residents' state at the end in either engine.
+    residents = w.residents.Arrays._make(
+        [people.get(f"residents.{name}", getattr(w.residents, name))
+         for name in w.residents.Arrays._fields]
+    )  # fmt: skip
+    risk = ignition_rates(residents, w.households.arrays(), b.arrays(),
+                          model.spec.fire.consts()).sum(axis=1)  # fmt: skip
     events = fire_events(model)["building"]
     burned = b.damage > 0
     return {

@@ -11,8 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from vicinity_sim.experiment.priors import prior_of
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
+from vicinity_sim.processes.sections import SECTIONS
 from vicinity_sim.scenario.schema import RunParams
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
@@ -72,10 +74,13 @@ def _default(v: Any) -> str:
 
 
 def table(model: type[BaseModel], prefix: str) -> str:
-    """Markdown table of a model's scalar parameters."""
+    """Markdown table of a model's scalar parameters, with their priors
+    (:func:`vicinity_sim.experiment.priors.prior_of`)."""
     schema = model.model_json_schema()
     props = schema.get("properties", {})
-    rows = ["| key | unit | default | range | meaning | source |", "|---|---|---|---|---|---|"]
+    rows = ["| key | unit | default | range | prior | meaning | source |",
+            "|---|---|---|---|---|---|---|"]  # fmt: skip
+    policy = model in CATALOGUE.values()
     for name, field in model.model_fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         prop = props.get(name, {})
@@ -83,11 +88,13 @@ def table(model: type[BaseModel], prefix: str) -> str:
             if name != "targeting":
                 continue  # nested sections, names and lists of villages or interventions
             extra = {"unit": "-", "source": "-"}
+        prior = prior_of(field, policy=policy).describe() if name != "targeting" else "-"
         cells = [
             f"`{prefix}{name}`",
             str(extra["unit"]),
             _default(field.get_default(call_default_factory=True)),
             _bounds(prop),
+            prior,
             (field.description or _FALLBACK.get(name, "")).replace("|", "\\|"),
             str(extra["source"]).replace("|", "\\|"),
         ]
@@ -110,6 +117,9 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
         ("Economy at the start `[villages.economy]`", EconomyParams, "economy."),
         ("Facilities at the start `[villages.facilities]`", FacilitiesParams, "facilities."),
     ]  # fmt: skip
+    for name, params in SECTIONS.items():
+        title = (params.__doc__ or name).strip().splitlines()[0].rstrip(".")
+        out.append((f"{title} `[{name}]`", params, f"{name}."))
     for proc in registered():
         if proc.Params is not None:
             title = (proc.Params.__doc__ or proc.name).strip().splitlines()[0].rstrip(".")

@@ -25,3 +25,28 @@ class InputError(Exception):
         self.key = key or "-"
         self.problem = " ".join(str(problem).split())  # always one line
         super().__init__(f"{self.source}: {self.key}: {self.problem}")
+
+
+class OutputError(InputError):
+    """A problem with where outputs go: an unwritable, full, busy or foreign output location.
+
+    Reported like :class:`InputError` (one line, exit status 2); ``source`` is the path.
+    """
+
+
+class WorkerError(InputError):
+    """A worker process ended without finishing its task (killed, or out of memory)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM, with what was kept.
+
+    Attributes:
+        signum: The signal that stopped the command (``SIGINT`` for Ctrl-C).
+        kept: One sentence on what is on disk and how to resume (empty: unknown).
+    """
+
+    def __init__(self, signum: int, kept: str = "") -> None:
+        self.signum = signum
+        self.kept = " ".join(kept.split())
+        super().__init__(self.kept)

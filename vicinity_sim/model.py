@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.calendar import Calendar
+from vicinity_sim.interop import AgentFrames, NoAgentSetError, as_scenario
 from vicinity_sim.processes import Process, registered
 from vicinity_sim.recorder import Recorder
 from vicinity_sim.streams import Streams
@@ -32,6 +33,42 @@ def resolve_seed(scenario: Any, rng: int | np.random.Generator | None) -> int:
     return int(rng)
 
 
+class UnaddressedRandom:
+    """Stands in for Mesa's ``model.random`` and ``model.rng``, which no mechanism may use.
+
+    Every random number of a run comes from the addressed streams (``model.streams``): that is
+    what makes two policy arms share every draw the policy does not touch and a run replayable
+    from any day. A draw from Mesa's own generators would escape the addressing, so any use
+    of them (a draw, a shuffle, an agent set's random order) raises, naming the way to go.
+
+    Args:
+        name: The attribute replaced (``random`` or ``rng``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise RuntimeError(
+            f"model.{self._name}.{attr}: the model's random numbers come from its addressed "
+            "streams; draw with vicinity_sim.streams.uniform(model.streams.key(process, day), "
+            "slot, index) or model.streams.generator(process, day)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<unusable Mesa {self._name}: draws come from model.streams>"
+
+
+def guard_mesa_random(model: mesa.Model) -> None:
+    """Replace Mesa's generators of ``model`` (and of its agent sets) by
+    :class:`UnaddressedRandom`, so that no mechanism can draw from them."""
+    model.random = UnaddressedRandom("random")
+    model.rng = UnaddressedRandom("rng")
+    model._all_agents.random = model.random
+
+
 def build_scenario_world(scenario: Any, streams: Streams) -> World:
     """The starting world of a run: drawn from the run's streams, or from ``run.world_seed``'s
     if the scenario fixes the world across seeds."""
@@ -41,12 +78,28 @@ def build_scenario_world(scenario: Any, streams: Streams) -> World:
 
 
 class DailyProcesses:
-    """What both engines share: days of the calendar, processes by name, and running the
-    processes due on a day in schedule order, each with its stream key for that day."""
+    """What both engines share: the seed, streams, calendar and world of a run, days of the
+    calendar, processes by name, and running the processes due on a day in schedule order,
+    each with its stream key for that day."""
 
     calendar: Calendar
     streams: Streams
     processes: list[Any]
+
+    def _start(self, scenario: Any, rng: int | np.random.Generator | None,
+               replication: int | None) -> None:  # fmt: skip
+        """Set up what both engines share: one integer seed for the addressed streams (Mesa's
+        own generators are seeded with it too, then made unusable), the calendar and the
+        world."""
+        seed = resolve_seed(scenario, rng)
+        super().__init__(rng=seed)  # type: ignore[call-arg]  # mesa.Model, next in the MRO
+        guard_mesa_random(self)  # type: ignore[arg-type]
+        self.spec = scenario
+        self.seed = seed
+        self.replication = scenario.run.replication if replication is None else replication
+        self.streams = Streams(seed, self.replication)
+        self.calendar = Calendar(scenario.run.start_date, scenario.run.days)
+        self.world: World = build_scenario_world(scenario, self.streams)
 
     @property
     def days(self) -> int:
@@ -76,35 +129,47 @@ class VicinityModel(DailyProcesses, mesa.Model):
     stream keyed by (seed, replication, process, day).
 
     Args:
-        scenario: A validated scenario (see :func:`vicinity_sim.scenario.load_scenario`).
+        scenario: A validated scenario (see :func:`vicinity_sim.scenario.load_scenario`), or
+            the path of a scenario file.
         rng: Seed of the run; defaults to the scenario's ``run.seed``. A numpy Generator is
             accepted too and reduced to an integer seed.
         replication: Replication index; defaults to the scenario's ``run.replication``.
+        overrides: Scenario overrides, ``["run.days=90", ...]`` or ``{"run.days": 90, ...}``.
+        agent_reporters: Agent-level values to record (name → column of ``agent_table``, see
+            :class:`~vicinity_sim.interop.AgentFrames`); with ``agent_every`` alone, the
+            table's default columns. Read them with
+            ``model.datacollector.get_agent_vars_dataframe()``.
+        agent_every: Cadence of the agent-level records in days (default 1 when
+            ``agent_reporters`` is given).
+        agent_table: Table the agent-level values come from (default ``residents``).
+        **settings: Further scenario keys with their values, e.g.
+            ``**{"fire.growth_sigma": 0.4}``: the keyword interface :func:`mesa.batch_run`
+            sweeps (see :mod:`vicinity_sim.interop`).
 
     Attributes:
         spec: The scenario. (Not ``scenario``: Mesa 3.5 reserves ``Model.scenario`` for its
             own scenario objects.)
-        seed: Integer seed of every stream.
+        seed: Integer seed of every stream. Mesa's ``random`` and ``rng`` are not used: any
+            use raises (:class:`UnaddressedRandom`).
         streams: Random streams of the run.
         calendar: Dates of the run's days.
         world: The state.
         processes: Process instances in the order they run.
         datacollector: The :class:`~vicinity_sim.recorder.Recorder` (Mesa-compatible).
         day: Index of the next day to simulate.
+
+    The model has no Mesa agents: ``model.agents`` raises
+    :class:`~vicinity_sim.interop.NoAgentSetError`, which names what to use instead.
     """
 
     def __init__(
         self, scenario: Any, *, rng: int | np.random.Generator | None = None,
-        replication: int | None = None,
+        replication: int | None = None, overrides: Any = None,
+        agent_reporters: dict[str, Any] | None = None, agent_every: int | None = None,
+        agent_table: str = "residents", **settings: Any,
     ) -> None:  # fmt: skip
-        seed = resolve_seed(scenario, rng)
-        super().__init__(rng=seed)
-        self.spec = scenario
-        self.seed = seed
-        self.replication = scenario.run.replication if replication is None else replication
-        self.streams = Streams(seed, self.replication)
-        self.calendar = Calendar(scenario.run.start_date, scenario.run.days)
-        self.world: World = build_scenario_world(scenario, self.streams)
+        scenario = as_scenario(scenario, overrides, settings)
+        self._start(scenario, rng, replication)
         self.processes: list[Process] = [
             cls(self, getattr(scenario, cls.name) if cls.Params is not None else None)
             for cls in registered()
@@ -113,8 +178,18 @@ class VicinityModel(DailyProcesses, mesa.Model):
         names = [m for p in self.processes for m in p.metrics]
         levels = frozenset().union(*(p.levels for p in self.processes))
         self.datacollector = Recorder(names, scenario.run.days, self.calendar.dates, levels)
+        if agent_reporters is not None or agent_every is not None:
+            frames = AgentFrames(self.world, scenario.run.days, agent_table, agent_reporters,
+                                 agent_every or 1)  # fmt: skip
+            self.datacollector.track_agents(frames)
         self.day = 0
         self.running = True
+
+    @property
+    def agents(self) -> Any:
+        """Not available: the model keeps people in arrays (raises
+        :class:`~vicinity_sim.interop.NoAgentSetError`, which says what to use instead)."""
+        raise NoAgentSetError()
 
     def step(self) -> None:
         """Simulate one day: every due process in order, then record."""

@@ -66,6 +66,13 @@ def norm_ppf(u):
     )
 
 
+@njit(cache=True, inline="always")
+def event_probability(rate, periods):
+    """Probability that an event with ``rate`` per year (or other unit) happens within one of
+    ``periods`` equal parts of it (a day: 365): ``1 − exp(−rate / periods)``."""
+    return -math.expm1(-rate / periods)
+
+
 @njit(cache=True)
 def lognormal_ppf(u, median, sigma):
     """Quantile of a log-normal distribution given its median and log-sigma."""

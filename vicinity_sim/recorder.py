@@ -11,6 +11,11 @@ last value.
 outcome contract, as the run so far (the value on day ``d`` is what ``summary.json`` would
 report for a run stopped after day ``d``; the last row equals the summary):
 ``cost_total_cny``, ``police_incidents_per_year`` and ``disputes_resolved_grassroots_share``.
+
+With agent frames switched on (:meth:`Recorder.track_agents`), it also keeps agent-level
+values at a chosen cadence, in the shape of Mesa's agent records
+(:meth:`Recorder.get_agent_vars_dataframe`, and the ``agent_reporters`` and
+``_agent_records`` that :func:`mesa.batch_run` reads); see :mod:`vicinity_sim.interop`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vicinity_sim.interop import AgentFrames, AgentRecords
 from vicinity_sim.outcomes import derived_series
 
 #: Daily metrics that are spending of the program; their sum is ``cost_cny``.
@@ -43,6 +49,42 @@ class Recorder:
         self._data = {n: np.full(days, np.nan) if n in self.levels else np.zeros(days)
                       for n in self.names}  # fmt: skip
         self.recorded = 0
+        self.agent_frames: AgentFrames | None = None
+
+    def track_agents(self, frames: AgentFrames) -> None:
+        """Record agent-level values as ``frames`` says, from now on."""
+        self.agent_frames = frames
+
+    @property
+    def agent_reporters(self) -> dict:
+        """Names of the agent-level values (Mesa's ``DataCollector.agent_reporters``)."""
+        return dict(self.agent_frames.reporters) if self.agent_frames else {}
+
+    @property
+    def _agent_records(self) -> AgentRecords:
+        """Agent records by step, in the layout of Mesa's ``DataCollector``."""
+        return AgentRecords(self.agent_frames)
+
+    @property
+    def _collection_steps(self) -> list[int]:
+        """Steps (days) with model variables, as Mesa 3.5's ``batch_run`` reads them."""
+        return list(range(self.recorded))
+
+    #: Mesa 3.5's agent-type records: none (agent frames come from one table).
+    agenttype_reporters: dict = {}
+
+    @property
+    def _agenttype_records(self) -> dict:
+        return {}
+
+    def get_agent_vars_dataframe(self) -> pd.DataFrame:
+        """Agent-level values indexed by ``Step`` (day) and ``AgentID`` (table row), as
+        Mesa's ``DataCollector.get_agent_vars_dataframe``; empty unless agent frames were
+        asked for (``VicinityModel(..., agent_reporters=..., agent_every=...)``)."""
+        if self.agent_frames is None:
+            index = pd.MultiIndex.from_arrays([[], []], names=["Step", "AgentID"])
+            return pd.DataFrame(index=index)
+        return self.agent_frames.dataframe()
 
     def collect(self, day: int, values: dict[str, float]) -> None:
         """Store one day's values (missing counts stay 0; missing levels repeat)."""
@@ -52,6 +94,8 @@ class Recorder:
             for name in self.levels - values.keys():
                 self._data[name][day] = self._data[name][day - 1]
         self.recorded = max(self.recorded, day + 1)
+        if self.agent_frames is not None and self.agent_frames.due(day):
+            self.agent_frames.record(day)
 
     def column(self, name: str) -> np.ndarray:
         """Recorded values of one metric (view, days so far)."""
@@ -78,8 +122,15 @@ class Recorder:
 
     @property
     def model_vars(self) -> dict[str, list[float]]:
-        """Mesa-style ``{name: [value per step]}``."""
-        return {k: list(v) for k, v in self.columns().items() if k not in ("day", "date")}
+        """Mesa-style ``{name: [value per step]}`` (built once per recorded day: Mesa's
+        ``batch_run`` reads it at every collected step)."""
+        cached = getattr(self, "_model_vars", None)
+        if cached is None or cached[0] != self.recorded:
+            cols = self.columns()
+            cached = (self.recorded, {k: v.tolist() for k, v in cols.items()
+                                      if k not in ("day", "date")})  # fmt: skip
+            self._model_vars = cached
+        return cached[1]
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """Model variables as a DataFrame indexed by day (Mesa's DataCollector shape)."""

@@ -13,7 +13,7 @@ summary. :func:`write_outputs` writes them as
 
 Every file is written to a temporary name and renamed; the directory is assembled under a
 temporary name and renamed into place last, so an interrupted write never leaves a half-written
-output directory.
+output directory (:mod:`vicinity_sim.outdir`: locking, publishing, leftovers).
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ import hashlib
 import io
 import json
 import math
-import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -36,12 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from vicinity_sim import outdir
+from vicinity_sim.columns import arrow_table
 from vicinity_sim.errors import InputError
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.outcomes import summarize
+from vicinity_sim.outdir import atomic_write  # noqa: F401  (imported from here by callers)
 
 
 @dataclass
@@ -150,32 +150,11 @@ def fire_events(model: Any) -> dict[str, np.ndarray]:
 # -- files ---------------------------------------------------------------------------------
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def parquet_bytes(columns: dict[str, np.ndarray]) -> bytes:
-    """A Parquet file of the columns (deterministic for equal inputs)."""
-    arrays = {}
-    for name, col in columns.items():
-        if col.dtype == object:
-            arrays[name] = pa.array(col.tolist(), type=pa.string())
-        elif np.issubdtype(col.dtype, np.datetime64):
-            arrays[name] = pa.array(col.astype("datetime64[D]"), type=pa.date32())
-        else:
-            arrays[name] = pa.array(col)
+    """A Parquet file of the columns (deterministic for equal inputs): dates as timestamps,
+    counts as integers, units in the schema (:func:`vicinity_sim.columns.arrow_table`)."""
     buf = io.BytesIO()
-    pq.write_table(pa.table(arrays), buf, compression="zstd")
+    pq.write_table(arrow_table(columns), buf, compression="zstd")
     return buf.getvalue()
 
 
@@ -253,27 +232,30 @@ def manifest(result: RunResult, files: dict[str, bytes]) -> dict[str, Any]:
 
 
 def check_output_dir(out: Path, force: bool) -> None:
-    """Refuse to overwrite a non-empty directory unless forced; refuse files."""
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "--out", "exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError(str(out), "--out", "directory is not empty; use --force to replace it")
+    """Refuse a file, and a non-empty directory unless forced; ``force`` replaces only a
+    directory that holds this project's outputs (see :func:`vicinity_sim.outdir.check_target`).
+    """
+    outdir.check_target(out, force)
 
 
 def write_outputs(result: RunResult, out: str | Path, force: bool = False) -> Path:
-    """Write a run's files into ``out`` atomically.
+    """Write a run's files into ``out`` atomically, holding the directory's lock.
 
     Args:
         result: The run.
         out: Output directory (created; must be empty or absent unless ``force``).
-        force: Replace a non-empty directory.
+        force: Replace a directory that holds earlier outputs of this project.
 
     Returns:
         The output directory.
+
+    Raises:
+        OutputError: If ``out`` is locked by another writer, cannot take the files, or the
+            write fails (then the files are saved elsewhere and the message says where).
     """
     out = Path(out)
-    check_output_dir(out, force)
-    publish(run_files(result), out)
+    with outdir.writing(out, force):
+        publish(run_files(result), out, force)
     return out
 
 
@@ -291,20 +273,12 @@ def run_files(result: RunResult) -> dict[str, bytes]:
     return files
 
 
-def publish(files: dict[str, bytes], out: Path) -> None:
-    """Write ``files`` (relative path → bytes) into a temporary directory renamed to ``out``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        tmp.mkdir()
-        for name, data in files.items():
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(tmp / name, data)
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+def publish(files: dict[str, bytes], out: Path, replace: bool = False) -> None:
+    """Write ``files`` (relative path → bytes) as directory ``out``, all or nothing (call it
+    holding ``out``'s lock: :func:`vicinity_sim.outdir.writing`).
+
+    If ``out`` cannot take them (disk full, read-only), they are saved in a new directory
+    elsewhere and the :class:`~vicinity_sim.errors.OutputError` raised says where.
+    """
+    last = "manifest.json" if "manifest.json" in files else "comparison.json"
+    outdir.publish_or_rescue(files, out, replace=replace, last=last)

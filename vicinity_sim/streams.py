@@ -13,6 +13,10 @@ delay, ...) and *index* the entity it is drawn for (a building, an edge, a resid
 * Inside numba kernels, :func:`uniform` turns ``(key, slot, index)`` into a uniform number with
   a counter-based generator (SplitMix64 at position ``index`` of the sequence seeded by the
   mixed key and slot). No state is carried between draws.
+* Slots have names: each module that draws from a stream declares its slots as an
+  :class:`~enum.IntEnum` registered with :func:`stream_slots`, which refuses a number or a name
+  that another declaration for the same stream already took (several modules may draw from
+  one stream, e.g. the fire and its spread). :data:`SLOTS` lists them all.
 
 Consequences that the model relies on:
 
@@ -26,6 +30,9 @@ Consequences that the model relies on:
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from enum import IntEnum
+from types import SimpleNamespace
 
 import numpy as np
 from numba import njit, uint64
@@ -64,6 +71,19 @@ def uniform(key, slot, index):
     return float(_mix64(z) >> _S11) * _TWO_M53
 
 
+def slot_numbers(slots: type[IntEnum]) -> SimpleNamespace:
+    """A stream's named slots as plain integers under the same names, for Python callers of
+    :func:`uniform` (the reference engine): the compiled function's dispatcher types a plain
+    integer on its fast path and an ``IntEnum`` member on its slow one, and reading a member
+    off its class is itself slow in Python.
+
+    Example:
+        >>> FIRE = slot_numbers(FireSlot)
+        >>> u = uniform(key, FIRE.IGNITE, building)
+    """
+    return SimpleNamespace(**{name: int(member) for name, member in slots.__members__.items()})
+
+
 @njit(cache=True)
 def uniform_array(key, slot, n):
     """``n`` uniforms for indices ``0..n-1`` of one slot (vectorised :func:`uniform`)."""
@@ -71,6 +91,48 @@ def uniform_array(key, slot, n):
     for i in range(n):
         out[i] = uniform(key, slot, i)
     return out
+
+
+#: Every stream's slots: stream name → slot name → number (filled by :func:`stream_slots`).
+SLOTS: dict[str, dict[str, int]] = {}
+
+
+def stream_slots(stream: str) -> Callable[[type[IntEnum]], type[IntEnum]]:
+    """Class decorator registering an :class:`~enum.IntEnum` of named slots of ``stream``.
+
+    Args:
+        stream: The stream the slots belong to (a process name, or ``world.ties``...).
+
+    Returns:
+        The decorator; it returns the enum unchanged.
+
+    Raises:
+        ValueError: If two slots of the stream share a number (within the enum, where
+            ``IntEnum`` would silently make one an alias, or with an earlier declaration) or a
+            name.
+
+    Example:
+        >>> @stream_slots("example")
+        ... class ExampleSlot(IntEnum):
+        ...     IGNITE = 0
+        ...     CAUSE = 1
+    """
+
+    def register(cls: type[IntEnum]) -> type[IntEnum]:
+        taken = SLOTS.setdefault(stream, {})
+        for name, member in cls.__members__.items():  # aliases included
+            number = int(member)
+            if name in taken:
+                raise ValueError(f"stream {stream!r}: slot name {name} declared twice")
+            clash = [k for k, v in taken.items() if v == number]
+            if clash:
+                raise ValueError(
+                    f"stream {stream!r}: slot {name} = {number} is already taken by {clash[0]}"
+                )
+            taken[name] = number
+        return cls
+
+    return register
 
 
 _MASK = (1 << 64) - 1

@@ -3,7 +3,10 @@
 Run it with ``vicinity-sim dashboard [SCENARIO]``, which serves this module with solara. The
 scenario file comes in through the environment variable :data:`SOURCE_ENV`. The sidebar holds
 SolaraViz's own controls (Reset, play and pause, Step, the play and render intervals) and the
-model parameters: the seed and a switch and slider per intervention, which take effect on Reset.
+model parameters: the seed, whether to run the baseline beside the chosen interventions, and a
+switch and slider per intervention (sliders show their values), which take effect on Reset.
+The outcome series show the run with the chosen interventions beside its baseline and their
+difference; the current runs can be exported as CSV or Parquet.
 """
 
 from __future__ import annotations
@@ -15,8 +18,15 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from vicinity_sim.compare import format_number
 from vicinity_sim.dashboard.controls import intervention_controls, load_base
-from vicinity_sim.dashboard.figures import DEFAULT_SERIES, plan_figure, series_figure
+from vicinity_sim.dashboard.figures import (
+    DEFAULT_SERIES,
+    comparison_rows,
+    export_bytes,
+    plan_figure,
+    series_figure,
+)
 from vicinity_sim.dashboard.layers import LAYERS
 from vicinity_sim.dashboard.model import DashboardModel
 from vicinity_sim.dashboard.server import SOURCE_ENV
@@ -25,6 +35,15 @@ from vicinity_sim.outcomes import CONTRACT
 
 #: Residents above which the page redraws once a week of simulated time, not every day.
 LARGE_VILLAGE = 10_000
+#: Title of the browser tab and of the page.
+TITLE = "vicinity_sim: urban-village governance dashboard"
+#: Sliders show their value at all times (Vuetify shows it only while dragging by default).
+STYLE = """
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { transform: translateY(-20%) translateY(-12px) translateX(-50%)
+                         rotate(45deg) !important; }
+.v-input__slider { margin-top: 18px; }
+"""
 
 
 def model_params(source: str | None) -> dict[str, Any]:
@@ -43,7 +62,9 @@ def model_params(source: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {
         "source": source,
         "seed": {"type": "InputText", "value": str(seed), "label": "seed"},
-    }
+        "compare": {"type": "Checkbox", "value": True,
+                    "label": "compare with the baseline (no interventions)"},
+    }  # fmt: skip
     for c in intervention_controls(base):
         params[c.switch_key] = {"type": "Checkbox", "value": c.enabled, "label": c.name}
         params[c.share_key] = {
@@ -90,6 +111,7 @@ def StatusView(model: DashboardModel) -> None:
             solara.Text("Interventions in force", style={"font-weight": "bold"})
             for line in lines or ["none"]:
                 solara.Text(line)
+        Export(model)
 
 
 @solara.component
@@ -118,7 +140,8 @@ def PlanView(model: DashboardModel) -> None:
 
 @solara.component
 def SeriesView(model: DashboardModel) -> None:
-    """Live series of the outcome-contract names against the day."""
+    """Live series of the outcome-contract names against the date: the run with the chosen
+    interventions beside its baseline, and their difference."""
     chosen = solara.use_reactive(list(DEFAULT_SERIES))
     update_counter.get()
     deps = [model, model.day, tuple(chosen.value)]
@@ -127,7 +150,43 @@ def SeriesView(model: DashboardModel) -> None:
         return
     with solara.Column():
         solara.SelectMultiple("outcomes", values=chosen, all_values=list(CONTRACT))
+        if model.baseline is not None:
+            comparison_table(model, chosen.value)
+        elif model.interventions:
+            solara.Text("Comparison with the baseline is off (tick it and press Reset).")
+        else:
+            solara.Text("No intervention is switched on: the run is its own baseline.")
         solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+
+
+def comparison_table(model: DashboardModel, names: list[str]) -> None:
+    """Today's values with and without the chosen interventions, and the difference (drawn
+    inside :func:`SeriesView`, so it redraws with it)."""
+    rows = comparison_rows(model, names)
+    if not rows:
+        return
+    lines = ["| outcome | baseline | with interventions | difference |", "|---|--:|--:|--:|"]
+    for name, run, base in rows:
+        lines.append(f"| {name} | {format_number(base)} | {format_number(run)} | "
+                     f"{format_number(run - base)} |")  # fmt: skip
+    with solara.Column(classes=["vicinity-comparison"]):
+        solara.Markdown(
+            f"**Day {model.day}**: with {', '.join(model.interventions)} vs the baseline (same "
+            "village, seed and random streams, no interventions)."
+        )
+        solara.Markdown("\n".join(lines))
+
+
+@solara.component
+def Export(model: DashboardModel) -> None:
+    """Download the days simulated so far (the run and its baseline) as CSV or Parquet."""
+    stem = f"{model.title.replace(' ', '_')}-seed{model.seed}-day{model.day}"
+    with solara.Row(classes=["vicinity-export"]):
+        solara.Text("Export the days so far:")
+        solara.FileDownload(lambda: export_bytes(model, "csv"), filename=f"{stem}.csv",
+                            label="CSV")  # fmt: skip
+        solara.FileDownload(lambda: export_bytes(model, "parquet"), filename=f"{stem}.parquet",
+                            label="Parquet")  # fmt: skip
 
 
 @solara.component
@@ -137,11 +196,13 @@ def Page() -> None:
     params = solara.use_memo(lambda: model_params(source), [])
     model = solara.use_memo(lambda: DashboardModel(**initial_values(params)), [])
     large = model.error is None and len(model.world.residents) > LARGE_VILLAGE
+    solara.Title(TITLE)
+    solara.Style(STYLE)
     SolaraViz(
         model,
         components=[(StatusView, 0), (PlanView, 0), (SeriesView, 0)],
         model_params=params,
-        name="vicinity_sim dashboard",
+        name=TITLE,
         play_interval=150,
         render_interval=7 if large else 1,
     )

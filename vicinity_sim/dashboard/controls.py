@@ -163,6 +163,19 @@ def scenario_with_controls(source: str | Path | None, settings: Mapping[str, Any
     return resolve_variant(source, extra, SOURCE)
 
 
+def without_interventions(scenario: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings with every intervention switched off: the baseline the dashboard compares
+    the chosen interventions with (the same village, seed and streams)."""
+    off = {c.switch_key: False for c in intervention_controls(scenario)}
+    return {**settings, **off}
+
+
+def active_interventions(scenario: Any, settings: Mapping[str, Any]) -> list[str]:
+    """Names of the interventions the settings leave switched on."""
+    return [c.name for c in intervention_controls(scenario)
+            if bool(_setting(settings, c.switch_key, c.enabled))]  # fmt: skip
+
+
 def parse_seed(value: Any) -> int:
     """The seed typed into the dashboard, as an integer.
 

@@ -6,18 +6,23 @@ does not accumulate open figures; the page renders them as images.
 
 from __future__ import annotations
 
+import io
 import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib import colormaps
+from matplotlib import dates as mdates
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 from scipy.spatial import cKDTree
 
 from vicinity_sim.dashboard.layers import LAYERS
+from vicinity_sim.experiment.figures import axis_number
 from vicinity_sim.outcomes import CONTRACT, running_outcomes
 
 #: Colours of the categorical layers' categories, in category order.
@@ -33,6 +38,7 @@ DEFAULT_SERIES = (
     "police_incidents_per_year",
     "participation_rate",
     "income_individual_mean",
+    "cost_total_cny",
 )
 
 
@@ -175,26 +181,112 @@ def outcome_series(model: Any) -> dict[str, np.ndarray]:
     return running_outcomes(columns, events)
 
 
+#: Colours of the run with the chosen interventions, of its baseline and of the difference.
+RUN_COLOUR, BASELINE_COLOUR, DIFF_COLOUR = "#1565c0", "#757575", "#6a1b9a"
+
+
 def series_figure(model: Any, names: list[str] | tuple[str, ...]) -> Figure:
-    """Small multiples of chosen outcome-contract series against the day."""
+    """Chosen outcome-contract series against the date, for the days simulated so far.
+
+    With a baseline (:attr:`DashboardModel.baseline
+    <vicinity_sim.dashboard.model.DashboardModel.baseline>`), each outcome gets two panels:
+    the run with the chosen interventions beside its baseline, and their difference (with −
+    without). Axes follow the data shown: the days simulated, the values drawn.
+    """
     names = [n for n in names if n in CONTRACT] or list(DEFAULT_SERIES)
+    baseline = getattr(model, "baseline", None)
     series = outcome_series(model)
-    cols = 2 if len(names) > 1 else 1
-    rows = math.ceil(len(names) / cols)
-    fig = Figure(figsize=(6.4, 1.7 * rows + 0.4))
+    base = outcome_series(baseline) if baseline is not None else None
+    cols = 2 if base is not None or len(names) > 1 else 1
+    rows = len(names) if base is not None else math.ceil(len(names) / cols)
+    height = 1.6 * rows + 0.7
+    fig = Figure(figsize=(6.6, height))
     # Fixed margins: a constrained layout would cost more than the drawing at every render.
-    fig.subplots_adjust(left=0.1, right=0.97, top=1 - 0.3 / (1.7 * rows + 0.4),
-                        bottom=0.5 / (1.7 * rows + 0.4), wspace=0.3, hspace=0.45)  # fmt: skip
+    fig.subplots_adjust(left=0.11, right=0.97, top=1 - 0.45 / height, bottom=0.5 / height,
+                        wspace=0.3, hspace=0.55)  # fmt: skip
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
-    days = np.arange(1, model.day + 1)
-    for ax, name in zip(axes.flat, names, strict=False):
-        ax.plot(days, series[name][: model.day], lw=1.2, color="#1565c0")
-        ax.set_title(name, fontsize=8)
+    n = model.day
+    dates = np.asarray(model.calendar.dates[:n], dtype="datetime64[D]")
+    panels = []
+    for k, name in enumerate(names):
+        if base is not None:
+            level, diff = axes[k, 0], axes[k, 1]
+            level.plot(dates, base[name][:n], lw=1.1, color=BASELINE_COLOUR, ls="--",
+                       label="baseline (no interventions)")  # fmt: skip
+            level.plot(dates, series[name][:n], lw=1.3, color=RUN_COLOUR,
+                       label="with the interventions")  # fmt: skip
+            diff.axhline(0, color="0.6", lw=0.8)
+            diff.plot(dates, series[name][:n] - base[name][:n], lw=1.3, color=DIFF_COLOUR)
+            level.set_title(name, fontsize=8)
+            diff.set_title(f"{name}: with − baseline", fontsize=8)
+            panels += [level, diff]
+        else:
+            ax = axes.flat[k]
+            ax.plot(dates, series[name][:n], lw=1.3, color=RUN_COLOUR)
+            ax.set_title(name, fontsize=8)
+            panels.append(ax)
+    for ax in panels:
         ax.tick_params(labelsize=7)
-        ax.set_xlim(0, max(model.days, 1))
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(names) :]:
+        ax.yaxis.set_major_formatter(FuncFormatter(axis_number))
+    for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel("day", fontsize=8)
+    if n:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=5)
+        for ax in axes[-1]:
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+        last = dates[-1] + np.timedelta64(1, "D") if n > 1 else dates[0] + np.timedelta64(1, "D")
+        axes[0, 0].set_xlim(dates[0], last)
+    if base is not None:
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="upper center", ncols=2,
+                   fontsize=7, frameon=False)  # fmt: skip
     return fig
+
+
+def comparison_rows(
+    model: Any, names: list[str] | tuple[str, ...]
+) -> list[tuple[str, float, float]]:
+    """Today's value of each chosen outcome with the interventions and in the baseline."""
+    names = [n for n in names if n in CONTRACT] or list(DEFAULT_SERIES)
+    baseline = getattr(model, "baseline", None)
+    if baseline is None or not model.day:
+        return []
+    run, base = outcome_series(model), outcome_series(baseline)
+    d = model.day - 1
+    return [(name, float(run[name][d]), float(base[name][d])) for name in names]
+
+
+def run_frame(model: Any) -> pd.DataFrame:
+    """The days simulated so far, of the run and (with ``run`` = ``baseline``) its baseline:
+    every recorded column and the outcome-contract series."""
+    frames = []
+    runs = [("with interventions", model)]
+    if getattr(model, "baseline", None) is not None:
+        runs.append(("baseline", model.baseline))
+    for label, m in runs:
+        cols = m.datacollector.columns()
+        cols.update({k: v for k, v in outcome_series(m).items() if k not in cols})
+        df = pd.DataFrame(cols)
+        df.insert(0, "run", label)
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    out["date"] = pd.to_datetime(out["date"])
+    return out
+
+
+def export_bytes(model: Any, fmt: str) -> bytes:
+    """The current run (and its baseline) as ``csv`` or ``parquet`` bytes."""
+    frame = run_frame(model)
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode()
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        from vicinity_sim.columns import arrow_table
+
+        table = arrow_table({c: frame[c].to_numpy() for c in frame.columns})
+        buf = io.BytesIO()
+        pq.write_table(table, buf, compression="zstd")
+        return buf.getvalue()
+    raise ValueError(f"format must be csv or parquet, not {fmt!r}")

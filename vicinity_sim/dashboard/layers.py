@@ -51,10 +51,8 @@ def fire_risk(model: Any) -> np.ndarray:
         fire = model.process("fire")
     except KeyError:  # the scenario switched the fire mechanism off
         return np.full(len(w.buildings), np.nan)
-    r, b = w.residents, w.buildings
-    rates = ignition_rates(
-        r.building, r.charging, w.households.building, b.three_in_one, b.old_wiring, fire.consts
-    )
+    rates = ignition_rates(w.residents.arrays(), w.households.arrays(), w.buildings.arrays(),
+                           fire.consts)  # fmt: skip
     return rates.sum(axis=1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import signal
 import socket
@@ -79,8 +80,9 @@ def serve(scenario: str | None, port: int = DEFAULT_PORT) -> int:
         try:
             load_base(scenario)
         except InputError as exc:
-            print(f"vicinity-sim: warning: {exc} (the page shows this; fix the file and press "
-                  "Reset)", file=sys.stderr)  # fmt: skip
+            logging.getLogger(__name__).warning(
+                "%s (the page shows this; fix the file and press Reset)", exc
+            )
     shown = scenario or "the default village"
     print(f"vicinity-sim dashboard: http://{HOST}:{port}/ ({shown}); Ctrl+C stops it", flush=True)
     proc = subprocess.Popen(server_command(port), env=server_env(scenario))

@@ -74,6 +74,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, logit
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
+from vicinity_sim import preflight, supervise
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment.executors import Pool, check_executor, make_executor
 from vicinity_sim.experiment.runner import run_experiment
@@ -83,6 +84,7 @@ from vicinity_sim.experiment.spec import (
     ExperimentSpec,
     Target,
 )
+from vicinity_sim.outdir import OutputLock, contents
 from vicinity_sim.runs import atomic_write, json_bytes
 
 RESULT = "calibration.json"
@@ -375,6 +377,32 @@ def calibrate(
         simplex.append(logit(u))
 
     total = cal.max_evaluations + 2 * len(params)
+    preflight.check_writable(out)
+    with OutputLock(out):
+        _check_dir(out)  # again, now that no other writer can change it
+        try:
+            res, theta, m, jac, model = _optimize(spec, cal, out, executor, workers, progress,
+                                                  fresh, extra, simplex, total)  # fmt: skip
+        except KeyboardInterrupt as e:
+            raise supervise.interrupted(e, f"{_evaluations_kept(out)}; run the same command "
+                                        "again to resume (finished simulations are "
+                                        "reused)") from None  # fmt: skip
+        return _finish(spec, cal, out, keys, res, theta, m, jac, model)
+
+
+def _evaluations_kept(out: Path) -> str:
+    """How many evaluations and simulations a calibration directory holds (counted on disk)."""
+    evals = [d for d in sorted((out / "evals").glob("[0-9]*")) if (d / "experiment.json").exists()]
+    runs = sum(len(list((d / "runs").rglob("rep=*.parquet"))) for d in evals)
+    return (f"{runs} finished simulations of {len(evals)} evaluation(s) are kept in "
+            f"{out / 'evals'}")  # fmt: skip
+
+
+def _optimize(spec: ExperimentSpec, cal: Calibration, out: Path, executor: str, workers: int,
+              progress: bool, fresh: bool, extra: list, simplex: list,
+              total: int) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, _Model]:  # fmt: skip
+    """Nelder–Mead from the simplex, then the moments and Jacobian at the estimate."""
+    params = cal.parameters
     # One executor for every evaluation: a pool or cluster starts once, not per evaluation.
     with make_executor(executor, workers) as running, tqdm(
             total=total, disable=not progress, unit="eval", desc="calibration",
@@ -387,6 +415,13 @@ def calibrate(
         theta = _to_theta(res.x, params)
         m = model.moments(theta)
         jac = _jacobian(model, theta)
+    return res, theta, m, jac, model
+
+
+def _finish(spec: ExperimentSpec, cal: Calibration, out: Path, keys: list[str], res: Any,
+            theta: np.ndarray, m: np.ndarray, jac: np.ndarray,
+            model: _Model) -> CalibrationResult:  # fmt: skip
+    """Standard errors and fit at the estimate; write calibration.json, .csv and report.md."""
     at_estimate = model.summaries[tuple(float(v) for v in theta)]
     sim_cov = simulation_covariance(at_estimate, cal.targets)
     cov, se, singular = _covariance(jac, model.sd, sim_cov)
@@ -439,7 +474,7 @@ def _check_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "--out", "exists and is not a directory")
     holds = (out / RESULT).exists() or (out / "evals").is_dir()
-    if out.is_dir() and any(out.iterdir()) and not holds:
+    if out.is_dir() and contents(out) and not holds:
         problem = (
             "is not empty and holds no calibration (no evals/ or calibration.json); "
             "--fresh deletes only calibration directories: choose another --out"

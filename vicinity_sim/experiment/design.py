@@ -5,10 +5,12 @@ without a sweep have a single sample 0. Replication ``r`` of every arm and sampl
 streams of replication ``r``, so arms and samples share all randomness their settings do not
 touch (common random numbers).
 
-Samples: ``factorial`` (every combination of the listed values), ``lhs`` (Latin hypercube)
-and ``sobol`` (Saltelli's scheme for Sobol' indices: matrices A and B from a scrambled Sobol'
-sequence and, for each parameter i, A with row i taken from B; ``n·(d+2)`` samples in the order
-A, B, AB₁ … AB_d), all from :mod:`scipy.stats.qmc`, seeded by the experiment's seed.
+Samples: ``points`` (given: each parameter lists its value at every sample; screening and
+ensembles build these), ``factorial`` (every combination of the listed values), ``lhs`` (Latin
+hypercube) and ``sobol`` (Saltelli's scheme for Sobol' indices: matrices A and B from a
+scrambled Sobol' sequence and, for each parameter i, A with row i taken from B; ``n·(d+2)``
+samples in the order A, B, AB₁ … AB_d), all from :mod:`scipy.stats.qmc`, seeded by the
+experiment's seed.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def unit_samples(sweep: Sweep, seed: int) -> np.ndarray:
 
 def sample_values(sweep: Sweep, seed: int) -> np.ndarray:
     """Parameter values of every sample, shape (n_samples, d)."""
+    if sweep.design == "points":
+        return np.column_stack([np.asarray(p.values, dtype=float) for p in sweep.parameters])
     u = unit_samples(sweep, seed)
     out = np.empty_like(u)
     for j, p in enumerate(sweep.parameters):
@@ -87,6 +91,12 @@ def sample_overrides(spec: ExperimentSpec) -> list[list[str]]:
                                                                                strict=True)]
         for row in values
     ]  # fmt: skip
+
+
+def sample_arms(spec: ExperimentSpec) -> list[list[str] | None]:
+    """Per sweep parameter (in the order of :func:`sample_overrides`), the arms it applies to
+    (``None``: every arm)."""
+    return [p.arms for p in spec.sweep.parameters] if spec.sweep is not None else []
 
 
 def tasks(spec: ExperimentSpec, replications: int | None = None) -> list[Task]:

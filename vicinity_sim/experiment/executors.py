@@ -14,19 +14,27 @@ task's draws depend only on its seed, replication and settings.
   able to import ``vicinity_sim`` and write to the experiment directory.
 
 Dask is used through ``Client.get_executor()``, a :mod:`concurrent.futures` executor.
+
+Supervision (:mod:`vicinity_sim.supervise`): whatever ends :func:`execute` early (Ctrl-C,
+SIGTERM, a failed task, a dead worker) cancels the tasks not yet started; leaving
+:func:`make_executor` that way also stops the local workers at once. Local workers die with
+the main process, even when it is killed with SIGKILL. A worker that dies (killed, out of
+memory) is reported as :class:`~vicinity_sim.errors.WorkerError`, one line.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vicinity_sim.errors import InputError
+from vicinity_sim import supervise
+from vicinity_sim.errors import InputError, WorkerError
 
 
 def run_task(payload: dict[str, Any]) -> dict[str, Any]:
@@ -107,8 +115,18 @@ def make_executor(executor: str = "local", workers: int = 1) -> Iterator[cf.Exec
         if workers == 1:
             yield None
             return
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        ctx = _context()
+        supervise.start_fork_server(ctx)
+        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                      initializer=supervise.worker_init,
+                                      initargs=(os.getpid(),))  # fmt: skip
+        try:
             yield pool
+        except BaseException:  # interrupted, a task failed, a worker died: stop now
+            with supervise.deferred():
+                supervise.stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         return
     address = _dask_address(executor)
     from distributed import Client, LocalCluster
@@ -139,8 +157,15 @@ def execute(payloads: list[dict[str, Any]], pool: cf.Executor | None) -> Iterato
             yield run_task(p)
         return
     futures = [pool.submit(run_task, p) for p in payloads]
-    for fut in cf.as_completed(futures):
-        yield fut.result()
+    try:
+        for fut in cf.as_completed(futures):
+            yield fut.result()
+    except cf.BrokenExecutor:
+        raise WorkerError("worker", "-", "a worker process died while running a task (killed, "
+                         "or out of memory)") from None  # fmt: skip
+    finally:  # stopped early (interrupt, error, generator closed): drop queued tasks
+        for fut in futures:
+            fut.cancel()
 
 
 def absolute(path: str | Path) -> str:

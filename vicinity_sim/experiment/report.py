@@ -3,10 +3,14 @@
 :func:`write_report` writes into the experiment directory:
 
 * ``effects.csv``: every column of :meth:`Results.effects`;
-* ``report.md``: the design, arm means with t intervals, paired effects against the reference
-  arm and, when given, Sobol' sensitivity indices;
-* ``timeseries_<outcome>.png`` (outcomes with a daily series), ``effects.png`` (a forest plot of
-  the paired effects) and ``sensitivity.png`` (when sensitivity indices are given).
+* ``report.md``: the main result (the effects figure and what it says for the primary
+  outcomes), the design and its statistics, the minimum effects of interest, arm means with t
+  intervals, paired effects against the reference arm with Holm-adjusted p-values and verdicts
+  and, when given, Sobol' sensitivity indices;
+* ``effects.png`` (every effect on one page, :func:`~vicinity_sim.experiment.figures.
+  effects_figure`), ``timeseries_<outcome>.png`` (outcomes over the dates of the run,
+  :func:`~vicinity_sim.experiment.figures.series_figure`) and ``sensitivity.png`` (when
+  sensitivity indices are given).
 
 Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas (no pyplot, no global
 backend) and saved without the ``Software`` entry, so equal results give byte-identical files.
@@ -25,11 +29,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from vicinity_sim.compare import format_number
 from vicinity_sim.experiment import stats
+from vicinity_sim.experiment.figures import effects_figure, series_figure, series_frame
 from vicinity_sim.experiment.runner import Results
+from vicinity_sim.outcome_info import info, series_columns
 from vicinity_sim.outcomes import describe
 from vicinity_sim.runs import atomic_write
 
@@ -72,19 +77,24 @@ def write_report(results: Results, out: Path, sensitivity: pd.DataFrame | None =
     effects = results.effects()
     atomic_write(out / "effects.csv", effects.to_csv(index=False).encode())
 
-    # Figures: (file name, caption) in the order they appear in the report.
+    # Figures: (file name, caption) in the order they appear in the report; the effects on
+    # one page first, since it carries the report's message.
     figures: list[tuple[str, str]] = []
+    arms = [a.name for a in spec.arms if a.name != spec.reference_arm]
+    if not effects.empty:
+        fig = effects_figure(effects, spec.reference_arm, arms, spec.primary, spec.name)
+        atomic_write(out / "effects.png", _png(fig))
+        figures.append(("effects.png", f"Effects against {spec.reference_arm}, by theme"))
+    frames = results.store.frames(["date", *series_columns(spec.outcomes)])
     for outcome in spec.outcomes:
-        ts = results.timeseries(outcome)
+        ts = series_frame(frames, outcome) if len(frames) else frames
         if ts.empty or not np.isfinite(ts["mean"].to_numpy(float)).any():
             continue
         name = f"timeseries_{outcome}.png"
-        atomic_write(out / name, _png(_timeseries_figure(ts, outcome, colours)))
-        figures.append((name, f"Daily `{outcome}`: mean per arm with {_pct(stats.LEVEL)} t band"))
-    if not effects.empty:
-        fig = _effects_figure(effects, spec.reference_arm, colours)
-        atomic_write(out / "effects.png", _png(fig))
-        figures.append(("effects.png", f"Paired effects against {spec.reference_arm}"))
+        fig = series_figure(ts, outcome, colours, PALETTE, LINESTYLES, spec.reference_arm)
+        atomic_write(out / name, _png(fig))
+        figures.append((name, f"{info(outcome).series_label} ({info(outcome).series_unit}): "
+                        f"mean per arm with {_pct(stats.LEVEL)} t band"))  # fmt: skip
     has_sensitivity = sensitivity is not None and not sensitivity.empty
     if has_sensitivity:
         atomic_write(out / "sensitivity.png", _png(_sensitivity_figure(sensitivity)))
@@ -103,15 +113,20 @@ def format_effects_table(effects: pd.DataFrame) -> str:
 
     Returns:
         Aligned columns: outcome, arm, reference mean, arm mean, effect, 95% CI (paired, see
-        :func:`~vicinity_sim.experiment.stats.effect_interval`) and relative effect; one line
-        per arm and outcome, grouped by outcome.
+        :func:`~vicinity_sim.experiment.stats.effect_interval`; "no variation" where the paired
+        differences are equal in every replication), relative effect, Holm-adjusted p-value
+        and verdict; one line per arm and outcome, grouped by outcome.
     """
     if effects.empty:
         return "(no effects: the experiment has a single arm)"
-    header = ["outcome", "arm", "reference mean", "arm mean", "effect", "95% CI", "relative"]
+    header = ["outcome", "arm", "reference mean", "arm mean", "effect", "95% CI", "relative",
+              "p (Holm)", "verdict"]  # fmt: skip
+    flat = effects["no_variation"] if "no_variation" in effects else [False] * len(effects)
+    effects = effects.assign(flat_=list(flat))
     rows = [
         [r.outcome, str(r.arm), _num(r.reference_mean), _num(r.arm_mean), _signed(r.effect),
-         _interval(r.ci_low, r.ci_high), _percent(r.relative)]
+         "no variation" if r.flat_ else _interval(r.ci_low, r.ci_high), _percent(r.relative),
+         _p(getattr(r, "p_holm", math.nan)), str(getattr(r, "verdict", ""))]
         for r in _by_outcome(effects).itertuples()
     ]  # fmt: skip
     widths = [max(len(row[j]) for row in [header, *rows]) for j in range(len(header))]
@@ -141,6 +156,11 @@ def _markdown(results: Results, effects: pd.DataFrame, figures: list[tuple[str, 
     if spec.description:
         md += [spec.description, ""]
 
+    if not effects.empty:
+        md += ["## Main result", ""]
+        md += [f"![{figures[0][1]}]({figures[0][0]})", ""]
+        md += _main_result(effects, spec)
+
     md += ["## Design", ""]
     runs = f"{reps} replications" + (f" at each of {samples} sweep samples" if spec.sweep else "")
     md += [
@@ -154,12 +174,33 @@ def _markdown(results: Results, effects: pd.DataFrame, figures: list[tuple[str, 
         "shown for comparison. Arm means carry Student t "
         f"{_pct(stats.LEVEL)} intervals over replications.",
         "",
+        "Each effect is tested with the paired t test. Per arm, the p-values of the primary "
+        "outcomes are Holm-adjusted among themselves and those of the secondary outcomes among "
+        "the secondary ones (`p_holm` in `effects.csv`); outcomes without a minimum effect of "
+        "interest, such as the cost of an arm, are reported and not tested. An outcome whose "
+        "values, or paired differences, are the same in every replication has **no "
+        "variation**: it is reported as it is, without an interval. The verdict sets each "
+        "effect against its minimum effect of interest: *improves*/*worsens* (or "
+        "*increases*/*decreases*): adjusted p < "
+        f"{stats.ALPHA:g} (or exact without variation) and at least the minimum effect; "
+        "*negligible*: the interval lies within ± the minimum effect, however small its "
+        "p-value (common random numbers make tiny differences 'significant'); "
+        "*inconclusive*: neither.",
+        "",
     ]
     md += [f"- **{_cell(a.name)}**: {_arm_definition(a, ref)}" for a in spec.arms] + [""]
+    if spec.primary:
+        md += ["Primary outcomes: " + ", ".join(f"`{o}`" for o in spec.primary) + ".", ""]
+    else:
+        md += ["The experiment names no primary outcomes: every tested outcome is secondary.", ""]
     md += ["Outcomes:", ""]
     md += [f"- `{o}`: {descriptions.get(o, '')}".rstrip(": ") for o in spec.outcomes] + [""]
 
-    md += ["## Arm means", "", f"Mean [{_pct(stats.LEVEL)} t interval] over replications.", ""]
+    md += ["## Minimum effects of interest", ""]
+    md += _minimum_effects_table(spec)
+
+    md += ["## Arm means", "", f"Mean [{_pct(stats.LEVEL)} t interval] over replications; "
+           "*no variation*: the same value in every replication.", ""]  # fmt: skip
     md += _arm_means_table(results.arm_table(), spec.outcomes, [a.name for a in spec.arms])
 
     md += ["## Effects", ""]
@@ -168,18 +209,81 @@ def _markdown(results: Results, effects: pd.DataFrame, figures: list[tuple[str, 
     else:
         md += _effects_table(effects, ref)
 
-    if figures:
+    if len(figures) > 1 or (figures and effects.empty):
         md += ["## Figures", ""]
-        for name, caption in figures:
+        for name, caption in figures[0 if effects.empty else 1 :]:
             md += [f"[{caption}]({name})", "", f"![{caption}]({name})", ""]
 
     if sensitivity is not None:
         md += ["## Sensitivity", "",
                "Sobol' indices of each swept parameter (first order: its share of the outcome's "
-               "variance alone; total order: including its interactions).", ""]  # fmt: skip
+               "variance alone; total order: including its interactions). An outcome without "
+               "variation over the samples has no indices (*no variation*); one that is "
+               "undefined in the samples has none either (*undefined*).", ""]  # fmt: skip
         md += _sensitivity_table(sensitivity)
         md += ["[Sobol' indices](sensitivity.png)", "", "![Sobol' indices](sensitivity.png)", ""]
     return "\n".join(md).rstrip() + "\n"
+
+
+def _main_result(effects: pd.DataFrame, spec: Any) -> list[str]:
+    """What the effects say: the primary outcomes per arm, then the secondary findings."""
+    md: list[str] = []
+    primary = [o for o in spec.primary if o in set(effects["outcome"])]
+    if primary:
+        md += ["Primary outcomes (effect in % of the reference mean, or in the outcome's unit; "
+               f"{_pct(stats.LEVEL)} interval; verdict):", ""]  # fmt: skip
+        header = ["arm", *[info(o).label for o in primary]]
+        rows = []
+        for arm in _arm_order(effects, spec):
+            cells = [_cell(str(arm))]
+            for o in primary:
+                r = effects[(effects.arm == arm) & (effects.outcome == o)]
+                cells.append(_verdict_cell(r.iloc[0]) if len(r) else "–")
+            rows.append(cells)
+        md += _md_table(header, rows, align="l" + "l" * len(primary))
+    found = effects[effects["verdict"].isin(["improves", "worsens", "increases", "decreases"])
+                    & (effects["family"] == "secondary")]  # fmt: skip
+    if len(found):
+        md += ["Secondary outcomes with an effect of at least the minimum of interest "
+               f"(Holm-adjusted p < {stats.ALPHA:g}, or exact):", ""]  # fmt: skip
+        for arm in _arm_order(found, spec):
+            g = found[found["arm"] == arm]
+            items = [f"{info(r.outcome).label} {_verdict_cell(r)}" for _, r in g.iterrows()]
+            md += [f"- **{_cell(str(arm))}**: " + "; ".join(items)]
+        md += [""]
+    counts = effects["verdict"].value_counts()
+    parts = [f"{int(counts[v])} {v}" for v in stats.VERDICTS if v in counts]
+    md += [f"All {len(effects)} effects: " + ", ".join(parts) + ".", ""]
+    return md
+
+
+def _arm_order(effects: pd.DataFrame, spec: Any) -> list[str]:
+    """Arms of the effects in the order of the experiment file."""
+    present = set(effects["arm"])
+    return [a.name for a in spec.arms if a.name in present]
+
+
+def _verdict_cell(r: Any) -> str:
+    """``−50% [−104%, +3%], inconclusive`` for a row of the effects."""
+    from vicinity_sim.experiment.figures import cell_text
+
+    main, detail = cell_text(r)
+    text = f"{main} {detail}" if detail.startswith("[") else main
+    return f"{text}, *{r['verdict']}*"
+
+
+def _minimum_effects_table(spec: Any) -> list[str]:
+    """The minimum effect of interest of each outcome, with its reason."""
+    rows = []
+    for o in spec.outcomes:
+        mei = spec.minimum_effect(o)
+        if mei is None:
+            rows.append([f"`{o}`", "– (reported, not tested)", ""])
+            continue
+        where = "experiment file" if o in spec.minimum_effects else "outcome contract"
+        rows.append([f"`{o}`", _cell(mei.describe(info(o).unit)),
+                     _cell(f"{mei.reason} ({where})")])  # fmt: skip
+    return _md_table(["outcome", "minimum effect", "why"], rows, align="lll")
 
 
 def _arm_definition(arm: Any, reference: str) -> str:
@@ -211,7 +315,9 @@ def _arm_means_table(table: pd.DataFrame, outcomes: list[str], arms: list[str]) 
                 cells.append("–")
                 continue
             r = r.iloc[0]
-            cell = f"{_num(r['mean'])} {_interval(r.ci_low, r.ci_high)}"
+            spread = "(no variation)" if r.get("no_variation", False) else \
+                _interval(r.ci_low, r.ci_high)  # fmt: skip
+            cell = f"{_num(r['mean'])} {spread}"
             cells.append(cell + (f" (n = {int(r.n)})" if int(r.n) < n_max else ""))
         rows.append(cells)
     return _md_table(["outcome", *map(_cell, arms)], rows, align="l" + "r" * len(arms))
@@ -222,42 +328,73 @@ def _effects_table(effects: pd.DataFrame, reference: str) -> list[str]:
     level = _pct(stats.LEVEL)
     cost = bool(np.isfinite(effects["cost_per_unit_improved_cny"].to_numpy(float)).any())
     header = ["outcome", "arm", f"{_cell(reference)} mean", "arm mean", "effect",
-              f"{level} CI (paired)", f"{level} CI (unpaired)", "relative"]  # fmt: skip
+              f"{level} CI (paired)", f"{level} CI (unpaired)", "relative", "p (Holm)",
+              "minimum effect", "verdict"]  # fmt: skip
     if cost:
         header.append("CNY per unit improved")
     rows = []
     for r in _by_outcome(effects).itertuples():
-        row = [f"`{r.outcome}`", _cell(str(r.arm)), _num(r.reference_mean), _num(r.arm_mean),
-               _signed(r.effect), _interval(r.ci_low, r.ci_high),
-               _interval(r.unpaired_ci_low, r.unpaired_ci_high), _percent(r.relative)]  # fmt: skip
+        paired = "no variation" if r.no_variation else _interval(r.ci_low, r.ci_high)
+        row = [f"`{r.outcome}`" + (" ★" if r.family == "primary" else ""), _cell(str(r.arm)),
+               _num(r.reference_mean), _num(r.arm_mean), _signed(r.effect), paired,
+               _interval(r.unpaired_ci_low, r.unpaired_ci_high), _percent(r.relative),
+               _p(r.p_holm), _num(r.minimum_effect), r.verdict]  # fmt: skip
         if cost:
             row.append(_num(r.cost_per_unit_improved_cny))
         rows.append(row)
-    note = f"Effect = arm − {_cell(reference)}; relative = effect / {_cell(reference)} mean."
+    note = (
+        f"Effect = arm − {_cell(reference)}; relative = effect / {_cell(reference)} mean; ★ "
+        "primary outcome; p (Holm): the paired t test's p-value, Holm-adjusted within the "
+        "arm's primary or secondary outcomes; minimum effect in the outcome's unit."
+    )
     if cost:
         note += (
             " CNY per unit improved: the difference in `cost_total_cny` per unit of improvement,"
             " where the outcome has a known better direction and improved."
         )
-    return [*_md_table(header, rows, align="ll" + "r" * (len(header) - 2)), note, ""]
+    return [*_md_table(header, rows, align="ll" + "r" * (len(header) - 3) + "l"), note, ""]
+
+
+def _p(p: float) -> str:
+    """A p-value for a table."""
+    if p is None or not np.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _sensitivity_table(sens: pd.DataFrame) -> list[str]:
-    """Sobol' indices with their intervals."""
+    """Sobol' indices with their intervals; one line per outcome without indices."""
     by_arm = "arm" in sens.columns and sens["arm"].nunique() > 1
     level = _pct(stats.LEVEL)
     header = ["parameter", "outcome", *(["arm"] if by_arm else []),
               f"first order [{level}]", f"total order [{level}]"]  # fmt: skip
     bounds = {col: _bounds(sens, col) for col, _ in SOBOL_INDICES}
-    rows = []
+    status = _status(sens)
+    rows, said = [], set()
     for i, r in enumerate(sens.itertuples(index=False)):
-        row = [f"`{r.parameter}`", f"`{r.outcome}`", *([_cell(str(r.arm))] if by_arm else [])]
+        arm = [_cell(str(r.arm))] if by_arm else []
+        if status[i] != "ok":
+            key = (r.outcome, str(getattr(r, "arm", "")))
+            if key not in said:
+                said.add(key)
+                note = getattr(r, "note", "") or ""
+                text = f"*{status[i]}*" + (f": {_cell(note)}" if note else "")
+                rows.append(["(all)", f"`{r.outcome}`", *arm, text, text])
+            continue
+        row = [f"`{r.parameter}`", f"`{r.outcome}`", *arm]
         for col, _ in SOBOL_INDICES:
             lo, hi = bounds[col][0][i], bounds[col][1][i]
             value = _num(getattr(r, col))
             row.append(value + (f" {_interval(lo, hi)}" if np.isfinite([lo, hi]).any() else ""))
         rows.append(row)
     return _md_table(header, rows, align="ll" + "l" * by_arm + "rr")
+
+
+def _status(sens: pd.DataFrame) -> np.ndarray:
+    """Each row's ``status`` (``ok`` where the table has no status column)."""
+    if "status" in sens.columns:
+        return sens["status"].fillna("ok").astype(str).to_numpy()
+    return np.full(len(sens), "ok", dtype=object)
 
 
 def _md_table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -277,88 +414,27 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _timeseries_figure(ts: pd.DataFrame, outcome: str, colours: dict[str, str]) -> Figure:
-    """Daily mean of an outcome per arm with its shaded 95% band."""
-    fig = Figure(figsize=(7, 4.2), layout="constrained")
-    ax = fig.add_subplot()
-    arms = [a for a in colours if a in set(ts["arm"])]
-    arms += sorted(set(ts["arm"]) - set(arms))  # arms not in the experiment file, if any
-    for i, arm in enumerate(arms):
-        g = ts[ts["arm"] == arm].sort_values("day")
-        colour = colours.get(arm, PALETTE[i % len(PALETTE)])
-        day, mean = g["day"].to_numpy(), g["mean"].to_numpy(float)
-        low, high = g["low"].to_numpy(float), g["high"].to_numpy(float)
-        band = np.isfinite(low) & np.isfinite(high)
-        ax.fill_between(day, low, high, where=band, color=colour, alpha=0.18, linewidth=0)
-        # Values between undefined days (e.g. a mean over fires) are drawn as markers, with
-        # their interval as a bar; later arms get smaller markers, so equal values stay visible.
-        ok = np.isfinite(mean)
-        alone = ok & ~np.r_[False, ok[:-1]] & ~np.r_[ok[1:], False]
-        marker = {"marker": MARKERS[i % 4], "markevery": alone,
-                  "markersize": max(3.0, 7.0 - 1.5 * i)} if alone.any() else {}  # fmt: skip
-        # Line styles differ too, so arms with equal series stay visible.
-        ax.plot(day, mean, color=colour, linewidth=1.5, linestyle=LINESTYLES[i % 4], label=arm,
-                **marker)  # fmt: skip
-        if (alone & band).any():
-            ax.vlines(day[alone & band], low[alone & band], high[alone & band], color=colour,
-                      alpha=0.5, linewidth=1)  # fmt: skip
-    ax.set_title(outcome)
-    ax.set_xlabel("day")
-    ax.set_ylabel(outcome)
-    ax.grid(alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=min(len(arms), 5), fontsize=9, frameon=False,
-               title=f"shaded: {_pct(stats.LEVEL)} t interval over replications",
-               title_fontsize=8)  # fmt: skip
-    return fig
-
-
-def _effects_figure(effects: pd.DataFrame, reference: str, colours: dict[str, str]) -> Figure:
-    """Forest plot: one panel per outcome, one row per arm, reference line at 0."""
-    outcomes = list(dict.fromkeys(effects["outcome"]))
-    arms = list(dict.fromkeys(effects["arm"]))
-    ncols = 1 if len(outcomes) <= 3 else 2
-    nrows = math.ceil(len(outcomes) / ncols)
-    panel_height = 0.9 + 0.4 * len(arms)
-    fig = Figure(figsize=(6.5 * ncols, 0.8 + panel_height * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    y = np.arange(len(arms))[::-1].astype(float)  # first arm at the top
-    for ax, outcome in zip(axes, outcomes, strict=False):
-        e = effects[effects["outcome"] == outcome].set_index("arm").reindex(arms)
-        ax.axvline(0, color="0.3", linewidth=1, linestyle="--")
-        # Unpaired (Welch) intervals, thin and grey, just below the paired ones.
-        _whiskers(ax, y - 0.2, e["unpaired_ci_low"], e["unpaired_ci_high"], "0.6", 1.2)
-        for j, arm in enumerate(arms):
-            colour = colours.get(arm, PALETTE[j % len(PALETTE)])
-            _whiskers(ax, y[j : j + 1], e["ci_low"].iloc[j : j + 1],
-                      e["ci_high"].iloc[j : j + 1], colour, 2.5)  # fmt: skip
-            if np.isfinite(e["effect"].iloc[j]):
-                ax.plot([e["effect"].iloc[j]], [y[j]], "o", color=colour, markersize=6)
-        ax.set_yticks(y, arms)
-        ax.set_ylim(-0.7, len(arms) - 0.4)
-        ax.set_title(outcome, fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
-    for ax in axes[len(outcomes) :]:
-        ax.set_visible(False)
-    level = _pct(stats.LEVEL)
-    handles = [Line2D([], [], color="0.2", linewidth=2.5, marker="o",
-                      label=f"effect, paired {level} CI"),
-               Line2D([], [], color="0.6", linewidth=1.2,
-                      label=f"unpaired {level} CI (Welch)")]  # fmt: skip
-    fig.suptitle(f"Paired effects: arm − {reference}", fontsize=11)
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
-    return fig
-
-
 def _sensitivity_figure(sens: pd.DataFrame) -> Figure:
-    """Grouped bars of first- and total-order indices per parameter, one panel per outcome."""
+    """Grouped bars of first- and total-order indices per parameter, one panel per outcome;
+    outcomes without indices (no variation, undefined) are named under the panels."""
+    status = _status(sens)
+    skipped = sens.loc[status != "ok"].drop_duplicates(["outcome", "status"])
+    sens = sens.loc[status == "ok"]
     label = sens["parameter"].astype(str)
     if "arm" in sens.columns and sens["arm"].nunique() > 1:
         label = label + " (" + sens["arm"].astype(str) + ")"
     sens = sens.assign(_label=label.to_numpy())
     bounds = {col: _bounds(sens, col) for col, _ in SOBOL_INDICES}
     outcomes = list(dict.fromkeys(sens["outcome"]))
+    note = "No indices: " + "; ".join(
+        f"{info(r.outcome).label} ({r.status})" for r in skipped.itertuples()
+    ) if len(skipped) else ""  # fmt: skip
     heights = [0.9 + 0.45 * (sens["outcome"] == o).sum() for o in outcomes]
-    fig = Figure(figsize=(7, 0.8 + sum(heights)), layout="constrained")
+    fig = Figure(figsize=(7, 0.8 + sum(heights) + 0.4 * bool(note)), layout="constrained")
+    if not outcomes:
+        fig.text(0.5, 0.5, note, ha="center", va="center", wrap=True)
+        fig.suptitle("Sobol' indices", fontsize=11)
+        return fig
     axes = fig.subplots(len(outcomes), 1, squeeze=False, height_ratios=heights).ravel()
     for ax, outcome in zip(axes, outcomes, strict=True):
         mask = (sens["outcome"] == outcome).to_numpy()
@@ -372,12 +448,19 @@ def _sensitivity_figure(sens: pd.DataFrame) -> Figure:
             _whiskers(ax, y + offset, lo, hi, "0.15", 1.2, caps=True)
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_yticks(y, labels)
-        ax.set_title(outcome, fontsize=10)
+        ax.set_title(f"{info(outcome).label} ({outcome})", fontsize=10)
         ax.grid(axis="x", alpha=0.3)
+    if note:
+        fig.supxlabel(note, fontsize=9, color="0.3")
     axes[-1].set_xlabel("Sobol' index")
     fig.suptitle(f"Sobol' indices ({_pct(stats.LEVEL)} intervals)", fontsize=11)
-    fig.legend(handles=axes[0].get_legend_handles_labels()[0], loc="outside lower center",
-               ncols=2, fontsize=9, frameon=False)  # fmt: skip
+    # The legend under the panels, or in the first one when a note of outcomes without
+    # indices takes the bottom line.
+    if note:
+        axes[0].legend(fontsize=8, loc="best")
+    else:
+        fig.legend(handles=axes[0].get_legend_handles_labels()[0], loc="outside lower center",
+                   ncols=2, fontsize=9, frameon=False)  # fmt: skip
     return fig
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -25,9 +26,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
-from vicinity_sim.errors import InputError
+from vicinity_sim import preflight, supervise
+from vicinity_sim.errors import InputError, OutputError, WorkerError
 from vicinity_sim.experiment import stats
-from vicinity_sim.experiment.design import Task, sample_overrides, tasks
+from vicinity_sim.experiment.design import Task, sample_arms, sample_overrides, tasks
 from vicinity_sim.experiment.executors import (
     Pool,
     absolute,
@@ -37,7 +39,12 @@ from vicinity_sim.experiment.executors import (
 )
 from vicinity_sim.experiment.spec import ExperimentSpec
 from vicinity_sim.experiment.store import MANIFEST, Store
+from vicinity_sim.interop import override_items
+from vicinity_sim.outcome_info import series_columns
+from vicinity_sim.outdir import OutputLock, io_problem
 from vicinity_sim.scenario.loader import resolve_variant
+
+log = logging.getLogger(__name__)
 
 #: Libraries whose versions the manifest records.
 LIBRARIES = ("numpy", "numba", "mesa", "scipy", "pandas", "pyarrow", "distributed")
@@ -58,6 +65,7 @@ class Experiment:
         self.spec = spec
         self.extra = list(extra or [])
         self.samples = sample_overrides(spec)
+        self._sample_arms = sample_arms(spec)
         self._scenarios: dict[tuple[str, int], Any] = {}
         self._hashes: dict[tuple[str, int], str] = {}
 
@@ -72,7 +80,9 @@ class Experiment:
             overlay = {"interventions": arm.interventions} if arm.interventions else {}
             overrides = [(o, f"{spec.path}: set") for o in spec.set]
             overrides += [(o, source) for o in arm.set]
-            overrides += [(o, f"{spec.path}: sweep") for o in self.samples[sample]]
+            swept = zip(self.samples[sample], self._sample_arms, strict=True)
+            overrides += [(o, f"{spec.path}: sweep") for o, arms in swept
+                          if arms is None or arm.name in arms]  # fmt: skip
             for item in self.extra:
                 text, arms, label = _extra(item)
                 if arms is None or arm.name in arms:
@@ -109,14 +119,18 @@ class Experiment:
             "seed": self.spec.seed,
             "task": {"arm": task.arm, "sample": task.sample, "replication": task.replication},
             "root": absolute(root),
-            "columns": [*self.spec.outcomes, "cost_total_cny"],
+            # The outcomes' own columns, the columns their figures are drawn from (e.g. the
+            # daily fires behind fires_per_year), and the dates.
+            "columns": ["date", *series_columns([*self.spec.outcomes, "cost_total_cny"])],
         }
 
 
 def run_experiment(
-    spec: ExperimentSpec,
+    spec: ExperimentSpec | str | Path,
     out: str | Path,
     *,
+    overrides: list[str] | dict[str, Any] | None = None,
+    replications: int | None = None,
     executor: str = "local",
     workers: int = 1,
     fresh: bool = False,
@@ -126,11 +140,25 @@ def run_experiment(
 ) -> Results:
     """Run (or resume) an experiment into ``out``.
 
+    Example (a small, quick version of a study; the files in ``experiments/`` describe
+    full-size studies, which take minutes to hours)::
+
+        results = run_experiment("experiments/packages.toml", "outputs/packages-small",
+                                 overrides={"run.days": 90,
+                                            "villages[0].population.n_residents": 2000,
+                                            "villages[0].plan.n_buildings": 200},
+                                 replications=3)
+
     Args:
-        spec: The experiment.
+        spec: The experiment, or the path of an experiment file.
         out: Result directory (created; resumed if it holds the same experiment: finished
             tasks are kept unless their scenario changed since, see
             :meth:`Store.prepare <vicinity_sim.experiment.store.Store.prepare>`).
+        overrides: Scenario overrides for every arm, applied after the file's own ``set`` and
+            a sweep's values, as ``--set`` does: ``["run.days=90", ...]`` or
+            ``{"run.days": 90, ...}``.
+        replications: Run this many replications instead of the file's number (and without
+            its sequential stopping), as ``--replications`` does.
         executor: ``local``, ``dask`` or ``dask://HOST:PORT``.
         workers: Worker processes (local pool or Dask LocalCluster).
         fresh: Discard an earlier experiment in ``out`` first (only a directory that holds an
@@ -146,13 +174,89 @@ def run_experiment(
     Raises:
         InputError: For a bad experiment, override, executor option or output directory;
             raised before the directory is created or changed.
+        OutputError: If another process writes to ``out`` (it is locked), it is not
+            writable, too small, or a write fails (the message says what was kept).
+        WorkerError: If a worker process died; finished tasks are kept.
+        Interrupted: On Ctrl-C or SIGTERM, once queued tasks are cancelled and the workers
+            stopped; says how many tasks are finished and kept.
     """
+    if not isinstance(spec, ExperimentSpec):
+        from vicinity_sim.experiment.spec import load_experiment
+
+        spec = load_experiment(spec)
+    if replications is not None:
+        if not isinstance(replications, int) or replications < 1:
+            problem = f"must be a whole number of at least 1 (got {replications!r})"
+            raise InputError("replications", "replications", problem)
+        spec = spec.model_copy(update={"replications": replications, "stopping": None})
+    extra = [*(extra or []), *[(text, None, "overrides") for text in override_items(overrides)]]
     exp = Experiment(spec, extra)
+    store = Store(out)
+    try:
+        return _locked(exp, store, extra, executor, workers, fresh, progress, pool)
+    except KeyboardInterrupt as e:
+        raise supervise.interrupted(e, f"{_kept(exp, store)}; run the same command "
+                                    "again to resume") from None  # fmt: skip
+    except WorkerError as e:
+        raise WorkerError(str(out), "-", f"{e.problem}; {_kept(exp, store)}: run the same "
+                          "command again to resume") from None  # fmt: skip
+    except OutputError:
+        raise
+    except OSError as e:
+        raise OutputError(str(out), "--out", f"cannot write ({io_problem(e)}: "
+                          f"{e.filename or out}); {_kept(exp, store)}: free space or fix "
+                          "the directory, then run the same command again to "
+                          "resume") from None  # fmt: skip
+
+
+def _locked(exp: Experiment, store: Store, extra: list | None, executor: str, workers: int,
+            fresh: bool, progress: bool, pool: Pool | None) -> Results:  # fmt: skip
+    """Check everything, lock the directory and run (see :func:`run_experiment`)."""
+    spec, out = exp.spec, store.root
     exp.resolve_all()
     check_executor(executor, workers)
-    store = Store(out)
     spec_hash = _hash(spec, extra)
     store.check(spec_hash, fresh)  # before anything starts or is written
+    preflight.check_writable(out)
+    with OutputLock(out):
+        store.check(spec_hash, fresh)  # again, now that no other writer can change it
+        # Simulating processes on this machine (a remote Dask cluster's are elsewhere).
+        _check_resources(exp, out, workers if executor in ("local", "dask") else 0)
+        return _run(exp, store, spec_hash, executor, workers, fresh, progress, extra, pool)
+
+
+def _kept(exp: Experiment, store: Store) -> str:
+    """What an experiment directory holds, said truthfully (counted on disk)."""
+    spec = exp.spec
+    try:
+        done = len(store.tasks_done())
+    except OSError:
+        return f"finished tasks are kept in {store.root}"
+    if spec.stopping is not None:  # how many will be needed is not known yet
+        return f"{done} finished tasks are kept in {store.root}"
+    total = len(list(tasks(spec, spec.replications)))
+    return f"{done} of {total} tasks are finished and kept in {store.root}"
+
+
+def _check_resources(exp: Experiment, out: str | Path, processes: int) -> None:
+    """Memory for the largest arm on every worker, and space for every partition."""
+    spec = exp.spec
+    scenarios = [exp.scenario(a.name, k) for a in spec.arms for k in range(len(exp.samples))]
+    if processes:
+        biggest = max(preflight.residents(sc) for sc in scenarios)
+        preflight.check_memory(biggest, processes, str(spec.path))
+    n_tasks = len(scenarios) * (spec.stopping.max_replications if spec.stopping
+                                else spec.replications)  # fmt: skip
+    days = max(sc.run.days for sc in scenarios)
+    need = n_tasks * preflight.partition_bytes(days, len(spec.outcomes) + 1)
+    preflight.check_space(out, need + preflight.REPORT_BYTES)
+
+
+def _run(exp: Experiment, store: Store, spec_hash: str, executor: str, workers: int, fresh: bool,
+         progress: bool, extra: list | None, pool: Pool | None) -> Results:  # fmt: skip
+    """The body of :func:`run_experiment`, holding the directory's lock."""
+    spec = exp.spec
+    out = store.root
     expected = exp.scenario_hashes()
     started, clock = _now(), time.perf_counter()
     session = {"id": f"{started}-{os.getpid()}", "started_at": started,
@@ -162,9 +266,9 @@ def run_experiment(
     running = make_executor(executor, workers) if pool is None else nullcontext(pool.executor)
     with running as pool:
         stale = store.prepare(spec_hash, fresh, expected, _provenance(spec, extra, expected))
-        if stale and progress:
-            print(f"{out}: {len(stale)} finished task(s) were run with another scenario or "
-                  "package version; running them again", file=sys.stderr)  # fmt: skip
+        if stale:
+            log.warning("%s: %d finished task(s) were run with another scenario or package "
+                        "version; running them again", out, len(stale))  # fmt: skip
         session["tasks_rerun_stale"] = len(stale)
         while True:
             todo = [t for t in tasks(spec, reps) if not store.done(t)]
@@ -256,8 +360,11 @@ class Results:
         return stats.arm_table(self.summaries, self.spec.outcomes, level)
 
     def effects(self, level: float = stats.LEVEL) -> pd.DataFrame:
+        """Paired effects with intervals, Holm-adjusted p-values and verdicts against the
+        minimum effects of interest (:func:`vicinity_sim.experiment.stats.effects`)."""
         return stats.effects(self.summaries, self.spec.outcomes, self.spec.reference_arm, level,
-                             seed=self.spec.seed)  # fmt: skip
+                             seed=self.spec.seed, primary=self.spec.primary,
+                             minimum_effect=self.spec.minimum_effect)  # fmt: skip
 
     def timeseries(self, outcome: str, level: float = stats.LEVEL) -> pd.DataFrame:
         """Daily mean and t interval over replications, per arm: day, arm, mean, low, high."""

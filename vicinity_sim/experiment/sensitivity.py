@@ -78,7 +78,7 @@ def sobol_from_values(
         ``total_order``, ``total_order_low`` and ``total_order_high``. An index whose
         bootstrap distribution is constant (a parameter without any effect) gets the interval
         ``[value, value]``; intervals that cannot be computed otherwise (typically for small
-        ``n``, when some resamples have no variance) are NaN, with a ``RuntimeWarning``.
+        ``n``, when some resamples have no variance) are NaN.
 
     Raises:
         ValueError: If ``values`` does not have ``n·(d+2)`` columns or is not finite.
@@ -128,13 +128,6 @@ def sobol_from_values(
         low[constant] = high[constant] = lowest[constant]
         columns[kind] = np.asarray(getattr(res, kind), dtype=float).reshape(s, d)
         columns[f"{kind}_low"], columns[f"{kind}_high"] = low, high
-    if not np.all(np.isfinite([columns[c] for c in INDEX_COLUMNS])):
-        warnings.warn(
-            "some Sobol' index intervals could not be computed (NaN); the bootstrap "
-            "distribution is degenerate, try a larger n",
-            RuntimeWarning,
-            stacklevel=2,
-        )
     out = pd.DataFrame(
         {
             "output": np.repeat(np.arange(s), d),
@@ -146,11 +139,20 @@ def sobol_from_values(
     return out
 
 
+#: ``status`` of an outcome's indices: computed, or why not.
+OK, NO_VARIATION, UNDEFINED = "ok", "no variation", "undefined"
+
+
 def sobol_indices_of(results: Results, outcome: str, arm: str | None = None) -> pd.DataFrame:
     """Sobol' indices of one outcome of an experiment with a ``design = "sobol"`` sweep.
 
     The outcome is averaged over replications at every sample of the arm, then passed to
     :func:`sobol_from_values` (bootstrap seeded with the experiment's seed).
+
+    Degenerate outcomes get no indices (NaN) and say why in ``status``: ``no variation``
+    when the outcome takes the same value at every sample (no variance to split: the swept
+    parameters do not move it), ``undefined`` when it has no value at some or all samples
+    (e.g. a mean over fires in runs without fires). The other outcomes are unaffected.
 
     Args:
         results: Results of the experiment.
@@ -160,11 +162,12 @@ def sobol_indices_of(results: Results, outcome: str, arm: str | None = None) -> 
     Returns:
         One row per sweep parameter: ``outcome``, ``arm``, ``parameter`` (the scenario key),
         ``first_order``, ``first_order_low``, ``first_order_high``, ``total_order``,
-        ``total_order_low`` and ``total_order_high``.
+        ``total_order_low``, ``total_order_high``, ``status`` (``ok``, ``no variation`` or
+        ``undefined``) and ``note`` (what is undefined, or empty).
 
     Raises:
         InputError: If the experiment has no sobol sweep, the arm or outcome is unknown, or
-            samples are missing or not finite.
+            samples have not been run.
     """
     spec = results.spec
     # Results opened with load_results carry no experiment file: name the directory instead.
@@ -183,19 +186,34 @@ def sobol_indices_of(results: Results, outcome: str, arm: str | None = None) -> 
     n, d = sweep.samples, len(sweep.parameters)
     total = n * (d + 2)
     rows = df[df["arm"] == arm] if len(df) else df
-    means = rows.groupby("sample")[outcome].mean() if len(rows) else pd.Series(dtype=float)
-    values = means.reindex(range(total)).to_numpy(float)
-    missing = np.flatnonzero(~np.isfinite(values))
-    if len(missing):
+    run = set(rows["sample"]) if len(rows) else set()
+    missing = [k for k in range(total) if k not in run]
+    if missing:
         shown = ", ".join(str(k) for k in missing[:5]) + (", …" if len(missing) > 5 else "")
         raise InputError(
             source,
             "sweep.samples",
-            f"{len(missing)} of {total} samples of arm '{arm}' lack a value of '{outcome}' "
+            f"{len(missing)} of {total} samples of arm '{arm}' have not been run "
             f"(samples {shown}); Sobol' indices need every sample",
         )
-    table = sobol_from_values(values, n, d, seed=spec.seed)
+    values = rows.groupby("sample")[outcome].mean().reindex(range(total)).to_numpy(float)
+    undefined = int((~np.isfinite(values)).sum())
+    status, note = OK, ""
+    if undefined:
+        status = UNDEFINED
+        note = (f"'{outcome}' has no value at {undefined} of {total} samples"
+                if undefined < total else f"'{outcome}' has no value at any sample")  # fmt: skip
+    elif np.all(values == values[0]):
+        status, note = NO_VARIATION, f"'{outcome}' is {values[0]:g} at every sample"
+    if status == OK:
+        table = sobol_from_values(values, n, d, seed=spec.seed).drop(columns="output")
+    else:
+        table = pd.DataFrame({"parameter": np.arange(d)})
+        for name in INDEX_COLUMNS:
+            table[name] = np.nan
     table.insert(0, "outcome", outcome)
     table.insert(1, "arm", arm)
     table["parameter"] = [sweep.parameters[j].key for j in table["parameter"]]
-    return table.drop(columns="output")
+    table["status"] = status
+    table["note"] = note
+    return table

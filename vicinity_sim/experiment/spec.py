@@ -25,11 +25,18 @@ An experiment file is TOML::
     kind = "fire_retrofit"
     sprinklers = false
 
+``primary`` names the outcomes the experiment is for (their p-values are Holm-adjusted among
+themselves, the others' among the others), and ``[minimum_effects.<outcome>]`` (``absolute`` or
+``relative``, with a ``reason``) replaces an outcome's minimum effect of interest from the
+outcome contract (:mod:`vicinity_sim.outcome_info`); neither changes what runs.
+
 Optional tables: ``[stopping]`` (add replications until effect intervals are narrow enough),
-``[sweep]`` (a design over parameter ranges: factorial, Latin hypercube or Sobol) and
-``[calibration]`` (targets for the method of simulated moments). Paths are relative to the
-experiment file. Mistakes are reported like scenario mistakes: one line naming file, key and
-problem.
+``[sweep]`` (a design over parameter ranges: factorial, Latin hypercube or Sobol, or given
+points) and ``[calibration]`` (targets for the method of simulated moments or history
+matching). ``intended`` names the direction a policy means to move an outcome
+(``{ fire_deaths_expected = "decrease" }``; default: the outcome's better direction). Paths
+are relative to the experiment file. Mistakes are reported like scenario mistakes: one line
+naming file, key and problem.
 """
 
 from __future__ import annotations
@@ -43,7 +50,9 @@ from typing import Any, Literal
 import pydantic
 from pydantic import Field, model_validator
 
+from vicinity_sim import limits
 from vicinity_sim.errors import InputError
+from vicinity_sim.names import file_name
 from vicinity_sim.params import ParamModel
 from vicinity_sim.scenario.loader import _problem, _Provenance, check_keys, format_key
 
@@ -87,9 +96,14 @@ class SweepParameter(ParamModel):
     key: str = Field(min_length=1, description="Scenario key, as for --set.")
     low: float | None = Field(None, description="Lower end of the range (lhs, sobol).")
     high: float | None = Field(None, description="Upper end of the range (lhs, sobol).")
-    values: list[float] | None = Field(None, description="Levels (factorial).")
+    values: list[float] | None = Field(
+        None, description="Levels (factorial), or the value at every sample (points)."
+    )
     scale: Literal["linear", "log"] = Field("linear", description="Sample uniformly or log.")
     integer: bool = Field(False, description="Round samples to integers.")
+    arms: list[str] | None = Field(
+        None, description="Arms the parameter applies to (default: every arm)."
+    )
 
     @model_validator(mode="after")
     def _range(self) -> SweepParameter:
@@ -108,7 +122,9 @@ class SweepParameter(ParamModel):
 class Sweep(ParamModel):
     """A design over parameter ranges; every arm runs every sample."""
 
-    design: Literal["factorial", "lhs", "sobol"] = Field(description="How samples are drawn.")
+    design: Literal["factorial", "lhs", "sobol", "points"] = Field(
+        description="How samples are drawn (points: given, one value per sample in `values`)."
+    )
     samples: int = Field(
         16, ge=1, le=1_000_000,
         description="Samples (lhs), or the base size n of the Saltelli scheme (sobol: a power "
@@ -131,7 +147,15 @@ def _check_sweep(sweep: Sweep, shown: str) -> None:
         if keys.index(p.key) != i:
             raise InputError(shown, f"{where}.key", f"'{p.key}' is swept twice")
         ranged = p.low is not None or p.high is not None
-        if sweep.design == "factorial":
+        if sweep.design == "points":
+            if p.values is None or ranged:
+                raise InputError(shown, f"{where}.values",
+                                 f"a points design gives the values of '{p.key}' at every "
+                                 "sample (values, not low/high)")  # fmt: skip
+            if len(p.values) != len(sweep.parameters[0].values or []):
+                raise InputError(shown, f"{where}.values", "every parameter of a points design "
+                                 "needs one value per sample (lengths differ)")  # fmt: skip
+        elif sweep.design == "factorial":
             if p.values is None:
                 raise InputError(shown, f"{where}.values",
                                  f"a factorial design needs values for '{p.key}'")  # fmt: skip
@@ -145,8 +169,13 @@ def _check_sweep(sweep: Sweep, shown: str) -> None:
 
 class CalibrationParameter(ParamModel):
     key: str = Field(min_length=1, description="Scenario key, as for --set.")
-    low: float
-    high: float
+    low: float | None = Field(None, description="Lower end (history matching: default the "
+                              "prior's, see docs/parameters.md).")  # fmt: skip
+    high: float | None = Field(None, description="Upper end (as low).")
+    prior: Literal["uniform", "loguniform"] | None = Field(
+        None, description="History matching: prior over [low, high] (default: the declared "
+        "prior's kind, else uniform)."
+    )  # fmt: skip
     start: float | None = None
     arms: list[str] | None = Field(
         None, description="Arms the parameter applies to (default: every arm)."
@@ -154,8 +183,12 @@ class CalibrationParameter(ParamModel):
 
     @model_validator(mode="after")
     def _range(self) -> CalibrationParameter:
+        if self.low is None or self.high is None:
+            return self  # taken from the parameter's prior (history matching); checked there
         if not self.low < self.high:
             raise ValueError(f"'{self.key}': low must be below high")
+        if self.prior == "loguniform" and self.low <= 0:
+            raise ValueError(f"'{self.key}': a log-uniform prior needs a positive low")
         if self.start is not None and not self.low <= self.start <= self.high:
             raise ValueError(f"'{self.key}': start must lie within [low, high]")
         return self
@@ -174,11 +207,54 @@ class Target(ParamModel):
 
 
 class Calibration(ParamModel):
-    """Method of simulated moments."""
+    """Method of simulated moments, or history matching (docs/calibration.md)."""
 
+    method: Literal["msm", "history_matching", "abc_smc"] = Field(
+        "msm", description="msm: method of simulated moments (a point estimate); "
+        "history_matching: waves of emulators, a non-implausible ensemble and a posterior "
+        "sample; abc_smc: ABC-SMC (pyabc), waves = generations, points_per_wave = population."
+    )  # fmt: skip
     parameters: list[CalibrationParameter] = Field(min_length=1)
     targets: list[Target] = Field(min_length=1)
     max_evaluations: int = Field(60, ge=1, le=100_000)
+    waves: int = Field(4, ge=1, le=50, description="History matching: waves of design.")
+    points_per_wave: int = Field(
+        40, ge=4, le=100_000, description="History matching: simulated points per wave."
+    )
+    cutoff: float = Field(3.0, gt=0, description="History matching: implausibility cutoff.")
+    discrepancy: float = Field(
+        0.0, ge=0, description="History matching: model discrepancy sd, as a share of each "
+        "target's sd (added in quadrature)."
+    )  # fmt: skip
+    candidates: int = Field(
+        20_000, ge=100, le=10_000_000,
+        description="History matching: prior draws screened by the emulators per wave.",
+    )  # fmt: skip
+    posterior_samples: int = Field(
+        1000, ge=1, le=1_000_000, description="History matching: size of the posterior sample."
+    )
+
+
+class MinimumEffectSpec(ParamModel):
+    """An experiment's own minimum effect of interest for an outcome (instead of the one the
+    outcome contract declares, see :mod:`vicinity_sim.outcome_info`)."""
+
+    absolute: float | None = Field(None, gt=0, description="In the outcome's unit.")
+    relative: float | None = Field(
+        None, gt=0, description="As a share of the reference arm's mean (0.1 = 10%)."
+    )
+    reason: str = Field(min_length=1, description="Why this size.")
+
+    @model_validator(mode="after")
+    def _one(self) -> MinimumEffectSpec:
+        if (self.absolute is None) == (self.relative is None):
+            raise ValueError("give exactly one of absolute and relative")
+        return self
+
+
+#: Fields that change how results are analysed, not what runs: left out of the hash that
+#: decides whether finished tasks can be reused.
+ANALYSIS_FIELDS = frozenset({"primary", "minimum_effects"})
 
 
 class ExperimentSpec(ParamModel):
@@ -191,8 +267,22 @@ class ExperimentSpec(ParamModel):
     seed: int = Field(0, ge=0, le=2**63 - 1)
     reference: str | None = Field(None, description="Reference arm (default: the first).")
     outcomes: list[str] = Field(min_length=1, description="Outcomes to analyse.")
+    primary: list[str] = Field(
+        default_factory=list,
+        description="Primary outcomes (of `outcomes`): the questions the experiment is for. "
+        "Their p-values are Holm-adjusted among themselves, those of the other (secondary) "
+        "outcomes among the secondary ones, per arm.",
+    )
+    minimum_effects: dict[str, MinimumEffectSpec] = Field(
+        default_factory=dict,
+        description="Outcome → minimum effect of interest, replacing the outcome contract's.",
+    )
     set: list[str] = Field(default_factory=list, description="Overrides for every arm.")
     arms: list[Arm] = Field(min_length=1)
+    intended: dict[str, Literal["increase", "decrease"]] = Field(
+        default_factory=dict, description="Outcome → direction the policy means to move it "
+        "(default: the outcome's better direction, if it has one)."
+    )  # fmt: skip
     stopping: Stopping | None = None
     sweep: Sweep | None = None
     calibration: Calibration | None = None
@@ -212,8 +302,24 @@ class ExperimentSpec(ParamModel):
         return (self._path.parent / name) if not Path(name).is_absolute() else Path(name)
 
     def content_hash(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        """Hash of what the experiment runs (analysis settings such as the primary outcomes
+        and minimum effects are left out: changing them reuses finished tasks)."""
+        data = self.model_dump(mode="json", exclude=set(ANALYSIS_FIELDS))
+        blob = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+    def minimum_effect(self, outcome: str) -> Any:
+        """The minimum effect of interest of an outcome: the file's, else the contract's
+        (a :class:`~vicinity_sim.outcome_info.MinimumEffect`, or ``None`` where the outcome
+        is reported but not tested)."""
+        from vicinity_sim.outcome_info import MinimumEffect, info
+
+        own = self.minimum_effects.get(outcome)
+        if own is None:
+            return info(outcome).minimum_effect
+        if own.absolute is not None:
+            return MinimumEffect(own.absolute, False, own.reason)
+        return MinimumEffect(float(own.relative), True, own.reason)
 
 
 def load_experiment(path: str | Path) -> ExperimentSpec:
@@ -224,18 +330,18 @@ def load_experiment(path: str | Path) -> ExperimentSpec:
     """
     path = Path(path)
     shown = str(path)
+    text = limits.read_text(path, shown, "experiment")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(shown, "-", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(shown, "-", "is a directory, not an experiment file") from None
-    except UnicodeDecodeError:
-        raise InputError(shown, "-", "is not UTF-8 text") from None
+        data = limits.parse_toml(text, shown)
     except tomllib.TOMLDecodeError as e:
         raise InputError(shown, "syntax", f"invalid TOML: {e}") from None
     prov = _Provenance(shown)
-    check_keys(data, ExperimentSpec, (), prov)
+    # minimum_effects maps outcome names (any) to tables of known keys.
+    check_keys({k: v for k, v in data.items() if k != "minimum_effects"}, ExperimentSpec, (),
+               prov)  # fmt: skip
+    if isinstance(data.get("minimum_effects"), dict):
+        for outcome, table in data["minimum_effects"].items():
+            check_keys(table, MinimumEffectSpec, ("minimum_effects", outcome), prov)
     try:
         spec = ExperimentSpec.model_validate(data)
     except pydantic.ValidationError as e:
@@ -251,6 +357,7 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
 
     names = [a.name for a in spec.arms]
     for i, n in enumerate(names):
+        file_name(n, shown, f"arms[{i}].name")  # arms name folders: runs/arm=<name>/
         if names.index(n) != i:
             raise InputError(shown, f"arms[{i}].name", f"duplicate arm name '{n}'")
     if spec.reference is not None and spec.reference not in names:
@@ -259,8 +366,22 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
     for i, o in enumerate(spec.outcomes):
         if o not in known:
             raise InputError(shown, f"outcomes[{i}]", f"unknown outcome '{o}'")
+    for field, listed in (("primary", spec.primary), ("minimum_effects", spec.minimum_effects)):
+        for i, o in enumerate(listed):
+            if o not in spec.outcomes:
+                where = f"primary[{i}]" if field == "primary" else f"minimum_effects.{o}"
+                raise InputError(shown, where, f"'{o}' is not in outcomes")
     if spec.sweep:
         _check_sweep(spec.sweep, shown)
+    for o in spec.intended:
+        if o not in spec.outcomes:
+            raise InputError(shown, "intended", f"'{o}' is not in outcomes")
+    if spec.sweep:
+        for i, p in enumerate(spec.sweep.parameters):
+            for j, arm in enumerate(p.arms or []):
+                if arm not in names:
+                    raise InputError(shown, f"sweep.parameters[{i}].arms[{j}]",
+                                     f"no arm '{arm}'")  # fmt: skip
     if spec.stopping:
         for o in spec.stopping.half_width:
             if o not in spec.outcomes:
@@ -272,6 +393,10 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
                 raise InputError(shown, f"calibration.parameters[{i}].key",
                                  f"'{k}' is listed twice")  # fmt: skip
         for i, cp in enumerate(spec.calibration.parameters):
+            if spec.calibration.method == "msm" and (cp.low is None or cp.high is None):
+                raise InputError(shown, f"calibration.parameters[{i}].low",
+                                 f"'{cp.key}': the method of simulated moments needs low and "
+                                 "high")  # fmt: skip
             for j, arm in enumerate(cp.arms or []):
                 if arm not in names:
                     raise InputError(shown, f"calibration.parameters[{i}].arms[{j}]",

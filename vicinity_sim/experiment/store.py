@@ -5,13 +5,14 @@ Layout of an experiment directory::
     experiment.json                      the experiment, its hash, scenario hashes, provenance
     runs/arm=<arm>/sample=<k>/rep=<r>.parquet   one partition per task
 
-A partition holds the task's daily series of the analysed outcomes (one row per day, with the
-arm, sample and replication as columns) and, in its Parquet metadata, the task's full summary,
-seed and scenario hash. A partition appears under its final name only once completely written
-(temporary name, then rename), so a task is done if and only if its partition exists and was
-run with the task's current scenario: an interrupted experiment resumes where it stopped,
-never losing or repeating a finished task, and never mixing in results of a scenario that has
-since been edited (those partitions are deleted and run again).
+A partition holds the task's daily series of the analysed outcomes and of the columns their
+figures need (one row per day, with the replication as a column; the arm and sample are folder
+keys, so ``pandas.read_parquet(DIR / "runs")`` reads them all) and, in its Parquet metadata, the
+task's full summary, seed and scenario hash. A partition appears under its final name only
+once completely written (temporary name, then rename), so a task is done if and only if its
+partition exists and was run with the task's current scenario: an interrupted experiment
+resumes where it stopped, never losing or repeating a finished task, and never mixing in
+results of a scenario that has since been edited (those partitions are deleted and run again).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import pyarrow.parquet as pq
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.experiment.design import Task
+from vicinity_sim.names import inside
+from vicinity_sim.outdir import clean_leftovers, contents
 from vicinity_sim.runs import atomic_write, json_bytes
 
 MANIFEST = "experiment.json"
@@ -41,16 +44,19 @@ def partition_bytes(
     summary: dict[str, Any],
     scenario_hash: str | None = None,
 ) -> bytes:
-    """A task's partition: daily columns plus task keys; summary, seed and the hash of the
-    task's scenario (with the package version) in the metadata."""
+    """A task's partition: daily columns plus the replication; summary, seed and the hash of
+    the task's scenario (with the package version) in the metadata.
+
+    The arm and the sample are the partition's folder keys (``arm=<arm>/sample=<k>``), not
+    columns, so that ``pandas.read_parquet(DIR / "runs")`` reads every partition with them as
+    columns. Dates are timestamps, counts integers, and units travel in the schema metadata
+    (:func:`vicinity_sim.columns.arrow_table`).
+    """
+    from vicinity_sim.columns import arrow_table
+
     n = len(columns.get("day", []))
-    arrays = {
-        "arm": pa.array([task.arm] * n, type=pa.string()),
-        "sample": pa.array(np.full(n, task.sample, np.int32)),
-        "replication": pa.array(np.full(n, task.replication, np.int32)),
-    }
-    arrays.update({k: pa.array(v) for k, v in columns.items()})
-    table = pa.table(arrays)
+    arrays: dict[str, Any] = {"replication": pa.array(np.full(n, task.replication, np.int32))}
+    arrays.update(columns)
     meta = {
         b"vicinity_sim.summary": json.dumps(summary, sort_keys=True, allow_nan=True).encode(),
         b"vicinity_sim.task": json.dumps(
@@ -63,7 +69,7 @@ def partition_bytes(
             }
         ).encode(),
     }
-    table = table.replace_schema_metadata(meta)
+    table = arrow_table(arrays, meta)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue().to_pybytes()
@@ -76,7 +82,10 @@ class Store:
         self.root = Path(root)
 
     def path(self, task: Task) -> Path:
-        return self.root / task.relpath
+        """Where a task's partition lives (checked to lie inside the directory)."""
+        path = self.root / task.relpath
+        inside(self.root, path)
+        return path
 
     def done(self, task: Task) -> bool:
         return self.path(task).exists()
@@ -96,7 +105,7 @@ class Store:
         """
         if self.root.exists() and not self.root.is_dir():
             raise InputError(str(self.root), "--out", "exists and is not a directory")
-        if not self.root.is_dir() or not any(self.root.iterdir()):
+        if not self.root.is_dir() or not contents(self.root):
             return
         manifest = self.root / MANIFEST
         if not manifest.exists():
@@ -119,6 +128,8 @@ class Store:
     def prepare(self, spec_hash: str, fresh: bool, expected: dict[tuple[str, int], str],
                 provenance: dict[str, Any]) -> list[Task]:  # fmt: skip
         """Create the directory, or resume it if it holds the same experiment.
+
+        Call it holding the directory's :class:`~vicinity_sim.outdir.OutputLock`.
 
         On resume, temporary files left by a killed writer are removed, and partitions run
         with another scenario hash than ``expected`` (the base scenario or an arm's scenario
@@ -143,9 +154,9 @@ class Store:
             os.replace(self.root, trash)
             shutil.rmtree(trash, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
-        for tmp in self.root.rglob(".*.tmp-*"):  # a SIGKILLed atomic write leaves these
-            if tmp.is_file():
-                tmp.unlink(missing_ok=True)
+        # What killed writers left (temporary files of atomic writes); only files whose
+        # process is gone, never those of a live writer.
+        clean_leftovers(self.root)
         stale = []
         for task in self.tasks_done():
             if self.scenario_hash(task) != expected.get((task.arm, task.sample)):
@@ -200,11 +211,26 @@ class Store:
 
     def timeseries(self, column: str) -> pd.DataFrame:
         """Daily values of one recorded column: day, arm, sample, replication, value."""
+        return self.frames([column], require=column)
+
+    def frames(self, columns: list[str], require: str | None = None) -> pd.DataFrame:
+        """Daily values of recorded columns: day, arm, sample, replication and the columns
+        each partition has (``require``: only partitions that have this column).
+
+        Reads partitions with the arm and sample as folder keys only, and those of earlier
+        versions that also stored them as columns.
+        """
+        keys = ["day", "arm", "sample", "replication"]
         frames = []
-        wanted = ["day", "arm", "sample", "replication", column]
         for task in self.tasks_done():
-            if column in pq.read_schema(self.path(task)).names:
-                frames.append(pq.read_table(self.path(task), columns=wanted).to_pandas())
+            names = pq.read_schema(self.path(task)).names
+            if require is not None and require not in names:
+                continue
+            wanted = [c for c in dict.fromkeys(["day", "replication", *columns]) if c in names]
+            frame = pq.read_table(self.path(task), columns=wanted).to_pandas()
+            frame["arm"], frame["sample"] = task.arm, task.sample
+            frames.append(frame)
         if not frames:
-            return pd.DataFrame(columns=["day", "arm", "sample", "replication", column])
-        return pd.concat(frames, ignore_index=True)
+            return pd.DataFrame(columns=[*keys, *[c for c in columns if c not in keys]])
+        out = pd.concat(frames, ignore_index=True)
+        return out[[*keys, *[c for c in out.columns if c not in keys]]]

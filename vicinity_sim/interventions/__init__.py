@@ -1,6 +1,7 @@
 """The intervention catalogue: kind → levers, schedule and cost.
 
-Kinds are grouped by the seed's four pillars; this module maps each kind name to its class.
+Kinds are grouped by the seed's four pillars, one module each (``political``, ``people``,
+``plural``, ``innovation``); this module maps each kind name to its class.
 See :mod:`vicinity_sim.interventions.base` for what a scenario file says about an intervention.
 """
 
@@ -10,17 +11,16 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from vicinity_sim.interventions.amenities import AMENITY_KINDS
 from vicinity_sim.interventions.base import Intervention, describe
-from vicinity_sim.interventions.innovation import INNOVATION_KINDS, SERVICE_KINDS
+from vicinity_sim.interventions.innovation import INNOVATION_KINDS
+from vicinity_sim.interventions.people import PEOPLE_KINDS
 from vicinity_sim.interventions.plural import PLURAL_KINDS
 from vicinity_sim.interventions.political import POLITICAL_KINDS
-from vicinity_sim.interventions.safety import SAFETY_KINDS
 
 #: Kinds by pillar of the seed (政治性, 人民性, 多元性, 创新性).
 PILLARS: dict[str, tuple[type[Intervention], ...]] = {
     "political": POLITICAL_KINDS,
-    "people": SAFETY_KINDS + AMENITY_KINDS + SERVICE_KINDS,
+    "people": PEOPLE_KINDS,
     "plural": PLURAL_KINDS,
     "innovation": INNOVATION_KINDS,
 }

@@ -29,7 +29,7 @@ from pydantic import Field, model_validator
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.world import World
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 UnitKind = Literal[
     "buildings",
@@ -59,6 +59,9 @@ class Intervention(ParamModel):
     #: Kinds whose lever is a level that rises with the rollout share (village-wide levers)
     #: rather than a switch installed unit by unit.
     continuous: ClassVar[bool] = False
+    #: The state installing a unit changes (``table.column`` names, or a table whose rows it
+    #: adds), what the rollout process declares it writes.
+    levers: ClassVar[tuple[str, ...]] = ()
 
     name: str = Field("", description="Name of this intervention (default: its kind).")
     enabled: bool = param(

@@ -1,9 +1,9 @@
-"""Interventions of the innovation pillar (创新性) and the services that come with renewal.
+"""Interventions of the innovation pillar (创新性): new models of industry, management and rules.
 
 The seed: 154 industrial projects with >1,600 new jobs in two years and more (以新模式助推产业
 转型); professional property management by village–enterprise partnerships (大物业); the urban
 renewal regulation and the rules on renting in urban villages (《城中村房屋租赁管理若干规定》);
-garbage rooms, toilets and cleaning services (环境整治).
+one platform for the village's data and casework (一网统管).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from vicinity_sim.interventions.base import Intervention, building_risk
-from vicinity_sim.interventions.grids import GridIntervention, VillageIntervention
+from vicinity_sim.interventions.grids import VillageIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
 
@@ -26,6 +26,7 @@ class IndustrialProjects(Intervention):
     """
 
     kind: Literal["industrial_projects"]
+    levers = ("projects.active",)
     unit = "projects"
     builds_facilities = True
     default_quantity = 2
@@ -79,6 +80,7 @@ class PropertyManagement(Intervention):
     """
 
     kind: Literal["property_management"]
+    levers = ("buildings.managed",)
     targeting: Literal["highest_risk", "random", "grid_order"] = "grid_order"
     running_cost_cny_per_year: float = param(
         1_000.0, unit="CNY/(building·year)", ge=0.0, le=1e9,
@@ -109,6 +111,12 @@ class RentalRegulation(VillageIntervention):
     """
 
     kind: Literal["rental_regulation"]
+    levers = (
+        "villages.rental_registration",
+        "villages.rent_cap_per_year",
+        "villages.safety_standard",
+        "villages.inspections_per_building_year",
+    )
     rent_cap_per_year: float = param(
         0.05, unit="1/year", ge=0.0, le=10.0,
         doc="Largest rise of a unit's rent allowed per year.", source="assumption",
@@ -146,32 +154,6 @@ class RentalRegulation(VillageIntervention):
         )
 
 
-class EnvironmentServices(GridIntervention):
-    """环境整治: paid cleaning, garbage rooms and sanitation in a grid.
-
-    Lever: ``grids.cleaning`` (the grid's environment settles higher).
-    """
-
-    kind: Literal["environment_services"]
-    cleaning: float = param(
-        0.3, unit="1", ge=0.0, le=1.0,
-        doc="Rise of the level a grid's environment settles at.", source="assumption",
-    )  # fmt: skip
-    running_cost_cny_per_year: float = param(
-        60_000.0, unit="CNY/(grid·year)", ge=0.0, le=1e9,
-        doc="Cleaning staff and garbage collection per grid.", source="assumption",
-    )  # fmt: skip
-    capital_cost_cny: float = param(
-        50_000.0, unit="CNY/grid", ge=0.0, le=1e9,
-        doc="Garbage rooms and toilets per grid.",
-        source="assumption: >200 garbage rooms program-wide (seed)",
-    )  # fmt: skip
-
-    def install(self, world: World, units: np.ndarray) -> None:
-        g = world.grids
-        g.cleaning[units] = np.maximum(g.cleaning[units], self.cleaning)
-
-
 class SmartPlatform(VillageIntervention):
     """一网统管: one platform joining charging points, smoke and waterlogging sensors, cameras and
     the grid's casework ("人、屋、车、场、网" data).
@@ -182,6 +164,7 @@ class SmartPlatform(VillageIntervention):
     """
 
     kind: Literal["smart_platform"]
+    levers = ("villages.platform",)
     capital_cost_cny: float = param(
         2_000_000.0, unit="CNY/village", ge=0.0, le=1e11,
         doc="Building the platform and connecting devices per village.", source="assumption",
@@ -202,4 +185,3 @@ class SmartPlatform(VillageIntervention):
 
 
 INNOVATION_KINDS = (IndustrialProjects, SmartPlatform, PropertyManagement, RentalRegulation)
-SERVICE_KINDS = (EnvironmentServices,)

@@ -18,7 +18,7 @@ from vicinity_sim.interventions.base import Intervention
 from vicinity_sim.interventions.grids import GridIntervention, VillageIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
-from vicinity_sim.world.population import CHILD, ELDERLY, LOCAL
+from vicinity_sim.world.codes import CHILD, ELDERLY, LOCAL
 
 
 class PartyPairing(Intervention):
@@ -29,6 +29,7 @@ class PartyPairing(Intervention):
     """
 
     kind: Literal["party_pairing"]
+    levers = ("households.paired",)
     unit = "households"
     targeting: Literal["highest_risk", "random", "grid_order"] = "highest_risk"
     running_cost_cny_per_year: float = param(
@@ -58,6 +59,7 @@ class VanguardTeams(GridIntervention):
     """
 
     kind: Literal["vanguard_teams"]
+    levers = ("grids.vanguard",)
     running_cost_cny_per_year: float = param(
         10_000.0, unit="CNY/(grid·year)", ge=0.0, le=1e9, doc="Team activities per grid.",
         source="assumption",
@@ -74,6 +76,7 @@ class TeaParties(GridIntervention):
     """
 
     kind: Literal["tea_parties"]
+    levers = ("grids.tea_parties_per_month",)
     per_month: float = param(
         1.0, unit="1/(grid·month)", ge=0.0, le=30.0, doc="Tea parties per grid per month.",
         source="assumption",
@@ -101,6 +104,7 @@ class ResidentCouncils(GridIntervention):
     """
 
     kind: Literal["resident_councils"]
+    levers = ("grids.council",)
     running_cost_cny_per_year: float = param(
         6_000.0, unit="CNY/(grid·year)", ge=0.0, le=1e9, doc="Venue and organisation per grid.",
         source="assumption",
@@ -117,6 +121,7 @@ class LandlordAssociation(Intervention):
     ``landlords.association``."""
 
     kind: Literal["landlord_association"]
+    levers = ("landlords.association",)
     unit = "landlords"
     targeting: Literal["highest_risk", "random"] = "highest_risk"
     running_cost_cny_per_year: float = param(
@@ -145,6 +150,7 @@ class VillageRules(VillageIntervention):
     """
 
     kind: Literal["village_rules"]
+    levers = ("villages.rules_norm",)
     norm: float = param(
         0.8, unit="1", ge=0.0, le=1.0, doc="Strength of the rules once revised and owned.",
         source="assumption",
@@ -172,6 +178,7 @@ class PointsSystem(VillageIntervention):
     """
 
     kind: Literal["points_system"]
+    levers = ("villages.points_reward_cny",)
     reward_cny: float = param(
         20.0, unit="CNY/contribution", ge=0.0, le=10_000.0,
         doc="Value of the points earned per weekly contribution.", source="assumption",
@@ -199,6 +206,7 @@ class SocialOrgServices(GridIntervention):
     """
 
     kind: Literal["social_org_services"]
+    levers = ("grids.social_org_tasks_per_day",)
     tasks_per_day: float = param(
         6.0, unit="tasks/(grid·day)", ge=0.0, le=1000.0,
         doc="Requests the contracted organisation handles per grid per day.",
@@ -224,6 +232,7 @@ class CrossStraitParticipation(VillageIntervention):
     """
 
     kind: Literal["cross_strait_participation"]
+    levers = ("villages.taiwan_program",)
     running_cost_cny_per_year: float = param(
         50_000.0, unit="CNY/(village·year)", ge=0.0, le=1e9, doc="Activities per village.",
         source="assumption",

@@ -24,6 +24,7 @@ class GridIntegration(GridIntervention):
     several times. Lever: ``grids.duplication_loss``."""
 
     kind: Literal["grid_integration"]
+    levers = ("grids.duplication_loss",)
     duplication_loss: float = param(
         0.05, unit="1", ge=0.0, le=0.95,
         doc="Share of gridworker time still lost to duplicated reporting after integration.",
@@ -51,6 +52,7 @@ class GridworkerStaffing(GridIntervention):
     """
 
     kind: Literal["gridworker_staffing"]
+    levers = ("gridworkers",)
     targeting: Literal["grid_order", "random", "highest_risk"] = "highest_risk"
     per_grid: int = param(
         2, unit="persons/grid", ge=1, le=50, doc="Gridworkers each grid has after staffing.",
@@ -102,6 +104,7 @@ class Supervision(GridIntervention):
     """
 
     kind: Literal["supervision"]
+    levers = ("grids.supervision_interval", "grids.supervised_effort")
     interval_days: int = param(
         7, unit="days", ge=1, le=3650,
         doc="Days between supervision events (7: the weekly meeting, 30: the monthly "
@@ -131,6 +134,7 @@ class WorkerTraining(GridIntervention):
     """社区工作者培训: train gridworkers and community workers. Lever: ``grids.skill``."""
 
     kind: Literal["worker_training"]
+    levers = ("grids.skill",)
     skill: float = param(
         0.85, unit="1", ge=0.0, le=1.0,
         doc="Resolution and mediation success of trained gridworkers.", source="assumption",
@@ -156,6 +160,7 @@ class BigPartyCommittee(VillageIntervention):
     """
 
     kind: Literal["big_party_committee"]
+    levers = ("grids.coordination",)
     coordination: float = param(
         0.8, unit="1", ge=0.0, le=1.0,
         doc="Resolvability of requests needing other units once the committee works.",

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 
 
 class ComplianceParams(ParamModel):
@@ -128,7 +128,25 @@ class Compliance(Process):
     """Monthly compliance of landlords with the rental safety standard."""
 
     name = "compliance"
-    order = SCHEDULE["behaviour"] + 1
+    reads = (
+        "villages.safety_standard",
+        "villages.inspections_per_building_year",
+        "buildings.smoke_sensor",
+        "buildings.escape_windows",
+        "buildings.three_in_one",
+        "buildings.grid",
+        "buildings.owner",
+        "buildings.rooms",
+        "buildings.village",
+        "landlords.association",
+    )
+    writes = (
+        "buildings.smoke_sensor",
+        "buildings.escape_windows",
+        "buildings.three_in_one",
+        "landlords.safety_spent_cny",
+    )
+    after = ("interventions",)
     cadence = "month"
     Params = ComplianceParams
     metrics = {

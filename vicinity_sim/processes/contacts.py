@@ -47,20 +47,26 @@ Levers read here: grids' ``public_space``, ``tea_parties_per_month``, ``council`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.learning import experience, experience_at
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world import World
-from vicinity_sim.world.population import CHILD, TAIWAN
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
-from vicinity_sim.world.ties import add_tie, decay_ties, find_slot, group_members
+from vicinity_sim.world.codes import CHILD, IN_GROUP, OUT_GROUP, TAIWAN
+from vicinity_sim.world.ties import (
+    add_tie,
+    changed_strength,
+    decay_ties,
+    find_slot,
+    group_members,
+)
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
@@ -69,16 +75,20 @@ EXPERIENCE, BOUNDED_CONFIDENCE = 0, 1
 SETTING_BUILDING, SETTING_BLOCK, SETTING_PUBLIC, SETTING_EVENT = 0, 1, 2, 3
 SETTING_ACQUAINTANCE, SETTING_VOLUNTEER = 4, 5
 
-# Slots of the draws made here (see vicinity_sim.streams).
-SLOT_SETTING = 0
-SLOT_PARTNER = 1
-SLOT_OUTCOME = 2
-SLOT_FORM = 3
-SLOT_EVENT_DAY = 4
-SLOT_ATTEND = 5
-SLOT_CULTURE_DAY = 6
-SLOT_EVENT_PAIR = 7
-SLOT_VOLUNTEER = 8
+
+@stream_slots("contacts")
+class ContactSlot(IntEnum):
+    """Slots of the contacts stream's draws."""
+
+    SETTING = 0
+    PARTNER = 1
+    OUTCOME = 2
+    FORM = 3
+    EVENT_DAY = 4
+    ATTEND = 5
+    CULTURE_DAY = 6
+    EVENT_PAIR = 7
+    VOLUNTEER = 8
 
 
 class ContactsParams(ParamModel):
@@ -130,7 +140,7 @@ class ContactsParams(ParamModel):
         source="assumption",
     )  # fmt: skip
     quality_event: float = param(
-        0.85, unit="1", ge=0.0, le=1.0,
+        0.85, unit="1", ge=0.0, le=1.0, range=(0.6, 0.95),
         doc="Probability an encounter at an event is positive (Allport's conditions).",
         source="assumption after Pettigrew & Tropp 2006",
     )  # fmt: skip
@@ -148,12 +158,6 @@ class ContactsParams(ParamModel):
     trust_learning_rate: float = param(
         0.05, unit="1/encounter", ge=0.0, le=1.0,
         doc="Weight of one encounter in interpersonal trust (experience mode).",
-        source="assumption",
-    )  # fmt: skip
-    experience_weight: float = param(
-        0.3, unit="1", ge=0.0, le=1.0,
-        doc="Share of interpersonal trust that follows experience; the rest stays with the "
-        "resident's disposition (experience mode; see vicinity_sim.learning).",
         source="assumption",
     )  # fmt: skip
     confidence_bound: float = param(
@@ -189,10 +193,6 @@ class ContactsParams(ParamModel):
         0.03, unit="1/week", ge=0.0, le=1.0,
         doc="Share of tie strength lost each week.",
         source="assumption: an acquaintance fades over months without meeting",
-    )  # fmt: skip
-    tie_floor: float = param(
-        0.05, unit="1", ge=0.0, le=1.0, doc="Ties weaker than this disappear.",
-        source="assumption",
     )  # fmt: skip
     acquaintance_threshold: float = param(
         0.3, unit="1", ge=0.0, le=1.0,
@@ -230,97 +230,181 @@ class ContactsParams(ParamModel):
     )  # fmt: skip
 
 
-class ContactConsts(NamedTuple):
-    mode: int
-    rate_building: float
-    rate_block: float
-    rate_acquaintance: float
-    rate_public: float
-    rate_volunteer: float
-    public_gain: float
-    quality_stranger: float
-    public_quality_gain: float
-    environment_quality_gain: float
-    quality_event: float
-    cross_group_penalty: float
-    tie_quality_bonus: float
-    learning_rate: float
-    experience_weight: float
-    epsilon: float
-    mu: float
-    tie_increment: float
-    tie_form_same: float
-    tie_form_cross: float
-    tie_weakening: float
-    tie_floor: float
+ContactsConsts = consts_class(ContactsParams)
 
-    @classmethod
-    def from_params(cls, p: ContactsParams) -> ContactConsts:
-        return cls(
-            mode=BOUNDED_CONFIDENCE if p.mode == "bounded_confidence" else EXPERIENCE,
-            rate_building=p.building_contacts_per_day,
-            rate_block=p.block_contacts_per_day,
-            rate_acquaintance=p.acquaintance_contacts_per_day,
-            rate_public=p.public_contacts_per_day,
-            rate_volunteer=p.volunteer_contacts_per_day,
-            public_gain=p.public_space_contact_gain,
-            quality_stranger=p.quality_stranger,
-            public_quality_gain=p.public_space_quality_gain,
-            environment_quality_gain=p.environment_quality_gain,
-            quality_event=p.quality_event,
-            cross_group_penalty=p.cross_group_penalty,
-            tie_quality_bonus=p.tie_quality_bonus,
-            learning_rate=p.trust_learning_rate,
-            experience_weight=p.experience_weight,
-            epsilon=p.confidence_bound,
-            mu=p.convergence_rate,
-            tie_increment=p.tie_increment,
-            tie_form_same=p.tie_form_same_group,
-            tie_form_cross=p.tie_form_cross_group,
-            tie_weakening=p.tie_weakening,
-            tie_floor=p.tie_floor,
-        )
+#: Event ids are spread this far apart so that the draws of different events never share an
+#: index.
+EVENT_INDEX_SPACING = 4_000_000_000
+#: Attempts a volunteer makes to find another contributor of the grid.
+VOLUNTEER_ATTEMPTS = 8
+TEA_PARTY, COUNCIL, CULTURAL_EVENT = 0, 1, 2
 
 
-# Inlined into the encounter loops: a compiled call that passes arrays updates each array's
-# reference count, which costs more than the encounter itself.
+class ContactSections(NamedTuple):
+    """The parameter sections an encounter uses: its own, the shared trust and ties ones."""
+
+    contacts: Any
+    trust: Any
+    ties: Any
+
+
+def check_encounter_rates(p: ContactsParams, source: str) -> None:
+    """A resident starts at most one everyday encounter a day: the rates must add up to at
+    most 1 at full public space.
+
+    Raises:
+        InputError: If they do not, naming the scenario and the section.
+    """
+    total = (p.building_contacts_per_day + p.block_contacts_per_day
+             + p.acquaintance_contacts_per_day + p.public_contacts_per_day
+             * (1.0 + p.public_space_contact_gain))  # fmt: skip
+    if total > 1.0:
+        raise InputError(
+            source, "contacts",
+            f"encounter rates add up to {total:.3g} per resident-day at full public space; "
+            "a resident starts at most one encounter a day, so keep the sum at most 1",
+        )  # fmt: skip
+
+
+# -- formulas (the reference engine runs the same functions as Python) ------------------------
+
+
 @njit(cache=True, inline="always")
-def encounter(key, index, setting, i, j, quality, c, group, trust, disposition, to, w):
+def setting_limits(c):
+    """The draw below which a resident's everyday encounter is with the building, the block
+    and an acquaintance (cumulative rates; above them, public space or none)."""
+    e_building = c.building_contacts_per_day
+    e_block = e_building + c.block_contacts_per_day
+    return e_building, e_block, e_block + c.acquaintance_contacts_per_day
+
+
+@njit(cache=True, inline="always")
+def public_limit(e_acquaintance, public_space, c):
+    """The draw below which a resident meets someone in public space (more public space,
+    more encounters)."""
+    rate = c.public_contacts_per_day * (1.0 + c.public_space_contact_gain * public_space)
+    return e_acquaintance + rate
+
+
+@njit(cache=True, inline="always")
+def public_quality(public_space, environment, c):
+    """Base quality of an encounter in public space: better in pleasant, clean places."""
+    return (c.quality_stranger + c.public_space_quality_gain * public_space
+            + c.environment_quality_gain * environment)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def encounter_quality(base, tie_w, tied, setting, same_group, c):
+    """Probability an encounter is positive: the setting's quality, better between
+    acquaintances, worse between strangers of different groups in everyday settings."""
+    q = base
+    if tied:
+        q += c.tie_quality_bonus * tie_w
+    if setting < SETTING_EVENT and not tied and not same_group:
+        q -= c.cross_group_penalty
+    return q
+
+
+@njit(cache=True, inline="always")
+def converged(ti, tj, c):
+    """Bounded confidence: the two residents' trust after they meet (unchanged if further
+    apart than the bound)."""
+    if abs(ti - tj) < c.confidence_bound:
+        return ti + c.convergence_rate * (tj - ti), tj + c.convergence_rate * (ti - tj)
+    return ti, tj
+
+
+@njit(cache=True, inline="always")
+def encounter_tie_change(positive, c):
+    """What an encounter does to an existing tie's strength."""
+    return c.tie_increment if positive else -c.tie_weakening
+
+
+@njit(cache=True, inline="always")
+def tie_form_probability(same_group, c):
+    """Probability a positive encounter between strangers starts a tie (homophily)."""
+    return c.tie_form_same_group if same_group else c.tie_form_cross_group
+
+
+@njit(cache=True, inline="always")
+def attend_probability(welcome, child, council, c):
+    """Probability an invited resident comes: for sure if contributing or specially invited
+    (``welcome``), else ``invited_acceptance``; children do not come to councils."""
+    if council and child:
+        return 0.0
+    return 1.0 if welcome else c.invited_acceptance
+
+
+@njit(cache=True, inline="always")
+def event_base(event_id):
+    """First entity index of an event's draws."""
+    return (event_id + 1) * EVENT_INDEX_SPACING
+
+
+@njit(cache=True, inline="always")
+def event_encounter_count(attendees, c):
+    """Encounters at an event: each attendee has ``event_contacts_per_attendee``."""
+    return int(attendees * c.event_contacts_per_attendee / 2.0)
+
+
+@njit(cache=True, inline="always")
+def tea_party_today(u, per_month):
+    """Whether a grid's tea party is held today, given its uniform."""
+    return per_month > 0 and u < per_month / 30.0
+
+
+@njit(cache=True, inline="always")
+def council_today(u, council):
+    """Whether a grid's council meets today (monthly), given its uniform."""
+    return council and u < 1.0 / 30.0
+
+
+@njit(cache=True, inline="always")
+def cultural_event_today(u, per_year):
+    """Whether a village holds a cultural event today, given its uniform."""
+    return per_year > 0 and u < per_year / 365.0
+
+
+# -- kernels -------------------------------------------------------------------------------
+
+
+# Inlined into the encounter loops, and given arrays, not bundles: a compiled call that passes
+# arrays updates each array's reference count, and so does taking an array out of a bundle,
+# which in these loops costs more than the encounter itself. The loops take the arrays out of
+# their bundles once, before they start.
+@njit(cache=True, inline="always")
+def encounter(key, index, setting, i, j, quality, s, group, trust, disposition, to, w):
     """One encounter between residents i and j; returns 1 if it was positive, else 0.
 
-    ``index`` addresses the encounter's draws; ``quality`` is the setting's base quality.
+    ``index`` addresses the encounter's draws; ``quality`` is the setting's base quality;
+    ``s`` the :class:`ContactSections`; the arrays are the residents' ``group``,
+    ``trust_inter`` and ``disposition_inter`` and the ties' ``to`` and ``w``.
     """
+    c = s.contacts
     k = find_slot(to, i, j)
-    q = quality
-    if k >= 0:
-        q += c.tie_quality_bonus * w[i, k]
-    if setting < SETTING_EVENT and k < 0 and group[i] != group[j]:  # strangers, everyday
-        q -= c.cross_group_penalty
-    positive = uniform(key, SLOT_OUTCOME, index) < q
-    col = IN_GROUP if group[i] == group[j] else OUT_GROUP
+    same = group[i] == group[j]
+    tie_w = w[i, k] if k >= 0 else 0.0
+    q = encounter_quality(quality, tie_w, k >= 0, setting, same, c)
+    positive = uniform(key, ContactSlot.OUTCOME, index) < q
+    col = IN_GROUP if same else OUT_GROUP
     if c.mode == BOUNDED_CONFIDENCE:
-        ti, tj = trust[i, col], trust[j, col]
-        if abs(ti - tj) < c.epsilon:
-            trust[i, col] = ti + c.mu * (tj - ti)
-            trust[j, col] = tj + c.mu * (ti - tj)
+        trust[i, col], trust[j, col] = converged(trust[i, col], trust[j, col], c)
     else:
         o = 1.0 if positive else 0.0
-        experience_at(trust, disposition, i, col, o, c.learning_rate, c.experience_weight)
-        experience_at(trust, disposition, j, col, o, c.learning_rate, c.experience_weight)
+        weight = s.trust.interpersonal_experience_weight
+        experience_at(trust, disposition, i, col, o, c.trust_learning_rate, weight)
+        experience_at(trust, disposition, j, col, o, c.trust_learning_rate, weight)
     if k >= 0:  # acquaintances: the tie strengthens or weakens, in both rows
         kj = find_slot(to, j, i)
-        s = w[i, k] + (c.tie_increment if positive else -c.tie_weakening)
-        if s < c.tie_floor:
+        strength = changed_strength(w[i, k], encounter_tie_change(positive, c))
+        if strength < s.ties.floor:
             to[i, k] = -1
             to[j, kj] = -1
-            s = 0.0
-        s = min(s, 1.0)
-        w[i, k] = s
-        w[j, kj] = s
-    elif positive:
-        p_form = c.tie_form_same if group[i] == group[j] else c.tie_form_cross
-        if uniform(key, SLOT_FORM, index) < p_form:
-            add_tie(to, w, i, j, c.tie_increment)
+            strength = 0.0
+        w[i, k] = strength
+        w[j, kj] = strength
+    elif positive and uniform(key, ContactSlot.FORM, index) < tie_form_probability(same, c):
+        add_tie(to, w, i, j, c.tie_increment)
     return 1 if positive else 0
 
 
@@ -329,7 +413,7 @@ def _partner(key, i, members, lo, hi):
     """A random member of members[lo:hi] other than ``i``, or -1."""
     if hi - lo < 2:
         return -1
-    j = members[lo + int(uniform(key, SLOT_PARTNER, i) * (hi - lo))]
+    j = members[lo + int(uniform(key, ContactSlot.PARTNER, i) * (hi - lo))]
     return -1 if j == i else j
 
 
@@ -338,7 +422,7 @@ def _acquaintance(key, i, to):
     """A random tie of ``i``, whatever its strength (the first at or after a random slot), or
     -1."""
     n_slots = to.shape[1]
-    k = int(uniform(key, SLOT_PARTNER, i) * n_slots)
+    k = int(uniform(key, ContactSlot.PARTNER, i) * n_slots)
     for step in range(n_slots):
         j = to[i, (k + step) % n_slots]
         if j >= 0:
@@ -347,10 +431,15 @@ def _acquaintance(key, i, to):
 
 
 @njit(cache=True)
-def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_ptr, bld_members,
-                     blk_ptr, blk_members, grid_ptr, grid_members, grid_public_space,
-                     grid_environment, group, trust, disposition, to, w):  # fmt: skip
+def daily_encounters(key, s, r, m, g, ties):
     """Everyday encounters of one day; returns (encounters, positive).
+
+    Args:
+        key: The day's stream key.
+        s: :class:`ContactSections`.
+        r, ties: Residents (``trust_inter`` updated) and ties (updated).
+        m: :class:`Membership`.
+        g: Grids (``public_space``, ``environment``).
 
     Residents are visited in storage order (building by building, so memory access stays
     local); each starts at most one encounter, whose setting is chosen by one uniform draw
@@ -362,38 +451,56 @@ def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_p
     encounters change; (3) the encounters. Passes 1 and 2 write no state, and pass 1 has no
     branch per resident, so the processor overlaps more work than in a single loop.
     """
-    n = len(group)
-    e_block = c.rate_building + c.rate_block
-    e_acq = e_block + c.rate_acquaintance
-    public_limit = np.empty(len(grid_public_space))  # the draw below which one goes out
-    for g in range(len(public_limit)):
-        public_limit[g] = e_acq + c.rate_public * (1.0 + c.public_gain * grid_public_space[g])
+    r_group = r.group
+    r_household = r.household
+    m_block = m.block
+    m_block_members = m.block_members
+    m_block_ptr = m.block_ptr
+    m_building = m.building
+    m_building_members = m.building_members
+    m_building_ptr = m.building_ptr
+    m_grid = m.grid
+    m_grid_members = m.grid_members
+    m_grid_ptr = m.grid_ptr
+    g_environment = g.environment
+    g_public_space = g.public_space
+    r_trust_inter = r.trust_inter
+    r_disposition_inter = r.disposition_inter
+    ties_to = ties.to
+    ties_w = ties.w
+    c = s.contacts
+    n = len(r_group)
+    e_building, e_block, e_acq = setting_limits(c)
+    limit = np.empty(len(g_public_space))  # the draw below which one goes out
+    for k in range(len(limit)):
+        limit[k] = public_limit(e_acq, g_public_space[k], c)
     starter = np.empty(n, np.int64)
     draw = np.empty(n)
-    m = 0
+    n_start = 0
     for i in range(n):
-        u = uniform(key, SLOT_SETTING, i)
-        starter[m] = i
-        draw[m] = u
-        m += (u < e_acq) | (u < public_limit[res_grid[i]])
-    partner = np.empty(m, np.int64)
-    for a in range(m):
+        u = uniform(key, ContactSlot.SETTING, i)
+        starter[n_start] = i
+        draw[n_start] = u
+        n_start += (u < e_acq) | (u < limit[m_grid[i]])
+    partner = np.empty(n_start, np.int64)
+    for a in range(n_start):
         i, u = starter[a], draw[a]
-        if u < c.rate_building:
-            b = res_building[i]
-            partner[a] = _partner(key, i, bld_members, bld_ptr[b], bld_ptr[b + 1])
+        if u < e_building:
+            k = m_building[i]
+            partner[a] = _partner(key, i, m_building_members, m_building_ptr[k],
+                                  m_building_ptr[k + 1])  # fmt: skip
         elif u < e_block:
-            k = res_block[i]
-            partner[a] = _partner(key, i, blk_members, blk_ptr[k], blk_ptr[k + 1])
+            k = m_block[i]
+            partner[a] = _partner(key, i, m_block_members, m_block_ptr[k], m_block_ptr[k + 1])
         elif u >= e_acq:
-            g = res_grid[i]
-            partner[a] = _partner(key, i, grid_members, grid_ptr[g], grid_ptr[g + 1])
+            k = m_grid[i]
+            partner[a] = _partner(key, i, m_grid_members, m_grid_ptr[k], m_grid_ptr[k + 1])
     done = 0
     positive = 0
-    for a in range(m):
+    for a in range(n_start):
         i, u = starter[a], draw[a]
         quality = c.quality_stranger
-        if u < c.rate_building:
+        if u < e_building:
             setting = SETTING_BUILDING
             j = partner[a]
         elif u < e_block:
@@ -401,132 +508,160 @@ def daily_encounters(key, c, res_building, res_block, res_grid, household, bld_p
             j = partner[a]
         elif u < e_acq:
             setting = SETTING_ACQUAINTANCE
-            j = _acquaintance(key, i, to)
+            j = _acquaintance(key, i, ties_to)
         else:
-            g = res_grid[i]
+            k = m_grid[i]
             setting = SETTING_PUBLIC
-            quality = (c.quality_stranger + c.public_quality_gain * grid_public_space[g]
-                       + c.environment_quality_gain * grid_environment[g])  # fmt: skip
+            quality = public_quality(g_public_space[k], g_environment[k], c)
             j = partner[a]
-        if j < 0 or household[j] == household[i]:
+        if j < 0 or r_household[j] == r_household[i]:
             continue
-        positive += encounter(key, i, setting, i, j, quality, c, group, trust, disposition, to, w)
+        positive += encounter(key, i, setting, i, j, quality, s, r_group, r_trust_inter,
+                              r_disposition_inter, ties_to, ties_w)  # fmt: skip
         done += 1
     return done, positive
 
 
 @njit(cache=True)
-def volunteer_encounters(key, c, participating, res_grid, household, grid_ptr, grid_members,
-                         group, trust, disposition, to, w):  # fmt: skip
+def volunteer_encounters(key, s, r, m, ties):
     """Contributors volunteering together: each starts one such encounter a day with
-    probability ``rate_volunteer``, with another contributor of the grid (Allport's
-    conditions: common goals, cooperation). Returns (encounters, positive)."""
-    n = len(group)
+    probability ``volunteer_contacts_per_day``, with another contributor of the grid
+    (Allport's conditions: common goals, cooperation). Returns (encounters, positive)."""
+    r_group = r.group
+    r_household = r.household
+    r_participating = r.participating
+    m_grid = m.grid
+    m_grid_members = m.grid_members
+    m_grid_ptr = m.grid_ptr
+    r_trust_inter = r.trust_inter
+    r_disposition_inter = r.disposition_inter
+    ties_to = ties.to
+    ties_w = ties.w
+    c = s.contacts
+    n = len(r_group)
     # Contributors first, in one pass without branches (few residents contribute: a branch
     # per resident would often be mispredicted), then their draws in the same order.
     contributors = np.empty(n, np.int64)
-    m = 0
+    n_contrib = 0
     for i in range(n):
-        contributors[m] = i
-        m += participating[i]
+        contributors[n_contrib] = i
+        n_contrib += r_participating[i]
     done = positive = 0
-    for a in range(m):
+    for a in range(n_contrib):
         i = contributors[a]
-        if uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
+        if uniform(key, ContactSlot.VOLUNTEER, i) >= c.volunteer_contacts_per_day:
             continue
-        g = res_grid[i]
-        lo, hi = grid_ptr[g], grid_ptr[g + 1]
-        for attempt in range(8):  # look for another contributor in the grid
-            j = grid_members[lo + int(uniform(key, SLOT_VOLUNTEER, n * (attempt + 1) + i)
-                                      * (hi - lo))]  # fmt: skip
-            if participating[j] and household[j] != household[i]:
-                positive += encounter(key, n + i, SETTING_VOLUNTEER, i, j, c.quality_event, c,
-                                      group, trust, disposition, to, w)  # fmt: skip
+        g = m_grid[i]
+        lo, hi = m_grid_ptr[g], m_grid_ptr[g + 1]
+        for attempt in range(VOLUNTEER_ATTEMPTS):  # look for another contributor in the grid
+            u = uniform(key, ContactSlot.VOLUNTEER, n * (attempt + 1) + i)
+            j = m_grid_members[lo + int(u * (hi - lo))]
+            if r_participating[j] and r_household[j] != r_household[i]:
+                positive += encounter(key, n + i, SETTING_VOLUNTEER, i, j, c.quality_event, s,
+                                      r_group, r_trust_inter, r_disposition_inter, ties_to,
+                                      ties_w)  # fmt: skip
                 done += 1
                 break
     return done, positive
 
 
 @njit(cache=True)
-def event_encounters(key, event_id, members, size, contacts_per, participating, invited,
-                     accept_invited, adults_only, age, household, c, group, trust, disposition,
-                     to, w, attendees_out):  # fmt: skip
+def event_encounters(key, event_id, members, size, council, invited, s, r, ties, attendees):
     """Draw attendees of one event from ``members`` and let them meet.
 
-    Returns (attendees, encounters, positive, cross_group); attendee indices are written to
-    ``attendees_out``.
+    Args:
+        key: The day's stream key.
+        event_id: The event's index (addresses its draws, see :func:`event_base`).
+        members: Residents who may be invited.
+        size: Attendees sought.
+        council: Whether it is a council (adults only).
+        invited: Whether each resident is specially invited.
+        s, r, ties: :class:`ContactSections`, residents and ties.
+        attendees: Output: the attendees.
+
+    Returns:
+        (attendees, encounters, positive, cross_group).
     """
+    r_age = r.age
+    r_group = r.group
+    r_household = r.household
+    r_participating = r.participating
+    r_trust_inter = r.trust_inter
+    r_disposition_inter = r.disposition_inter
+    ties_to = ties.to
+    ties_w = ties.w
+    c = s.contacts
     n_members = len(members)
-    base = (event_id + 1) * 4_000_000_000
+    base = event_base(event_id)
     n_att = 0
     tries = 0
     while n_att < size and tries < 4 * size and n_members > 0:
-        r = members[int(uniform(key, SLOT_ATTEND, base + 2 * tries) * n_members)]
-        accept = 1.0 if (participating[r] or invited[r]) else accept_invited
-        if adults_only and age[r] == CHILD:
-            accept = 0.0
-        ok = uniform(key, SLOT_ATTEND, base + 2 * tries + 1) < accept
+        i = members[int(uniform(key, ContactSlot.ATTEND, base + 2 * tries) * n_members)]
+        welcome = r_participating[i] or invited[i]
+        accept = attend_probability(welcome, r_age[i] == CHILD, council, c)
+        ok = uniform(key, ContactSlot.ATTEND, base + 2 * tries + 1) < accept
         tries += 1
         if not ok:
             continue
         dup = False
         for a in range(n_att):
-            if attendees_out[a] == r:
+            if attendees[a] == i:
                 dup = True
                 break
         if not dup:
-            attendees_out[n_att] = r
+            attendees[n_att] = i
             n_att += 1
     done = positive = cross = 0
     if n_att < 2:
         return n_att, 0, 0, 0
-    n_enc = int(n_att * contacts_per / 2.0)
-    for k in range(n_enc):
+    for k in range(event_encounter_count(n_att, c)):
         idx = base + k
-        i = attendees_out[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx) * n_att)]
-        j = attendees_out[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx + 1) * n_att)]
-        if household[i] == household[j]:
+        i = attendees[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx) * n_att)]
+        j = attendees[int(uniform(key, ContactSlot.EVENT_PAIR, 2 * idx + 1) * n_att)]
+        if r_household[i] == r_household[j]:
             continue
-        positive += encounter(key, idx, SETTING_EVENT, i, j, c.quality_event, c, group, trust,
-                              disposition, to, w)  # fmt: skip
-        cross += group[i] != group[j]
+        positive += encounter(key, idx, SETTING_EVENT, i, j, c.quality_event, s, r_group,
+                              r_trust_inter, r_disposition_inter, ties_to, ties_w)  # fmt: skip
+        cross += r_group[i] != r_group[j]
         done += 1
     return n_att, done, positive, cross
 
 
-TEA_PARTY, COUNCIL, CULTURAL_EVENT = 0, 1, 2
-
-
 @njit(cache=True)
-def events_today(key, tea_parties_per_month, council, cultural_events_per_year):
+def events_today(key, g, v):
     """Today's events as rows (kind, grid or village): tea parties by grid, then council
     meetings by grid, then cultural events by village (one compiled call: most days have
     none, and looking for them is a daily cost)."""
-    out = np.empty((len(tea_parties_per_month) + len(council) + len(cultural_events_per_year),
-                    2), np.int64)  # fmt: skip
+    g_council = g.council
+    g_tea_parties_per_month = g.tea_parties_per_month
+    v_cultural_events_per_year = v.cultural_events_per_year
+    n_grids = len(g_tea_parties_per_month)
+    out = np.empty((2 * n_grids + len(v_cultural_events_per_year), 2), np.int64)
     n = 0
-    for grid in range(len(tea_parties_per_month)):
-        rate = tea_parties_per_month[grid]
-        if rate > 0 and uniform(key, SLOT_EVENT_DAY, 2 * grid) < rate / 30.0:
-            out[n, 0], out[n, 1] = TEA_PARTY, grid
+    for k in range(n_grids):
+        u = uniform(key, ContactSlot.EVENT_DAY, 2 * k)
+        if tea_party_today(u, g_tea_parties_per_month[k]):
+            out[n, 0], out[n, 1] = TEA_PARTY, k
             n += 1
-    for grid in range(len(council)):
-        if council[grid] and uniform(key, SLOT_EVENT_DAY, 2 * grid + 1) < 1.0 / 30.0:
-            out[n, 0], out[n, 1] = COUNCIL, grid
+    for k in range(n_grids):
+        if council_today(uniform(key, ContactSlot.EVENT_DAY, 2 * k + 1), g_council[k]):
+            out[n, 0], out[n, 1] = COUNCIL, k
             n += 1
-    for v in range(len(cultural_events_per_year)):
-        rate = cultural_events_per_year[v]
-        if rate > 0 and uniform(key, SLOT_CULTURE_DAY, v) < rate / 365.0:
-            out[n, 0], out[n, 1] = CULTURAL_EVENT, v
+    for k in range(len(v_cultural_events_per_year)):
+        u = uniform(key, ContactSlot.CULTURE_DAY, k)
+        if cultural_event_today(u, v_cultural_events_per_year[k]):
+            out[n, 0], out[n, 1] = CULTURAL_EVENT, k
             n += 1
     return out[:n]
 
 
 @njit(cache=True)
-def voice(attendees, trust_inst, disposition_inst, rate, weight):
+def voice(attendees, r, rate, weight):
     """Council attendees had a voice: a positive experience of the institutions."""
+    r_disposition_inst = r.disposition_inst
+    r_trust_inst = r.trust_inst
     for i in attendees:
-        experience(trust_inst, disposition_inst, i, 1.0, rate, weight)
+        experience(r_trust_inst, r_disposition_inst, i, 1.0, rate, weight)
 
 
 class Membership(NamedTuple):
@@ -568,7 +703,30 @@ class Contacts(Process):
     """Daily encounters and events; weekly tie decay."""
 
     name = "contacts"
-    order = SCHEDULE["contacts"]
+    reads = (
+        "residents.building",
+        "residents.village",
+        "residents.household",
+        "residents.group",
+        "residents.age",
+        "residents.participating",
+        "residents.trust_inter",
+        "residents.disposition_inter",
+        "residents.trust_inst",
+        "residents.disposition_inst",
+        "buildings.block",
+        "buildings.grid",
+        "grids.public_space",
+        "grids.environment",
+        "grids.tea_parties_per_month",
+        "grids.council",
+        "villages.cultural_events_per_year",
+        "villages.taiwan_program",
+        "ties.to",
+        "ties.w",
+    )
+    writes = ("residents.trust_inter", "residents.trust_inst", "ties.to", "ties.w")
+    after = ("interventions",)
     Params = ContactsParams
     metrics = {
         "encounters": "Encounters between residents today (everyday and at events).",
@@ -583,16 +741,10 @@ class Contacts(Process):
 
     def __init__(self, model: VicinityModel, params: ContactsParams) -> None:
         super().__init__(model, params)
-        total = (params.building_contacts_per_day + params.block_contacts_per_day
-                 + params.acquaintance_contacts_per_day + params.public_contacts_per_day
-                 * (1.0 + params.public_space_contact_gain))  # fmt: skip
-        if total > 1.0:
-            raise InputError(
-                model.spec.source, "contacts",
-                f"encounter rates add up to {total:.3g} per resident-day at full public space; "
-                "a resident starts at most one encounter a day, so keep the sum at most 1",
-            )  # fmt: skip
-        self.consts = ContactConsts.from_params(params)
+        check_encounter_rates(params, model.spec.source)
+        spec = model.spec
+        self.consts = params.consts()
+        self.sections = ContactSections(self.consts, spec.trust.consts(), spec.ties.consts())
         self.members = Membership.of(self.world)
         n = len(self.world.residents)
         self._attendees = np.empty(max(params.event_size, params.cultural_event_size), np.int64)
@@ -600,25 +752,17 @@ class Contacts(Process):
         self._acquaintances = float("nan")  # counted in the weekly decay pass
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
-        p, c, m, w = self.params, self.consts, self.members, self.world
-        r, ties = w.residents, w.ties
-        n = len(r)
-        done, positive = daily_encounters(
-            key, c, m.building, m.block, m.grid, r.household, m.building_ptr, m.building_members,
-            m.block_ptr, m.block_members, m.grid_ptr, m.grid_members, w.grids.public_space,
-            w.grids.environment, r.group, r.trust_inter, r.disposition_inter, ties.to, ties.w,
-        )  # fmt: skip
-        (held, enc, pos), attendees, cross = self._events(key)
+        p, s, m = self.params, self.sections, self.members
+        r, ties = self.arrays("residents"), self.arrays("ties")
+        done, positive = daily_encounters(key, s, r, m, self.arrays("grids"), ties)
+        (held, enc, pos), attendees, cross = self._events(key, r, ties)
         done += enc
         positive += pos
         if day % 7 == 0:
-            total = decay_ties(ties.to, ties.w, 1.0 - p.tie_decay_per_week, p.tie_floor,
+            total = decay_ties(ties.to, ties.w, 1.0 - p.tie_decay_per_week, s.ties.floor,
                                p.acquaintance_threshold)  # fmt: skip
-            self._acquaintances = total / max(n, 1)
-        vol, vol_pos = volunteer_encounters(
-            key, c, r.participating, m.grid, r.household, m.grid_ptr, m.grid_members, r.group,
-            r.trust_inter, r.disposition_inter, ties.to, ties.w,
-        )  # fmt: skip
+            self._acquaintances = total / max(len(r.group), 1)
+        vol, vol_pos = volunteer_encounters(key, s, r, m, ties)
         done += vol
         positive += vol_pos
         return {
@@ -631,13 +775,12 @@ class Contacts(Process):
             "acquaintance_ties_mean": self._acquaintances,
         }
 
-    def _events(self, key: np.uint64) -> tuple[tuple[int, int, int], int, int]:
+    def _events(self, key: np.uint64, r: Any, ties: Any) -> tuple[tuple[int, int, int], int, int]:
         """Hold today's events. Returns ((events, encounters, positive), attendees, cross)."""
-        p, c, m, w = self.params, self.consts, self.members, self.world
-        r, ties, g, vil = w.residents, w.ties, w.grids, w.villages
+        p, s, m, w = self.params, self.sections, self.members, self.world
+        g, vil = w.grids, w.villages
         plans: list[tuple[int, np.ndarray, int, bool]] = []
-        for kind, where in events_today(key, g.tea_parties_per_month, g.council,
-                                        vil.cultural_events_per_year):  # fmt: skip
+        for kind, where in events_today(key, self.arrays("grids"), self.arrays("villages")):
             if kind == TEA_PARTY:
                 plans.append((2 * where, self._grid_members(where), p.event_size, False))
             elif kind == COUNCIL:
@@ -654,16 +797,11 @@ class Contacts(Process):
         enc = pos = att = cross = 0
         for event_id, members, size, council in plans:
             n_att, n_enc, n_pos, n_cross = event_encounters(
-                key, event_id, members, size, p.event_contacts_per_attendee, r.participating,
-                invited, p.invited_acceptance, council, r.age, r.household, c, r.group,
-                r.trust_inter,
-                r.disposition_inter,
-                ties.to, ties.w, self._attendees,
-            )  # fmt: skip
+                key, event_id, members, size, council, invited, s, r, ties, self._attendees
+            )
             if council and n_att:
-                weight = self.model.spec.governance.experience_weight
-                voice(self._attendees[:n_att], r.trust_inst, r.disposition_inst,
-                      p.council_voice_effect, weight)  # fmt: skip
+                voice(self._attendees[:n_att], r, p.council_voice_effect,
+                      s.trust.institutional_experience_weight)  # fmt: skip
             enc += n_enc
             pos += n_pos
             att += n_att

@@ -35,32 +35,39 @@ a building is its residents' generalised trust (own and other group weighted by 
 Levers read here: grids' ``effort``, ``skill``, ``duplication_loss``, ``vanguard``,
 ``council``, ``tea_parties_per_month``, ``cameras``; villages' ``rules_norm``; households'
 ``paired``; landlords' ``association``. State read: residents' ``ebike`` and ``charging``
-(e-bikes in the lanes), households' ``rent_burden``.
+(e-bikes in the lanes), blocks' ``frontage_m`` (the length of their lanes: the plan's
+lattice, or measured around real footprints), households' ``rent_burden``.
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, NamedTuple
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from vicinity_sim.learning import experience, experience_at
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL
+from vicinity_sim.learning import experience, experience_at, generalised_trust
+from vicinity_sim.numerics import event_probability
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.streams import stream_slots, uniform
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, OUT_GROUP
 from vicinity_sim.world.ties import find_slot, group_members, weaken_tie
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-SLOT_DISPUTE = 0
-SLOT_KIND = 1
-SLOT_PARTY_A = 2
-SLOT_PARTY_B = 3
-SLOT_MEDIATE = 4
+
+@stream_slots("disputes")
+class DisputeSlot(IntEnum):
+    """Slots of the disputes stream's draws."""
+
+    DISPUTE = 0
+    KIND = 1
+    PARTY_A = 2
+    PARTY_B = 3
+    MEDIATE = 4
 
 
 class DisputesParams(ParamModel):
@@ -188,199 +195,331 @@ class DisputesParams(ParamModel):
     )  # fmt: skip
 
 
-class DisputeConsts(NamedTuple):
-    neighbour_rate: float
-    crowding_ref: float
-    crowding_exp: float
-    ebike_w: float
-    distrust_w: float
-    rules_effect: float
-    tenancy_rate: float
-    informal: float
-    m_gw: float
-    m_party: float
-    m_council: float
-    m_tea: float
-    m_assoc: float
-    m_tie: float
-    m_rules: float
-    m_camera: float
-    settle_effect: float
-    escalate_effect: float
-    tie_loss: float
-    inst_weight: float
-    inter_weight: float
-    tie_floor: float
-    burden_ref: float
-    burden_elas: float
-    lane_w: float
-    lane_ref: float
-
-    @classmethod
-    def from_params(
-        cls, p: DisputesParams, inst_weight: float, inter_weight: float, tie_floor: float
-    ) -> DisputeConsts:
-        return cls(
-            p.neighbour_disputes_per_household_year / 365.0, p.crowding_reference,
-            p.crowding_exponent, p.ebike_weight, p.distrust_weight, p.rules_effect,
-            p.tenancy_disputes_per_tenant_household_year / 365.0, p.informal_settlement,
-            p.gridworker_mediation, p.party_mediation, p.council_mediation,
-            p.tea_party_mediation, p.association_mediation, p.acquaintance_mediation,
-            p.rules_mediation, p.camera_mediation, p.settlement_trust_effect,
-            p.escalation_trust_effect, p.escalation_tie_loss, inst_weight, inter_weight,
-            tie_floor, p.tenancy_burden_reference, p.tenancy_burden_elasticity,
-            p.lane_ebike_weight, p.lane_ebike_reference,
-        )  # fmt: skip
+DisputesConsts = consts_class(DisputesParams)
 
 
-def tenancy_weights(group: np.ndarray, burden: np.ndarray, c: DisputeConsts) -> np.ndarray:
-    """Each household's tenancy dispute rate relative to the reference: 0 for local
-    villagers (owners), ``(burden / reference)^elasticity`` for tenants, 1 for tenants whose
-    burden is not known (0, e.g. with housing switched off)."""
-    with np.errstate(divide="ignore"):
-        scaled = np.where(burden > 0, (burden / c.burden_ref) ** c.burden_elas, 1.0)
-    return np.where(group != LOCAL, scaled, 0.0)
+class DisputeSections(NamedTuple):
+    """The parameter sections a dispute uses: its own, the shared trust and ties ones."""
+
+    disputes: Any
+    trust: Any
+    ties: Any
 
 
-def lane_factors(parked: np.ndarray, frontage_m: np.ndarray, c: DisputeConsts) -> np.ndarray:
-    """Each block's neighbour-dispute factor from the e-bikes parked along its lanes."""
-    return (1.0 + c.lane_w * (parked / frontage_m)) / (1.0 + c.lane_w * c.lane_ref)
+class DisputeIndex(NamedTuple):
+    """Households and residents of each building, and residents of each household (CSR)."""
+
+    bld_hh_ptr: np.ndarray
+    bld_hh: np.ndarray
+    bld_res_ptr: np.ndarray
+    bld_res: np.ndarray
+    hh_ptr: np.ndarray
+
+
+class DisputeDrivers(NamedTuple):
+    """Today's drivers of disputes that are not in the tables, and cached crowding.
+
+    Attributes:
+        parked: E-bikes parked in each block's lanes today (:func:`lane_factor`; the lanes'
+            length is the blocks' ``frontage_m``).
+        tenancy: Each household's tenancy dispute rate relative to the reference (0: owner).
+        max_tenancy: The largest of them.
+        outgroup_share: Share of a village's residents outside each group (n_villages, 3).
+        crowd: Each building's crowding factor, computed for ``crowd_rooms`` rooms (-1: not
+            yet); recomputed when the building's rooms differ.
+        crowd_rooms: See ``crowd``.
+    """
+
+    parked: np.ndarray
+    tenancy: np.ndarray
+    max_tenancy: float
+    outgroup_share: np.ndarray
+    crowd: np.ndarray
+    crowd_rooms: np.ndarray
+
+
+# -- formulas (the reference engine runs the same functions as Python) ------------------------
+
+
+@njit(cache=True, inline="always")
+def tenancy_weight(group, burden, c):
+    """A household's tenancy dispute rate relative to the reference: 0 for local villagers
+    (owners), ``(burden / reference)^elasticity`` for tenants, 1 for tenants whose burden is
+    not known (0, e.g. with housing switched off)."""
+    if group == LOCAL:
+        return 0.0
+    if burden > 0:
+        return (burden / c.tenancy_burden_reference) ** c.tenancy_burden_elasticity
+    return 1.0
+
+
+@njit(cache=True, inline="always")
+def lane_factor(parked, frontage_m, c):
+    """A block's neighbour-dispute factor from the e-bikes parked along its lanes."""
+    return (1.0 + c.lane_ebike_weight * (parked / frontage_m)) / (
+        1.0 + c.lane_ebike_weight * c.lane_ebike_reference
+    )
+
+
+@njit(cache=True, inline="always")
+def crowding(occupants, rooms, c):
+    """A building's crowding factor: occupants per room relative to the reference, to the
+    elasticity."""
+    return (occupants / rooms / c.crowding_reference) ** c.crowding_exponent
+
+
+@njit(cache=True, inline="always")
+def rules_factor(rules_norm, c):
+    """Share of neighbour disputes left where village rules are owned to ``rules_norm``."""
+    return 1.0 - c.rules_effect * rules_norm
+
+
+@njit(cache=True, inline="always")
+def neighbour_rate(households, crowd, indoor, occupants, trust, rules, lane, c):
+    """A building's daily rate of neighbour disputes: per household, raised by crowding,
+    indoor chargers and e-bikes in the lanes, lowered by trust and village rules."""
+    rate = (c.neighbour_disputes_per_household_year / 365.0 * households * crowd
+            * (1.0 + c.ebike_weight * indoor / occupants))  # fmt: skip
+    rate *= (1.0 + c.distrust_weight * (1.0 - trust)) * rules
+    return rate * lane
+
+
+@njit(cache=True, inline="always")
+def tenancy_rate(weights, c):
+    """A building's daily rate of tenancy disputes: its tenant households weighted by their
+    rent burden."""
+    return c.tenancy_disputes_per_tenant_household_year / 365.0 * weights
+
+
+@njit(cache=True, inline="always")
+def unsettled_probability(skill, effort, duplication_loss, party, council, tea, association,
+                          tie_w, rules_norm, cameras, c):  # fmt: skip
+    """Probability that every mediation channel available to a dispute fails.
+
+    Args:
+        skill, effort, duplication_loss: The grid's gridworkers.
+        party: Party members mediate (vanguard teams in the grid, or a party paired).
+        council: The grid has a resident council.
+        tea: Tea parties per month in the grid.
+        association: A tenancy dispute with a member of the landlord association.
+        tie_w: Strength of the parties' tie (0 without one).
+        rules_norm: How far the village owns its rules.
+        cameras: The grid has cameras.
+        c: :data:`DisputesConsts`.
+    """
+    keep = 1.0 - c.informal_settlement
+    keep *= 1.0 - c.gridworker_mediation * skill * effort * (1.0 - duplication_loss)
+    if party:
+        keep *= 1.0 - c.party_mediation
+    if council:
+        keep *= 1.0 - c.council_mediation
+    keep *= 1.0 - c.tea_party_mediation * min(tea, 1.0)
+    if association:
+        keep *= 1.0 - c.association_mediation
+    keep *= 1.0 - c.acquaintance_mediation * tie_w
+    keep *= 1.0 - c.rules_mediation * rules_norm
+    if cameras:
+        keep *= 1.0 - c.camera_mediation
+    return keep
+
+
+@njit(cache=True, inline="always")
+def escalation_column(group_a, group_b):
+    """The trust column an escalation between two residents moves: own group or other."""
+    return IN_GROUP if group_a == group_b else OUT_GROUP
+
+
+# -- kernels -------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def disputes_day(key, c, b_rooms, b_grid, b_village, b_owner, b_block, blk_lane, max_lane,
-                 bld_hh_ptr, bld_hh, hh_tenancy, max_tenancy, hh_paired, hh_ptr, bld_res_ptr,
-                 bld_res, res_charging, trust_inter, disp_inter, trust_inst, disp_inst, to, w,
-                 g_effort, g_skill, g_dup, g_vanguard, g_council, g_tea, g_cameras, v_rules,
-                 ll_association, ll_household, res_village, res_group, outgroup_share, crowd,
-                 crowd_rooms):  # fmt: skip
+def tenancy_weights(hh, c):
+    """Every household's tenancy weight (:func:`tenancy_weight`)."""
+    hh_group = hh.group
+    hh_rent_burden = hh.rent_burden
+    out = np.empty(len(hh_group))
+    for h in range(len(out)):
+        out[h] = tenancy_weight(hh_group[h], hh_rent_burden[h], c)
+    return out
+
+
+@njit(cache=True)
+def lane_factors(parked, frontage_m, c):
+    """Every block's lane factor (:func:`lane_factor`)."""
+    out = np.empty(len(parked))
+    for k in range(len(out)):
+        out[k] = lane_factor(parked[k], frontage_m[k], c)
+    return out
+
+
+@njit(cache=True)
+def disputes_day(key, sections, b, bl, g, v, ll, hh, r, ties, index, drivers):
     """One day of disputes in every building; returns [disputes, grassroots, police].
 
-    ``crowd[b]`` caches building b's crowding factor (a power, costly every day), computed for
-    ``crowd_rooms[b]`` rooms and recomputed whenever the building's rooms differ from that
-    (occupancy per building is fixed for the run: residents are grouped once).
+    Args:
+        key: The day's stream key.
+        sections: :class:`DisputeSections`.
+        b, bl, g, v, ll, hh, r, ties: Buildings, blocks, grids, villages, landlords,
+            households, residents (``trust_inst`` and ``trust_inter`` updated) and ties
+            (weakened).
+        index: :class:`DisputeIndex`.
+        drivers: :class:`DisputeDrivers` (its crowding cache is updated).
 
     A dispute is rare (about one building in a thousand a day), so a building whose draw is
     well above an upper bound of its probability is passed over without summing its
-    residents' trust and households: the bound takes the largest lane factor (``max_lane``),
-    every resident as charging indoors,
-    every household as a tenant at the highest tenancy weight (``max_tenancy``, the largest
-    of ``hh_tenancy``) and the building's trust as the lowest anyone holds. The
-    probability ``1 − exp(−total)`` is at most ``total``, and the bound is at least ``total``
-    up to rounding, so ``draw ≥ 2 · bound`` decides exactly as the full computation would.
-    The shortcut is off if any trust is NaN or a rate is negative.
+    residents' trust and households: the bound takes the largest lane factor, every resident
+    as charging indoors, every household as a tenant at the highest tenancy weight and the
+    building's trust as the lowest anyone holds. The probability ``1 − exp(−total)`` is at
+    most ``total``, and the bound is at least ``total`` up to rounding, so ``draw ≥ 2 · bound``
+    decides exactly as the full computation would. The shortcut is off if any trust is NaN or
+    a rate is negative.
     """
+    b_block = b.block
+    b_grid = b.grid
+    b_owner = b.owner
+    b_rooms = b.rooms
+    b_village = b.village
+    g_cameras = g.cameras
+    g_council = g.council
+    g_duplication_loss = g.duplication_loss
+    g_effort = g.effort
+    g_skill = g.skill
+    g_tea_parties_per_month = g.tea_parties_per_month
+    g_vanguard = g.vanguard
+    v_rules_norm = v.rules_norm
+    ll_association = ll.association
+    ll_household = ll.household
+    hh_paired = hh.paired
+    r_charging = r.charging
+    r_disposition_inst = r.disposition_inst
+    r_disposition_inter = r.disposition_inter
+    r_group = r.group
+    r_trust_inst = r.trust_inst
+    r_trust_inter = r.trust_inter
+    r_village = r.village
+    ties_to = ties.to
+    ties_w = ties.w
+    index_bld_hh = index.bld_hh
+    index_bld_hh_ptr = index.bld_hh_ptr
+    index_bld_res = index.bld_res
+    index_bld_res_ptr = index.bld_res_ptr
+    index_hh_ptr = index.hh_ptr
+    drivers_crowd = drivers.crowd
+    drivers_crowd_rooms = drivers.crowd_rooms
+    drivers_lane = lane_factors(drivers.parked, bl.frontage_m, sections.disputes)
+    drivers_max_lane = drivers_lane.max() if len(drivers_lane) else 0.0
+    drivers_max_tenancy = drivers.max_tenancy
+    drivers_outgroup_share = drivers.outgroup_share
+    drivers_tenancy = drivers.tenancy
+    c = sections.disputes
+    inst_weight = sections.trust.institutional_experience_weight
+    inter_weight = sections.trust.interpersonal_experience_weight
     out = np.zeros(3, dtype=np.int64)
     low = 0.0  # lowest trust held by anyone, less a margin far above rounding errors
     defined = True
-    for r in range(trust_inter.shape[0]):
-        for k in range(trust_inter.shape[1]):
-            x = trust_inter[r, k]
+    for i in range(r_trust_inter.shape[0]):
+        for k in range(r_trust_inter.shape[1]):
+            x = r_trust_inter[i, k]
             if x < low:
                 low = x
             elif x != x:
                 defined = False
     low -= 1e-6
-    shortcut = (defined and c.neighbour_rate >= 0.0 and c.ebike_w >= 0.0
-                and c.distrust_w >= 0.0 and c.tenancy_rate >= 0.0)  # fmt: skip
-    for b in range(len(b_rooms)):
-        lo, hi = bld_res_ptr[b], bld_res_ptr[b + 1]
+    shortcut = (defined and c.neighbour_disputes_per_household_year >= 0.0
+                and c.ebike_weight >= 0.0 and c.distrust_weight >= 0.0
+                and c.tenancy_disputes_per_tenant_household_year >= 0.0)  # fmt: skip
+    for k in range(len(b_rooms)):
+        lo, hi = index_bld_res_ptr[k], index_bld_res_ptr[k + 1]
         occ = hi - lo
-        n_hh = bld_hh_ptr[b + 1] - bld_hh_ptr[b]
+        n_hh = index_bld_hh_ptr[k + 1] - index_bld_hh_ptr[k]
         if occ < 2 or n_hh == 0:
             continue
-        if crowd_rooms[b] != b_rooms[b]:
-            crowd_rooms[b] = b_rooms[b]
-            crowd[b] = (occ / b_rooms[b] / c.crowding_ref) ** c.crowding_exp
-        crowd_b = crowd[b]
-        v = b_village[b]
-        rules = 1.0 - c.rules_effect * v_rules[v]
-        u = uniform(key, SLOT_DISPUTE, b)
+        if drivers_crowd_rooms[k] != b_rooms[k]:
+            drivers_crowd_rooms[k] = b_rooms[k]
+            drivers_crowd[k] = crowding(occ, b_rooms[k], c)
+        crowd = drivers_crowd[k]
+        village = b_village[k]
+        rules = rules_factor(v_rules_norm[village], c)
+        u = uniform(key, DisputeSlot.DISPUTE, k)
         if shortcut and rules >= 0.0:
-            bound = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w)
-            bound *= (1.0 + c.distrust_w * (1.0 - low)) * rules
-            bound *= max_lane
-            bound += c.tenancy_rate * n_hh * max_tenancy
+            bound = neighbour_rate(n_hh, crowd, 1, 1, low, rules, drivers_max_lane, c)
+            bound += tenancy_rate(n_hh * drivers_max_tenancy, c)
             if bound > 0.0 and u >= 2.0 * bound:
                 continue
         indoor = 0
         trust = 0.0
         for a in range(lo, hi):
-            indoor += res_charging[bld_res[a]] == CHARGE_INDOOR
-            r = bld_res[a]
-            s = outgroup_share[res_village[r], res_group[r]]
-            trust += (1.0 - s) * trust_inter[r, 0] + s * trust_inter[r, 1]
+            i = index_bld_res[a]
+            indoor += r_charging[i] == CHARGE_INDOOR
+            s = drivers_outgroup_share[r_village[i], r_group[i]]
+            trust += generalised_trust(r_trust_inter[i, IN_GROUP], r_trust_inter[i, OUT_GROUP], s)
         trust /= occ
         tenants = 0.0  # tenant households weighted by their rent burden
-        for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
-            tenants += hh_tenancy[bld_hh[a]]
-        neighbour = c.neighbour_rate * n_hh * crowd_b * (1.0 + c.ebike_w * indoor / occ)
-        neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * rules
-        neighbour *= blk_lane[b_block[b]]
-        tenancy = c.tenancy_rate * tenants
+        for a in range(index_bld_hh_ptr[k], index_bld_hh_ptr[k + 1]):
+            tenants += drivers_tenancy[index_bld_hh[a]]
+        neighbour = neighbour_rate(n_hh, crowd, indoor, occ, trust, rules,
+                                   drivers_lane[b_block[k]], c)  # fmt: skip
+        tenancy = tenancy_rate(tenants, c)
         total = neighbour + tenancy
-        if u >= -math.expm1(-total):
+        if u >= event_probability(total, 1.0):
             continue
         out[0] += 1
-        is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
+        is_tenancy = uniform(key, DisputeSlot.KIND, k) * total < tenancy
         if is_tenancy:
             # A tenant household drawn in proportion to its weight, and the landlord (absent
             # landlords take no part in the village's trust). With equal weights this is the
             # k-th tenant, k = ⌊u · tenants⌋.
-            target = uniform(key, SLOT_PARTY_A, b) * tenants
+            target = uniform(key, DisputeSlot.PARTY_A, k) * tenants
             cum = 0.0
             h = -1
-            for a in range(bld_hh_ptr[b], bld_hh_ptr[b + 1]):
-                if hh_tenancy[bld_hh[a]] > 0.0:
-                    h = bld_hh[a]  # the last tenant, should rounding leave cum ≤ target
-                    cum += hh_tenancy[h]
+            for a in range(index_bld_hh_ptr[k], index_bld_hh_ptr[k + 1]):
+                if drivers_tenancy[index_bld_hh[a]] > 0.0:
+                    h = index_bld_hh[a]  # the last tenant, should rounding leave cum ≤ target
+                    cum += drivers_tenancy[h]
                     if cum > target:
                         break
-            i = hh_ptr[h]
-            owner_hh = ll_household[b_owner[b]]
-            j = hh_ptr[owner_hh] if owner_hh >= 0 else i
+            i = index_hh_ptr[h]
+            owner_hh = ll_household[b_owner[k]]
+            j = index_hh_ptr[owner_hh] if owner_hh >= 0 else i
         else:
             # Two residents of different households of the building.
-            i = bld_res[lo + int(uniform(key, SLOT_PARTY_A, b) * occ)]
-            start = int(uniform(key, SLOT_PARTY_B, b) * occ)
-            hi_ = _household_of(hh_ptr, i)
+            i = index_bld_res[lo + int(uniform(key, DisputeSlot.PARTY_A, k) * occ)]
+            start = int(uniform(key, DisputeSlot.PARTY_B, k) * occ)
+            hi_ = _household_of(index_hh_ptr, i)
             j = i  # a single household's dispute with the building at large, unless ...
             for step in range(occ):  # ... another household lives there
-                cand = bld_res[lo + (start + step) % occ]
-                if _household_of(hh_ptr, cand) != hi_:
+                cand = index_bld_res[lo + (start + step) % occ]
+                if _household_of(index_hh_ptr, cand) != hi_:
                     j = cand
                     break
-        g = b_grid[b]
-        keep = 1.0 - c.informal
-        keep *= 1.0 - c.m_gw * g_skill[g] * g_effort[g] * (1.0 - g_dup[g])
-        paired = hh_paired[_household_of(hh_ptr, i)] or hh_paired[_household_of(hh_ptr, j)]
-        if g_vanguard[g] or paired:
-            keep *= 1.0 - c.m_party
-        if g_council[g]:
-            keep *= 1.0 - c.m_council
-        keep *= 1.0 - c.m_tea * min(g_tea[g], 1.0)
-        if is_tenancy and ll_association[b_owner[b]]:
-            keep *= 1.0 - c.m_assoc
+        grid = b_grid[k]
+        party = (g_vanguard[grid] or hh_paired[_household_of(index_hh_ptr, i)]
+                 or hh_paired[_household_of(index_hh_ptr, j)])  # fmt: skip
+        tie_w = 0.0
         if i != j:
-            k = find_slot(to, i, j)
-            if k >= 0:
-                keep *= 1.0 - c.m_tie * w[i, k]
-        keep *= 1.0 - c.m_rules * v_rules[v]
-        if g_cameras[g]:
-            keep *= 1.0 - c.m_camera
-        if uniform(key, SLOT_MEDIATE, b) >= keep:
+            slot = find_slot(ties_to, i, j)
+            if slot >= 0:
+                tie_w = ties_w[i, slot]
+        keep = unsettled_probability(
+            g_skill[grid], g_effort[grid], g_duplication_loss[grid], party, g_council[grid],
+            g_tea_parties_per_month[grid], is_tenancy and ll_association[b_owner[k]], tie_w,
+            v_rules_norm[village], g_cameras[grid], c,
+        )  # fmt: skip
+        if uniform(key, DisputeSlot.MEDIATE, k) >= keep:
             out[1] += 1
-            experience(trust_inst, disp_inst, i, 1.0, c.settle_effect, c.inst_weight)
+            experience(r_trust_inst, r_disposition_inst, i, 1.0, c.settlement_trust_effect,
+                       inst_weight)  # fmt: skip
             if j != i:
-                experience(trust_inst, disp_inst, j, 1.0, c.settle_effect, c.inst_weight)
+                experience(r_trust_inst, r_disposition_inst, j, 1.0, c.settlement_trust_effect,
+                           inst_weight)  # fmt: skip
         else:
             out[2] += 1
             if j != i:  # a bad experience of each other (none without a counterpart)
-                col = 0 if res_group[i] == res_group[j] else 1
-                for k in (i, j):
-                    experience_at(trust_inter, disp_inter, k, col, 0.0, c.escalate_effect,
-                                  c.inter_weight)  # fmt: skip
-                weaken_tie(to, w, i, j, c.tie_loss, c.tie_floor)
+                col = escalation_column(r_group[i], r_group[j])
+                for x in (i, j):
+                    experience_at(r_trust_inter, r_disposition_inter, x, col, 0.0,
+                                  c.escalation_trust_effect, inter_weight)  # fmt: skip
+                weaken_tie(ties_to, ties_w, i, j, c.escalation_tie_loss, sections.ties.floor)
     return out
 
 
@@ -395,7 +534,42 @@ class Disputes(Process):
     """Neighbour and tenancy disputes, mediation and police incidents."""
 
     name = "disputes"
-    order = SCHEDULE["disputes"]
+    reads = (
+        "buildings.rooms",
+        "buildings.grid",
+        "buildings.village",
+        "buildings.owner",
+        "buildings.block",
+        "blocks.frontage_m",
+        "households.building",
+        "households.group",
+        "households.rent_burden",
+        "households.paired",
+        "households.size",
+        "residents.building",
+        "residents.charging",
+        "residents.ebike",
+        "residents.trust_inter",
+        "residents.disposition_inter",
+        "residents.trust_inst",
+        "residents.disposition_inst",
+        "residents.village",
+        "residents.group",
+        "ties.to",
+        "ties.w",
+        "grids.effort",
+        "grids.skill",
+        "grids.duplication_loss",
+        "grids.vanguard",
+        "grids.council",
+        "grids.tea_parties_per_month",
+        "grids.cameras",
+        "villages.rules_norm",
+        "landlords.association",
+        "landlords.household",
+    )
+    writes = ("residents.trust_inst", "residents.trust_inter", "ties.to", "ties.w")
+    after = ("contacts", "governance")
     Params = DisputesParams
     metrics = {
         "disputes": "Disputes arising today.",
@@ -407,31 +581,31 @@ class Disputes(Process):
         super().__init__(model, params)
         w = self.world
         spec = model.spec
-        self.consts = DisputeConsts.from_params(
-            params,
-            spec.governance.experience_weight,
-            spec.contacts.experience_weight,
-            spec.contacts.tie_floor,
-        )
+        self.consts = params.consts()
+        self.sections = DisputeSections(self.consts, spec.trust.consts(), spec.ties.consts())
         n_b = len(w.buildings)
-        self.bld_res_ptr, self.bld_res = group_members(w.residents.building.astype(np.int64), n_b)
-        self.bld_hh_ptr, self.bld_hh = group_members(w.households.building.astype(np.int64), n_b)
-        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+        self.index = DisputeIndex(
+            *group_members(w.households.building.astype(np.int64), n_b),
+            *group_members(w.residents.building.astype(np.int64), n_b),
+            np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64),
+        )
         self._crowd = np.zeros(n_b)
         self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
         # Residents stay in their building's block and park along its lanes.
         self.res_block = w.buildings.block[w.residents.building].astype(np.int64)
-        self.frontage_m = w.blocks.frontage_m.astype(np.float64)
         self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
         self._tenancy = np.zeros(len(w.households))
         self._max_tenancy = 0.0
 
+    def parked(self) -> np.ndarray:
+        """E-bikes parked in each block's lanes today (those not charged indoors)."""
+        r = self.world.residents
+        return np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
+                           minlength=len(self.world.blocks))  # fmt: skip
+
     def lane_factors(self) -> tuple[np.ndarray, float]:
         """Today's lane factor of every block and the largest."""
-        r = self.world.residents
-        parked = np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
-                             minlength=len(self.frontage_m))  # fmt: skip
-        factors = lane_factors(parked, self.frontage_m, self.consts)
+        factors = lane_factors(self.parked(), self.arrays("blocks").frontage_m, self.consts)
         return factors, float(factors.max()) if len(factors) else 0.0
 
     def tenancy_weights(self) -> tuple[np.ndarray, float]:
@@ -440,25 +614,21 @@ class Disputes(Process):
         hh = self.world.households
         if not np.array_equal(hh.rent_burden, self._burden):
             self._burden[:] = hh.rent_burden
-            self._tenancy = tenancy_weights(hh.group, hh.rent_burden, self.consts)
+            self._tenancy = tenancy_weights(self.arrays("households"), self.consts)
             self._max_tenancy = float(self._tenancy.max()) if len(self._tenancy) else 0.0
         return self._tenancy, self._max_tenancy
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
-        b, g, r, hh, ties = w.buildings, w.grids, w.residents, w.households, w.ties
         tenancy, max_tenancy = self.tenancy_weights()
-        lane, max_lane = self.lane_factors()
+        drivers = DisputeDrivers(self.parked(), tenancy, max_tenancy,
+                                 w.outgroup_share(), self._crowd, self._crowd_rooms)  # fmt: skip
         out = disputes_day(
-            key, self.consts, b.rooms, b.grid, b.village, b.owner, b.block, lane, max_lane,
-            self.bld_hh_ptr, self.bld_hh,
-            tenancy, max_tenancy, hh.paired, self.hh_ptr, self.bld_res_ptr,
-            self.bld_res, r.charging,
-            r.trust_inter, r.disposition_inter, r.trust_inst, r.disposition_inst, ties.to, ties.w,
-            g.effort, g.skill, g.duplication_loss,
-            g.vanguard, g.council, g.tea_parties_per_month, g.cameras, w.villages.rules_norm,
-            w.landlords.association, w.landlords.household, r.village, r.group,
-            w.outgroup_share(), self._crowd, self._crowd_rooms,
+            key, self.sections, self.arrays("buildings"), self.arrays("blocks"),
+            self.arrays("grids"),
+            self.arrays("villages"), self.arrays("landlords"), self.arrays("households"),
+            self.arrays("residents"), self.arrays("ties"),
+            self.index, drivers,
         )  # fmt: skip
         return {
             "disputes": float(out[0]),

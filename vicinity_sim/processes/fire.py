@@ -43,18 +43,19 @@ institutional trust reacts to, and buildings' ``last_fire_day``.
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from vicinity_sim.numerics import binomial_ppf, lognormal_ppf
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.processes.fire_spread import spread_event
-from vicinity_sim.streams import uniform
+from vicinity_sim.numerics import binomial_ppf, event_probability, lognormal_ppf
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.processes.fire_spread import SpreadScratch, spread_event
+from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world import FiresToday
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
@@ -63,16 +64,21 @@ if TYPE_CHECKING:
 CAUSE_HOUSEHOLD, CAUSE_EBIKE, CAUSE_THREE_IN_ONE = 0, 1, 2
 CAUSES = ("household", "ebike", "three_in_one")
 
-# Slots of the draws made here (see vicinity_sim.streams); 20+ are used by fire_spread.
-SLOT_IGNITE = 0
-SLOT_CAUSE = 1
-SLOT_NIGHT = 2
-SLOT_SENSOR = 3
-SLOT_DETECT = 4
-SLOT_RESPONSE = 5
-SLOT_ORIGIN_GROWTH = 6
-SLOT_DEATH = 7
-SLOT_INJURY = 8
+
+@stream_slots("fire")
+class FireSlot(IntEnum):
+    """Slots of the fire stream's draws made here (the spread's are 20+)."""
+
+    IGNITE = 0
+    CAUSE = 1
+    NIGHT = 2
+    SENSOR = 3
+    DETECT = 4
+    RESPONSE = 5
+    ORIGIN_GROWTH = 6
+    DEATH = 7
+    INJURY = 8
+
 
 # Columns of the per-event records returned by the kernel.
 EVENT_FIELDS = (
@@ -307,102 +313,168 @@ class FireParams(ParamModel):
     )  # fmt: skip
 
 
-class FireConsts(NamedTuple):
-    """Scalar parameters passed to the kernel (a typed tuple: no Python objects inside)."""
+FireConsts = consts_class(FireParams)
 
-    rate_household: float
-    old_wiring_multiplier: float
-    rate_ebike: float
-    rate_three_in_one: float
-    night_share: tuple[float, float, float]
-    growth_median: tuple[float, float, float]
-    lethality_multiplier: tuple[float, float, float]
-    presence_night: float
-    presence_day: float
-    growth_median_exposure: float
-    growth_sigma: float
-    sensor_reliability: float
-    detect_sensor: float
-    detect_day: float
-    detect_night: float
-    detect_sigma: float
-    call_delay: float
-    platform_call_delay: float
-    city_turnout: float
-    city_speed: float
-    village_speed: float
-    hose_speed: float
-    micro_turnout: float
-    micro_speed: float
-    response_sigma: float
-    containment: float
-    max_sep: float
-    spread_sigma: float
-    sprinkler_effective: float
-    trap_floor: float
-    tenability_fraction: float
-    lethality: float
-    escape_window_effect: float
-    sprinkler_lethality_effect: float
-    confined_factor: float
-    injury: float
-    burnout: float
-    sprinkler_damage: float
 
-    @classmethod
-    def from_params(cls, p: FireParams) -> FireConsts:
-        return cls(
-            rate_household=p.ignition_per_household_year,
-            old_wiring_multiplier=p.old_wiring_multiplier,
-            rate_ebike=p.ignition_per_indoor_ebike_year,
-            rate_three_in_one=p.ignition_per_three_in_one_year,
-            night_share=(p.night_share_household, p.night_share_ebike, p.night_share_three_in_one),
-            growth_median=(
-                p.growth_median_household_min,
-                p.growth_median_ebike_min,
-                p.growth_median_three_in_one_min,
-            ),
-            lethality_multiplier=(
-                1.0,
-                p.lethality_multiplier_ebike,
-                p.lethality_multiplier_three_in_one,
-            ),
-            presence_night=p.presence_night,
-            presence_day=p.presence_day,
-            growth_median_exposure=p.growth_median_exposure_min,
-            growth_sigma=p.growth_sigma,
-            sensor_reliability=p.sensor_reliability,
-            detect_sensor=p.detect_median_sensor_min,
-            detect_day=p.detect_median_day_min,
-            detect_night=p.detect_median_night_min,
-            detect_sigma=p.detect_sigma,
-            call_delay=p.call_delay_min,
-            platform_call_delay=p.platform_call_delay_min,
-            city_turnout=p.city_turnout_min,
-            city_speed=p.city_speed_m_per_min,
-            village_speed=p.village_speed_m_per_min,
-            hose_speed=p.hose_speed_m_per_min,
-            micro_turnout=p.micro_turnout_min,
-            micro_speed=p.micro_speed_m_per_min,
-            response_sigma=p.response_sigma,
-            containment=p.containment_min,
-            max_sep=p.max_spread_separation_m,
-            spread_sigma=p.spread_sigma,
-            sprinkler_effective=p.sprinkler_effective,
-            trap_floor=p.trap_floor,
-            tenability_fraction=p.tenability_fraction,
-            lethality=p.lethality_trapped,
-            escape_window_effect=p.escape_window_effect,
-            sprinkler_lethality_effect=p.sprinkler_lethality_effect,
-            confined_factor=p.confined_lethality_factor,
-            injury=p.injury_per_trapped,
-            burnout=p.burnout_min,
-            sprinkler_damage=p.sprinkler_damage,
-        )
+class FireToday(NamedTuple):
+    """What the day's fires have burned: whether each building burned and by which fire."""
+
+    burned: np.ndarray  # bool per building
+    event: np.ndarray  # int64 per building: index of the fire that burned it
+
+
+# -- formulas (the reference engine runs the same functions as Python) ------------------------
+
+
+@njit(cache=True, inline="always")
+def by_cause(cause, household, ebike, three_in_one):
+    """The value of a parameter for a fire's cause."""
+    if cause == CAUSE_HOUSEHOLD:
+        return household
+    return ebike if cause == CAUSE_EBIKE else three_in_one
+
+
+@njit(cache=True, inline="always")
+def ignites(u, rate_per_year):
+    """Whether a building ignites today, given its uniform and yearly ignition rate."""
+    # 1 − exp(−x) ≤ x: a draw of at least 2x decides without the exponential.
+    return u < 2.0 * (rate_per_year / 365.0) and u < event_probability(rate_per_year, 365.0)
+
+
+@njit(cache=True, inline="always")
+def fire_cause(u, household, ebike, three_in_one):
+    """The cause of a fire, drawn in proportion to the building's rates by cause."""
+    x = u * (household + ebike + three_in_one)
+    if x < household:
+        return CAUSE_HOUSEHOLD
+    return CAUSE_EBIKE if x < household + ebike else CAUSE_THREE_IN_ONE
+
+
+@njit(cache=True, inline="always")
+def at_night(u, cause, c):
+    """Whether a fire of this cause starts at night, given its uniform."""
+    return u < by_cause(cause, c.night_share_household, c.night_share_ebike,
+                        c.night_share_three_in_one)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def presence(night, c):
+    """Share of residents at home when the fire starts."""
+    return c.presence_night if night else c.presence_day
+
+
+@njit(cache=True, inline="always")
+def alert_minutes(u, sensed, night, c):
+    """Minutes from ignition to the alert: a working sensor, or neighbours noticing the smoke
+    (later at night)."""
+    if sensed:
+        return lognormal_ppf(u, c.detect_median_sensor_min, c.detect_sigma)
+    median = c.detect_median_night_min if night else c.detect_median_day_min
+    return lognormal_ppf(u, median, c.detect_sigma)
+
+
+@njit(cache=True, inline="always")
+def call_delay(sensed, platform, c):
+    """Minutes from the alert to the call: none to speak of where the platform dispatches
+    crews on a sensor's alarm."""
+    return c.platform_call_delay_min if sensed and platform else c.call_delay_min
+
+
+@njit(cache=True, inline="always")
+def access_metres(lane_cleared, access_lane_m, access_road_m):
+    """The last stretch crews walk with hoses: from the block's lane if it is a cleared fire
+    lane, else from the nearest road."""
+    return access_lane_m if lane_cleared else access_road_m
+
+
+@njit(cache=True, inline="always")
+def engine_minutes(city_distance_m, edge_dist_m, access_m, c):
+    """The municipal engine: turnout, city roads, village roads, then hoses laid on foot."""
+    city = city_distance_m / c.city_speed_m_per_min
+    village = edge_dist_m / c.village_speed_m_per_min
+    return c.city_turnout_min + city + village + access_m / c.hose_speed_m_per_min
+
+
+@njit(cache=True, inline="always")
+def crew_minutes(route_m, access_m, c):
+    """A micro station's crew: along roads and cleared lanes with the cart, then on foot from
+    where the cart must stop (the engine's hose lay, or the whole route if shorter)."""
+    walk = min(access_m, route_m)
+    return (c.micro_turnout_min + (route_m - walk) / c.micro_speed_m_per_min
+            + walk / c.hose_speed_m_per_min)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def manhattan_m(x0, y0, x1, y1):
+    """Route length along the village's grid of roads and lanes (m)."""
+    return abs(x0 - x1) + abs(y0 - y1)
+
+
+@njit(cache=True, inline="always")
+def growth_minutes(u, median, c):
+    """Minutes from ignition to full involvement, given its uniform and median."""
+    return lognormal_ppf(u, median, c.growth_sigma)
+
+
+@njit(cache=True, inline="always")
+def origin_growth_minutes(u, cause, c):
+    """Minutes to full involvement of the origin (short for lithium e-bike fires)."""
+    median = by_cause(cause, c.growth_median_household_min, c.growth_median_ebike_min,
+                      c.growth_median_three_in_one_min)  # fmt: skip
+    return growth_minutes(u, median, c)
+
+
+@njit(cache=True, inline="always")
+def response_noise(u, base, c):
+    """Response time with its log-normal variation around the computed one."""
+    return lognormal_ppf(u, base, c.response_sigma)
+
+
+@njit(cache=True, inline="always")
+def casualty_probabilities(delay, growth, is_origin, cause, windows, controlled, confined,
+                           presence_share, c):  # fmt: skip
+    """Probabilities that an occupant of a burning building dies and is injured.
+
+    An occupant at home is trapped with a probability that grows with the alert ``delay``
+    relative to the building's ``growth`` (a floor for those in the origin); a trapped occupant
+    dies with the lethality of the origin's cause (spread fires burn as household ones),
+    reduced by escape windows, by sprinkler control, or where crews arrive before full
+    involvement (``confined``).
+
+    Returns:
+        (p_death, p_injury).
+    """
+    floor = c.trap_floor if is_origin else 0.0
+    p_trap = floor + (1.0 - floor) * (-math.expm1(-delay / (c.tenability_fraction * growth)))
+    multiplier = 1.0
+    if is_origin:
+        multiplier = by_cause(cause, 1.0, c.lethality_multiplier_ebike,
+                              c.lethality_multiplier_three_in_one)  # fmt: skip
+    lethal = c.lethality_trapped * multiplier
+    if windows:
+        lethal *= 1.0 - c.escape_window_effect
+    if controlled:
+        lethal *= 1.0 - c.sprinkler_lethality_effect
+    elif confined:
+        lethal *= c.confined_lethality_factor
+    p_death = min(presence_share * p_trap * lethal, 1.0)
+    p_injury = min(presence_share * p_trap * c.injury_per_trapped, 1.0)
+    return p_death, p_injury
+
+
+@njit(cache=True, inline="always")
+def fire_damage(burning_min, controlled, c):
+    """Damage in building equivalents: linear in the burning time until containment, up to a
+    total loss; little where a sprinkler controls the fire."""
+    damage = min(max(burning_min, 0.0) / c.burnout_min, 1.0)
+    return min(damage, c.sprinkler_damage) if controlled else damage
+
+
+# -- kernels -------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def ignition_rates(res_building, res_charging, hh_building, three_in_one, old_wiring, c):
+def ignition_rates(r, hh, b, c):
     """Yearly ignition rate of each building by cause, shape (n_buildings, 3).
 
     A building's household and e-bike rates are sums of one constant per household and per
@@ -410,194 +482,144 @@ def ignition_rates(res_building, res_charging, hh_building, three_in_one, old_wi
     building, so each run of one building's rows is added in a register (the same additions
     in the same order) rather than through the array row after row.
     """
-    n = len(three_in_one)
+    r_building = r.building
+    r_charging = r.charging
+    hh_building = hh.building
+    b_old_wiring = b.old_wiring
+    b_three_in_one = b.three_in_one
+    n = len(b_three_in_one)
     rates = np.zeros((n, 3))
     h = 0
     while h < len(hh_building):
-        b = hh_building[h]
-        acc = rates[b, CAUSE_HOUSEHOLD]
-        while h < len(hh_building) and hh_building[h] == b:
-            acc += c.rate_household
+        k = hh_building[h]
+        acc = rates[k, CAUSE_HOUSEHOLD]
+        while h < len(hh_building) and hh_building[h] == k:
+            acc += c.ignition_per_household_year
             h += 1
-        rates[b, CAUSE_HOUSEHOLD] = acc
-    for b in range(n):
-        if old_wiring[b]:
-            rates[b, CAUSE_HOUSEHOLD] *= c.old_wiring_multiplier
-        if three_in_one[b]:
-            rates[b, CAUSE_THREE_IN_ONE] = c.rate_three_in_one
-    r = 0
-    while r < len(res_building):
-        b = res_building[r]
+        rates[k, CAUSE_HOUSEHOLD] = acc
+    for k in range(n):
+        if b_old_wiring[k]:
+            rates[k, CAUSE_HOUSEHOLD] *= c.old_wiring_multiplier
+        if b_three_in_one[k]:
+            rates[k, CAUSE_THREE_IN_ONE] = c.ignition_per_three_in_one_year
+    i = 0
+    while i < len(r_building):
+        k = r_building[i]
         indoor = 0
-        while r < len(res_building) and res_building[r] == b:
-            indoor += res_charging[r] == CHARGE_INDOOR
-            r += 1
-        acc = rates[b, CAUSE_EBIKE]
+        while i < len(r_building) and r_building[i] == k:
+            indoor += r_charging[i] == CHARGE_INDOOR
+            i += 1
+        acc = rates[k, CAUSE_EBIKE]
         for _ in range(indoor):
-            acc += c.rate_ebike
-        rates[b, CAUSE_EBIKE] = acc
+            acc += c.ignition_per_indoor_ebike_year
+        rates[k, CAUSE_EBIKE] = acc
     return rates
 
 
-@njit(cache=True)
-def response_minutes(b, village, x, y, access_road, access_lane, lane_cleared, edge_dist,
-                     city_distance, st_village, st_x, st_y, st_active, c):  # fmt: skip
-    """Minutes from the call until the first crew reaches building ``b`` (before noise)."""
-    access = access_lane if lane_cleared else access_road
-    best = (
-        c.city_turnout
-        + city_distance[village] / c.city_speed
-        + edge_dist / c.village_speed
-        + access / c.hose_speed
-    )
-    for s in range(len(st_x)):
-        if st_active[s] and st_village[s] == village:
-            # Along roads and cleared lanes with the cart; the last stretch, from where the
-            # cart must stop (the block's lane if cleared, else the nearest road), on foot.
-            route = abs(st_x[s] - x[b]) + abs(st_y[s] - y[b])
-            walk = min(access, route)
-            t = c.micro_turnout + (route - walk) / c.micro_speed + walk / c.hose_speed
+@njit(cache=True, inline="always")
+def response_minutes(o, b, blk, v, st, c):
+    """Minutes from the call until the first crew reaches building ``o`` (before noise): the
+    municipal engine or an active micro station of the village."""
+    village = b.village[o]
+    access = access_metres(blk.lane_cleared[b.block[o]], b.access_lane_m[o], b.access_road_m[o])
+    best = engine_minutes(v.city_station_distance_m[village], b.edge_dist_m[o], access, c)
+    for s in range(len(st.x)):
+        if st.active[s] and st.village[s] == village:
+            t = crew_minutes(manhattan_m(st.x[s], st.y[s], b.x[o], b.y[o]), access, c)
             if t < best:
                 best = t
     return best
 
 
 @njit(cache=True)
-def fire_day(
-    key,
-    c,
-    rates,
-    b_village,
-    b_x,
-    b_y,
-    b_side,
-    b_resistive,
-    b_sensor,
-    b_sprinkler,
-    b_windows,
-    b_access_road,
-    b_access_lane,
-    b_edge_dist,
-    b_block,
-    b_damage,
-    occupants,
-    blk_lane_cleared,
-    city_distance,
-    wind,
-    st_village,
-    st_x,
-    st_y,
-    st_active,
-    indptr,
-    indices,
-    sep,
-    ign_time,
-    growth,
-    controlled,
-    burned_today,
-    burned_event,
-    v_platform,
-):
+def fire_day(key, c, r, hh, b, blk, v, st, adj, occupants, scratch, today):
     """Simulate one day of fires in all villages.
 
+    Args:
+        key: The day's stream key.
+        c: :data:`FireConsts`.
+        r, hh: Residents and households (they set the ignition rates).
+        b, blk, v, st, adj: Buildings (``damage`` is updated), blocks, villages, stations and
+            the building adjacency.
+        occupants: Residents living in each building.
+        scratch: :class:`~vicinity_sim.processes.fire_spread.SpreadScratch`.
+        today: :class:`FireToday` (all False on entry; set for the buildings burned).
+
     Returns:
-        A (n_events, len(EVENT_FIELDS)) array, one row per fire started today.
+        The yearly ignition rates by building and cause (:func:`ignition_rates`), and a
+        (n_events, len(EVENT_FIELDS)) array, one row per fire started today.
     """
+    rates = ignition_rates(r, hh, b, c)
+    b_damage = b.damage
+    b_escape_windows = b.escape_windows
+    b_smoke_sensor = b.smoke_sensor
+    b_village = b.village
+    b_x = b.x
+    v_platform = v.platform
+    v_wind_ms = v.wind_ms
+    scratch_controlled = scratch.controlled
+    scratch_growth = scratch.growth
+    scratch_ign_time = scratch.ign_time
+    scratch_order = scratch.order
+    today_burned = today.burned
+    today_event = today.event
     n = len(b_x)
     origins = []
-    for b in range(n):
-        total = rates[b, 0] + rates[b, 1] + rates[b, 2]
-        if total > 0.0:
-            u = uniform(key, SLOT_IGNITE, b)
-            # 1 − exp(−x) ≤ x: a draw of at least 2x decides without the exponential.
-            if u < 2.0 * (total / 365.0) and u < -math.expm1(-total / 365.0):
-                origins.append(b)
+    for k in range(n):
+        total = rates[k, 0] + rates[k, 1] + rates[k, 2]
+        if total > 0.0 and ignites(uniform(key, FireSlot.IGNITE, k), total):
+            origins.append(k)
     events = np.zeros((len(origins), len(EVENT_FIELDS)))
-    if len(origins) == 0:
-        return events
-    order = np.empty(n, dtype=np.int64)
-    for k in range(len(origins)):
-        o = origins[k]
-        row = events[k]
+    for e in range(len(origins)):
+        o = origins[e]
+        row = events[e]
         row[0] = o
-        if burned_today[o]:
+        if today_burned[o]:
             row[0] = -1.0  # already burned by an earlier fire today: not a new fire
             continue
-        # Cause, in proportion to the rates.
-        total = rates[o, 0] + rates[o, 1] + rates[o, 2]
-        uc = uniform(key, SLOT_CAUSE, o) * total
-        cause = CAUSE_HOUSEHOLD
-        if uc >= rates[o, 0]:
-            cause = CAUSE_EBIKE if uc < rates[o, 0] + rates[o, 1] else CAUSE_THREE_IN_ONE
-        night = uniform(key, SLOT_NIGHT, o) < c.night_share[cause]
-        presence = c.presence_night if night else c.presence_day
-        # Alert.
-        u_det = uniform(key, SLOT_DETECT, o)
-        call_delay = c.call_delay
-        if b_sensor[o] and uniform(key, SLOT_SENSOR, o) < c.sensor_reliability:
-            alert = lognormal_ppf(u_det, c.detect_sensor, c.detect_sigma)
-            if v_platform[b_village[o]]:  # the platform dispatches on the sensor's alarm
-                call_delay = c.platform_call_delay
-        else:
-            median = c.detect_night if night else c.detect_day
-            alert = lognormal_ppf(u_det, median, c.detect_sigma)
+        cause = fire_cause(uniform(key, FireSlot.CAUSE, o), rates[o, 0], rates[o, 1], rates[o, 2])
+        night = at_night(uniform(key, FireSlot.NIGHT, o), cause, c)
+        share = presence(night, c)
+        # Alert and the call.
+        u_detect = uniform(key, FireSlot.DETECT, o)
+        sensed = b_smoke_sensor[o] and uniform(key, FireSlot.SENSOR, o) < c.sensor_reliability
+        alert = alert_minutes(u_detect, sensed, night, c)
+        village = b_village[o]
+        delay = call_delay(sensed, v_platform[village], c)
         # Response and containment.
-        v = b_village[o]
-        base = response_minutes(
-            o, v, b_x, b_y, b_access_road[o], b_access_lane[o], blk_lane_cleared[b_block[o]],
-            b_edge_dist[o], city_distance, st_village, st_x, st_y, st_active, c,
-        )  # fmt: skip
-        response = lognormal_ppf(uniform(key, SLOT_RESPONSE, o), base, c.response_sigma)
-        arrival = alert + call_delay + response
-        stop = arrival + c.containment
-        origin_growth = lognormal_ppf(
-            uniform(key, SLOT_ORIGIN_GROWTH, o), c.growth_median[cause], c.growth_sigma
-        )
-        count = spread_event(
-            o, origin_growth, indptr, indices, sep, b_side, b_resistive, b_sprinkler,
-            c.sprinkler_effective, wind[v], c.max_sep, c.spread_sigma,
-            c.growth_median_exposure, c.growth_sigma, stop, key, burned_today, ign_time,
-            growth, controlled, order,
-        )  # fmt: skip
+        base = response_minutes(o, b, blk, v, st, c)
+        response = response_noise(uniform(key, FireSlot.RESPONSE, o), base, c)
+        arrival = alert + delay + response
+        stop = arrival + c.containment_min
+        growth = origin_growth_minutes(uniform(key, FireSlot.ORIGIN_GROWTH, o), cause, c)
+        count = spread_event(o, growth, stop, key, b, adj, v_wind_ms[village], c, today_burned,
+                             scratch)  # fmt: skip
         deaths = 0
         injuries = 0
         expected = 0.0
         damage = 0.0
         for i in range(count):
-            b = order[i]
-            t_ign = ign_time[b]
-            burned_today[b] = True
-            burned_event[b] = k
-            # Casualties: alert delay relative to this building's ignition; the origin's cause
-            # sets its lethality, buildings reached by spread burn as ordinary exposure fires.
-            delay = max(alert - t_ign, 0.0)
-            g = growth[b]
-            floor = c.trap_floor if b == o else 0.0
-            p_trap = floor + (1.0 - floor) * (-math.expm1(-delay / (c.tenability_fraction * g)))
-            lethal = c.lethality * (c.lethality_multiplier[cause] if b == o else 1.0)
-            if b_windows[b]:
-                lethal *= 1.0 - c.escape_window_effect
-            if controlled[b]:
-                lethal *= 1.0 - c.sprinkler_lethality_effect
-            elif t_ign + g > arrival:
-                lethal *= c.confined_factor
-            p_death = min(presence * p_trap * lethal, 1.0)
-            p_injury = min(presence * p_trap * c.injury, 1.0)
-            occ = occupants[b]
-            d = binomial_ppf(uniform(key, SLOT_DEATH, b), occ, p_death)
-            inj = min(binomial_ppf(uniform(key, SLOT_INJURY, b), occ, p_injury), occ - d)
+            k = scratch_order[i]
+            t_ign = scratch_ign_time[k]
+            g = scratch_growth[k]
+            today_burned[k] = True
+            today_event[k] = e
+            p_death, p_injury = casualty_probabilities(
+                max(alert - t_ign, 0.0), g, k == o, cause, b_escape_windows[k],
+                scratch_controlled[k], t_ign + g > arrival, share, c,
+            )  # fmt: skip
+            occ = occupants[k]
+            d = binomial_ppf(uniform(key, FireSlot.DEATH, k), occ, p_death)
+            inj = min(binomial_ppf(uniform(key, FireSlot.INJURY, k), occ, p_injury), occ - d)
             deaths += d
             injuries += inj
             expected += occ * p_death
-            # Damage: linear in burning time until containment.
-            dmg = min(max(stop - t_ign, 0.0) / c.burnout, 1.0)
-            if controlled[b]:
-                dmg = min(dmg, c.sprinkler_damage)
-            b_damage[b] += dmg
+            dmg = fire_damage(stop - t_ign, scratch_controlled[k], c)
+            b_damage[k] += dmg
             damage += dmg
         for i in range(count):
-            ign_time[order[i]] = math.inf
-            controlled[order[i]] = False
+            scratch_ign_time[scratch_order[i]] = math.inf
+            scratch_controlled[scratch_order[i]] = False
         row[1] = cause
         row[2] = 1.0 if night else 0.0
         row[3] = alert
@@ -607,7 +629,25 @@ def fire_day(
         row[7] = injuries
         row[8] = expected
         row[9] = damage
-    return events
+    return rates, events
+
+
+def event_columns(rows: np.ndarray, building_village: np.ndarray) -> dict[str, np.ndarray]:
+    """Fire events as typed columns (both engines): ``rows`` holds the day, then the fields of
+    :data:`EVENT_FIELDS`, one row per fire; the origin's village is added."""
+    cols: dict[str, np.ndarray] = {"day": rows[:, 0].astype(np.int32)}
+    for i, name in enumerate(EVENT_FIELDS):
+        col = rows[:, i + 1]
+        if name in ("building", "buildings_burned", "deaths", "injuries"):
+            cols[name] = col.astype(np.int64)
+        elif name == "cause":
+            cols[name] = np.array([CAUSES[int(k)] for k in col], dtype=object)
+        elif name == "night":
+            cols[name] = col.astype(bool)
+        else:
+            cols[name] = col
+    cols["village"] = building_village[cols["building"]].astype(np.int32)
+    return cols
 
 
 @register
@@ -615,7 +655,34 @@ class Fire(Process):
     """Building fires; reports daily counts and keeps a log of fire events."""
 
     name = "fire"
-    order = SCHEDULE["hazards"]
+    reads = (
+        "buildings.village",
+        "buildings.x",
+        "buildings.y",
+        "buildings.side_m",
+        "buildings.fire_resistive",
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.access_road_m",
+        "buildings.access_lane_m",
+        "buildings.edge_dist_m",
+        "buildings.block",
+        "buildings.three_in_one",
+        "buildings.old_wiring",
+        "buildings.damage",
+        "households.building",
+        "residents.building",
+        "residents.charging",
+        "blocks.lane_cleared",
+        "villages.city_station_distance_m",
+        "villages.wind_ms",
+        "villages.platform",
+        "stations",
+        "adjacency",
+    )
+    writes = ("buildings.damage", "buildings.last_fire_day", "fires_today")
+    after = ("weather", "charging", "compliance", "governance", "participation")
     Params = FireParams
     metrics = {
         "fires": "Fires started today (one per origin building).",
@@ -630,13 +697,11 @@ class Fire(Process):
         "ignition_rate_per_year": "Expected fires per year at today's risk factors.",
     }
 
-    def __init__(self, model: VicinityModel, params: ParamModel | None) -> None:
+    def __init__(self, model: VicinityModel, params: FireParams) -> None:
         super().__init__(model, params)
         n = len(self.world.buildings)
-        self.consts = FireConsts.from_params(params)
-        self._ign_time = np.full(n, np.inf)
-        self._growth = np.zeros(n)
-        self._controlled = np.zeros(n, dtype=bool)
+        self.consts = params.consts()
+        self._scratch = SpreadScratch.empty(n)
         self.events: list[np.ndarray] = []
         #: Today's metrics on a day without fire (all but the ignition rate).
         self._quiet_day = {
@@ -648,29 +713,19 @@ class Fire(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         b = w.buildings
-        r = w.residents
-        rates = ignition_rates(
-            r.building, r.charging, w.households.building, b.three_in_one, b.old_wiring,
-            self.consts,
-        )  # fmt: skip
-        burned_today = np.zeros(len(b), dtype=bool)
-        burned_event = np.zeros(len(b), dtype=np.int64)
-        ev = fire_day(
-            key, self.consts, rates, b.village, b.x, b.y, b.side_m, b.fire_resistive,
-            b.smoke_sensor, b.sprinkler, b.escape_windows, b.access_road_m, b.access_lane_m,
-            b.edge_dist_m, b.block, b.damage, w.occupants(), w.blocks.lane_cleared,
-            w.villages.city_station_distance_m, w.villages.wind_ms, w.stations.village,
-            w.stations.x, w.stations.y, w.stations.active, w.adjacency.indptr, w.adjacency.indices,
-            w.adjacency.separation_m, self._ign_time, self._growth, self._controlled, burned_today,
-            burned_event, w.villages.platform,
+        today = FireToday(np.zeros(len(b), dtype=bool), np.zeros(len(b), dtype=np.int64))
+        rates, ev = fire_day(
+            key, self.consts, self.arrays("residents"), self.arrays("households"),
+            self.arrays("buildings"), self.arrays("blocks"), self.arrays("villages"),
+            self.arrays("stations"), self.arrays("adjacency"), w.occupants(), self._scratch, today,
         )  # fmt: skip
         ignition = float(rates.sum())
         if not ev.shape[0]:  # most days: no fire (skip the event bookkeeping)
             w.fires_today = FiresToday()
             return dict(self._quiet_day, ignition_rate_per_year=ignition)
-        burned = np.nonzero(burned_today)[0]
+        burned = np.nonzero(today.burned)[0]
         b.last_fire_day[burned] = day
-        w.fires_today = FiresToday(burned, burned_event[burned], ev[burned_event[burned], 4])
+        w.fires_today = FiresToday(burned, today.event[burned], ev[today.event[burned], 4])
         ev = ev[ev[:, 0] >= 0]
         if len(ev):
             self.events.append(np.column_stack([np.full(len(ev), day), ev]))
@@ -690,16 +745,4 @@ class Fire(Process):
     def event_table(self) -> dict[str, np.ndarray]:
         """All fire events of the run as columns (day first)."""
         rows = np.concatenate(self.events) if self.events else np.zeros((0, 1 + len(EVENT_FIELDS)))
-        cols: dict[str, np.ndarray] = {"day": rows[:, 0].astype(np.int32)}
-        for i, name in enumerate(EVENT_FIELDS):
-            col = rows[:, i + 1]
-            if name in ("building", "buildings_burned", "deaths", "injuries"):
-                cols[name] = col.astype(np.int64)
-            elif name == "cause":
-                cols[name] = np.array([CAUSES[int(k)] for k in col], dtype=object)
-            elif name == "night":
-                cols[name] = col.astype(bool)
-            else:
-                cols[name] = col
-        cols["village"] = self.world.buildings.village[cols["building"]].astype(np.int32)
-        return cols
+        return event_columns(rows, self.world.buildings.village)

@@ -14,14 +14,25 @@ Levers read here: ``flood_points.fixed`` (set by drainage works); villages' ``pl
 
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
 
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.streams import stream_slots, uniform
 
-SLOT_FLOOD = 0
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
+
+
+@stream_slots("flood")
+class FloodSlot(IntEnum):
+    """Slots of the flood stream's draws."""
+
+    FLOOD = 0
 
 
 class FloodParams(ParamModel):
@@ -51,19 +62,52 @@ class FloodParams(ParamModel):
     )  # fmt: skip
 
 
+FloodConsts = consts_class(FloodParams)
+
+
+@njit(cache=True, inline="always")
+def flood_probability(fixed, c):
+    """Probability a waterlogging point floods on a heavy-rain day."""
+    return c.fixed_flood_probability if fixed else c.flood_probability
+
+
+@njit(cache=True, inline="always")
+def flood_exposure(occupants, warned, c):
+    """Residents exposed around a flooded point (fewer where the platform warns them)."""
+    return occupants * (1.0 - c.platform_warning_effect if warned else 1.0)
+
+
+@njit(cache=True, inline="always")
+def resident_days(exposed, c):
+    """Exposure in resident-days: residents exposed times the flood's duration."""
+    return exposed * c.duration_days
+
+
 @njit(cache=True)
-def flood_day(key, heavy_rain, fp_village, fp_fixed, p_flood, p_fixed, occupants_at_point):
-    """Flooded points today and the residents exposed."""
+def flood_day(key, c, fp, v, occupants_at_point):
+    """Flooded points today and the resident-days of exposure.
+
+    Args:
+        key: The day's stream key.
+        c: :data:`FloodConsts`.
+        fp: Waterlogging points (:data:`~vicinity_sim.world.tables.FloodPointsArrays`).
+        v: Villages (``heavy_rain``, ``platform``).
+        occupants_at_point: Residents living around each point.
+    """
+    fp_fixed = fp.fixed
+    fp_village = fp.village
+    v_heavy_rain = v.heavy_rain
+    v_platform = v.platform
     flooded = 0
     exposed = 0.0
     for f in range(len(fp_village)):
-        if not heavy_rain[fp_village[f]]:
+        village = fp_village[f]
+        if not v_heavy_rain[village]:
             continue
-        p = p_fixed if fp_fixed[f] else p_flood
-        if uniform(key, SLOT_FLOOD, f) < p:
+        if uniform(key, FloodSlot.FLOOD, f) < flood_probability(fp_fixed[f], c):
             flooded += 1
-            exposed += occupants_at_point[f]
-    return flooded, exposed
+            exposed += flood_exposure(occupants_at_point[f], v_platform[village], c)
+    return flooded, resident_days(exposed, c)
 
 
 @register
@@ -71,12 +115,26 @@ class Flood(Process):
     """Waterlogging floods; exposure in resident-days."""
 
     name = "flood"
-    order = SCHEDULE["hazards"] + 1
+    reads = (
+        "villages.heavy_rain",
+        "villages.platform",
+        "flood_points.village",
+        "flood_points.fixed",
+        "buildings.flood_point",
+        "residents.building",
+    )
+    writes = ()
+    # After the fire by convention: the day's hazards come in a fixed sequence (no state passes).
+    after = ("weather", "interventions", "fire")
     Params = FloodParams
     metrics = {
         "flooded_points": "Waterlogging points flooded today.",
         "flood_exposed_resident_days": "Residents exposed to flooding today × flood duration.",
     }
+
+    def __init__(self, model: VicinityModel, params: FloodParams) -> None:
+        super().__init__(model, params)
+        self.consts = params.consts()
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
@@ -84,20 +142,8 @@ class Flood(Process):
             return {"flooded_points": 0.0, "flood_exposed_resident_days": 0.0}
         at_point = w.buildings.flood_point[w.residents.building]
         occupants = np.bincount(at_point[at_point >= 0], minlength=len(w.flood_points))
-        warned = w.villages.platform[w.flood_points.village]
-        occupants = occupants.astype(np.float64) * np.where(
-            warned, 1.0 - self.params.platform_warning_effect, 1.0
+        occupants = occupants.astype(np.float64)
+        flooded, exposure = flood_day(
+            key, self.consts, self.arrays("flood_points"), self.arrays("villages"), occupants
         )
-        flooded, exposed = flood_day(
-            key,
-            w.villages.heavy_rain,
-            w.flood_points.village,
-            w.flood_points.fixed,
-            self.params.flood_probability,
-            self.params.fixed_flood_probability,
-            occupants,
-        )
-        return {
-            "flooded_points": float(flooded),
-            "flood_exposed_resident_days": float(exposed) * self.params.duration_days,
-        }
+        return {"flooded_points": float(flooded), "flood_exposed_resident_days": float(exposure)}

@@ -47,31 +47,37 @@ landlords' ``association``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from vicinity_sim.learning import experience
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
-from vicinity_sim.world.tables import Residents
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.streams import stream_slots, uniform
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 from vicinity_sim.world.ties import group_members
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-SLOT_NEED_WHO = 0
-SLOT_NEED_ACCEPT = 1
-SLOT_COMPLEX = 2
-SLOT_PARTY = 3
-SLOT_RESOLVE = 4
-SLOT_INSPECT = 5
-SLOT_PERSUADE = 6
-SLOT_REFER = 7
-SLOT_TURNED_AWAY = 8
+
+@stream_slots("governance")
+class GovernanceSlot(IntEnum):
+    """Slots of the governance stream's draws."""
+
+    NEED_WHO = 0
+    NEED_ACCEPT = 1
+    COMPLEX = 2
+    PARTY = 3
+    RESOLVE = 4
+    INSPECT = 5
+    PERSUADE = 6
+    REFER = 7
+    TURNED_AWAY = 8
+
 
 RING = 1 << 17  # open requests kept at most (oldest are dropped as lapsed beyond this)
 
@@ -155,14 +161,8 @@ class GovernanceParams(ParamModel):
         "stays near its peak, with quarterly rankings alone it sags",
     )  # fmt: skip
     trust_learning_rate: float = param(
-        0.1, unit="1/experience", ge=0.0, le=1.0,
+        0.1, unit="1/experience", ge=0.0, le=1.0, range=(0.03, 0.3), prior="loguniform",
         doc="Learning rate of one service experience in institutional trust.",
-        source="assumption",
-    )  # fmt: skip
-    experience_weight: float = param(
-        0.5, unit="1", ge=0.0, le=1.0,
-        doc="Share of institutional trust that follows experience; the rest stays with the "
-        "resident's disposition (see vicinity_sim.learning).",
         source="assumption",
     )  # fmt: skip
     fire_trust_rate: float = param(
@@ -203,174 +203,362 @@ class GovernanceParams(ParamModel):
     )  # fmt: skip
 
 
-class GovConsts(NamedTuple):
-    rate: float
-    elderly: float
-    newcomer: float
-    newcomer_days: int
-    complex_share: float
-    unregistered_take_up: float
-    party_answer: float
-    party_resolution: float
-    patience: int
-    wait_scale: float
-    alpha: float
-    weight: float
-    visit_interval: int
-    visit_effect: float
-    persuade: float
-    assoc_multiplier: float
-    enforcement: float
+GovernanceConsts = consts_class(GovernanceParams)
+
+#: Offset of the entity index of a queued request's resolution draw (its queue sequence number
+#: is added), so it never collides with the same-day draws addressed by candidate number.
+QUEUE_DRAW_OFFSET = 1_000_000_000
+
+
+class RequestQueue(NamedTuple):
+    """Requests waiting for the grids, as a ring buffer of at most :data:`RING` requests.
+
+    Attributes:
+        resident, day, complex, open: Per slot: who raised the request, when, whether it needs
+            other units, and whether it is still waiting (closed ones stay until every request
+            before them has closed).
+        state: [head, tail]: sequence numbers of the oldest kept request and of the next one.
+    """
+
+    resident: np.ndarray
+    day: np.ndarray
+    complex: np.ndarray
+    open: np.ndarray
+    state: np.ndarray
 
     @classmethod
-    def from_params(cls, p: GovernanceParams) -> GovConsts:
-        return cls(
-            rate=p.needs_per_resident_year / 365.0,
-            elderly=p.elderly_need_multiplier,
-            newcomer=p.newcomer_need_multiplier,
-            newcomer_days=p.newcomer_days,
-            complex_share=p.complex_share,
-            unregistered_take_up=p.unregistered_take_up,
-            party_answer=p.party_answer_probability,
-            party_resolution=p.party_resolution,
-            patience=p.patience_days,
-            wait_scale=p.wait_scale_days,
-            alpha=p.trust_learning_rate,
-            weight=p.experience_weight,
-            visit_interval=p.visit_interval_days,
-            visit_effect=p.visit_trust_effect,
-            persuade=p.persuade_probability,
-            assoc_multiplier=p.association_persuasion_multiplier,
-            enforcement=p.three_in_one_enforcement,
-        )
+    def empty(cls) -> RequestQueue:
+        return cls(np.zeros(RING, np.int64), np.zeros(RING, np.int64), np.zeros(RING, bool),
+                   np.zeros(RING, bool), np.zeros(2, np.int64))  # fmt: skip
+
+
+class GovernanceIndex(NamedTuple):
+    """Buildings of each grid and residents of each building (CSR), for patrols; each
+    resident's grid; residents of each household (``hh_ptr``: they are stored household by
+    household)."""
+
+    grid_bld_ptr: np.ndarray
+    grid_bld: np.ndarray
+    bld_res_ptr: np.ndarray
+    bld_res: np.ndarray
+    res_grid: np.ndarray
+    hh_ptr: np.ndarray
+
+
+class GovernanceSections(NamedTuple):
+    """The parameter sections governance uses: its own and the shared trust one."""
+
+    governance: Any
+    trust: Any
+
+
+# -- formulas (the reference engine runs the same functions as Python) ------------------------
+
+
+@njit(cache=True, inline="always")
+def top_need_rate(c):
+    """The highest daily need rate of any resident (candidates are thinned from it)."""
+    rate = c.needs_per_resident_year / 365.0
+    return rate * max(c.elderly_need_multiplier, 1.0) * max(c.newcomer_need_multiplier, 1.0)
+
+
+@njit(cache=True, inline="always")
+def need_rate(elderly, days_since_arrival, c):
+    """A resident's daily rate of raising a need: higher for the elderly and newcomers."""
+    rate = c.needs_per_resident_year / 365.0
+    if elderly:
+        rate *= c.elderly_need_multiplier
+    if days_since_arrival < c.newcomer_days:
+        rate *= c.newcomer_need_multiplier
+    return rate
+
+
+@njit(cache=True, inline="always")
+def resolve_probability(skill, coordination, is_complex):
+    """Probability a handled request is resolved: the grid's skill, times its coordination
+    with other units if the request needs them."""
+    return skill * (coordination if is_complex else 1.0)
+
+
+@njit(cache=True, inline="always")
+def service_performance(resolved, wait_days, c):
+    """Quality of a handled request as experienced: ``exp(−wait / scale)`` if resolved."""
+    return math.exp(-wait_days / c.wait_scale_days) if resolved else 0.0
+
+
+@njit(cache=True, inline="always")
+def fire_performance(response_min, c):
+    """Quality of a fire response as experienced: ``exp(−response / scale)``."""
+    return math.exp(-response_min / c.fire_response_scale_min)
+
+
+@njit(cache=True, inline="always")
+def persuade_probability(association, c):
+    """Probability an inspection moves an indoor charger outdoors (likelier where the landlord
+    belongs to the association)."""
+    return c.persuade_probability * (c.association_persuasion_multiplier if association else 1.0)
+
+
+@njit(cache=True, inline="always")
+def effort_retention(c):
+    """Share of the gap between effort and its unsupervised base kept from one day to the
+    next (half-life ``effort_half_life_days``)."""
+    return 0.5 ** (1.0 / c.effort_half_life_days)
+
+
+@njit(cache=True, inline="always")
+def decayed_effort(effort, base, retention):
+    """Effort a day later without a supervision event: back toward the base."""
+    return base + (effort - base) * retention
+
+
+@njit(cache=True, inline="always")
+def visit_due(household, day, c):
+    """Whether a paired household is visited today (every ``visit_interval_days``)."""
+    return (household + day) % c.visit_interval_days == 0
+
+
+def grid_capacity(staff: np.ndarray, g: Any, platform: np.ndarray, p: Any) -> np.ndarray:
+    """Tasks each grid can handle today (both engines: grids are shared tables).
+
+    Args:
+        staff: Gridworkers per grid.
+        g: The grids table.
+        platform: Whether each grid's village has the smart platform.
+        p: The governance parameters.
+    """
+    speed = (g.skill / p.reference_skill) ** p.skill_speed_elasticity
+    per_worker = p.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss) * speed
+    return staff * per_worker * (1.0 + p.platform_capacity_gain * platform) + (
+        g.social_org_tasks_per_day
+    )
+
+
+# -- kernels -------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def raise_and_serve(key, day, c, res_age, res_arrived, res_registered, res_household, res_grid,
-                    hh_paired,
-                    trust_inst, disp_inst, capacity, skill, coordination, req_res, req_day,
-                    req_complex,
-                    req_open, ring_state, out):  # fmt: skip
+def supervise(day, g, c):
+    """Today's effort of every grid: lifted to the supervised level on the days of a grid's
+    supervision events, otherwise decaying toward the unsupervised base."""
+    g_effort = g.effort
+    g_effort_base = g.effort_base
+    g_last_supervision = g.last_supervision
+    g_supervised_effort = g.supervised_effort
+    g_supervision_interval = g.supervision_interval
+    retention = effort_retention(c)
+    for k in range(len(g_effort)):
+        interval = g_supervision_interval[k]
+        if interval > 0 and day - g_last_supervision[k] >= interval:
+            g_effort[k] = g_supervised_effort[k]
+            g_last_supervision[k] = day
+        else:
+            g_effort[k] = decayed_effort(g_effort[k], g_effort_base[k], retention)
+
+
+@njit(cache=True)
+def raise_and_serve(key, day, c, tc, r, hh, res_grid, g, capacity, queue, out):
     """Raise today's needs, answer them and update institutional trust.
 
-    ``ring_state`` holds [head, tail] of the request ring; ``capacity`` is consumed per grid.
-    ``out`` receives [raised, by_party, answered, resolved, lapsed, wait_sum].
+    Args:
+        key, day: The day's stream key and index.
+        c, tc: :data:`GovernanceConsts` and the shared trust constants.
+        r, hh, g: Residents (``trust_inst`` is updated), households, grids.
+        res_grid: Grid of each resident.
+        capacity: Tasks left per grid (consumed).
+        queue: :class:`RequestQueue`.
+        out: Receives [raised, by_party, answered, resolved, lapsed, wait_sum].
+
+    Returns:
+        The requests still waiting.
     """
-    n = len(res_age)
-    top = c.rate * max(c.elderly, 1.0) * max(c.newcomer, 1.0)
+    r_age = r.age
+    r_arrived_day = r.arrived_day
+    r_disposition_inst = r.disposition_inst
+    r_household = r.household
+    r_registered = r.registered
+    r_trust_inst = r.trust_inst
+    hh_paired = hh.paired
+    g_coordination = g.coordination
+    g_skill = g.skill
+    queue_complex = queue.complex
+    queue_day = queue.day
+    queue_open = queue.open
+    queue_resident = queue.resident
+    queue_state = queue.state
+    n = len(r_age)
+    weight = tc.institutional_experience_weight
+    top = top_need_rate(c)
     candidates = round(n * top)
-    head, tail = ring_state[0], ring_state[1]
+    head, tail = queue_state[0], queue_state[1]
+    ring = len(queue_resident)
     for k in range(candidates):
-        i = int(uniform(key, SLOT_NEED_WHO, k) * n)
-        rate = c.rate
-        if res_age[i] == ELDERLY:
-            rate *= c.elderly
-        if day - res_arrived[i] < c.newcomer_days:
-            rate *= c.newcomer
-        if uniform(key, SLOT_NEED_ACCEPT, k) >= rate / top:
+        i = int(uniform(key, GovernanceSlot.NEED_WHO, k) * n)
+        rate = need_rate(r_age[i] == ELDERLY, day - r_arrived_day[i], c)
+        if uniform(key, GovernanceSlot.NEED_ACCEPT, k) >= rate / top:
             continue
         out[0] += 1
-        if not res_registered[i] and uniform(key, SLOT_TURNED_AWAY, k) >= c.unregistered_take_up:
-            experience(trust_inst, disp_inst, i, 0.0, c.alpha, c.weight)
+        u_away = uniform(key, GovernanceSlot.TURNED_AWAY, k)
+        if not r_registered[i] and u_away >= c.unregistered_take_up:
+            experience(r_trust_inst, r_disposition_inst, i, 0.0, c.trust_learning_rate, weight)
             out[4] += 1
             continue
-        is_complex = uniform(key, SLOT_COMPLEX, k) < c.complex_share
-        if hh_paired[res_household[i]] and uniform(key, SLOT_PARTY, k) < c.party_answer:
+        is_complex = uniform(key, GovernanceSlot.COMPLEX, k) < c.complex_share
+        u_party = uniform(key, GovernanceSlot.PARTY, k)
+        if hh_paired[r_household[i]] and u_party < c.party_answer_probability:
             out[1] += 1
-            resolved = uniform(key, SLOT_RESOLVE, k) < c.party_resolution
+            resolved = uniform(key, GovernanceSlot.RESOLVE, k) < c.party_resolution
             perf = 1.0 if resolved else 0.0
-            experience(trust_inst, disp_inst, i, perf, c.alpha, c.weight)
+            experience(r_trust_inst, r_disposition_inst, i, perf, c.trust_learning_rate, weight)
             out[3] += resolved
             continue
-        if tail - head >= len(req_res):  # ring full: the oldest request lapses
-            j = head % len(req_res)
-            if req_open[j]:
-                experience(trust_inst, disp_inst, req_res[j], 0.0, c.alpha, c.weight)
-                req_open[j] = False
+        if tail - head >= ring:  # ring full: the oldest request lapses
+            j = head % ring
+            if queue_open[j]:
+                experience(r_trust_inst, r_disposition_inst, queue_resident[j], 0.0,
+                           c.trust_learning_rate, weight)  # fmt: skip
+                queue_open[j] = False
                 out[4] += 1
             head += 1
-        j = tail % len(req_res)
-        req_res[j] = i
-        req_day[j] = day
-        req_complex[j] = is_complex
-        req_open[j] = True
+        j = tail % ring
+        queue_resident[j] = i
+        queue_day[j] = day
+        queue_complex[j] = is_complex
+        queue_open[j] = True
         tail += 1
     # Serve oldest first; lapse those past patience.
     for idx in range(head, tail):
-        j = idx % len(req_res)
-        if not req_open[j]:
+        j = idx % ring
+        if not queue_open[j]:
             continue
-        i = req_res[j]
-        wait = day - req_day[j]
-        if wait > c.patience:
-            experience(trust_inst, disp_inst, i, 0.0, c.alpha, c.weight)
-            req_open[j] = False
+        i = queue_resident[j]
+        wait = day - queue_day[j]
+        if wait > c.patience_days:
+            experience(r_trust_inst, r_disposition_inst, i, 0.0, c.trust_learning_rate, weight)
+            queue_open[j] = False
             out[4] += 1
             continue
-        g = res_grid[i]
-        if capacity[g] < 1.0:
+        k = res_grid[i]
+        if capacity[k] < 1.0:
             continue
-        capacity[g] -= 1.0
-        p_resolve = skill[g] * (coordination[g] if req_complex[j] else 1.0)
-        resolved = uniform(key, SLOT_RESOLVE, 1_000_000_000 + idx) < p_resolve
-        perf = math.exp(-wait / c.wait_scale) if resolved else 0.0
-        experience(trust_inst, disp_inst, i, perf, c.alpha, c.weight)
-        req_open[j] = False
+        capacity[k] -= 1.0
+        p_resolve = resolve_probability(g_skill[k], g_coordination[k], queue_complex[j])
+        resolved = uniform(key, GovernanceSlot.RESOLVE, QUEUE_DRAW_OFFSET + idx) < p_resolve
+        perf = service_performance(resolved, wait, c)
+        experience(r_trust_inst, r_disposition_inst, i, perf, c.trust_learning_rate, weight)
+        queue_open[j] = False
         out[2] += 1
         out[3] += resolved
         out[5] += wait
-    while head < tail and not req_open[head % len(req_res)]:
+    while head < tail and not queue_open[head % ring]:
         head += 1
-    ring_state[0], ring_state[1] = head, tail
+    queue_state[0], queue_state[1] = head, tail
     backlog = 0
     for idx in range(head, tail):
-        backlog += req_open[idx % len(req_res)]
+        backlog += queue_open[idx % ring]
     return backlog
 
 
 @njit(cache=True)
-def patrol(key, c, capacity, inspections_per_task, grid_bld_ptr, grid_bld, bld_res_ptr,
-           bld_res, res_charging, res_registered, b_three_in_one, b_owner,
-           ll_association):  # fmt: skip
+def patrol(key, c, capacity, index, r, b, ll):
     """Inspect buildings with spare capacity; returns [inspections, registered, persuaded,
-    referred]."""
+    referred].
+
+    Args:
+        key: The day's stream key.
+        c: :data:`GovernanceConsts`.
+        capacity: Tasks left per grid.
+        index: :class:`PatrolIndex`.
+        r, b, ll: Residents (``registered``, ``charging`` updated), buildings
+            (``three_in_one`` updated) and landlords.
+    """
+    index_bld_res = index.bld_res
+    index_bld_res_ptr = index.bld_res_ptr
+    index_grid_bld = index.grid_bld
+    index_grid_bld_ptr = index.grid_bld_ptr
+    r_charging = r.charging
+    r_registered = r.registered
+    b_owner = b.owner
+    b_three_in_one = b.three_in_one
+    ll_association = ll.association
     out = np.zeros(4, dtype=np.int64)
     counter = 0
     for g in range(len(capacity)):
-        n_insp = int(capacity[g] * inspections_per_task)
-        lo, hi = grid_bld_ptr[g], grid_bld_ptr[g + 1]
+        n_insp = int(capacity[g] * c.inspections_per_task)
+        lo, hi = index_grid_bld_ptr[g], index_grid_bld_ptr[g + 1]
         if hi == lo:
             continue
         for _ in range(n_insp):
-            b = grid_bld[lo + int(uniform(key, SLOT_INSPECT, counter) * (hi - lo))]
+            k = index_grid_bld[lo + int(uniform(key, GovernanceSlot.INSPECT, counter) * (hi - lo))]
             counter += 1
             out[0] += 1
-            persuade = c.persuade * (c.assoc_multiplier if ll_association[b_owner[b]] else 1.0)
-            for a in range(bld_res_ptr[b], bld_res_ptr[b + 1]):
-                r = bld_res[a]
-                if not res_registered[r]:
-                    res_registered[r] = True
+            persuade = persuade_probability(ll_association[b_owner[k]], c)
+            for a in range(index_bld_res_ptr[k], index_bld_res_ptr[k + 1]):
+                i = index_bld_res[a]
+                if not r_registered[i]:
+                    r_registered[i] = True
                     out[1] += 1
-                if res_charging[r] == CHARGE_INDOOR and uniform(key, SLOT_PERSUADE, r) < persuade:
-                    res_charging[r] = CHARGE_OUTDOOR
+                u = uniform(key, GovernanceSlot.PERSUADE, i)
+                if r_charging[i] == CHARGE_INDOOR and u < persuade:
+                    r_charging[i] = CHARGE_OUTDOOR
                     out[2] += 1
-            if b_three_in_one[b] and uniform(key, SLOT_REFER, counter) < c.enforcement:
-                b_three_in_one[b] = False
+            u = uniform(key, GovernanceSlot.REFER, counter)
+            if b_three_in_one[k] and u < c.three_in_one_enforcement:
+                b_three_in_one[k] = False
                 out[3] += 1
     return out
 
 
 @njit(cache=True)
-def visits(day, c, hh_paired, hh_ptr, trust_inst, disp_inst):
+def visits(day, c, tc, paired, hh_ptr, r):
     """Paired households due for a visit today (a positive experience of the institutions);
     returns the number visited."""
+    r_disposition_inst = r.disposition_inst
+    r_trust_inst = r.trust_inst
     visited = 0
-    for h in range(len(hh_paired)):
-        if hh_paired[h] and (h + day) % c.visit_interval == 0:
+    for h in range(len(paired)):
+        if paired[h] and visit_due(h, day, c):
             visited += 1
             for i in range(hh_ptr[h], hh_ptr[h + 1]):
-                experience(trust_inst, disp_inst, i, 1.0, c.visit_effect, c.weight)
+                experience(r_trust_inst, r_disposition_inst, i, 1.0, c.visit_trust_effect,
+                           tc.institutional_experience_weight)  # fmt: skip
     return visited
+
+
+@njit(cache=True)
+def serve_day(key, day, s, r, hh, g, b, ll, queue, index, capacity, out):
+    """The day's service: needs raised and served (:func:`raise_and_serve`), patrols with the
+    capacity left (:func:`patrol`) and pairing visits (:func:`visits`), in one compiled call.
+
+    Args:
+        key, day: The day's stream key and index.
+        s: :class:`GovernanceSections`.
+        r, hh, g, b, ll: Residents, households, grids, buildings and landlords.
+        queue: :class:`RequestQueue`.
+        index: :class:`GovernanceIndex`.
+        capacity: Tasks each grid can handle today (consumed by requests).
+        out: Receives [raised, by_party, answered, resolved, lapsed, wait_sum, backlog,
+            inspections, registered, persuaded, referred, visited].
+    """
+    c, tc = s.governance, s.trust
+    out[6] = raise_and_serve(key, day, c, tc, r, hh, index.res_grid, g, capacity, queue, out)
+    found = patrol(key, c, capacity, index, r, b, ll)
+    for k in range(4):
+        out[7 + k] = found[k]
+    out[11] = visits(day, c, tc, hh.paired, index.hh_ptr, r)
+
+
+@njit(cache=True)
+def fire_trust(blocks, responses, blk_res_ptr, blk_res, r, c, tc):
+    """Yesterday's fires: trust of everyone living in each block follows how fast the crews
+    came (``blocks[k]`` and ``responses[k]``: one per fire and block, in that order)."""
+    r_disposition_inst = r.disposition_inst
+    r_trust_inst = r.trust_inst
+    for k in range(len(blocks)):
+        perf = fire_performance(responses[k], c)
+        for a in range(blk_res_ptr[blocks[k]], blk_res_ptr[blocks[k] + 1]):
+            experience(r_trust_inst, r_disposition_inst, blk_res[a], perf, c.fire_trust_rate,
+                       tc.institutional_experience_weight)  # fmt: skip
 
 
 @register
@@ -378,7 +566,45 @@ class Governance(Process):
     """Requests, service, patrols, visits and institutional trust."""
 
     name = "governance"
-    order = SCHEDULE["governance"]
+    reads = (
+        "fires_today",
+        "residents.age",
+        "residents.arrived_day",
+        "residents.registered",
+        "residents.household",
+        "residents.building",
+        "residents.charging",
+        "residents.trust_inst",
+        "residents.disposition_inst",
+        "households.paired",
+        "households.size",
+        "gridworkers.grid",
+        "grids.village",
+        "grids.effort",
+        "grids.effort_base",
+        "grids.supervision_interval",
+        "grids.supervised_effort",
+        "grids.last_supervision",
+        "grids.skill",
+        "grids.duplication_loss",
+        "grids.coordination",
+        "grids.social_org_tasks_per_day",
+        "villages.platform",
+        "buildings.block",
+        "buildings.grid",
+        "buildings.three_in_one",
+        "buildings.owner",
+        "landlords.association",
+    )
+    writes = (
+        "grids.effort",
+        "grids.last_supervision",
+        "residents.trust_inst",
+        "residents.registered",
+        "residents.charging",
+        "buildings.three_in_one",
+    )
+    after = ("interventions", "charging", "compliance", "contacts")
     Params = GovernanceParams
     metrics = {
         "needs_raised": "Needs and grievances raised today.",
@@ -401,66 +627,46 @@ class Governance(Process):
     def __init__(self, model: VicinityModel, params: GovernanceParams) -> None:
         super().__init__(model, params)
         w = self.world
-        self.consts = GovConsts.from_params(params)
-        self.req_res = np.zeros(RING, np.int64)
-        self.req_day = np.zeros(RING, np.int64)
-        self.req_complex = np.zeros(RING, bool)
-        self.req_open = np.zeros(RING, bool)
-        self.ring_state = np.zeros(2, np.int64)
+        self.consts = params.consts()
+        self.trust = model.spec.trust.consts()
+        self.queue = RequestQueue.empty()
         b = w.buildings
-        self.grid_bld_ptr, self.grid_bld = group_members(b.grid.astype(np.int64), len(w.grids))
-        self.bld_res_ptr, self.bld_res = group_members(
-            w.residents.building.astype(np.int64), len(b)
+        self.res_grid = w.resident_grid().astype(np.int64)
+        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+        self.index = GovernanceIndex(
+            *group_members(b.grid.astype(np.int64), len(w.grids)),
+            *group_members(w.residents.building.astype(np.int64), len(b)),
+            self.res_grid,
+            self.hh_ptr,
         )
+        self.sections = GovernanceSections(self.consts, self.trust)
         self.blk_res_ptr, self.blk_res = group_members(
             b.block[w.residents.building].astype(np.int64), len(w.blocks)
         )
-        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
-        self.res_grid = w.resident_grid().astype(np.int64)
-
-    def supervise(self, day: int) -> None:
-        """Today's effort: lifted on supervision days, otherwise decaying toward the base."""
-        g = self.world.grids
-        retention = 0.5 ** (1.0 / self.params.effort_half_life_days)
-        due = (g.supervision_interval > 0) & (day - g.last_supervision >= g.supervision_interval)
-        g.effort[:] = np.where(
-            due, g.supervised_effort, g.effort_base + (g.effort - g.effort_base) * retention
-        )
-        g.last_supervision[due] = day
 
     def capacity(self) -> np.ndarray:
         """Tasks each grid can handle today."""
         w = self.world
         g = w.grids
-        p = self.params
         staff = np.bincount(w.gridworkers.grid, minlength=len(g)).astype(np.float64)
-        speed = (g.skill / p.reference_skill) ** p.skill_speed_elasticity
-        per_worker = p.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss) * speed
-        platform = 1.0 + p.platform_capacity_gain * w.villages.platform[g.village]
-        return staff * per_worker * platform + g.social_org_tasks_per_day
+        return grid_capacity(staff, g, w.villages.platform[g.village], self.params)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, c = self.world, self.consts
-        r, g = w.residents, w.grids
-        self._fire_trust(r)
-        self.supervise(day)
+        g = w.grids
+        residents = self.arrays("residents")
+        self._fire_trust(residents)
+        grids = self.arrays("grids")
+        supervise(day, grids, c)
         capacity = self.capacity()
         total_capacity = float(capacity.sum())
-        out = np.zeros(6)
-        backlog = raise_and_serve(
-            key, day, c, r.age, r.arrived_day, r.registered, r.household, self.res_grid,
-            w.households.paired,
-            r.trust_inst, r.disposition_inst, capacity, g.skill, g.coordination, self.req_res,
-            self.req_day, self.req_complex, self.req_open, self.ring_state, out,
+        out = np.zeros(12)
+        serve_day(
+            key, day, self.sections, residents, self.arrays("households"), grids,
+            self.arrays("buildings"), self.arrays("landlords"), self.queue, self.index,
+            capacity, out,
         )  # fmt: skip
-        used = total_capacity - float(capacity.sum())
-        found = patrol(
-            key, c, capacity, self.params.inspections_per_task, self.grid_bld_ptr,
-            self.grid_bld, self.bld_res_ptr, self.bld_res, r.charging, r.registered,
-            w.buildings.three_in_one, w.buildings.owner, w.landlords.association,
-        )  # fmt: skip
-        visited = visits(day, c, w.households.paired, self.hh_ptr, r.trust_inst,
-                         r.disposition_inst)  # fmt: skip
+        used = total_capacity - float(capacity.sum())  # patrols and visits use no capacity
         return {
             "needs_raised": out[0],
             "needs_by_party": out[1],
@@ -468,30 +674,24 @@ class Governance(Process):
             "needs_resolved": out[3],
             "needs_lapsed": out[4],
             "mean_wait_days": out[5] / out[2] if out[2] else math.nan,
-            "request_backlog": float(backlog),
+            "request_backlog": out[6],
             "gridworkers": float(len(w.gridworkers)),
             "gridworker_utilisation": used / total_capacity if total_capacity else math.nan,
             "gridworker_effort_mean": float(g.effort.mean()) if len(g) else math.nan,
-            "inspections": float(found[0]),
-            "newcomers_registered": float(found[1]),
-            "chargers_persuaded": float(found[2]),
-            "three_in_one_referred": float(found[3]),
-            "pairing_visits": float(visited),
+            "inspections": out[7],
+            "newcomers_registered": out[8],
+            "chargers_persuaded": out[9],
+            "three_in_one_referred": out[10],
+            "pairing_visits": out[11],
         }
 
-    def _fire_trust(self, r: Residents) -> None:
-        """Yesterday's fires: trust in the burned buildings' blocks follows the response."""
+    def _fire_trust(self, residents: Any) -> None:
+        """Yesterday's fires: trust in the burned buildings' blocks follows the response,
+        once per fire and block (in order of block, then fire)."""
         fires = self.world.fires_today
         if len(fires.building) == 0:
             return
-        p = self.params
         blocks = self.world.buildings.block[fires.building]
-        # Once per fire and block.
         _, first = np.unique(np.column_stack([blocks, fires.event]), axis=0, return_index=True)
-        for blk, response in zip(blocks[first], fires.response_min[first], strict=True):
-            who = self.blk_res[self.blk_res_ptr[blk] : self.blk_res_ptr[blk + 1]]
-            perf = math.exp(-response / p.fire_response_scale_min)
-            target = (
-                p.experience_weight * perf + (1 - p.experience_weight) * r.disposition_inst[who]
-            )
-            r.trust_inst[who] += p.fire_trust_rate * (target - r.trust_inst[who])
+        fire_trust(blocks[first].astype(np.int64), fires.response_min[first], self.blk_res_ptr,
+                   self.blk_res, residents, self.consts, self.trust)  # fmt: skip

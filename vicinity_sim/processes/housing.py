@@ -29,13 +29,14 @@ villages' ``dividend_per_capita``, residents' ``wage``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import CHILD, LOCAL, MIGRANT
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
@@ -65,7 +66,7 @@ class HousingParams(ParamModel):
         source="assumption",
     )  # fmt: skip
     quality_premium: float = param(
-        1.0, unit="1", ge=0.0, le=10.0,
+        1.0, unit="1", ge=0.0, le=10.0, range=(1.5, 4.5),
         doc="Relative rise of the market rent per unit of quality.",
         source="assumption: renewal raises village rents noticeably (rent-gap reasoning, e.g. "
         "Mauro et al. 2025); scenarios/baseline.toml sets 3.07, calibrated to the seed's "
@@ -86,11 +87,115 @@ class HousingParams(ParamModel):
         doc="Property-management fee a tenant household pays in a managed building.",
         source="assumption",
     )  # fmt: skip
-    income_floor_cny_month: float = param(
-        1500.0, unit="CNY/(household·month)", gt=0.0, le=1e6,
-        doc="Household income assumed at least, for rent burden (savings, help from family).",
-        source="assumption",
-    )  # fmt: skip
+
+
+HousingConsts = consts_class(HousingParams)
+
+# Buildings, grids, villages and households are places, tables both engines share: what is
+# computed on them is computed by the same functions in both; incomes are the residents' own
+# and each engine sets them with the same formula.
+
+
+def amenity(g: Any) -> np.ndarray:
+    """Amenity of each grid: the mean of its public-space provision and its environment."""
+    return 0.5 * (g.public_space + g.environment)
+
+
+def market_rent(b: Any, amenity_delta: np.ndarray, quality_ref: np.ndarray, p: Any) -> np.ndarray:
+    """What each building's units would let for: base rent scaled by quality relative to the
+    village's reference and by the change of its grid's amenity since the start."""
+    factor = (1.0 + p.quality_premium * (b.quality - quality_ref)) * (
+        1.0 + p.amenity_premium * amenity_delta[b.grid]
+    )
+    return b.base_rent * np.maximum(factor, 0.0)
+
+
+def village_reference_quality(world: Any, spec: Any) -> np.ndarray:
+    """Each building's reference quality: its village's mean starting quality."""
+    means = [spec.villages[v].economy.quality_mean for v in range(world.n_villages)]
+    return np.array(means)[world.buildings.village]
+
+
+def mean_rent(b: Any) -> float:
+    """Mean asked rent per rental unit (1 where there is none to average, or it is 0)."""
+    return (float(np.average(b.rent, weights=b.rooms)) if len(b.rent) else 1.0) or 1.0
+
+
+def worn_fabric(fabric: np.ndarray, managed: np.ndarray, p: Any) -> np.ndarray:
+    """The fabric after a month: worn down by the yearly decay unless managed, not below 0."""
+    return np.maximum(fabric - p.quality_decay_per_year / 12.0 * ~managed, 0.0)
+
+
+def improve_quality(b: Any, fabric: np.ndarray, p: Any) -> None:
+    """Each building's quality closes a share of the gap to its target: its fabric plus gains
+    from management and from safety retrofits (sensors, sprinklers, escape windows)."""
+    safety = (b.smoke_sensor.astype(float) + b.sprinkler + b.escape_windows) / 3.0
+    target = np.minimum(
+        fabric + p.management_quality_gain * b.managed + p.safety_quality_gain * safety, 1.0
+    )
+    b.quality += p.quality_rate_per_month * (target - b.quality)
+
+
+def adjust_rents(b: Any, market: np.ndarray, cap: np.ndarray, p: Any) -> None:
+    """Landlords move rents a share of the way to the market, by at most the yearly cap
+    (applied monthly) where rental regulation caps rents (an infinite cap: none)."""
+    proposed = b.rent + p.rent_adjust_per_month * (market - b.rent)
+    capped = np.minimum(proposed, b.rent * (1.0 + np.where(np.isinf(cap), 0.0, cap)) ** (1 / 12))
+    b.rent[:] = np.where(np.isinf(cap), proposed, capped)
+
+
+def pay_rents(b: Any, hh: Any, tenant: np.ndarray, n_landlords: int, p: Any) -> np.ndarray:
+    """What households pay (their unit's rent and, in a managed building, the fee; owners
+    nothing): sets ``housing_cost`` and returns what each landlord receives."""
+    rent_paid = np.where(tenant, b.rent[hh.building], 0.0)
+    hh.housing_cost[:] = rent_paid + tenant * b.managed[hh.building] * p.management_fee_cny_month
+    return np.bincount(b.owner[hh.building], weights=rent_paid, minlength=n_landlords)
+
+
+def burden_of(cost: Any, income: Any, floor: Any) -> Any:
+    """A rent burden: housing cost over income, the income floored (households with no
+    earnings live on savings or help)."""
+    return cost / np.maximum(income, floor)
+
+
+def rent_burdens(hh: Any, tenant: np.ndarray, income: np.ndarray, floor: float) -> None:
+    """Each tenant household's rent burden on its income (0 for owners)."""
+    hh.rent_burden[:] = np.where(tenant, burden_of(hh.housing_cost, income, floor), 0.0)
+
+
+def housing_levels(b: Any, hh: Any, tenant: np.ndarray, rent_start: float) -> dict[str, float]:
+    """The month's levels of rents, burdens and quality."""
+    return {
+        "rent_index": float(np.average(b.rent, weights=b.rooms) / rent_start)
+        if len(b.rent)
+        else math.nan,
+        "rent_burden_mean": float(hh.rent_burden[tenant].mean()) if tenant.any() else 0.0,
+        "quality_mean": float(b.quality.mean()),
+    }
+
+
+@njit(cache=True, inline="always")
+def resident_income(wage, local, dividend, rent_share):
+    """A resident's monthly income: the wage, plus for local villagers the collective's
+    dividend per head, plus an equal share of the household's rental income."""
+    income = wage
+    if local:
+        income += dividend
+    return income + rent_share
+
+
+@njit(cache=True)
+def set_incomes(r, dividend_per_capita, rent_share):
+    """Every resident's :func:`resident_income` (``rent_share`` per household)."""
+    r_group = r.group
+    r_household = r.household
+    r_income = r.income
+    r_village = r.village
+    r_wage = r.wage
+    for i in range(len(r_income)):
+        r_income[i] = resident_income(r_wage[i], r_group[i] == LOCAL,
+                                      dividend_per_capita[r_village[i]],
+                                      rent_share[r_household[i]])  # fmt: skip
 
 
 @register
@@ -98,7 +203,40 @@ class Housing(Process):
     """Monthly quality, rents, incomes and rent burden."""
 
     name = "housing"
-    order = SCHEDULE["economy"] + 2
+    reads = (
+        "buildings.quality",
+        "buildings.base_rent",
+        "buildings.rent",
+        "buildings.managed",
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.village",
+        "buildings.grid",
+        "buildings.owner",
+        "buildings.rooms",
+        "grids.public_space",
+        "grids.environment",
+        "villages.rent_cap_per_year",
+        "villages.dividend_per_capita",
+        "residents.wage",
+        "residents.group",
+        "residents.village",
+        "residents.household",
+        "residents.age",
+        "residents.income",
+        "households.building",
+        "households.size",
+        "landlords.household",
+    )
+    writes = (
+        "buildings.quality",
+        "buildings.rent",
+        "households.housing_cost",
+        "households.rent_burden",
+        "residents.income",
+    )
+    after = ("compliance", "participation", "labour", "collective")
     cadence = "month"
     Params = HousingParams
     metrics = {
@@ -118,82 +256,46 @@ class Housing(Process):
         w = self.world
         b, hh = w.buildings, w.households
         self.fabric = b.quality.copy()
-        self.quality_ref = np.array([model.spec.villages[v].economy.quality_mean
-                                     for v in range(w.n_villages)])[b.village]  # fmt: skip
-        self.amenity_start = self._amenity()
-        b.rent[:] = self._market_rent()
-        self.rent_start = float(np.average(b.rent, weights=b.rooms)) if len(b) else 1.0
-        self.rent_start = self.rent_start or 1.0
+        self.quality_ref = village_reference_quality(w, model.spec)
+        self.amenity_start = amenity(w.grids)
+        b.rent[:] = self._market_rent()  # rents start at the market rent
+        self.rent_start = mean_rent(b)
         # Owner-occupiers: a household living in a building its own landlord household owns.
         owner_hh = w.landlords.household[b.owner[hh.building]]
         self.owner_occupier = owner_hh == np.arange(len(hh))
         self.hh_ptr = np.concatenate([[0], np.cumsum(hh.size)]).astype(np.int64)
 
-    def _amenity(self) -> np.ndarray:
-        g = self.world.grids
-        return 0.5 * (g.public_space + g.environment)
-
     def _market_rent(self) -> np.ndarray:
-        b, p = self.world.buildings, self.params
-        delta = (self._amenity() - self.amenity_start)[b.grid]
-        factor = (1.0 + p.quality_premium * (b.quality - self.quality_ref)) * (
-            1.0 + p.amenity_premium * delta
-        )
-        return b.base_rent * np.maximum(factor, 0.0)
+        w = self.world
+        delta = amenity(w.grids) - self.amenity_start
+        return market_rent(w.buildings, delta, self.quality_ref, self.params)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, p = self.world, self.params
         b, hh, r, v = w.buildings, w.households, w.residents, w.villages
-        # The fabric wears unless maintained; quality toward its target.
-        self.fabric = np.maximum(self.fabric - p.quality_decay_per_year / 12.0 * ~b.managed, 0.0)
-        safety = (b.smoke_sensor.astype(float) + b.sprinkler + b.escape_windows) / 3.0
-        target_q = np.minimum(
-            self.fabric + p.management_quality_gain * b.managed
-            + p.safety_quality_gain * safety, 1.0,
-        )  # fmt: skip
-        b.quality += p.quality_rate_per_month * (target_q - b.quality)
-        # Rents toward the market, within caps.
-        market = self._market_rent()
-        proposed = b.rent + p.rent_adjust_per_month * (market - b.rent)
-        cap = v.rent_cap_per_year[b.village]
-        capped = np.minimum(
-            proposed, b.rent * (1.0 + np.where(np.isinf(cap), 0.0, cap)) ** (1 / 12)
-        )
-        b.rent[:] = np.where(np.isinf(cap), proposed, capped)
-        # What households pay; what landlords receive.
+        self.fabric = worn_fabric(self.fabric, b.managed, p)
+        improve_quality(b, self.fabric, p)
+        adjust_rents(b, self._market_rent(), v.rent_cap_per_year[b.village], p)
         tenant = ~self.owner_occupier
-        rent_paid = np.where(tenant, b.rent[hh.building], 0.0)
-        hh.housing_cost[:] = rent_paid + tenant * b.managed[hh.building] * (
-            p.management_fee_cny_month
-        )
-        landlord_income = np.bincount(b.owner[hh.building], weights=rent_paid,
-                                      minlength=len(w.landlords))  # fmt: skip
+        landlord_income = pay_rents(b, hh, tenant, len(w.landlords), p)
         # Incomes: wages, dividends and rental income for villagers.
-        r.income[:] = r.wage
-        local = r.group == LOCAL
-        r.income[local] += v.dividend_per_capita[r.village[local]]
         ll_hh = w.landlords.household
         with_hh = ll_hh >= 0
         share = np.zeros(len(hh))
         share[ll_hh[with_hh]] = landlord_income[with_hh] / hh.size[ll_hh[with_hh]]
-        r.income += share[r.household]
+        set_incomes(self.arrays("residents"), v.dividend_per_capita, share)
         hh_income = np.add.reduceat(r.income, self.hh_ptr[:-1]) if len(hh) else np.zeros(0)
-        hh.rent_burden[:] = np.where(
-            tenant, hh.housing_cost / np.maximum(hh_income, p.income_floor_cny_month), 0.0
-        )
+        rent_burdens(hh, tenant, hh_income, self.model.spec.rent_burden.income_floor_cny_month)
         adult = r.age != CHILD
+        local = r.group == LOCAL
 
         def mean_income(mask: np.ndarray) -> float:
             return float(r.income[mask].mean()) if mask.any() else math.nan
 
         return {
-            "rent_index": float(np.average(b.rent, weights=b.rooms) / self.rent_start)
-            if len(b)
-            else math.nan,
-            "rent_burden_mean": float(hh.rent_burden[tenant].mean()) if tenant.any() else 0.0,
+            **housing_levels(b, hh, tenant, self.rent_start),
             "income_individual_mean": mean_income(adult),
             "income_local_mean": mean_income(adult & local),
             "income_migrant_mean": mean_income(adult & (r.group == MIGRANT)),
             "landlord_income_cny": float(landlord_income.sum()),
-            "quality_mean": float(b.quality.mean()),
         }

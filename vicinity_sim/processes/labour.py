@@ -36,21 +36,14 @@ Levers read here: active ``projects``; grids' ``social_org_tasks_per_day``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import (
-    GROUPS,
-    INDUSTRY,
-    LOCAL,
-    MIGRANT,
-    SECTORS,
-    WORKING,
-    wage_factors,
-)
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.world.codes import GROUPS, INDUSTRY, LOCAL, MIGRANT, SECTORS, WORKING
+from vicinity_sim.world.population import wage_factors
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
@@ -106,12 +99,47 @@ def match_efficiency(world: World, efficiency: np.ndarray, params: LabourParams)
     separations = params.separation_per_month * employed
     vacant = np.maximum(v.jobs - filled_jobs(world), 0).sum(axis=1) + separations
     alpha = params.matching_elasticity
-    # Scalar powers (as the reference model computes them), village by village.
-    return np.array([
-        float(separations[i]) / (max(float(u[i]), 1.0) ** alpha
-                                 * max(float(vacant[i]), 1.0) ** (1.0 - alpha))
-        for i in range(nv)
-    ])  # fmt: skip
+    return np.array([matching_efficiency(float(separations[i]), float(u[i]), float(vacant[i]),
+                                         alpha) for i in range(nv)])  # fmt: skip
+
+
+# The labour market's arithmetic, used by both engines (the reference engine passes scalars
+# where the fast process passes arrays).
+
+
+def matching_efficiency(separations: float, seekers: float, vacancies: float,
+                        alpha: float) -> float:  # fmt: skip
+    """``A`` that makes the matches of a village's initial state equal its expected
+    separations (seekers and vacancies at least 1; scalar powers, village by village)."""
+    return separations / (max(seekers, 1.0) ** alpha * max(vacancies, 1.0) ** (1.0 - alpha))
+
+
+def matches(efficiency: float, seekers: float, vacancies: int, alpha: float) -> float:
+    """The Cobb–Douglas matching function ``M = A · U^α · V^(1−α)``."""
+    return efficiency * seekers**alpha * vacancies ** (1.0 - alpha)
+
+
+def seeker_efficiency(base: Any, migrant: Any, assisted: Any, p: LabourParams) -> Any:
+    """Search efficiency of job seekers: their group's, raised for migrant tenants where a
+    social organisation offers employment assistance."""
+    return base * np.where(migrant & assisted, 1.0 + p.assistance_boost, 1.0)
+
+
+def find_probability(efficiency: Any, matched: float, seekers: float) -> Any:
+    """Probability a seeker of this efficiency finds work: ``min(1, a · M / U)``."""
+    return np.minimum(1.0, efficiency * matched / seekers)
+
+
+def wage(median: Any, factor: Any, sigma: Any, z: Any) -> Any:
+    """A log-normal wage: the group's median times the sector's relative wage, given the
+    standard normal ``z``."""
+    return median * factor * np.exp(sigma * z)
+
+
+def local_quota(share: float, jobs: int, local_staff: int) -> int:
+    """Villagers a project still hires first: its local-hire share of its jobs, less the
+    villagers it employs."""
+    return max(0, math.ceil(share * jobs) - local_staff)
 
 
 def filled_jobs(world: World) -> np.ndarray:
@@ -129,7 +157,23 @@ class Labour(Process):
     """Monthly separations, matching of job seekers to vacancies and project hiring."""
 
     name = "labour"
-    order = SCHEDULE["economy"]
+    reads = (
+        "residents.age",
+        "residents.employed",
+        "residents.group",
+        "residents.village",
+        "residents.building",
+        "residents.job_project",
+        "residents.sector",
+        "villages.jobs",
+        "grids.social_org_tasks_per_day",
+        "buildings.grid",
+        "projects",
+    )
+    writes = ("residents.employed", "residents.wage", "residents.job_project", "residents.sector")
+    # After the day's hazards by convention: the month's economy closes the day, before the
+    # households decide whether to move.
+    after = ("interventions", "structure")
     cadence = "month"
     Params = LabourParams
     metrics = {
@@ -190,9 +234,8 @@ class Labour(Process):
             return 0
         vacant = np.maximum(w.villages.jobs - filled_jobs(w), 0)
         assisted = w.grids.social_org_tasks_per_day[self.res_grid[seek]] > 0
-        eff = self.efficiency[r.village[seek], r.group[seek]] * np.where(
-            (r.group[seek] == MIGRANT) & assisted, 1.0 + p.assistance_boost, 1.0
-        )
+        eff = seeker_efficiency(self.efficiency[r.village[seek], r.group[seek]],
+                                r.group[seek] == MIGRANT, assisted, p)  # fmt: skip
         alpha = p.matching_elasticity
         matched = 0
         for v in np.unique(r.village[seek]):
@@ -202,8 +245,8 @@ class Labour(Process):
             seekers = float(a.sum())
             if n_vacant == 0 or seekers <= 0.0:
                 continue
-            m = self.match_efficiency[v] * seekers**alpha * n_vacant ** (1.0 - alpha)
-            found = idx[u_find[idx] < np.minimum(1.0, a * m / seekers)]
+            m = matches(self.match_efficiency[v], seekers, n_vacant, alpha)
+            found = idx[u_find[idx] < find_probability(a, m, seekers)]
             if len(found) > n_vacant:  # more found work than there are jobs: a random few
                 found = found[gen.permutation(len(found))[:n_vacant]]
             if len(found) == 0:
@@ -211,11 +254,8 @@ class Labour(Process):
             slots = np.repeat(np.arange(len(SECTORS)), vacant[v])
             sector = gen.permutation(slots)[: len(found)]
             g = r.group[found]
-            r.wage[found] = (
-                self.wage_median[v, g]
-                * self.wage_factor[v, g, sector]
-                * np.exp(self.wage_sigma[v, g] * gen.normal(size=len(found)))
-            )
+            r.wage[found] = wage(self.wage_median[v, g], self.wage_factor[v, g, sector],
+                                 self.wage_sigma[v, g], gen.normal(size=len(found)))  # fmt: skip
             r.employed[found] = True
             r.sector[found] = sector
             matched += len(found)
@@ -234,9 +274,8 @@ class Labour(Process):
             pool = np.nonzero((r.village == pr.village[k]) & (r.age == WORKING) & ~r.employed)[0]
             pool = gen.permutation(pool)
             locals_first = pool[r.group[pool] == LOCAL]
-            quota = max(0, math.ceil(pr.local_hire_share[k] * pr.jobs[k]) - np.count_nonzero(
-                (r.job_project == k) & (r.group == LOCAL)
-            ))  # fmt: skip
+            local_staff = np.count_nonzero((r.job_project == k) & (r.group == LOCAL))
+            quota = local_quota(pr.local_hire_share[k], pr.jobs[k], local_staff)
             first = locals_first[: min(quota, vacancies)]
             rest = pool[~np.isin(pool, first)][: vacancies - len(first)]
             chosen = np.concatenate([first, rest]).astype(np.int64)

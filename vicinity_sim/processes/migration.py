@@ -39,19 +39,15 @@ Levers read here: villages' ``rental_registration``. State read: households' ``r
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.world.population import (
-    CHARGE_SITE,
-    LOCAL,
-    WORKING,
-    draw_people,
-    wage_factors,
-)
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.processes.housing import burden_of
+from vicinity_sim.world.codes import CHARGE_SITE, LOCAL, WORKING
+from vicinity_sim.world.population import draw_people, wage_factors
 from vicinity_sim.world.ties import clear_ties
 
 if TYPE_CHECKING:
@@ -114,12 +110,117 @@ class MigrationParams(ParamModel):
     )  # fmt: skip
 
 
+# The households' arithmetic, used by both engines (households and buildings are shared
+# tables; each engine gathers the members' counts and trust its own way).
+
+
+def departure_hazards(
+    day: int, hh: Any, employed: np.ndarray, working_age: np.ndarray, trust: np.ndarray,
+    last_fire_day: np.ndarray, p: Any,
+) -> np.ndarray:  # fmt: skip
+    """Monthly departure hazards of every household by cause, shape (n_households, 5).
+
+    Args:
+        day: Day of the run.
+        hh: The households table.
+        employed, working_age: Members in work and of working age, per household.
+        trust: Mean institutional trust of each household's members.
+        last_fire_day: Day of the last fire in each household's building.
+        p: Migration parameters.
+    """
+    lam = np.zeros((len(hh.size), len(CAUSES)))
+    lam[:, 0] = -math.log(1.0 - min(p.tenant_move_out_per_month, 0.999999))
+    # Rent pushes households in work; those without work are pushed by that instead.
+    lam[:, 1] = p.rent_push * np.maximum(hh.rent_burden - hh.burden_tolerance, 0.0) * (employed > 0)
+    lam[:, 2] = p.job_push * ((employed == 0) & (working_age > 0))
+    lam[:, 3] = p.fire_push * (day - last_fire_day <= 30)
+    lam[:, 4] = (
+        p.distrust_push * np.maximum(p.distrust_threshold - trust, 0.0) / (p.distrust_threshold)
+    )
+    lam[hh.group == LOCAL] = 0.0  # villagers own their homes and stay
+    return lam
+
+
+def accept_present_burdens(hh: Any, p: Any) -> None:
+    """Households present at the start accept what they pay then (at least the threshold)."""
+    hh.burden_tolerance[:] = np.maximum(hh.rent_burden, p.burden_threshold)
+
+
+def leave_probability(total: np.ndarray) -> np.ndarray:
+    """Probability of leaving this month given the summed monthly hazards."""
+    return -np.expm1(-total)
+
+
+def departure_cause(u: Any, hazards: np.ndarray) -> Any:
+    """The cause of a departure: where ``u`` (uniform on [0, Σ λ)) falls among the cumulated
+    hazards (``hazards``: one household's row, or one row per household with ``u`` per row)."""
+    u = np.asarray(u)
+    cause = (u[..., None] >= np.cumsum(hazards, axis=-1)).sum(axis=-1)
+    return np.minimum(cause, len(CAUSES) - 1)
+
+
+def newcomer_wage(p: Any, median: Any, factor: Any, sigma: Any, z: Any) -> Any:
+    """A candidate newcomer's wage from the outside pool (``z`` standard normal)."""
+    return p.newcomer_wage_factor * median * factor * np.exp(sigma * z)
+
+
+def accepted_burden(could: Any, actual: Any, p: Any) -> Any:
+    """The burden a newcomer household accepts: the larger of its burden on what it could
+    earn, on what it earns (measured as monthly) and the usual threshold."""
+    return np.maximum(np.maximum(could, actual), p.burden_threshold)
+
+
 @register
 class Migration(Process):
     """Monthly departures of tenant households and their replacement by newcomers."""
 
     name = "migration"
-    order = SCHEDULE["migration"]
+    reads = (
+        "households",
+        "residents",
+        "buildings.last_fire_day",
+        "villages.rental_registration",
+        "villages.jobs",
+        "ties.to",
+        "ties.w",
+        "charging_sites.used",
+    )
+    writes = (
+        "residents.age",
+        "residents.employed",
+        "residents.sector",
+        "residents.ebike",
+        "residents.charging",
+        "residents.party",
+        "residents.trust_inter",
+        "residents.trust_inst",
+        "residents.disposition_inter",
+        "residents.disposition_inst",
+        "residents.propensity",
+        "residents.wage",
+        "residents.workplace",
+        "residents.income",
+        "residents.participating",
+        "residents.points",
+        "residents.registered",
+        "residents.arrived_day",
+        "residents.charging_site",
+        "residents.job_project",
+        "households.burden_tolerance",
+        "ties.to",
+        "ties.w",
+        "charging_sites.used",
+    )
+    after = (
+        "charging",
+        "contacts",
+        "governance",
+        "disputes",
+        "participation",
+        "fire",
+        "labour",
+        "housing",
+    )
     cadence = "month"
     Params = MigrationParams
     metrics = {
@@ -140,31 +241,20 @@ class Migration(Process):
 
     def hazards(self, day: int) -> np.ndarray:
         """Monthly departure hazards of every household by cause, shape (n_households, 5)."""
-        w, p = self.world, self.params
-        hh, r, b = w.households, w.residents, w.buildings
+        w = self.world
+        hh, r = w.households, w.residents
         ptr = self.hh_ptr[:-1]
         employed = np.add.reduceat(r.employed.astype(np.int64), ptr)
         working_age = np.add.reduceat((r.age == WORKING).astype(np.int64), ptr)
         trust = np.add.reduceat(r.trust_inst, ptr) / hh.size
-        lam = np.zeros((len(hh), len(CAUSES)))
-        lam[:, 0] = -math.log(1.0 - min(p.tenant_move_out_per_month, 0.999999))
-        # Rent pushes households in work; those without work are pushed by that instead.
-        lam[:, 1] = (
-            p.rent_push * np.maximum(hh.rent_burden - hh.burden_tolerance, 0.0) * (employed > 0)
-        )
-        lam[:, 2] = p.job_push * ((employed == 0) & (working_age > 0))
-        lam[:, 3] = p.fire_push * (day - b.last_fire_day[hh.building] <= 30)
-        lam[:, 4] = (
-            p.distrust_push * np.maximum(p.distrust_threshold - trust, 0.0) / (p.distrust_threshold)
-        )
-        lam[hh.group == LOCAL] = 0.0
-        return lam
+        return departure_hazards(day, hh, employed, working_age, trust,
+                                 w.buildings.last_fire_day[hh.building], self.params)  # fmt: skip
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         empty = {name: 0.0 for name in self.metrics}
         hh0 = self.world.households
-        if day == 0:  # households present at the start accept what they pay now
-            hh0.burden_tolerance[:] = np.maximum(hh0.rent_burden, self.params.burden_threshold)
+        if day == 0:
+            accept_present_burdens(hh0, self.params)
         if day == 0 or len(hh0) == 0:
             return empty
         w = self.world
@@ -172,12 +262,10 @@ class Migration(Process):
         gen = self.model.streams.generator(self.name, day)
         lam = self.hazards(day)
         total = lam.sum(axis=1)
-        leaving = np.nonzero(gen.random(len(hh)) < -np.expm1(-total))[0]
+        leaving = np.nonzero(gen.random(len(hh)) < leave_probability(total))[0]
         if len(leaving) == 0:
             return empty
-        u = gen.random(len(leaving)) * total[leaving]
-        cause = (u[:, None] >= np.cumsum(lam[leaving], axis=1)).sum(axis=1)
-        cause = np.minimum(cause, len(CAUSES) - 1)
+        cause = departure_cause(gen.random(len(leaving)) * total[leaving], lam[leaving])
         who = np.concatenate([np.arange(self.hh_ptr[h], self.hh_ptr[h + 1]) for h in leaving])
         self._depart(who)
         self._arrive(day, leaving, who, gen)
@@ -213,14 +301,14 @@ class Migration(Process):
         head = np.zeros(len(who), dtype=bool)
         head[np.concatenate([[0], np.cumsum(sizes)[:-1]])] = True
         cost = hh.housing_cost[slots]
-        floor = self.model.spec.housing.income_floor_cny_month
+        floor = self.model.spec.rent_burden.income_floor_cny_month
         pending = np.ones(len(slots), dtype=bool)
         for attempt in range(p.newcomer_draws):
             members = np.nonzero(pending[member_slot])[0]
             ids = who[members]
             people, potential = self._draw(ids, head[members], gen)
             income = np.bincount(member_slot[members], weights=potential, minlength=len(slots))
-            burden = cost / np.maximum(income, 1.0)
+            burden = burden_of(cost, income, 1.0)
             ok = pending & ((burden <= p.newcomer_max_burden) | (attempt == p.newcomer_draws - 1))
             take = ok[member_slot[members]]
             for name, values in people.items():
@@ -229,10 +317,8 @@ class Migration(Process):
             # (actual earnings, floored) as well as on what they could earn.
             earned = np.bincount(member_slot[members], weights=people["wage"],
                                  minlength=len(slots))  # fmt: skip
-            actual = cost / np.maximum(earned, floor)
-            hh.burden_tolerance[slots[ok]] = np.maximum.reduce(
-                [burden[ok], actual[ok], np.full(ok.sum(), p.burden_threshold)]
-            )
+            actual = burden_of(cost, earned, floor)
+            hh.burden_tolerance[slots[ok]] = accepted_burden(burden[ok], actual[ok], p)
             pending &= ~ok
             if not pending.any():
                 break
@@ -286,12 +372,7 @@ class Migration(Process):
             # The sector's relative wage for those who come with a job; 1 for the others.
             sector = people["sector"]
             factor = np.where(sector >= 0, wage_factors(spec)[group, np.maximum(sector, 0)], 1.0)
-            wage = (
-                p.newcomer_wage_factor
-                * median
-                * factor
-                * np.exp(sigma * gen.normal(size=mask.sum()))
-            )
+            wage = newcomer_wage(p, median, factor, sigma, gen.normal(size=mask.sum()))
             people["wage"] = np.where(people["employed"], wage, 0.0)
             potential[mask] = np.where(people["age"] == WORKING, wage, 0.0)
             people.pop("income")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from vicinity_sim.learning import generalised_trust
 from vicinity_sim.processes.base import Process, register
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL, MIGRANT
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MIGRANT, OUT_GROUP
 
 
 @njit(cache=True)
@@ -25,7 +25,7 @@ def trust_summary(trust_inter, trust_inst, group, village, outgroup_share):
         g = group[i]
         s = outgroup_share[village[i], g]
         own, other = trust_inter[i, IN_GROUP], trust_inter[i, OUT_GROUP]
-        gen = (1.0 - s) * own + s * other
+        gen = generalised_trust(own, other, s)
         inst = trust_inst[i]
         if g == LOCAL:
             gen0 += gen
@@ -110,7 +110,26 @@ class Observe(Process):
     """Records levels (not events): coverage of safety measures, facilities, population."""
 
     name = "observe"
-    order = 90
+    reads = (
+        "residents.trust_inter",
+        "residents.trust_inst",
+        "residents.group",
+        "residents.village",
+        "residents.registered",
+        "residents.charging",
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.three_in_one",
+        "buildings.dangerous",
+        "flood_points.fixed",
+        "blocks.lane_cleared",
+        "stations.active",
+        "charging_sites.active",
+        "households.paired",
+    )
+    writes = ()
+    after = ("*",)
     metrics = {
         "residents": "Residents in all villages.",
         "sensor_share": "Share of buildings with networked smoke sensors.",

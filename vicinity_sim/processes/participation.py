@@ -31,30 +31,38 @@ Levers read here: villages' ``points_reward_cny``, ``rules_norm``, ``taiwan_prog
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import (
+from vicinity_sim.learning import generalised_trust
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.streams import stream_slots, uniform
+from vicinity_sim.world.codes import (
     CHARGE_INDOOR,
     CHARGE_OUTDOOR,
     CHILD,
+    IN_GROUP,
     LOCAL,
     MIGRANT,
+    OUT_GROUP,
     TAIWAN,
 )
-from vicinity_sim.world.tables import Residents
 from vicinity_sim.world.ties import group_members
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-SLOT_DECIDE = 0
-SLOT_REPORT = 1
+
+@stream_slots("participation")
+class ParticipationSlot(IntEnum):
+    """Slots of the participation stream's draws."""
+
+    DECIDE = 0
+    REPORT = 1
 
 
 class ParticipationParams(ParamModel):
@@ -87,7 +95,7 @@ class ParticipationParams(ParamModel):
         source="assumption after Szolnoki & Perc 2010 (moderate rewards work best)",
     )  # fmt: skip
     exemplar_weight: float = param(
-        1.0, unit="1", ge=0.0, le=50.0,
+        1.0, unit="1", ge=0.0, le=50.0, range=(0.25, 2.0),
         doc="β_exemplar: weight of party members seen contributing.", source="assumption",
     )  # fmt: skip
     exemplar_visibility: float = param(
@@ -140,109 +148,182 @@ class ParticipationParams(ParamModel):
     )  # fmt: skip
 
 
-class PartConsts(NamedTuple):
-    b0: float
-    b_trust: float
-    b_prop: float
-    b_party: float
-    b_reward: float
-    r_opt: float
-    b_exemplar: float
-    visibility: float
-    b_norm: float
-    norm_base: float
-    rules_conformity: float
-    b_taiwan: float
-    report: float
-    persuasion: float
-
-    @classmethod
-    def from_params(cls, p: ParticipationParams) -> PartConsts:
-        return cls(
-            p.intercept, p.trust_weight, p.propensity_weight, p.party_weight, p.reward_weight,
-            p.reward_optimum_cny, p.exemplar_weight, p.exemplar_visibility, p.norm_weight,
-            p.norm_base, p.rules_conformity, p.taiwan_weight, p.report_probability,
-            p.report_persuasion,
-        )  # fmt: skip
+ParticipationConsts = consts_class(ParticipationParams)
 
 
-@njit(cache=True)
+class BuildingResidents(NamedTuple):
+    """Residents of each building (CSR: ``members[ptr[b]:ptr[b + 1]]``)."""
+
+    ptr: np.ndarray
+    members: np.ndarray
+
+
+# -- formulas (the reference engine runs the same functions as Python) ------------------------
+
+
+@njit(cache=True, inline="always")
 def reward_response(r, r_opt):
-    """ρ(r) = (r/r*)·exp(1 − r/r*): 0 at 0, 1 at r*, falling beyond."""
+    """ρ(r) = (r/r*)·exp(1 − r/r*): 0 at 0, 1 at r*, falling beyond (large rewards crowd out
+    intrinsic motives)."""
     x = r / r_opt
     return x * math.exp(1.0 - x)
 
 
+@njit(cache=True, inline="always")
+def exemplar(party_contributors, party_members, vanguard, c):
+    """Share of the grid's party members seen contributing last week (fully visible where
+    vanguard teams work)."""
+    seen = party_contributors / party_members if party_members > 0 else 0.0
+    return seen * (1.0 if vanguard else c.exemplar_visibility)
+
+
+@njit(cache=True, inline="always")
+def contribution_share(contributors, adults):
+    """Share of a grid's adults who contributed last week."""
+    return contributors / adults if adults > 0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def utility(trust, propensity, reward, seen, share, rules_norm, party, taiwan, c):
+    """U, the log-odds of contributing this week.
+
+    Args:
+        trust: Mean of generalised interpersonal and institutional trust.
+        propensity: The resident's disposition to contribute.
+        reward: ρ of the village's points value (:func:`reward_response`).
+        seen: The grid's :func:`exemplar`.
+        share: The grid's :func:`contribution_share` last week.
+        rules_norm: How far the village owns its rules.
+        party: The resident is a party member.
+        taiwan: A Taiwan compatriot in a village encouraging them.
+        c: :data:`ParticipationConsts`.
+    """
+    u = (c.intercept + c.trust_weight * (trust - 0.5) + c.propensity_weight * (propensity - 0.5)
+         + c.reward_weight * reward + c.exemplar_weight * seen
+         + c.norm_weight * (c.norm_base + c.rules_conformity * rules_norm) * share)  # fmt: skip
+    if party:
+        u += c.party_weight
+    if taiwan:
+        u += c.taiwan_weight
+    return u
+
+
+@njit(cache=True, inline="always")
+def contribute_probability(u):
+    """Probability of contributing: the logistic of U."""
+    return 1.0 / (1.0 + math.exp(-u))
+
+
+@njit(cache=True, inline="always")
+def mean_trust(in_group, out_group, outgroup_share, institutional):
+    """Mean of generalised interpersonal trust and institutional trust."""
+    return 0.5 * (generalised_trust(in_group, out_group, outgroup_share) + institutional)
+
+
+def keep_spaces(adults: np.ndarray, contributing: np.ndarray, g: Any, p: Any) -> None:
+    """Contributors keep shared spaces clean: each grid's environment moves toward a level set
+    by this week's contribution share and its paid cleaning (both engines: grids are shared).
+
+    Args:
+        adults, contributing: Adults of each grid and those who contributed this week.
+        g: The grids table (``environment`` is updated).
+        p: Participation parameters.
+    """
+    share = contributing / np.maximum(adults, 1)
+    target = np.minimum(p.environment_floor + g.cleaning + p.environment_per_share * share, 1.0)
+    g.environment += p.environment_rate_per_week * (target - g.environment)
+
+
+# -- kernels -------------------------------------------------------------------------------
+
+
 @njit(cache=True)
-def participation_week(key, c, res_age, res_group, res_party, res_village, res_grid, res_building,
-                       trust_inter, trust_inst, propensity, participating, points, res_charging,
-                       bld_res_ptr, bld_res, g_vanguard, v_reward, v_rules, v_taiwan, n_grids,
-                       outgroup_share):  # fmt: skip
+def participation_week(key, c, r, res_grid, occupants, g, v, outgroup_share):
     """Decide this week's contributors.
 
-    Returns [adults, contributors] for each group, then the chargers persuaded by reports and
-    the value of the points awarded.
+    Args:
+        key: The week's stream key.
+        c: :data:`ParticipationConsts`.
+        r: Residents (``participating``, ``points``, ``charging`` are updated).
+        res_grid: Grid of each resident.
+        occupants: :class:`BuildingResidents`.
+        g, v: Grids and villages.
+        outgroup_share: Share of a village's residents outside each group.
+
+    Returns:
+        [adults, contributors] for each group, then the chargers persuaded by reports and the
+        value of the points awarded.
     """
-    n = len(res_age)
+    r_age = r.age
+    r_building = r.building
+    r_charging = r.charging
+    r_group = r.group
+    r_participating = r.participating
+    r_party = r.party
+    r_points = r.points
+    r_propensity = r.propensity
+    r_trust_inst = r.trust_inst
+    r_trust_inter = r.trust_inter
+    r_village = r.village
+    occupants_members = occupants.members
+    occupants_ptr = occupants.ptr
+    g_vanguard = g.vanguard
+    v_points_reward_cny = v.points_reward_cny
+    v_rules_norm = v.rules_norm
+    v_taiwan_program = v.taiwan_program
+    n = len(r_age)
+    n_grids = len(g_vanguard)
     # Last week's shares per grid: all adults and party members.
     adults_g = np.zeros(n_grids)
     contrib_g = np.zeros(n_grids)
     party_g = np.zeros(n_grids)
     party_contrib_g = np.zeros(n_grids)
     for i in range(n):
-        if res_age[i] == CHILD:
+        if r_age[i] == CHILD:
             continue
-        g = res_grid[i]
-        adults_g[g] += 1.0
-        contrib_g[g] += participating[i]
-        if res_party[i]:
-            party_g[g] += 1.0
-            party_contrib_g[g] += participating[i]
+        k = res_grid[i]
+        adults_g[k] += 1.0
+        contrib_g[k] += r_participating[i]
+        if r_party[i]:
+            party_g[k] += 1.0
+            party_contrib_g[k] += r_participating[i]
     # What depends only on the grid or the village, once per grid and village (the same
     # values the residents' loop would compute).
     exemplar_g = np.zeros(n_grids)
     share_g = np.zeros(n_grids)
-    for g in range(n_grids):
-        exemplar = party_contrib_g[g] / party_g[g] if party_g[g] > 0 else 0.0
-        exemplar *= 1.0 if g_vanguard[g] else c.visibility
-        exemplar_g[g] = exemplar
-        share_g[g] = contrib_g[g] / adults_g[g] if adults_g[g] > 0 else 0.0
-    reward_v = np.empty(len(v_reward))
-    for v in range(len(v_reward)):
-        reward_v[v] = reward_response(v_reward[v], c.r_opt)
+    for k in range(n_grids):
+        exemplar_g[k] = exemplar(party_contrib_g[k], party_g[k], g_vanguard[k], c)
+        share_g[k] = contribution_share(contrib_g[k], adults_g[k])
+    reward_v = np.empty(len(v_points_reward_cny))
+    for k in range(len(reward_v)):
+        reward_v[k] = reward_response(v_points_reward_cny[k], c.reward_optimum_cny)
     counts = np.zeros(8)
     for i in range(n):
-        if res_age[i] == CHILD:
-            participating[i] = False
+        if r_age[i] == CHILD:
+            r_participating[i] = False
             continue
-        g = res_grid[i]
-        v = res_village[i]
-        s = outgroup_share[v, res_group[i]]
-        trust = 0.5 * ((1.0 - s) * trust_inter[i, 0] + s * trust_inter[i, 1] + trust_inst[i])
-        u = (c.b0 + c.b_trust * (trust - 0.5) + c.b_prop * (propensity[i] - 0.5)
-             + c.b_reward * reward_v[v] + c.b_exemplar * exemplar_g[g]
-             + c.b_norm * (c.norm_base + c.rules_conformity * v_rules[v]) * share_g[g])  # fmt: skip
-        if res_party[i]:
-            u += c.b_party
-        if res_group[i] == TAIWAN and v_taiwan[v]:
-            u += c.b_taiwan
-        p = 1.0 / (1.0 + math.exp(-u))
-        yes = uniform(key, SLOT_DECIDE, i) < p
-        participating[i] = yes
-        counts[2 * res_group[i]] += 1.0
+        k = res_grid[i]
+        village = r_village[i]
+        trust = mean_trust(r_trust_inter[i, IN_GROUP], r_trust_inter[i, OUT_GROUP],
+                           outgroup_share[village, r_group[i]], r_trust_inst[i])  # fmt: skip
+        taiwan = r_group[i] == TAIWAN and v_taiwan_program[village]
+        u = utility(trust, r_propensity[i], reward_v[village], exemplar_g[k], share_g[k],
+                    v_rules_norm[village], r_party[i], taiwan, c)  # fmt: skip
+        yes = uniform(key, ParticipationSlot.DECIDE, i) < contribute_probability(u)
+        r_participating[i] = yes
+        counts[2 * r_group[i]] += 1.0
         if yes:
-            counts[2 * res_group[i] + 1] += 1.0
-            points[i] += v_reward[v]
-            counts[7] += v_reward[v]
-            if uniform(key, SLOT_REPORT, i) < c.report:
-                b = res_building[i]
-                lo, hi = bld_res_ptr[b], bld_res_ptr[b + 1]
-                j = bld_res[lo + int(uniform(key, SLOT_REPORT, n + i) * (hi - lo))]
-                if (
-                    res_charging[j] == CHARGE_INDOOR
-                    and uniform(key, SLOT_REPORT, 2 * n + i) < c.persuasion
-                ):
-                    res_charging[j] = CHARGE_OUTDOOR
+            counts[2 * r_group[i] + 1] += 1.0
+            r_points[i] += v_points_reward_cny[village]
+            counts[7] += v_points_reward_cny[village]
+            if uniform(key, ParticipationSlot.REPORT, i) < c.report_probability:
+                b = r_building[i]
+                lo, hi = occupants_ptr[b], occupants_ptr[b + 1]
+                j = occupants_members[lo + int(uniform(key, ParticipationSlot.REPORT, n + i)
+                                               * (hi - lo))]  # fmt: skip
+                u_persuade = uniform(key, ParticipationSlot.REPORT, 2 * n + i)
+                if r_charging[j] == CHARGE_INDOOR and u_persuade < c.report_persuasion:
+                    r_charging[j] = CHARGE_OUTDOOR
                     counts[6] += 1.0
     return counts
 
@@ -252,7 +333,33 @@ class Participation(Process):
     """Weekly contribution decisions."""
 
     name = "participation"
-    order = SCHEDULE["participation"]
+    reads = (
+        "residents.age",
+        "residents.group",
+        "residents.party",
+        "residents.village",
+        "residents.building",
+        "residents.trust_inter",
+        "residents.trust_inst",
+        "residents.propensity",
+        "residents.participating",
+        "residents.points",
+        "residents.charging",
+        "buildings.grid",
+        "grids.vanguard",
+        "grids.cleaning",
+        "grids.environment",
+        "villages.points_reward_cny",
+        "villages.rules_norm",
+        "villages.taiwan_program",
+    )
+    writes = (
+        "residents.participating",
+        "residents.points",
+        "residents.charging",
+        "grids.environment",
+    )
+    after = ("contacts", "governance", "disputes")
     cadence = "week"
     Params = ParticipationParams
     metrics = {
@@ -272,22 +379,24 @@ class Participation(Process):
     def __init__(self, model: VicinityModel, params: ParticipationParams) -> None:
         super().__init__(model, params)
         w = self.world
-        self.consts = PartConsts.from_params(params)
+        self.consts = params.consts()
         self.res_grid = w.resident_grid().astype(np.int64)
-        self.bld_res_ptr, self.bld_res = group_members(
-            w.residents.building.astype(np.int64), len(w.buildings)
+        self.occupants = BuildingResidents(
+            *group_members(w.residents.building.astype(np.int64), len(w.buildings))
         )
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
-        r, v = w.residents, w.villages
+        r = w.residents
         counts = participation_week(
-            key, self.consts, r.age, r.group, r.party, r.village, self.res_grid, r.building,
-            r.trust_inter, r.trust_inst, r.propensity, r.participating, r.points, r.charging,
-            self.bld_res_ptr, self.bld_res, w.grids.vanguard, v.points_reward_cny,
-            v.rules_norm, v.taiwan_program, len(w.grids), w.outgroup_share(),
+            key, self.consts, self.arrays("residents"), self.res_grid, self.occupants,
+            self.arrays("grids"), self.arrays("villages"), w.outgroup_share(),
         )  # fmt: skip
-        self._keep_spaces(r)
+        adult = r.age != CHILD
+        n_grids = len(w.grids)
+        keep_spaces(np.bincount(self.res_grid[adult], minlength=n_grids),
+                    np.bincount(self.res_grid[adult & r.participating], minlength=n_grids),
+                    w.grids, self.params)  # fmt: skip
 
         def rate(a: float, c: float) -> float:
             return c / a if a else math.nan
@@ -302,14 +411,3 @@ class Participation(Process):
             "points_awarded_cny": counts[7],
             "environment_mean": float(w.grids.environment.mean()),
         }
-
-    def _keep_spaces(self, r: Residents) -> None:
-        """Contributors keep shared spaces clean: environments move toward a level set by this
-        week's contribution share in the grid."""
-        p, g = self.params, self.world.grids
-        adult = r.age != CHILD
-        adults = np.bincount(self.res_grid[adult], minlength=len(g))
-        contributing = np.bincount(self.res_grid[adult & r.participating], minlength=len(g))
-        share = contributing / np.maximum(adults, 1)
-        target = np.minimum(p.environment_floor + g.cleaning + p.environment_per_share * share, 1.0)
-        g.environment += p.environment_rate_per_week * (target - g.environment)

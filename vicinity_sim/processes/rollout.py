@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.interventions import Intervention
+from vicinity_sim.interventions import CATALOGUE, Intervention
 from vicinity_sim.params import ParamModel
-from vicinity_sim.processes.base import SCHEDULE, Process, register
+from vicinity_sim.processes.base import Process, register
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
@@ -40,12 +40,19 @@ class RolloutPlan:
     share: float = 0.0
 
 
+def _levers() -> tuple[str, ...]:
+    """Every lever of the intervention catalogue (what installing any kind may change)."""
+    return tuple(sorted({lever for kind in CATALOGUE.values() for lever in kind.levers}))
+
+
 @register
 class Rollout(Process):
     """Installs intervention units on schedule and accounts for their cost."""
 
     name = "interventions"
-    order = SCHEDULE["interventions"]
+    reads = _levers()  # a village-wide lever moves on from its current value
+    writes = _levers()
+    after = ("weather",)  # the day's exogenous conditions come first (a convention)
     metrics = {
         "cost_capital_cny": "Capital spent today on installing intervention units.",
         "cost_running_cny": "Running cost of installed intervention units today.",

@@ -9,18 +9,27 @@ Levers read here: ``buildings.dangerous`` (cleared by repair works).
 
 from __future__ import annotations
 
-import math
+from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
-from vicinity_sim.numerics import binomial_ppf
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.numerics import binomial_ppf, event_probability
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.streams import stream_slots, uniform
 
-SLOT_COLLAPSE = 0
-SLOT_DEATH = 1
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
+
+
+@stream_slots("structure")
+class StructureSlot(IntEnum):
+    """Slots of the structure stream's draws."""
+
+    COLLAPSE = 0
+    DEATH = 1
 
 
 class StructureParams(ParamModel):
@@ -41,16 +50,32 @@ class StructureParams(ParamModel):
     )  # fmt: skip
 
 
+StructureConsts = consts_class(StructureParams)
+
+
+@njit(cache=True, inline="always")
+def collapse_probability(c):
+    """Daily probability a dangerous building collapses."""
+    return event_probability(c.collapse_per_dangerous_year, 365.0)
+
+
+@njit(cache=True, inline="always")
+def collapse_death_probability(c):
+    """Probability an occupant dies in a collapse: at home, then killed."""
+    return c.presence * c.death_probability
+
+
 @njit(cache=True)
-def collapse_day(key, dangerous, occupants, rate_year, p_death):
+def collapse_day(key, c, dangerous, occupants):
     """Collapses today (clearing their flags) and deaths."""
-    p = -math.expm1(-rate_year / 365.0)
+    p = collapse_probability(c)
+    p_death = collapse_death_probability(c)
     collapses = 0
     deaths = 0
     for b in range(len(dangerous)):
-        if dangerous[b] and uniform(key, SLOT_COLLAPSE, b) < p:
+        if dangerous[b] and uniform(key, StructureSlot.COLLAPSE, b) < p:
             collapses += 1
-            deaths += binomial_ppf(uniform(key, SLOT_DEATH, b), occupants[b], p_death)
+            deaths += binomial_ppf(uniform(key, StructureSlot.DEATH, b), occupants[b], p_death)
             dangerous[b] = False
     return collapses, deaths
 
@@ -60,22 +85,23 @@ class Structure(Process):
     """Collapses of dangerous buildings."""
 
     name = "structure"
-    order = SCHEDULE["hazards"] + 2
+    reads = ("buildings.dangerous", "residents.building")
+    writes = ("buildings.dangerous",)
+    after = ("interventions", "flood")  # the last of the day's hazards (a convention)
     Params = StructureParams
     metrics = {
         "collapses": "Dangerous buildings that collapsed today.",
         "collapse_deaths": "Deaths in today's collapses.",
     }
 
+    def __init__(self, model: VicinityModel, params: StructureParams) -> None:
+        super().__init__(model, params)
+        self.consts = params.consts()
+
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         b = self.world.buildings
         collapses, deaths = 0, 0
         if b.dangerous.any():
-            collapses, deaths = collapse_day(
-                key,
-                b.dangerous,
-                self.world.occupants(),
-                self.params.collapse_per_dangerous_year,
-                self.params.presence * self.params.death_probability,
-            )
+            collapses, deaths = collapse_day(key, self.consts, b.dangerous,
+                                             self.world.occupants())  # fmt: skip
         return {"collapses": float(collapses), "collapse_deaths": float(deaths)}

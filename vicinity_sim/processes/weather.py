@@ -7,20 +7,30 @@ typhoon day is usually shared; the shared-weather draw below makes that explicit
 
 from __future__ import annotations
 
-from typing import Annotated
+from enum import IntEnum
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 from numba import njit
 from pydantic import Field
 
 from vicinity_sim.numerics import lognormal_ppf
-from vicinity_sim.params import ParamModel, param
-from vicinity_sim.processes.base import SCHEDULE, Process, register
-from vicinity_sim.streams import uniform
+from vicinity_sim.params import ParamModel, consts_class, param
+from vicinity_sim.processes.base import Process, register
+from vicinity_sim.streams import stream_slots, uniform
 
-SLOT_CITY_RAIN = 0
-SLOT_LOCAL_RAIN = 1
-SLOT_WIND = 2
+
+@stream_slots("weather")
+class WeatherSlot(IntEnum):
+    """Slots of the weather stream's draws."""
+
+    CITY_RAIN = 0
+    LOCAL_RAIN = 1
+    WIND = 2
+
+
+if TYPE_CHECKING:
+    from vicinity_sim.model import VicinityModel
 
 _MonthValue = Annotated[float, Field(ge=0.0, le=31.0)]
 
@@ -56,26 +66,58 @@ class WeatherParams(ParamModel):
     )  # fmt: skip
 
 
+WeatherConsts = consts_class(WeatherParams)
+
+
+@njit(cache=True, inline="always")
+def heavy_rain_rate(c, month, days_in_month):
+    """Probability of a heavy-rain day: the month's expected heavy-rain days per day."""
+    return c.heavy_rain_days_per_month[month - 1] / days_in_month
+
+
+@njit(cache=True, inline="always")
+def shared_rain(u, rate, c):
+    """Whether today's rain hits every village at once (typhoon rain), given its uniform."""
+    return u < rate * c.shared_rain_share
+
+
+@njit(cache=True, inline="always")
+def local_rain(u, rate, c):
+    """Whether a village has heavy rain of its own today, given its uniform."""
+    return u < rate * (1.0 - c.shared_rain_share)
+
+
+@njit(cache=True, inline="always")
+def wind_speed(u, heavy_rain, c):
+    """Today's wind (m/s): log-normal around the median, stronger on heavy-rain days."""
+    wind = lognormal_ppf(u, c.wind_median_ms, c.wind_sigma)
+    return wind * c.rain_wind_factor if heavy_rain else wind
+
+
 @njit(cache=True)
-def weather_day(key, rate, shared, wind_median, wind_sigma, rain_wind_factor, heavy_rain,
-                wind_ms):  # fmt: skip
+def weather_day(key, c, month, days_in_month, v):
     """Today's heavy rain and wind in every village (one compiled call: it runs every day).
 
     Args:
-        rate: Probability of a heavy-rain day today (the month's rate per day).
-        shared: Share of heavy-rain days shared by all villages.
+        key: The day's stream key.
+        c: :data:`WeatherConsts`.
+        month, days_in_month: Calendar month of the day (1–12) and its length.
+        v: The villages (:data:`~vicinity_sim.world.tables.VillagesArrays`); ``heavy_rain``
+            and ``wind_ms`` are set.
 
     Returns:
         The number of villages with heavy rain.
     """
-    city_rain = uniform(key, SLOT_CITY_RAIN, 0) < rate * shared
+    v_heavy_rain = v.heavy_rain
+    v_wind_ms = v.wind_ms
+    rate = heavy_rain_rate(c, month, days_in_month)
+    city_rain = shared_rain(uniform(key, WeatherSlot.CITY_RAIN, 0), rate, c)
     rainy = 0
-    for v in range(len(heavy_rain)):
-        local = uniform(key, SLOT_LOCAL_RAIN, v) < rate * (1.0 - shared)
-        heavy_rain[v] = city_rain or local
-        wind = lognormal_ppf(uniform(key, SLOT_WIND, v), wind_median, wind_sigma)
-        wind_ms[v] = wind * (rain_wind_factor if heavy_rain[v] else 1.0)
-        rainy += heavy_rain[v]
+    for k in range(len(v_heavy_rain)):
+        rain = local_rain(uniform(key, WeatherSlot.LOCAL_RAIN, k), rate, c)
+        v_heavy_rain[k] = city_rain or rain
+        v_wind_ms[k] = wind_speed(uniform(key, WeatherSlot.WIND, k), v_heavy_rain[k], c)
+        rainy += v_heavy_rain[k]
     return rainy
 
 
@@ -84,17 +126,18 @@ class Weather(Process):
     """Sets ``villages.heavy_rain`` and ``villages.wind_ms`` for today."""
 
     name = "weather"
-    order = SCHEDULE["weather"]
+    reads = ()
+    writes = ("villages.heavy_rain", "villages.wind_ms")
+    after = ()
     Params = WeatherParams
     metrics = {"heavy_rain_villages": "Villages with a heavy-rain day today."}
 
+    def __init__(self, model: VicinityModel, params: WeatherParams) -> None:
+        super().__init__(model, params)
+        self.consts = params.consts()
+
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
-        p = self.params
         cal = self.model.calendar
-        rate = p.heavy_rain_days_per_month[cal.month[day] - 1] / cal.days_in_month[day]
-        vil = self.world.villages
-        rainy = weather_day(
-            key, float(rate), p.shared_rain_share, p.wind_median_ms, p.wind_sigma,
-            p.rain_wind_factor, vil.heavy_rain, vil.wind_ms,
-        )  # fmt: skip
+        rainy = weather_day(key, self.consts, int(cal.month[day]), int(cal.days_in_month[day]),
+                            self.arrays("villages"))  # fmt: skip
         return {"heavy_rain_villages": float(rainy)}

@@ -9,14 +9,11 @@ from typing import Any
 import mesa
 import numpy as np
 
-from vicinity_sim.calendar import Calendar
-from vicinity_sim.model import DailyProcesses, build_scenario_world, resolve_seed
+from vicinity_sim.model import DailyProcesses
 from vicinity_sim.processes import registered
 from vicinity_sim.recorder import Recorder
 from vicinity_sim.reference.agents import Gridworker, Landlord, PartyMember, Resident
 from vicinity_sim.reference.processes import ReferenceProcess, reference_class
-from vicinity_sim.streams import Streams
-from vicinity_sim.world import World
 
 
 class ReferenceModel(DailyProcesses, mesa.Model):
@@ -51,14 +48,7 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         self, scenario: Any, *, rng: int | np.random.Generator | None = None,
         replication: int | None = None,
     ) -> None:  # fmt: skip
-        seed = resolve_seed(scenario, rng)
-        super().__init__(rng=seed)
-        self.spec = scenario
-        self.seed = seed
-        self.replication = scenario.run.replication if replication is None else replication
-        self.streams = Streams(seed, self.replication)
-        self.calendar = Calendar(scenario.run.start_date, scenario.run.days)
-        self.world: World = build_scenario_world(scenario, self.streams)
+        self._start(scenario, rng, replication)
         w = self.world
         self.residents: list[Resident] = [self.new_resident(i) for i in range(len(w.residents))]
         landlord_columns = w.landlords.columns()

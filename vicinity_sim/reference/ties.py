@@ -24,8 +24,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vicinity_sim.world import ties as kernels
+
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
+
+# The kernels' formulas, run as Python.
+changed_strength = kernels.changed_strength.py_func
+decayed_strength = kernels.decayed_strength.py_func
 
 #: Partner row of a free slot.
 EMPTY = -1
@@ -106,7 +112,7 @@ def add_tie(a: Resident, b: Resident, strength: float) -> bool:
     ka = find_slot(a, b.row)
     if ka >= 0:  # an existing tie: strengthen both ends alike
         kb = find_slot(b, a.row)
-        s = f32(min(1.0, a.ties_w[ka] + strength))
+        s = f32(changed_strength(a.ties_w[ka], strength))
         a.ties_w[ka] = s
         b.ties_w[kb] = s
         return True
@@ -149,12 +155,12 @@ def change_tie(a: Resident, b: Resident, delta: float, floor: float) -> bool:
     if ka < 0:
         return False
     kb = find_slot(b, a.row)
-    s = a.ties_w[ka] + delta
+    s = changed_strength(a.ties_w[ka], delta)
     if s < floor:
         _empty_slot(a, ka)
         _empty_slot(b, kb)
         return False
-    s = f32(min(s, 1.0))
+    s = f32(s)
     a.ties_w[ka] = s
     b.ties_w[kb] = s
     return True
@@ -186,7 +192,7 @@ def decay_ties(res: Resident, factor: float, floor: float, threshold: float) -> 
     for k, j in enumerate(res.ties_to):
         if j == EMPTY:
             continue
-        s = res.ties_w[k] * factor
+        s = decayed_strength(res.ties_w[k], factor)
         if s < floor:
             _empty_slot(res, k)
         else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import itertools
 import re
 import tomllib
 import typing
@@ -29,10 +30,12 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel
 
+from vicinity_sim import limits
 from vicinity_sim.errors import InputError
 from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
-from vicinity_sim.scenario.schema import Scenario
+from vicinity_sim.processes.sections import MOVED_KEYS
+from vicinity_sim.scenario.schema import scenario_model
 from vicinity_sim.world.footprint_params import resolve_source_path
 
 Path_ = tuple[str | int, ...]
@@ -108,18 +111,9 @@ def _merge(base: dict, over: dict, source: str, prov: _Provenance, path: Path_) 
 
 
 def _read_toml(path: Path, shown: str) -> dict:
+    text = limits.read_text(path, shown)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(shown, "-", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(shown, "-", "is a directory, not a scenario file") from None
-    except UnicodeDecodeError:
-        raise InputError(shown, "-", "is not UTF-8 text") from None
-    except OSError as e:
-        raise InputError(shown, "-", f"cannot be read ({e.strerror})") from None
-    try:
-        return tomllib.loads(text)
+        return limits.parse_toml(text, shown)
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -128,12 +122,25 @@ def _read_toml(path: Path, shown: str) -> dict:
         raise InputError(shown, where, f"invalid TOML: {problem}") from None
 
 
-def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance) -> dict:
+def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance,
+              loaded: list[int] | None = None) -> dict:  # fmt: skip
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(p.name for p in [*chain, resolved])
         raise InputError(shown, "extends", f"cyclic extends: {cycle}")
+    if len(chain) >= limits.MAX_EXTENDS:
+        raise InputError(shown, "extends", f"a chain of extends longer than "
+                         f"{limits.MAX_EXTENDS} files")  # fmt: skip
+    loaded = [0] if loaded is None else loaded
+    loaded[0] += 1
+    if loaded[0] > limits.MAX_FILES:
+        raise InputError(shown, "extends", f"extends loads more than {limits.MAX_FILES} "
+                         "files in all")  # fmt: skip
     data = _read_toml(path, shown)
+    if not data:
+        # An empty file would silently run the default village for three years.
+        raise InputError(shown, "-", "is empty: a scenario needs [[villages]] (or "
+                         "extends = another scenario)")  # fmt: skip
     parent_ref = data.pop("extends", None)
     parents = [parent_ref] if isinstance(parent_ref, str) else parent_ref
     base: dict = {}
@@ -147,8 +154,8 @@ def _load_raw(path: Path, shown: str, chain: list[Path], prov: _Provenance) -> d
                              "must be the path of a scenario file, or a list of them")  # fmt: skip
         for ref in parents:  # merged left to right, then this file on top
             parent = path.parent / ref
-            base = _merge(base, _load_raw(parent, str(parent), [*chain, resolved], prov),
-                          str(parent), prov, ())  # fmt: skip
+            raw = _load_raw(parent, str(parent), [*chain, resolved], prov, loaded)
+            base = _merge(base, raw, str(parent), prov, ())
     return _merge(base, data, shown, prov, ())
 
 
@@ -199,6 +206,10 @@ def check_keys(data: Any, model: type[BaseModel], path: Path_, prov: _Provenance
     for key, value in data.items():
         p = (*path, key)
         field = model.model_fields.get(key)
+        moved = MOVED_KEYS.get(format_key(p))
+        if field is None and moved is not None:
+            raise InputError(prov.source_of(p), format_key(p),
+                             f"this key has moved to {moved}; write it there")  # fmt: skip
         if field is None:
             raise InputError(prov.source_of(p), format_key(p), f"unknown key{_suggest(key, model)}")
         if key == "interventions" and isinstance(value, list):
@@ -266,10 +277,10 @@ def _problem(err: dict) -> str:
 
 
 def _validate(data: dict, prov: _Provenance) -> Any:
-    check_keys(data, Scenario, (), prov)
+    check_keys(data, scenario_model(), (), prov)
     _resolve_paths(data, prov)
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = scenario_model().model_validate(data)
     except pydantic.ValidationError as e:
         _raise_first(e.errors(), prov)
     _check_references(scenario, prov)
@@ -343,9 +354,13 @@ def _check_references(scenario: Any, prov: _Provenance) -> None:
 # -- overrides -----------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]|\.")
+# A name, then any number of .name and [index] parts: no empty parts (``run..days``).
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\]]+\])*")
 
 
 def _parse_key(key: str, source: str) -> list[str | int]:
+    if not _KEY.fullmatch(key):
+        raise InputError(source, key, "malformed key (expected e.g. villages[0].plan.n_buildings)")
     parts: list[str | int] = []
     pos = 0
     while pos < len(key):
@@ -362,12 +377,24 @@ def _parse_key(key: str, source: str) -> list[str | int]:
         pos = m.end()
     if not parts or not isinstance(parts[0], str):
         raise InputError(source, key, "malformed key")
+    if len(parts) > limits.MAX_DEPTH:
+        raise InputError(source, key[:40], f"more than {limits.MAX_DEPTH} parts")
     return parts
 
 
-def _parse_value(text: str) -> Any:
+_TOML_INT = re.compile(r"[+-]?(0|[1-9][0-9]*)")
+_TOML_FLOAT = re.compile(r"[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+def _parse_value(text: str, source: str = "--set") -> Any:
+    # Plain decimal numbers (what experiments write, hundreds per parameter set) without the
+    # TOML parser; the same value it would give.
+    if _TOML_INT.fullmatch(text):
+        return int(text)
+    if _TOML_FLOAT.fullmatch(text):
+        return float(text)
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return limits.parse_toml(f"v = {text}", source)["v"]
     except tomllib.TOMLDecodeError:
         return text
 
@@ -384,7 +411,7 @@ def apply_override(data: dict, item: str, prov: _Provenance, source: str | None 
     Returns:
         The location of the key set.
     """
-    source = source or f"--set {item}"
+    source = source or f"--set {item if len(item) <= 80 else item[:77] + '...'}"
     if "=" not in item:
         raise InputError(source, item, "expected KEY=VALUE")
     key, text = item.split("=", 1)
@@ -416,7 +443,7 @@ def apply_override(data: dict, item: str, prov: _Provenance, source: str | None 
             raise InputError(source, format_key((*path, part)), "cannot index here")
         path.append(part)
         if last:
-            node[part] = _parse_value(text.strip())
+            node[part] = _parse_value(text.strip(), source)
         else:
             if isinstance(node, dict) and part not in node:
                 node[part] = {}
@@ -432,9 +459,9 @@ def _check_override(data: dict, path: Path_, prov: _Provenance) -> None:
     between keys (e.g. rooms_min ≤ rooms_max) are checked once every override is applied, so
     that two overrides may move a pair of bounds in either order.
     """
-    check_keys(data, Scenario, (), prov)
+    check_keys(data, scenario_model(), (), prov)
     try:
-        Scenario.model_validate(data)
+        scenario_model().model_validate(data)
     except pydantic.ValidationError as e:
         own = [er for er in e.errors() if _clean_loc(tuple(er["loc"]))[: len(path)] == path]
         if own:
@@ -446,13 +473,51 @@ def _apply_overrides(
     label: Callable[[str], str] | None = None,
 ) -> None:  # fmt: skip
     """Apply overrides in order, each checked as it is set (a later override of the same key
-    must not hide a bad value, e.g. ``--set run.days=abc --days 30``)."""
+    must not hide a bad value, e.g. ``--set run.days=abc --days 30``).
+
+    Checking each override validates the whole scenario, which costs seconds for the hundreds
+    of overrides a parameter set of a screening or an ensemble sets. So the overrides are first
+    applied together to a copy and validated once: if that passes and no override touches a
+    key another one sets (or a table around it), each override's own check would have passed
+    too, and the copy is kept. Otherwise they are applied one by one as above, which reports
+    the same problem as ever.
+    """
+    if len(overrides) > 1 and _apply_overrides_at_once(resolved, overrides, prov, label):
+        return
     for item in overrides:
         if isinstance(item, tuple):
             path = apply_override(resolved, item[0], prov, item[1])
         else:
             path = apply_override(resolved, item, prov, label(item) if label else None)
         _check_override(resolved, path, prov)
+
+
+def _apply_overrides_at_once(
+    resolved: dict, overrides: list[Override] | tuple[Override, ...], prov: _Provenance,
+    label: Callable[[str], str] | None,
+) -> bool:  # fmt: skip
+    """Apply every override to copies and validate once; on success keep the copies (in place)
+    and return True. False (nothing changed) when a check fails or two overrides overlap."""
+    data, trial = copy.deepcopy(resolved), copy.deepcopy(prov)
+    paths: list[Path_] = []
+    try:
+        for item in overrides:
+            if isinstance(item, tuple):
+                paths.append(apply_override(data, item[0], trial, item[1]))
+            else:
+                paths.append(apply_override(data, item, trial, label(item) if label else None))
+        ordered = sorted(paths)
+        if any(b[: len(a)] == a for a, b in itertools.pairwise(ordered)):
+            return False  # a key set twice (or inside a table set whole): check one by one
+        model = scenario_model()
+        check_keys(data, model, (), trial)
+        model.model_validate(data)
+    except (InputError, pydantic.ValidationError, TypeError, ValueError, KeyError, IndexError):
+        return False
+    resolved.clear()
+    resolved.update(data)
+    prov.paths = trial.paths
+    return True
 
 
 Override = str | tuple[str, str]
@@ -481,6 +546,27 @@ def load_scenario(path: str | Path, overrides: list[Override] | tuple[Override, 
         _apply_overrides(resolved, overrides, prov)
         scenario = _validate(resolved, prov)
     return scenario
+
+
+def with_seed(scenario: Any, seed: int, source: str = "--seed") -> Any:
+    """The scenario run with another seed, given as an integer (as ``run.seed`` is checked).
+
+    Args:
+        scenario: A validated scenario.
+        seed: The seed.
+        source: How to name where the seed came from in messages.
+
+    Raises:
+        InputError: If the seed is not a valid ``run.seed``.
+    """
+    from vicinity_sim.scenario.schema import RunParams
+
+    try:
+        run = RunParams.model_validate({**scenario.run.model_dump(), "seed": seed})
+    except pydantic.ValidationError as e:
+        _raise_first([{**er, "loc": ("run", *er["loc"])} for er in e.errors()],
+                     _Provenance(source))  # fmt: skip
+    return scenario.model_copy(update={"run": run})
 
 
 def scenario_from_dict(data: dict, source: str = "scenario") -> Any:

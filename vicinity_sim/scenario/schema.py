@@ -2,9 +2,14 @@
 
 The schema is assembled from the parameter declarations of the parts it describes: villages
 take :class:`~vicinity_sim.world.plan.PlanParams` and
-:class:`~vicinity_sim.world.population.PopulationParams`; every registered process with
-parameters adds a top-level section named after it (``[fire]``, ``[flood]``, ...);
+:class:`~vicinity_sim.world.population.PopulationParams`; every shared section
+(:mod:`vicinity_sim.processes.sections`: ``[trust]``, ``[ties]``, ...) and every registered
+process with parameters adds a top-level section named after it (``[fire]``, ``[flood]``, ...);
 ``[[interventions]]`` entries are validated by the catalogue entry their ``kind`` names.
+
+:func:`scenario_model` returns the schema for the processes registered now: a process
+registered after import (a plug-in) gets its section as soon as it is registered. ``Scenario``
+names the current schema too.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from pydantic import Field, PrivateAttr, create_model, field_validator
 from vicinity_sim.interventions import AnyIntervention
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes import registered
+from vicinity_sim.processes.base import registry_version
+from vicinity_sim.processes.sections import SECTIONS, sections_version
+from vicinity_sim.world.codes import GROUPS
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
 from vicinity_sim.world.footprint_params import hash_view
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
-from vicinity_sim.world.population import GROUPS, PopulationParams
+from vicinity_sim.world.population import PopulationParams
 
 
 class RunParams(ParamModel):
@@ -133,25 +141,41 @@ class ScenarioBase(ParamModel):
         return hashlib.sha256(blob).hexdigest()
 
 
-def _scenario_model() -> type[ScenarioBase]:
+def _build_scenario_model() -> type[ScenarioBase]:
     sections: dict[str, Any] = {}
-    for proc in registered():
-        if proc.Params is not None:
-            doc = (proc.Params.__doc__ or proc.__doc__ or "").strip().splitlines()[0]
-            sections[proc.name] = (
-                proc.Params,
-                Field(default_factory=proc.Params, description=doc),
-            )
-    return create_model("Scenario", __base__=ScenarioBase, **sections)
+    owners = [(name, params, params) for name, params in SECTIONS.items()]
+    owners += [(proc.name, proc.Params, proc) for proc in registered() if proc.Params is not None]
+    for name, params, owner in owners:
+        if name in sections or name in ScenarioBase.model_fields:
+            raise ValueError(f"two parameter sections are named {name!r}")
+        doc = (params.__doc__ or owner.__doc__ or "").strip().splitlines()[0]
+        sections[name] = (params, Field(default_factory=params, description=doc))
+    return create_model("Scenario", __base__=ScenarioBase, __module__=__name__, **sections)
 
 
-#: The scenario model, with one section per registered process that has parameters.
-Scenario = _scenario_model()
+_MODEL: tuple[tuple[int, int], type[ScenarioBase]] | None = None
+
+
+def scenario_model() -> type[ScenarioBase]:
+    """The scenario model for the processes and shared sections registered now: one section
+    per shared section and per process with parameters (rebuilt when a process or section is
+    registered or removed)."""
+    global _MODEL
+    version = (registry_version(), sections_version())
+    if _MODEL is None or _MODEL[0] != version:
+        _MODEL = (version, _build_scenario_model())
+    return _MODEL[1]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Scenario":  # always the current schema
+        return scenario_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of scenario files (for editor completion and validation)."""
-    schema = Scenario.model_json_schema()
+    schema = scenario_model().model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "vicinity_sim scenario"
     schema["properties"]["extends"] = {

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
+from vicinity_sim.world.codes import CHARGE_INDOOR
 from vicinity_sim.world.geometry import snap_sites
-from vicinity_sim.world.population import CHARGE_INDOOR
 
 if TYPE_CHECKING:
     from vicinity_sim.world import World

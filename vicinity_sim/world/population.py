@@ -16,16 +16,17 @@ import numpy as np
 from pydantic import Field, create_model
 
 from vicinity_sim.params import ParamModel, param
-
-GROUPS = ("local", "migrant", "taiwan")
-LOCAL, MIGRANT, TAIWAN = 0, 1, 2
-#: Sectors of jobs (a resident's ``sector``; -1 out of work). Shares of the first three are
-#: parameters of each group; "other" (public and professional jobs) takes the rest.
-SECTORS = ("industry", "construction", "services", "other")
-INDUSTRY, CONSTRUCTION, SERVICES, OTHER = 0, 1, 2, 3
-CHILD, WORKING, ELDERLY = 0, 1, 2
-# Where an e-bike is charged.
-NO_EBIKE, CHARGE_INDOOR, CHARGE_SITE, CHARGE_OUTDOOR = 0, 1, 2, 3
+from vicinity_sim.world.codes import (
+    CHARGE_INDOOR,
+    CHARGE_OUTDOOR,
+    CHILD,
+    ELDERLY,
+    GROUPS,
+    LOCAL,
+    NO_EBIKE,
+    SECTORS,
+    WORKING,
+)
 
 # name: (unit, low, high, doc, source, {group: default})
 # (the source may differ by group: then it is a dict like the defaults)
@@ -151,13 +152,25 @@ _GROUP_FIELDS: dict[str, tuple[str, float, float, str, str | dict[str, str], dic
 }  # fmt: skip
 
 
+# Plausible ranges where the default's ± 50% would let the sector shares of a group add up to
+# more than 1 (an invalid village): each share varies, their sum stays at most 0.9.
+_GROUP_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "share_industry": {"local": (0.1, 0.2), "taiwan": (0.2, 0.4)},
+    "share_construction": {"local": (0.05, 0.15)},
+    "share_services": {"local": (0.35, 0.55), "taiwan": (0.3, 0.5)},
+}
+
+
 def _group_model(group: str) -> type[ParamModel]:
     fields: dict[str, Any] = {}
     for name, (unit, lo, hi, doc, src, defaults) in _GROUP_FIELDS.items():
         source = src[group] if isinstance(src, dict) else src
+        plausible = _GROUP_RANGES.get(name, {}).get(group)
         fields[name] = (
             float,
-            param(defaults[group], unit=unit, ge=lo, le=hi, doc=doc, source=source),
+            param(
+                defaults[group], unit=unit, ge=lo, le=hi, doc=doc, source=source, range=plausible
+            ),
         )
     return create_model(
         f"{group.capitalize()}GroupParams",

@@ -3,24 +3,38 @@
 Each table is a dataclass whose fields are equally long numpy arrays, one row per entity. All
 villages of a scenario live in the same tables; the ``village`` column says which village a row
 belongs to, and indices between tables (a resident's building, a building's block) are global.
-Mechanisms read and write these arrays directly; numba kernels receive the arrays themselves.
+Mechanisms read and write these arrays directly. Numba kernels receive a table as one bundle:
+:meth:`Table.arrays` gives its columns as a named tuple (``BuildingsArrays`` for
+:class:`Buildings`, made by :func:`arrays_of`), which numba compiles as a typed record of arrays,
+so a kernel takes a handful of bundles instead of dozens of arrays.
 """
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, fields
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
-
-#: Columns of the residents' interpersonal trust.
-IN_GROUP, OUT_GROUP = 0, 1
-#: ``Grids.last_supervision`` of a grid never supervised (far enough back for any interval).
-NEVER_SUPERVISED = -(2**30)
 
 
 class Table:
     """Mixin for dataclasses of equally long arrays (2-D columns have one row per entity)."""
+
+    #: The table's bundle type for kernels (set by :func:`arrays_of`).
+    Arrays: ClassVar[type]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Count assignments (a column replaced, rows added): bundles of the columns built
+        # before stay valid as long as the count has not changed.
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "version", self.__dict__.get("version", 0) + 1)
+
+    def arrays(self) -> Any:
+        """The columns as one named tuple for numba kernels (the arrays themselves: a kernel
+        writing into a column writes into the table). Take it afresh after rows are added."""
+        kind = type(self).Arrays
+        return kind._make([getattr(self, name) for name in kind._fields])
 
     def __len__(self) -> int:
         # The first field's name from the class's field dict: dataclasses.fields() is slow
@@ -243,7 +257,7 @@ class FloodPoints(Table):
 
 
 @dataclass
-class Adjacency:
+class Adjacency(Table):
     """Neighbouring buildings as CSR: ``indices[indptr[i]:indptr[i+1]]`` are i's neighbours."""
 
     indptr: np.ndarray  # int64
@@ -261,3 +275,31 @@ class Adjacency:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.add.at(indptr, a + 1, 1)
         return cls(np.cumsum(indptr), b, d)
+
+
+def arrays_of(table: type) -> type:
+    """The bundle type of a table: a named tuple of its columns, same names, same order.
+
+    Call it once per table at module level and keep the result under the returned name
+    (compiled kernels are cached with their argument types, which must be importable).
+    """
+    names = [f.name for f in fields(table)]
+    kind = collections.namedtuple(f"{table.__name__}Arrays", names, module=table.__module__)
+    kind.__doc__ = f"The columns of :class:`{table.__name__}` as one bundle for numba kernels."
+    table.Arrays = kind
+    return kind
+
+
+VillagesArrays = arrays_of(Villages)
+GridsArrays = arrays_of(Grids)
+BuildingsArrays = arrays_of(Buildings)
+BlocksArrays = arrays_of(Blocks)
+HouseholdsArrays = arrays_of(Households)
+ResidentsArrays = arrays_of(Residents)
+LandlordsArrays = arrays_of(Landlords)
+GridworkersArrays = arrays_of(Gridworkers)
+StationsArrays = arrays_of(Stations)
+ChargingSitesArrays = arrays_of(ChargingSites)
+ProjectsArrays = arrays_of(Projects)
+FloodPointsArrays = arrays_of(FloodPoints)
+AdjacencyArrays = arrays_of(Adjacency)

@@ -12,11 +12,13 @@ A tie of strength at least the acquaintance threshold counts as an acquaintance 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from vicinity_sim.streams import uniform
+from vicinity_sim.world.tables import Table, arrays_of
 
 EMPTY = -1
 # Helpers called per encounter are inlined (``inline="always"``): a compiled call that passes
@@ -27,7 +29,7 @@ INITIAL_STRENGTH = (0.4, 1.0)
 
 
 @dataclass
-class Ties:
+class Ties(Table):
     """Ties of all residents: ``to[i, k]`` partner (or -1), ``w[i, k]`` strength."""
 
     to: np.ndarray  # int32 (n_residents, max_ties)
@@ -42,6 +44,22 @@ class Ties:
     def degree(self, threshold: float = 0.0) -> np.ndarray:
         """Ties per resident with strength at least ``threshold``."""
         return ((self.to >= 0) & (self.w >= threshold)).sum(axis=1)
+
+
+TiesArrays = arrays_of(Ties)
+
+
+@njit(cache=True, inline="always")
+def changed_strength(strength, delta):
+    """A tie's strength after it gains ``delta`` (loses, if negative), capped at 1; a tie whose
+    strength falls below the floor of ties ends (the caller removes it)."""
+    return min(strength + delta, 1.0)
+
+
+@njit(cache=True, inline="always")
+def decayed_strength(strength, factor):
+    """A tie's strength after a week's decay (``factor``: the share kept)."""
+    return strength * factor
 
 
 @njit(cache=True, inline="always")
@@ -86,7 +104,7 @@ def add_tie(to, w, i, j, strength):
     ki = find_slot(to, i, j)
     if ki >= 0:
         kj = find_slot(to, j, i)
-        s = min(1.0, w[i, ki] + strength)
+        s = changed_strength(w[i, ki], strength)
         w[i, ki] = s
         w[j, kj] = s
         return True
@@ -114,7 +132,7 @@ def weaken_tie(to, w, i, j, amount, floor):
     if ki < 0:
         return
     kj = find_slot(to, j, i)
-    s = w[i, ki] - amount
+    s = changed_strength(w[i, ki], -amount)
     if s < floor:
         to[i, ki] = EMPTY
         w[i, ki] = 0.0
@@ -152,7 +170,7 @@ def decay_ties(to, w, factor, floor, threshold):
         for k in range(to.shape[1]):
             t = to_row[k]
             old = w_row[k]
-            s = old * factor
+            s = decayed_strength(old, factor)
             tied = t != EMPTY
             drop = tied & (s < floor)
             to_row[k] = EMPTY if drop else t
@@ -161,18 +179,45 @@ def decay_ties(to, w, factor, floor, threshold):
     return count
 
 
+class TieSeeding(NamedTuple):
+    """How initial ties are drawn inside groups of residents (see :func:`seed_ties`).
+
+    Attributes:
+        rate: Expected ties each member seeks, by the member's group (local, migrant, Taiwan).
+        same_group_accept, cross_group_accept: Probability a proposal is accepted within a
+            group and across groups (homophily).
+        strength_lo, strength_hi: Range of the initial strengths.
+    """
+
+    rate: np.ndarray
+    same_group_accept: float
+    cross_group_accept: float
+    strength_lo: float
+    strength_hi: float
+
+
 @njit(cache=True)
-def seed_ties(to, w, key, slot, members_ptr, members, res_group, res_household, rate,
-              same_group_accept, cross_group_accept, strength_lo, strength_hi):  # fmt: skip
+def seed_ties(key, slot, ties, members_ptr, members, r, seeding):
     """Initial ties inside groups of residents (buildings, blocks, workplaces).
 
     For each group of residents (``members[members_ptr[g]:members_ptr[g+1]]``), each member
     proposes ties to random other members of the group; the expected number of proposals is
-    ``rate[group of the proposer]``. A proposal to someone of the same group is accepted with
-    probability ``same_group_accept``, otherwise ``cross_group_accept`` (homophily); members of
-    the same household are skipped (family is not an acquaintance tie). Strengths are uniform
-    in [strength_lo, strength_hi].
+    ``seeding.rate[group of the proposer]``. A proposal to someone of the same group is accepted
+    with probability ``same_group_accept``, otherwise ``cross_group_accept`` (homophily);
+    members of the same household are skipped (family is not an acquaintance tie). Strengths
+    are uniform in [strength_lo, strength_hi].
+
+    Args:
+        key, slot: Stream key and slot of the draws.
+        ties: The ties (``to``, ``w``), updated.
+        members_ptr, members: The groups (CSR of resident rows).
+        r: Residents (``group``, ``household``).
+        seeding: :class:`TieSeeding`.
     """
+    ties_to = ties.to
+    ties_w = ties.w
+    r_group = r.group
+    r_household = r.household
     counter = 0
     for g in range(len(members_ptr) - 1):
         lo, hi = members_ptr[g], members_ptr[g + 1]
@@ -181,7 +226,7 @@ def seed_ties(to, w, key, slot, members_ptr, members, res_group, res_household, 
             continue
         for a in range(lo, hi):
             i = members[a]
-            expected = rate[res_group[i]]
+            expected = seeding.rate[r_group[i]]
             n = int(expected)
             if uniform(key, slot, counter) < expected - n:
                 n += 1
@@ -189,12 +234,14 @@ def seed_ties(to, w, key, slot, members_ptr, members, res_group, res_household, 
             for _ in range(n):
                 j = members[lo + int(uniform(key, slot, counter) * size)]
                 counter += 1
-                if j == i or res_household[j] == res_household[i]:
+                if j == i or r_household[j] == r_household[i]:
                     continue
-                accept = same_group_accept if res_group[j] == res_group[i] else cross_group_accept
+                same = r_group[j] == r_group[i]
+                accept = seeding.same_group_accept if same else seeding.cross_group_accept
                 if uniform(key, slot, counter) < accept:
-                    s = strength_lo + (strength_hi - strength_lo) * uniform(key, slot, counter + 1)
-                    add_tie(to, w, i, j, s)
+                    u = uniform(key, slot, counter + 1)
+                    strength = seeding.strength_lo + (seeding.strength_hi - seeding.strength_lo) * u
+                    add_tie(ties_to, ties_w, i, j, strength)
                 counter += 2
     return counter
 

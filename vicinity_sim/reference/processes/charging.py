@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from vicinity_sim.processes.charging import SLOT_SWITCH
+from vicinity_sim.processes.charging import ChargingSlot, distance2
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_SITE
+from vicinity_sim.streams import slot_numbers, uniform
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_SITE
+
+CHARGING_SLOTS = slot_numbers(ChargingSlot)
 
 
 @reference_process
@@ -37,12 +39,12 @@ class Charging(ReferenceProcess):
         sites = self.world.charging_sites
         if not sites.active.any():
             return {"charging_moves": 0.0}
-        p_switch = self.params.switch_probability_per_week
+        p_switch = self.params.consts().switch_probability_per_week
         # Indoor chargers who consider switching this week, with their draws.
         switchers: list[tuple[float, Resident]] = []
         for res in self.model.residents:
             if res.charging == CHARGE_INDOOR:
-                u = uniform(key, SLOT_SWITCH, res.row)
+                u = uniform(key, CHARGING_SLOTS.SWITCH, res.row)
                 if u < p_switch:
                     switchers.append((u, res))
         # Places are first come, first served; the draw orders the queue (ties have
@@ -72,8 +74,7 @@ class Charging(ReferenceProcess):
                 continue
             if sites.used[s] >= sites.capacity[s]:
                 continue  # full
-            dx, dy = sites.x[s] - bx, sites.y[s] - by
-            d2 = dx * dx + dy * dy
+            d2 = distance2.py_func(bx, by, sites.x[s], sites.y[s])
             if d2 <= best_d2:
                 best, best_d2 = s, d2
         return best

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from vicinity_sim.processes.collective import collective_month
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import LOCAL
+from vicinity_sim.world.codes import LOCAL
 
 
 @reference_process
@@ -35,20 +36,4 @@ class Collective(ReferenceProcess):
         for res in self.model.residents:
             if res.job_project >= 0:
                 staff[res.job_project] += 1
-        filled = np.where(pr.jobs > 0, staff / np.maximum(pr.jobs, 1), 1.0)
-        project_revenue = np.bincount(
-            pr.village[pr.active],
-            weights=(pr.revenue_cny_year * filled)[pr.active],
-            minlength=len(v),
-        )
-        revenue = (v.collective_revenue_cny_year + project_revenue) / 12.0
-        dividends = v.dividend_share * revenue
-        dividends = np.where(members > 0, dividends, 0.0)  # no members, nobody to pay
-        v.dividend_per_capita[:] = dividends / np.maximum(members, 1)
-        v.collective_fund_cny += revenue - dividends
-        return {
-            "income_collective_month": float(revenue.sum()),
-            "dividends_cny": float(dividends.sum()),
-            "collective_fund_cny": float(v.collective_fund_cny.sum()),
-            "project_revenue_month": float(project_revenue.sum() / 12.0),
-        }
+        return collective_month(v, pr, members, staff)

@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.compliance import ComplianceParams, comply_probability, retrofit_cost
+from vicinity_sim.processes.compliance import (
+    ComplianceParams,
+    comply_probability,
+    meets_standard,
+    retrofit_cost,
+)
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 
 if TYPE_CHECKING:
@@ -44,7 +49,7 @@ class Compliance(ReferenceProcess):
         b, v = w.buildings, w.villages
         landlords = self.model.landlords
         n = len(b)
-        ok = [bool(b.smoke_sensor[i] and b.escape_windows[i] and not b.three_in_one[i])
+        ok = [bool(meets_standard(b.smoke_sensor[i], b.escape_windows[i], b.three_in_one[i]))
               for i in range(n)]  # fmt: skip
         member = [bool(landlords[b.owner[i]].association) for i in range(n)]
         # Peer share of each grid: buildings meeting the standard or owned by members.

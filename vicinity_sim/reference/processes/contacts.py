@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.errors import InputError
+from vicinity_sim.processes import contacts
 from vicinity_sim.processes.contacts import (
     BOUNDED_CONFIDENCE,
     SETTING_ACQUAINTANCE,
@@ -39,34 +39,36 @@ from vicinity_sim.processes.contacts import (
     SETTING_EVENT,
     SETTING_PUBLIC,
     SETTING_VOLUNTEER,
-    SLOT_ATTEND,
-    SLOT_CULTURE_DAY,
-    SLOT_EVENT_DAY,
-    SLOT_EVENT_PAIR,
-    SLOT_FORM,
-    SLOT_OUTCOME,
-    SLOT_PARTNER,
-    SLOT_SETTING,
-    SLOT_VOLUNTEER,
-    ContactConsts,
+    VOLUNTEER_ATTEMPTS,
+    ContactSlot,
     ContactsParams,
+    check_encounter_rates,
 )
 from vicinity_sim.reference.learning import experience
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import EMPTY, add_tie, change_tie, decay_ties, find_slot
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHILD, TAIWAN
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.streams import slot_numbers, uniform
+from vicinity_sim.world.codes import CHILD, IN_GROUP, OUT_GROUP, TAIWAN
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
     from vicinity_sim.reference.model import ReferenceModel
 
-#: Event ids are spread this far apart so that the draws of different events never share an
-#: index (as in the fast kernel).
-EVENT_INDEX_SPACING = 4_000_000_000
-#: Attempts a volunteer makes to find another contributor of the grid.
-VOLUNTEER_ATTEMPTS = 8
+CONTACT_SLOTS = slot_numbers(ContactSlot)
+# The fast process's formulas, run as Python.
+setting_limits = contacts.setting_limits.py_func
+public_limit = contacts.public_limit.py_func
+public_quality = contacts.public_quality.py_func
+encounter_quality = contacts.encounter_quality.py_func
+converged = contacts.converged.py_func
+encounter_tie_change = contacts.encounter_tie_change.py_func
+tie_form_probability = contacts.tie_form_probability.py_func
+attend_probability = contacts.attend_probability.py_func
+event_base = contacts.event_base.py_func
+event_encounter_count = contacts.event_encounter_count.py_func
+tea_party_today = contacts.tea_party_today.py_func
+council_today = contacts.council_today.py_func
+cultural_event_today = contacts.cultural_event_today.py_func
 
 
 class Event:
@@ -100,17 +102,11 @@ class Contacts(ReferenceProcess):
 
     def __init__(self, model: ReferenceModel, params: ContactsParams) -> None:
         super().__init__(model, params)
-        total = (params.building_contacts_per_day + params.block_contacts_per_day
-                 + params.acquaintance_contacts_per_day + params.public_contacts_per_day
-                 * (1.0 + params.public_space_contact_gain))  # fmt: skip
-        if total > 1.0:
-            raise InputError(
-                model.spec.source, "contacts",
-                f"encounter rates add up to {total:.3g} per resident-day at full public space; "
-                "a resident starts at most one encounter a day, so keep the sum at most 1",
-            )  # fmt: skip
-        self.consts = ContactConsts.from_params(params)
-        self.voice_weight = model.spec.governance.experience_weight
+        check_encounter_rates(params, model.spec.source)
+        self.consts = params.consts()
+        self.trust_weight = model.spec.trust.interpersonal_experience_weight
+        self.voice_weight = model.spec.trust.institutional_experience_weight
+        self.tie_floor = model.spec.ties.floor
         w = self.world
         # Where everybody lives, as the fast process fixes it when it starts: residents (rows,
         # ascending) of each building, block, grid and village, and each resident's block and
@@ -138,7 +134,7 @@ class Contacts(ReferenceProcess):
             factor = 1.0 - p.tie_decay_per_week
             total = 0
             for res in residents:
-                total += decay_ties(res, factor, p.tie_floor, p.acquaintance_threshold)
+                total += decay_ties(res, factor, self.tie_floor, p.acquaintance_threshold)
             self.acquaintances_mean = total / max(len(residents), 1)
         vol, vol_pos = self.volunteer_encounters(key)
         done += vol
@@ -171,31 +167,27 @@ class Contacts(ReferenceProcess):
         c = self.consts
         k = find_slot(a, b.row)
         same_group = a.group == b.group
-        q = quality
-        if k >= 0:  # acquaintances: the better they know each other, the better it goes
-            q += c.tie_quality_bonus * a.ties_w[k]
-        if setting < SETTING_EVENT and k < 0 and not same_group:  # strangers, everyday
-            q -= c.cross_group_penalty
-        positive = uniform(key, SLOT_OUTCOME, index) < q
+        tie_w = a.ties_w[k] if k >= 0 else 0.0
+        q = encounter_quality(quality, tie_w, k >= 0, setting, same_group, c)
+        positive = uniform(key, CONTACT_SLOTS.OUTCOME, index) < q
         col = IN_GROUP if same_group else OUT_GROUP
         if c.mode == BOUNDED_CONFIDENCE:
-            ta, tb = a.trust_inter[col], b.trust_inter[col]
-            if abs(ta - tb) < c.epsilon:
-                a.trust_inter[col] = ta + c.mu * (tb - ta)
-                b.trust_inter[col] = tb + c.mu * (ta - tb)
+            a.trust_inter[col], b.trust_inter[col] = converged(
+                a.trust_inter[col], b.trust_inter[col], c
+            )
         else:
             o = 1.0 if positive else 0.0
             for res in (a, b):
                 res.trust_inter[col] = experience(
                     res.trust_inter[col], res.disposition_inter[col], o,
-                    c.learning_rate, c.experience_weight,
+                    c.trust_learning_rate, self.trust_weight,
                 )  # fmt: skip
         if k >= 0:
-            change_tie(a, b, c.tie_increment if positive else -c.tie_weakening, c.tie_floor)
-        elif positive:  # strangers who got on well may become acquainted (homophily)
-            p_form = c.tie_form_same if same_group else c.tie_form_cross
-            if uniform(key, SLOT_FORM, index) < p_form:
-                add_tie(a, b, c.tie_increment)
+            change_tie(a, b, encounter_tie_change(positive, c), self.tie_floor)
+        elif positive and (  # strangers who got on well may become acquainted (homophily)
+            uniform(key, CONTACT_SLOTS.FORM, index) < tie_form_probability(same_group, c)
+        ):
+            add_tie(a, b, c.tie_increment)
         return positive
 
     # -- everyday encounters ---------------------------------------------------------------
@@ -209,13 +201,12 @@ class Contacts(ReferenceProcess):
         c = self.consts
         residents = self.model.residents
         grids = self.world.grids
-        e_block = c.rate_building + c.rate_block
-        e_acq = e_block + c.rate_acquaintance
+        e_building, e_block, e_acq = setting_limits(c)
         done = positive = 0
         for res in residents:
             i = res.row
-            u = uniform(key, SLOT_SETTING, i)
-            if u < c.rate_building:
+            u = uniform(key, CONTACT_SLOTS.SETTING, i)
+            if u < e_building:
                 j = self._partner(key, i, self.building_members[res.building])
                 setting, quality = SETTING_BUILDING, c.quality_stranger
             elif u < e_block:
@@ -227,12 +218,11 @@ class Contacts(ReferenceProcess):
             else:
                 g = self.grid_of[i]
                 level = float(grids.public_space[g])
-                if u >= e_acq + c.rate_public * (1.0 + c.public_gain * level):
+                if u >= public_limit(e_acq, level, c):
                     continue  # no encounter today
                 j = self._partner(key, i, self.grid_members[g])
                 setting = SETTING_PUBLIC
-                quality = (c.quality_stranger + c.public_quality_gain * level
-                           + c.environment_quality_gain * float(grids.environment[g]))  # fmt: skip
+                quality = public_quality(level, float(grids.environment[g]), c)
             if j < 0:
                 continue
             other = residents[j]
@@ -248,7 +238,7 @@ class Contacts(ReferenceProcess):
         draw), or -1 if the draw falls on ``i`` or there is nobody else."""
         if len(members) < 2:
             return -1
-        j = members[int(uniform(key, SLOT_PARTNER, i) * len(members))]
+        j = members[int(uniform(key, CONTACT_SLOTS.PARTNER, i) * len(members))]
         return -1 if j == i else j
 
     @staticmethod
@@ -256,7 +246,7 @@ class Contacts(ReferenceProcess):
         """A random tie of ``res``, whatever its strength (the first at or after a random
         slot), or -1 if it has none."""
         n_slots = len(res.ties_to)
-        k = int(uniform(key, SLOT_PARTNER, res.row) * n_slots)
+        k = int(uniform(key, CONTACT_SLOTS.PARTNER, res.row) * n_slots)
         for step in range(n_slots):
             j = res.ties_to[(k + step) % n_slots]
             if j != EMPTY:
@@ -278,11 +268,12 @@ class Contacts(ReferenceProcess):
         done = positive = 0
         for res in residents:
             i = res.row
-            if not res.participating or uniform(key, SLOT_VOLUNTEER, i) >= c.rate_volunteer:
+            u = uniform(key, CONTACT_SLOTS.VOLUNTEER, i)
+            if not res.participating or u >= c.volunteer_contacts_per_day:
                 continue
             members = self.grid_members[self.grid_of[i]]
             for attempt in range(VOLUNTEER_ATTEMPTS):
-                u = uniform(key, SLOT_VOLUNTEER, n * (attempt + 1) + i)
+                u = uniform(key, CONTACT_SLOTS.VOLUNTEER, n * (attempt + 1) + i)
                 other = residents[members[int(u * len(members))]]
                 if other.participating and other.household != res.household:
                     positive += self.encounter(
@@ -333,15 +324,15 @@ class Contacts(ReferenceProcess):
         n_grids = len(grids)
         plans = []
         for g in range(n_grids):
-            per_month = float(grids.tea_parties_per_month[g])
-            if per_month > 0 and uniform(key, SLOT_EVENT_DAY, 2 * g) < per_month / 30.0:
+            u = uniform(key, CONTACT_SLOTS.EVENT_DAY, 2 * g)
+            if tea_party_today(u, float(grids.tea_parties_per_month[g])):
                 plans.append(Event(2 * g, self.grid_members[g], p.event_size, False))
         for g in range(n_grids):
-            if grids.council[g] and uniform(key, SLOT_EVENT_DAY, 2 * g + 1) < 1.0 / 30.0:
+            if council_today(uniform(key, CONTACT_SLOTS.EVENT_DAY, 2 * g + 1), grids.council[g]):
                 plans.append(Event(2 * g + 1, self.grid_members[g], p.event_size, True))
         for v in range(len(villages)):
-            per_year = float(villages.cultural_events_per_year[v])
-            if per_year > 0 and uniform(key, SLOT_CULTURE_DAY, v) < per_year / 365.0:
+            u = uniform(key, CONTACT_SLOTS.CULTURE_DAY, v)
+            if cultural_event_today(u, float(villages.cultural_events_per_year[v])):
                 plans.append(
                     Event(2 * n_grids + v, self.village_members[v], p.cultural_event_size, False)
                 )
@@ -354,19 +345,17 @@ class Contacts(ReferenceProcess):
         specially invited, otherwise with probability ``invited_acceptance``; children do not
         come to councils. Someone invited twice comes once.
         """
-        p = self.params
         residents = self.model.residents
         members = event.members
-        base = (event.event_id + 1) * EVENT_INDEX_SPACING
+        base = event_base(event.event_id)
         out: list[Resident] = []
         tries = 0
         while len(out) < event.size and tries < 4 * event.size and members:
-            u = uniform(key, SLOT_ATTEND, base + 2 * tries)
+            u = uniform(key, CONTACT_SLOTS.ATTEND, base + 2 * tries)
             res = residents[members[int(u * len(members))]]
-            accept = 1.0 if (res.participating or invited[res.row]) else p.invited_acceptance
-            if event.council and res.age == CHILD:
-                accept = 0.0
-            comes = uniform(key, SLOT_ATTEND, base + 2 * tries + 1) < accept
+            welcome = res.participating or invited[res.row]
+            accept = attend_probability(welcome, res.age == CHILD, event.council, self.consts)
+            comes = uniform(key, CONTACT_SLOTS.ATTEND, base + 2 * tries + 1) < accept
             tries += 1
             if comes and res not in out:
                 out.append(res)
@@ -384,12 +373,12 @@ class Contacts(ReferenceProcess):
         n_att = len(attendees)
         if n_att < 2:
             return 0, 0, 0
-        base = (event.event_id + 1) * EVENT_INDEX_SPACING
+        base = event_base(event.event_id)
         done = positive = cross = 0
-        for k in range(int(n_att * self.params.event_contacts_per_attendee / 2.0)):
+        for k in range(event_encounter_count(n_att, c)):
             idx = base + k
-            a = attendees[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx) * n_att)]
-            b = attendees[int(uniform(key, SLOT_EVENT_PAIR, 2 * idx + 1) * n_att)]
+            a = attendees[int(uniform(key, CONTACT_SLOTS.EVENT_PAIR, 2 * idx) * n_att)]
+            b = attendees[int(uniform(key, CONTACT_SLOTS.EVENT_PAIR, 2 * idx + 1) * n_att)]
             if a.household == b.household:  # includes meeting oneself
                 continue
             positive += self.encounter(key, idx, SETTING_EVENT, a, b, c.quality_event)

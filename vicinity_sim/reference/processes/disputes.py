@@ -23,30 +23,35 @@ building already lowers the trust that sets the next building's rate, as in the 
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.disputes import (
-    SLOT_DISPUTE,
-    SLOT_KIND,
-    SLOT_MEDIATE,
-    SLOT_PARTY_A,
-    SLOT_PARTY_B,
-    DisputeConsts,
-    DisputesParams,
-)
+from vicinity_sim.learning import generalised_trust
+from vicinity_sim.numerics import event_probability
+from vicinity_sim.processes import disputes
+from vicinity_sim.processes.disputes import DisputeSlot, DisputesParams
 from vicinity_sim.reference.learning import experience, learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import find_slot, weaken_tie
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.streams import slot_numbers, uniform
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, OUT_GROUP
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
     from vicinity_sim.reference.model import ReferenceModel
+
+DISPUTE_SLOTS = slot_numbers(DisputeSlot)
+# The fast process's formulas, run as Python.
+tenancy_weight = disputes.tenancy_weight.py_func
+lane_factor = disputes.lane_factor.py_func
+crowding = disputes.crowding.py_func
+rules_factor = disputes.rules_factor.py_func
+neighbour_rate = disputes.neighbour_rate.py_func
+tenancy_rate = disputes.tenancy_rate.py_func
+unsettled = disputes.unsettled_probability.py_func
+escalation_column = disputes.escalation_column.py_func
+generalised = generalised_trust.py_func
 
 
 @reference_process
@@ -58,12 +63,10 @@ class Disputes(ReferenceProcess):
     def __init__(self, model: ReferenceModel, params: DisputesParams) -> None:
         super().__init__(model, params)
         spec = model.spec
-        self.consts = DisputeConsts.from_params(
-            params,
-            spec.governance.experience_weight,
-            spec.contacts.experience_weight,
-            spec.contacts.tie_floor,
-        )
+        self.consts = params.consts()
+        self.inst_weight = spec.trust.institutional_experience_weight
+        self.inter_weight = spec.trust.interpersonal_experience_weight
+        self.tie_floor = spec.ties.floor
         w = self.world
         # Who lives where, as built (leavers are replaced in the same rows, households and
         # units). Residents and households are listed in row order, as the kernel takes them.
@@ -90,8 +93,7 @@ class Disputes(ReferenceProcess):
                 parked[int(w.buildings.block[res.building])] += 1
         factors = []
         for k in range(len(w.blocks)):
-            density = parked[k] / float(w.blocks.frontage_m[k])
-            factors.append((1.0 + c.lane_w * density) / (1.0 + c.lane_w * c.lane_ref))
+            factors.append(lane_factor(parked[k], float(w.blocks.frontage_m[k]), c))
         return factors
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
@@ -116,12 +118,8 @@ class Disputes(ReferenceProcess):
         """Household ``h``'s tenancy dispute rate relative to the reference: 0 for a local
         villager household, (burden / reference)^elasticity for tenants (1 if the burden is
         not known)."""
-        c = self.consts
-        w = self.world
-        if w.households.group[h] == LOCAL:
-            return 0.0
-        burden = float(w.households.rent_burden[h])
-        return (burden / c.burden_ref) ** c.burden_elas if burden > 0 else 1.0
+        households = self.world.households
+        return tenancy_weight(households.group[h], float(households.rent_burden[h]), self.consts)
 
     def dispute_rates(self, b: int) -> tuple[float, float, list[tuple[int, float]]]:
         """Today's neighbour and tenancy dispute rates of building ``b`` and its tenant
@@ -137,21 +135,19 @@ class Disputes(ReferenceProcess):
             res = residents[row]
             indoor += res.charging == CHARGE_INDOOR
             s = self.outgroup[res.village][res.group]
-            trust += (1.0 - s) * res.trust_inter[IN_GROUP] + s * res.trust_inter[OUT_GROUP]
+            trust += generalised(res.trust_inter[IN_GROUP], res.trust_inter[OUT_GROUP], s)
         trust /= occ
         households = self.building_households[b]
         tenants = [(h, self.tenancy_weight(h)) for h in households
                    if w.households.group[h] != LOCAL]  # fmt: skip
-        rules = w.villages.rules_norm[w.buildings.village[b]]
-        crowd = (occ / int(w.buildings.rooms[b]) / c.crowding_ref) ** c.crowding_exp
-        neighbour = c.neighbour_rate * len(households) * crowd * (1.0 + c.ebike_w * indoor / occ)
-        neighbour *= (1.0 + c.distrust_w * (1.0 - trust)) * (1.0 - c.rules_effect * rules)
-        neighbour *= self.lane[int(w.buildings.block[b])]
+        rules = rules_factor(w.villages.rules_norm[w.buildings.village[b]], c)
+        crowd = crowding(occ, int(w.buildings.rooms[b]), c)
+        lane = self.lane[int(w.buildings.block[b])]
+        neighbour = neighbour_rate(len(households), crowd, indoor, occ, trust, rules, lane, c)
         weight = 0.0
         for _, x in tenants:
             weight += x
-        tenancy = c.tenancy_rate * weight
-        return neighbour, tenancy, tenants
+        return neighbour, tenancy_rate(weight, c), tenants
 
     def building_day(self, key: np.uint64, b: int) -> bool | None:
         """One day of disputes in building ``b``.
@@ -166,20 +162,22 @@ class Disputes(ReferenceProcess):
             return None
         neighbour, tenancy, tenants = self.dispute_rates(b)
         total = neighbour + tenancy
-        if uniform(key, SLOT_DISPUTE, b) >= -math.expm1(-total):
+        if uniform(key, DISPUTE_SLOTS.DISPUTE, b) >= event_probability(total, 1.0):
             return None
-        is_tenancy = uniform(key, SLOT_KIND, b) * total < tenancy
+        is_tenancy = uniform(key, DISPUTE_SLOTS.KIND, b) * total < tenancy
         if is_tenancy:
             i, j = self.tenancy_parties(key, b, tenants)
         else:
             i, j = self.neighbour_parties(key, b)
         residents = self.model.residents
         a, other = residents[i], residents[j]
-        if uniform(key, SLOT_MEDIATE, b) >= self.unsettled_probability(b, a, other, is_tenancy):
+        if uniform(key, DISPUTE_SLOTS.MEDIATE, b) >= self.unsettled_probability(
+            b, a, other, is_tenancy
+        ):
             c = self.consts
-            learn_institutions(a, 1.0, c.settle_effect, c.inst_weight)
+            learn_institutions(a, 1.0, c.settlement_trust_effect, self.inst_weight)
             if other is not a:
-                learn_institutions(other, 1.0, c.settle_effect, c.inst_weight)
+                learn_institutions(other, 1.0, c.settlement_trust_effect, self.inst_weight)
             return True
         if other is not a:  # a bad experience of each other (none without a counterpart)
             self.escalate(a, other)
@@ -194,7 +192,7 @@ class Disputes(ReferenceProcess):
         total = 0.0
         for _, x in tenants:
             total += x
-        target = uniform(key, SLOT_PARTY_A, b) * total
+        target = uniform(key, DISPUTE_SLOTS.PARTY_A, b) * total
         cum = 0.0
         h = -1
         for cand, x in tenants:
@@ -214,8 +212,8 @@ class Disputes(ReferenceProcess):
         rows = self.building_residents[b]
         residents = self.model.residents
         occ = len(rows)
-        i = rows[int(uniform(key, SLOT_PARTY_A, b) * occ)]
-        start = int(uniform(key, SLOT_PARTY_B, b) * occ)
+        i = rows[int(uniform(key, DISPUTE_SLOTS.PARTY_A, b) * occ)]
+        start = int(uniform(key, DISPUTE_SLOTS.PARTY_B, b) * occ)
         for step in range(occ):
             cand = rows[(start + step) % occ]
             if residents[cand].household != residents[i].household:
@@ -226,37 +224,31 @@ class Disputes(ReferenceProcess):
         self, b: int, a: Resident, other: Resident, is_tenancy: bool
     ) -> float:
         """Probability that every mediation channel available to the dispute fails."""
-        c = self.consts
         w = self.world
         g = int(w.buildings.grid[b])
         grids = w.grids
         paired = w.households.paired
-        keep = 1.0 - c.informal
-        keep *= 1.0 - c.m_gw * grids.skill[g] * grids.effort[g] * (1.0 - grids.duplication_loss[g])
-        if grids.vanguard[g] or paired[a.household] or paired[other.household]:
-            keep *= 1.0 - c.m_party
-        if grids.council[g]:
-            keep *= 1.0 - c.m_council
-        keep *= 1.0 - c.m_tea * min(grids.tea_parties_per_month[g], 1.0)
-        if is_tenancy and self.model.landlords[w.buildings.owner[b]].association:
-            keep *= 1.0 - c.m_assoc
+        party = grids.vanguard[g] or paired[a.household] or paired[other.household]
+        association = is_tenancy and self.model.landlords[w.buildings.owner[b]].association
+        tie_w = 0.0
         if other is not a:
             k = find_slot(a, other.row)
             if k >= 0:  # acquaintances settle by tie strength (a float32 value)
-                keep *= 1.0 - c.m_tie * float(a.ties_w[k])
-        keep *= 1.0 - c.m_rules * w.villages.rules_norm[w.buildings.village[b]]
-        if grids.cameras[g]:
-            keep *= 1.0 - c.m_camera
-        return keep
+                tie_w = float(a.ties_w[k])
+        return unsettled(
+            grids.skill[g], grids.effort[g], grids.duplication_loss[g], party, grids.council[g],
+            grids.tea_parties_per_month[g], association, tie_w,
+            w.villages.rules_norm[w.buildings.village[b]], grids.cameras[g], self.consts,
+        )  # fmt: skip
 
     def escalate(self, a: Resident, other: Resident) -> None:
         """A police incident: both parties trust each other's group less, and their tie
         weakens (or breaks)."""
         c = self.consts
-        col = IN_GROUP if a.group == other.group else OUT_GROUP
+        col = escalation_column(a.group, other.group)
         for res in (a, other):
             res.trust_inter[col] = experience(
-                res.trust_inter[col], res.disposition_inter[col], 0.0, c.escalate_effect,
-                c.inter_weight,
+                res.trust_inter[col], res.disposition_inter[col], 0.0,
+                c.escalation_trust_effect, self.inter_weight,
             )  # fmt: skip
-        weaken_tie(a, other, c.tie_loss, c.tie_floor)
+        weaken_tie(a, other, c.escalation_tie_loss, self.tie_floor)

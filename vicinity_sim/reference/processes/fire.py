@@ -33,33 +33,44 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vicinity_sim.numerics import binomial_ppf, lognormal_ppf
+from vicinity_sim.numerics import binomial_ppf
+from vicinity_sim.processes import fire, fire_spread
 from vicinity_sim.processes.fire import (
     CAUSE_EBIKE,
     CAUSE_HOUSEHOLD,
     CAUSE_THREE_IN_ONE,
-    CAUSES,
     EVENT_FIELDS,
-    SLOT_CAUSE,
-    SLOT_DEATH,
-    SLOT_DETECT,
-    SLOT_IGNITE,
-    SLOT_INJURY,
-    SLOT_NIGHT,
-    SLOT_ORIGIN_GROWTH,
-    SLOT_RESPONSE,
-    SLOT_SENSOR,
+    FireSlot,
+    event_columns,
 )
-from vicinity_sim.processes.fire_spread import SLOT_EDGE_NOISE, SLOT_GROWTH, SLOT_SPRINKLER
+from vicinity_sim.processes.fire_spread import SpreadSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import slot_numbers, uniform
 from vicinity_sim.world import FiresToday
-from vicinity_sim.world.population import CHARGE_INDOOR
+from vicinity_sim.world.codes import CHARGE_INDOOR
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
 
-_lognormal = lognormal_ppf.py_func
+FIRE_SLOTS = slot_numbers(FireSlot)
+SPREAD_SLOTS = slot_numbers(SpreadSlot)
+# The fast process's formulas, run as Python.
+ignites = fire.ignites.py_func
+fire_cause = fire.fire_cause.py_func
+at_night = fire.at_night.py_func
+presence = fire.presence.py_func
+alert_minutes = fire.alert_minutes.py_func
+call_delay = fire.call_delay.py_func
+access_metres = fire.access_metres.py_func
+engine_minutes = fire.engine_minutes.py_func
+crew_minutes = fire.crew_minutes.py_func
+manhattan_m = fire.manhattan_m.py_func
+origin_growth_minutes = fire.origin_growth_minutes.py_func
+response_noise = fire.response_noise.py_func
+casualty_probabilities = fire.casualty_probabilities.py_func
+fire_damage = fire.fire_damage.py_func
+exposure_growth_minutes = fire_spread.exposure_growth_minutes.py_func
+crossing_minutes = fire_spread.crossing_minutes.py_func
 
 
 def occupants(model: ReferenceModel) -> list[int]:
@@ -75,26 +86,6 @@ def occupants(model: ReferenceModel) -> list[int]:
     for res in model.residents:
         counts[res.building] += 1
     return counts
-
-
-def hamada_minutes(side_m: float, sep_m: float, wind_ms: float, resistive: float) -> float:
-    """Hamada's time (min) for fire to cross a building of side ``side_m`` and a gap ``sep_m``.
-
-    Args:
-        side_m: Footprint side of the burning building (m).
-        sep_m: Facade-to-facade gap to the neighbour (m).
-        wind_ms: Wind speed (m/s).
-        resistive: Fire-resistive share of the construction, in [0, 1].
-
-    Returns:
-        Crossing time in minutes (same formula as the fast model's).
-    """
-    fb = 25.0 + 2.5 * wind_ms
-    wood = 3.0 + 0.375 * side_m + 8.0 * sep_m / fb
-    fireproof = 5.0 + 0.625 * side_m + 16.0 * sep_m / fb
-    return ((1.0 - resistive) * wood + resistive * fireproof) / (
-        1.5 * (1.0 + 0.1 * wind_ms + 0.007 * wind_ms * wind_ms)
-    )
 
 
 @dataclass
@@ -147,14 +138,7 @@ class Fire(ReferenceProcess):
 
     def __init__(self, model: ReferenceModel, params: Any) -> None:
         super().__init__(model, params)
-        p = params
-        # Parameters by cause (household, e-bike, 三合一).
-        self.night_share = (p.night_share_household, p.night_share_ebike,
-                            p.night_share_three_in_one)  # fmt: skip
-        self.growth_median = (p.growth_median_household_min, p.growth_median_ebike_min,
-                              p.growth_median_three_in_one_min)  # fmt: skip
-        self.lethality_multiplier = (1.0, p.lethality_multiplier_ebike,
-                                     p.lethality_multiplier_three_in_one)  # fmt: skip
+        self.consts = params.consts()
         # The building adjacency is static (places): plain lists read faster in Python.
         adjacency = self.world.adjacency
         self.indptr = adjacency.indptr.tolist()
@@ -183,7 +167,7 @@ class Fire(ReferenceProcess):
         origins = []
         for b in range(len(buildings)):
             total = rates[b, 0] + rates[b, 1] + rates[b, 2]
-            if total > 0.0 and uniform(key, SLOT_IGNITE, b) < -math.expm1(-total / 365.0):
+            if total > 0.0 and ignites(uniform(key, FIRE_SLOTS.IGNITE, b), total):
                 origins.append(b)
         # Fires in order of their origin; a building burns at most once a day, so an origin
         # already reached by an earlier fire starts no fire of its own (its event is None).
@@ -225,7 +209,7 @@ class Fire(ReferenceProcess):
 
         An array over places, so that its total adds up exactly as the fast model's does.
         """
-        p = self.params
+        p = self.consts
         buildings = self.world.buildings
         rates = np.zeros((len(buildings), 3))
         for b in self.world.households.building:  # household sources, one rate per household
@@ -260,72 +244,48 @@ class Fire(ReferenceProcess):
         Returns:
             The fire's event record.
         """
-        p = self.params
+        c = self.consts
         buildings = self.world.buildings
         village = int(buildings.village[origin])
         # Cause, in proportion to the rates; time of day.
-        u = uniform(key, SLOT_CAUSE, origin) * (rates[0] + rates[1] + rates[2])
-        cause = CAUSE_HOUSEHOLD
-        if u >= rates[0]:
-            cause = CAUSE_EBIKE if u < rates[0] + rates[1] else CAUSE_THREE_IN_ONE
-        night = uniform(key, SLOT_NIGHT, origin) < self.night_share[cause]
-        presence = p.presence_night if night else p.presence_day
+        cause = fire_cause(uniform(key, FIRE_SLOTS.CAUSE, origin), rates[0], rates[1], rates[2])
+        night = at_night(uniform(key, FIRE_SLOTS.NIGHT, origin), cause, c)
+        share_home = presence(night, c)
         # Alert: a working sensor, or neighbours noticing the smoke.
-        u_detect = uniform(key, SLOT_DETECT, origin)
-        call_delay = p.call_delay_min
+        u_detect = uniform(key, FIRE_SLOTS.DETECT, origin)
         sensed = (buildings.smoke_sensor[origin]
-                  and uniform(key, SLOT_SENSOR, origin) < p.sensor_reliability)  # fmt: skip
-        if sensed:
-            alert = _lognormal(u_detect, p.detect_median_sensor_min, p.detect_sigma)
-            if self.world.villages.platform[village]:
-                call_delay = p.platform_call_delay_min  # the alarm dispatches crews at once
-        else:
-            median = p.detect_median_night_min if night else p.detect_median_day_min
-            alert = _lognormal(u_detect, median, p.detect_sigma)
+                  and uniform(key, FIRE_SLOTS.SENSOR, origin) < c.sensor_reliability)  # fmt: skip
+        alert = alert_minutes(u_detect, sensed, night, c)
+        delay = call_delay(sensed, self.world.villages.platform[village], c)
         # Response: the first crew to arrive; crews contain the fire a little later.
         base = self.response_minutes(origin)
-        response = _lognormal(uniform(key, SLOT_RESPONSE, origin), base, p.response_sigma)
-        arrival = alert + call_delay + response
-        stop = arrival + p.containment_min
-        origin_growth = _lognormal(
-            uniform(key, SLOT_ORIGIN_GROWTH, origin), self.growth_median[cause], p.growth_sigma
+        response = response_noise(uniform(key, FIRE_SLOTS.RESPONSE, origin), base, c)
+        arrival = alert + delay + response
+        stop = arrival + c.containment_min
+        growth_origin = origin_growth_minutes(
+            uniform(key, FIRE_SLOTS.ORIGIN_GROWTH, origin), cause, c
         )
-        spread = self.spread(origin, origin_growth, stop, key, burned_by)
+        spread = self.spread(origin, growth_origin, stop, key, burned_by)
         event = FireEvent(origin, cause, bool(night), alert, response, len(spread.order))
         for b in spread.order:
             burned_by[b] = k
             t_ign, growth = spread.ignition[b], spread.growth[b]
             controlled = b in spread.controlled
             # Casualties: the alert delay relative to this building's ignition and growth;
-            # occupants of the origin may be trapped even if alerted at once.
-            delay = max(alert - t_ign, 0.0)
-            is_origin = b == origin
-            floor = p.trap_floor if is_origin else 0.0
-            scale = p.tenability_fraction * growth
-            p_trap = floor + (1.0 - floor) * (-math.expm1(-delay / scale))
-            # The origin's cause sets its lethality; spread fires burn as ordinary ones.
-            multiplier = self.lethality_multiplier[cause] if is_origin else 1.0
-            lethal = p.lethality_trapped * multiplier
-            if buildings.escape_windows[b]:
-                lethal *= 1.0 - p.escape_window_effect
-            if controlled:
-                lethal *= 1.0 - p.sprinkler_lethality_effect
-            elif t_ign + growth > arrival:
-                lethal *= p.confined_lethality_factor  # crews there before full involvement
-            p_death = min(presence * p_trap * lethal, 1.0)
-            p_injury = min(presence * p_trap * p.injury_per_trapped, 1.0)
+            # the origin's cause sets its lethality, spread fires burn as ordinary ones.
+            p_death, p_injury = casualty_probabilities(
+                max(alert - t_ign, 0.0), growth, b == origin, cause,
+                buildings.escape_windows[b], controlled, t_ign + growth > arrival, share_home, c,
+            )  # fmt: skip
             n_living = occupancy[b]
             # The compiled quantile: numba's integer power q**n differs from CPython's pow
             # in the last bit, which could flip a draw lying on a cdf step.
-            deaths = binomial_ppf(uniform(key, SLOT_DEATH, b), n_living, p_death)
-            injured = binomial_ppf(uniform(key, SLOT_INJURY, b), n_living, p_injury)
+            deaths = binomial_ppf(uniform(key, FIRE_SLOTS.DEATH, b), n_living, p_death)
+            injured = binomial_ppf(uniform(key, FIRE_SLOTS.INJURY, b), n_living, p_injury)
             event.deaths += deaths
             event.injuries += min(injured, n_living - deaths)
             event.deaths_expected += n_living * p_death
-            # Damage: linear in burning time until containment, up to a total loss.
-            damage = min(max(stop - t_ign, 0.0) / p.burnout_min, 1.0)
-            if controlled:
-                damage = min(damage, p.sprinkler_damage)
+            damage = fire_damage(stop - t_ign, controlled, c)
             buildings.damage[b] += damage
             event.damage += damage
         return event
@@ -339,32 +299,21 @@ class Fire(ReferenceProcess):
         Returns:
             The earlier of the municipal engine's and the nearest micro station's time.
         """
-        p = self.params
+        c = self.consts
         w = self.world
         buildings = w.buildings
         village = buildings.village[b]
-        cleared = w.blocks.lane_cleared[buildings.block[b]]
-        access = buildings.access_lane_m[b] if cleared else buildings.access_road_m[b]
-        # The engine: turnout, city roads, village roads, then hoses laid on foot.
-        best = (
-            p.city_turnout_min
-            + w.villages.city_station_distance_m[village] / p.city_speed_m_per_min
-            + buildings.edge_dist_m[b] / p.village_speed_m_per_min
-            + access / p.hose_speed_m_per_min
-        )
+        access = access_metres(w.blocks.lane_cleared[buildings.block[b]],
+                               buildings.access_lane_m[b], buildings.access_road_m[b])  # fmt: skip
+        best = engine_minutes(w.villages.city_station_distance_m[village],
+                              buildings.edge_dist_m[b], access, c)  # fmt: skip
         # Micro stations of the village: crews with their cart along roads and cleared lanes
-        # (Manhattan routes), then on foot from where the cart must stop (the same stretch
-        # as the engine's hose lay).
+        # (Manhattan routes), then on foot from where the cart must stop.
         stations = w.stations
         for s in range(len(stations)):
             if stations.active[s] and stations.village[s] == village:
-                route = abs(stations.x[s] - buildings.x[b]) + abs(stations.y[s] - buildings.y[b])
-                walk = min(access, route)
-                t = (
-                    p.micro_turnout_min
-                    + (route - walk) / p.micro_speed_m_per_min
-                    + walk / p.hose_speed_m_per_min
-                )
+                route = manhattan_m(stations.x[s], stations.y[s], buildings.x[b], buildings.y[b])
+                t = crew_minutes(route, access, c)
                 if t < best:
                     best = t
         return best
@@ -390,7 +339,7 @@ class Fire(ReferenceProcess):
         Returns:
             The buildings ignited, their ignition and growth times and sprinkler control.
         """
-        p = self.params
+        c = self.consts
         buildings = self.world.buildings
         wind = self.world.villages.wind_ms[buildings.village[origin]]
         out = Spread()
@@ -406,10 +355,10 @@ class Fire(ReferenceProcess):
             if b == origin:
                 growth = origin_growth
             else:
-                u = uniform(key, SLOT_GROWTH, b)
-                growth = _lognormal(u, p.growth_median_exposure_min, p.growth_sigma)
+                growth = exposure_growth_minutes(uniform(key, SPREAD_SLOTS.GROWTH, b), c)
             out.growth[b] = growth
-            if buildings.sprinkler[b] and uniform(key, SLOT_SPRINKLER, b) < p.sprinkler_effective:
+            u_sprinkler = uniform(key, SPREAD_SLOTS.SPRINKLER, b)
+            if buildings.sprinkler[b] and u_sprinkler < c.sprinkler_effective:
                 out.controlled.add(b)
                 continue  # kept from full involvement: no spread
             full = t + growth
@@ -418,12 +367,10 @@ class Fire(ReferenceProcess):
             resistive = 1.0 if buildings.fire_resistive[b] else 0.0
             for e in range(self.indptr[b], self.indptr[b + 1]):
                 j, sep = self.neighbour[e], self.separation[e]
-                if j in blocked or sep > p.max_spread_separation_m:
+                if j in blocked or sep > c.max_spread_separation_m:
                     continue
-                cross = hamada_minutes(buildings.side_m[b], sep, wind, resistive)
-                if p.spread_sigma > 0.0:
-                    cross = _lognormal(uniform(key, SLOT_EDGE_NOISE, e), cross, p.spread_sigma)
-                arrive = full + cross
+                u = uniform(key, SPREAD_SLOTS.EDGE_NOISE, e) if c.spread_sigma > 0.0 else 0.5
+                arrive = full + crossing_minutes(u, buildings.side_m[b], sep, wind, resistive, c)
                 if arrive < stop and arrive < out.ignition.get(j, math.inf):
                     out.ignition[j] = arrive
                     heapq.heappush(queue, (arrive, j))
@@ -434,16 +381,4 @@ class Fire(ReferenceProcess):
     def event_table(self) -> dict[str, np.ndarray]:
         """All fire events of the run as columns (day first), as the fast process's."""
         rows = np.array(self.events, dtype=np.float64).reshape(-1, 1 + len(EVENT_FIELDS))
-        cols: dict[str, np.ndarray] = {"day": rows[:, 0].astype(np.int32)}
-        for i, name in enumerate(EVENT_FIELDS):
-            col = rows[:, i + 1]
-            if name in ("building", "buildings_burned", "deaths", "injuries"):
-                cols[name] = col.astype(np.int64)
-            elif name == "cause":
-                cols[name] = np.array([CAUSES[int(k)] for k in col], dtype=object)
-            elif name == "night":
-                cols[name] = col.astype(bool)
-            else:
-                cols[name] = col
-        cols["village"] = self.world.buildings.village[cols["building"]].astype(np.int32)
-        return cols
+        return event_columns(rows, self.world.buildings.village)

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from vicinity_sim.processes.flood import SLOT_FLOOD
+from vicinity_sim.processes import flood
+from vicinity_sim.processes.flood import FloodSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import slot_numbers, uniform
+
+FLOOD_SLOTS = slot_numbers(FloodSlot)
+
+flood_probability = flood.flood_probability.py_func
+flood_exposure = flood.flood_exposure.py_func
+resident_days = flood.resident_days.py_func
 
 
 @reference_process
@@ -37,7 +44,7 @@ class Flood(ReferenceProcess):
         rain = w.villages.heavy_rain
         if not rain.any() or len(points) == 0:
             return {"flooded_points": 0.0, "flood_exposed_resident_days": 0.0}
-        p = self.params
+        c = self.params.consts()
         # Residents living around each point (through their building).
         around = [0] * len(points)
         for res in self.model.residents:
@@ -49,13 +56,10 @@ class Flood(ReferenceProcess):
             village = points.village[f]
             if not rain[village]:
                 continue
-            p_flood = p.fixed_flood_probability if points.fixed[f] else p.flood_probability
-            if uniform(key, SLOT_FLOOD, f) < p_flood:
+            if uniform(key, FLOOD_SLOTS.FLOOD, f) < flood_probability(points.fixed[f], c):
                 flooded += 1
-                # Warned residents avoid part of the exposure.
-                warned = 1.0 - p.platform_warning_effect if w.villages.platform[village] else 1.0
-                exposed += float(around[f]) * warned
+                exposed += flood_exposure(float(around[f]), w.villages.platform[village], c)
         return {
             "flooded_points": float(flooded),
-            "flood_exposed_resident_days": exposed * p.duration_days,
+            "flood_exposed_resident_days": resident_days(exposed, c),
         }

@@ -30,31 +30,33 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vicinity_sim.processes import governance
 from vicinity_sim.processes.governance import (
+    QUEUE_DRAW_OFFSET,
     RING,
-    SLOT_COMPLEX,
-    SLOT_INSPECT,
-    SLOT_NEED_ACCEPT,
-    SLOT_NEED_WHO,
-    SLOT_PARTY,
-    SLOT_PERSUADE,
-    SLOT_REFER,
-    SLOT_RESOLVE,
-    SLOT_TURNED_AWAY,
-    GovConsts,
     GovernanceParams,
+    GovernanceSlot,
+    grid_capacity,
 )
 from vicinity_sim.reference.learning import learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
+from vicinity_sim.streams import slot_numbers, uniform
+from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
 
-#: Offset of the entity index of a queued request's resolution draw (its queue sequence number
-#: is added), so it never collides with the same-day draws addressed by candidate number.
-QUEUE_DRAW_OFFSET = 1_000_000_000
+GOVERNANCE_SLOTS = slot_numbers(GovernanceSlot)
+# The fast process's formulas, run as Python.
+top_need_rate = governance.top_need_rate.py_func
+need_rate = governance.need_rate.py_func
+resolve_probability = governance.resolve_probability.py_func
+service_performance = governance.service_performance.py_func
+fire_performance = governance.fire_performance.py_func
+persuade_probability = governance.persuade_probability.py_func
+effort_retention = governance.effort_retention.py_func
+decayed_effort = governance.decayed_effort.py_func
+visit_due = governance.visit_due.py_func
 
 
 @dataclass
@@ -84,7 +86,8 @@ class Governance(ReferenceProcess):
 
     def __init__(self, model: ReferenceModel, params: GovernanceParams) -> None:
         super().__init__(model, params)
-        self.consts = GovConsts.from_params(params)
+        self.consts = params.consts()
+        self.weight = model.spec.trust.institutional_experience_weight
         # The request queue, oldest first. Closed requests stay until every request before
         # them has closed, and at most RING requests are kept: the fast model's ring buffer.
         self.queue: deque[Request] = deque()
@@ -112,27 +115,23 @@ class Governance(ReferenceProcess):
         """Grid by grid: a supervision event today lifts effort to the supervised level;
         otherwise effort decays toward the unsupervised level."""
         g = self.world.grids
-        retention = 0.5 ** (1.0 / self.params.effort_half_life_days)
+        retention = effort_retention(self.consts)
         for k in range(len(g)):
             interval = int(g.supervision_interval[k])
             if interval > 0 and day - int(g.last_supervision[k]) >= interval:
                 g.effort[k] = g.supervised_effort[k]
                 g.last_supervision[k] = day
             else:
-                base = float(g.effort_base[k])
-                g.effort[k] = base + (float(g.effort[k]) - base) * retention
+                g.effort[k] = decayed_effort(float(g.effort[k]), float(g.effort_base[k]), retention)
 
     def capacity(self) -> np.ndarray:
         """Tasks each grid can handle today (an array over grids)."""
-        w, p = self.world, self.params
+        w = self.world
         g = w.grids
         staff = np.zeros(len(g))
         for worker in self.model.gridworkers:
             staff[worker.grid] += 1.0
-        speed = (g.skill / p.reference_skill) ** p.skill_speed_elasticity
-        per_worker = p.tasks_per_gridworker_day * g.effort * (1.0 - g.duplication_loss) * speed
-        platform = 1.0 + p.platform_capacity_gain * w.villages.platform[g.village]
-        return staff * per_worker * platform + g.social_org_tasks_per_day
+        return grid_capacity(staff, g, w.villages.platform[g.village], self.params)
 
     # -- the day ---------------------------------------------------------------------------
 
@@ -172,7 +171,7 @@ class Governance(ReferenceProcess):
         """Yesterday's fires: trust of everyone in a burned building's block follows how fast
         the crews came, once per fire and block (in order of block, then fire)."""
         fires = self.world.fires_today
-        p = self.params
+        c = self.consts
         first_response: dict[tuple[int, int], float] = {}
         for building, event, response in zip(
             fires.building, fires.event, fires.response_min, strict=True
@@ -180,11 +179,9 @@ class Governance(ReferenceProcess):
             blk = int(self.world.buildings.block[building])
             first_response.setdefault((blk, int(event)), float(response))
         for (blk, _event), response in sorted(first_response.items()):
-            perf = math.exp(-response / p.fire_response_scale_min)
+            perf = fire_performance(response, c)
             for row in self.block_residents[blk]:
-                learn_institutions(
-                    self.model.residents[row], perf, p.fire_trust_rate, p.experience_weight
-                )
+                learn_institutions(self.model.residents[row], perf, c.fire_trust_rate, self.weight)
 
     def raise_needs(self, day: int, key: np.uint64) -> tuple[int, int, int, int, int, float]:
         """Today's needs: drawn by thinning candidates at the highest individual rate.
@@ -196,34 +193,35 @@ class Governance(ReferenceProcess):
         c = self.consts
         residents = self.model.residents
         n = len(residents)
-        top = c.rate * max(c.elderly, 1.0) * max(c.newcomer, 1.0)
+        top = top_need_rate(c)
         raised = by_party = resolved = lapsed = 0
         for k in range(round(n * top)):
-            res = residents[int(uniform(key, SLOT_NEED_WHO, k) * n)]
-            rate = c.rate
-            if res.age == ELDERLY:
-                rate *= c.elderly
-            if day - res.arrived_day < c.newcomer_days:
-                rate *= c.newcomer
-            if uniform(key, SLOT_NEED_ACCEPT, k) >= rate / top:
+            res = residents[int(uniform(key, GOVERNANCE_SLOTS.NEED_WHO, k) * n)]
+            rate = need_rate(res.age == ELDERLY, day - res.arrived_day, c)
+            if uniform(key, GOVERNANCE_SLOTS.NEED_ACCEPT, k) >= rate / top:
                 continue
             raised += 1
-            if not res.registered and uniform(key, SLOT_TURNED_AWAY, k) >= c.unregistered_take_up:
-                learn_institutions(res, 0.0, c.alpha, c.weight)
+            if (
+                not res.registered
+                and uniform(key, GOVERNANCE_SLOTS.TURNED_AWAY, k) >= c.unregistered_take_up
+            ):
+                learn_institutions(res, 0.0, c.trust_learning_rate, self.weight)
                 lapsed += 1
                 continue
-            is_complex = uniform(key, SLOT_COMPLEX, k) < c.complex_share
+            is_complex = uniform(key, GOVERNANCE_SLOTS.COMPLEX, k) < c.complex_share
             paired = bool(self.world.households.paired[res.household])
-            if paired and uniform(key, SLOT_PARTY, k) < c.party_answer:
+            if paired and uniform(key, GOVERNANCE_SLOTS.PARTY, k) < c.party_answer_probability:
                 by_party += 1
-                ok = uniform(key, SLOT_RESOLVE, k) < c.party_resolution
-                learn_institutions(res, 1.0 if ok else 0.0, c.alpha, c.weight)
+                ok = uniform(key, GOVERNANCE_SLOTS.RESOLVE, k) < c.party_resolution
+                learn_institutions(res, 1.0 if ok else 0.0, c.trust_learning_rate, self.weight)
                 resolved += ok
                 continue
             if len(self.queue) >= RING:  # queue full: the oldest request lapses
                 oldest = self.queue.popleft()
                 if oldest.open:
-                    learn_institutions(residents[oldest.resident], 0.0, c.alpha, c.weight)
+                    learn_institutions(
+                        residents[oldest.resident], 0.0, c.trust_learning_rate, self.weight
+                    )
                     oldest.open = False
                     lapsed += 1
             self.queue.append(Request(self.next_seq, res.row, day, is_complex))
@@ -248,8 +246,8 @@ class Governance(ReferenceProcess):
                 continue
             res = residents[req.resident]
             wait = day - req.day
-            if wait > c.patience:
-                learn_institutions(res, 0.0, c.alpha, c.weight)
+            if wait > c.patience_days:
+                learn_institutions(res, 0.0, c.trust_learning_rate, self.weight)
                 req.open = False
                 lapsed += 1
                 continue
@@ -257,10 +255,10 @@ class Governance(ReferenceProcess):
             if capacity[grid] < 1.0:
                 continue
             capacity[grid] -= 1.0
-            p_resolve = g.skill[grid] * (g.coordination[grid] if req.complex else 1.0)
-            ok = uniform(key, SLOT_RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
-            perf = math.exp(-wait / c.wait_scale) if ok else 0.0
-            learn_institutions(res, perf, c.alpha, c.weight)
+            p_resolve = resolve_probability(g.skill[grid], g.coordination[grid], req.complex)
+            ok = uniform(key, GOVERNANCE_SLOTS.RESOLVE, QUEUE_DRAW_OFFSET + req.seq) < p_resolve
+            perf = service_performance(ok, wait, c)
+            learn_institutions(res, perf, c.trust_learning_rate, self.weight)
             req.open = False
             answered += 1
             resolved += ok
@@ -281,15 +279,17 @@ class Governance(ReferenceProcess):
         inspections = registered = persuaded = referred = 0
         counter = 0  # numbers the inspections of the day across grids
         for g, buildings in enumerate(self.grid_buildings):
-            n_insp = int(capacity[g] * self.params.inspections_per_task)
+            n_insp = int(capacity[g] * c.inspections_per_task)
             if not buildings:
                 continue
             for _ in range(n_insp):
-                bld = buildings[int(uniform(key, SLOT_INSPECT, counter) * len(buildings))]
+                bld = buildings[
+                    int(uniform(key, GOVERNANCE_SLOTS.INSPECT, counter) * len(buildings))
+                ]
                 counter += 1
                 inspections += 1
                 assoc = landlords[b.owner[bld]].association
-                persuade = c.persuade * (c.assoc_multiplier if assoc else 1.0)
+                persuade = persuade_probability(assoc, c)
                 for row in self.building_residents[bld]:
                     res = residents[row]
                     if not res.registered:
@@ -297,11 +297,14 @@ class Governance(ReferenceProcess):
                         registered += 1
                     if (
                         res.charging == CHARGE_INDOOR
-                        and uniform(key, SLOT_PERSUADE, row) < persuade
+                        and uniform(key, GOVERNANCE_SLOTS.PERSUADE, row) < persuade
                     ):
                         res.charging = CHARGE_OUTDOOR
                         persuaded += 1
-                if b.three_in_one[bld] and uniform(key, SLOT_REFER, counter) < c.enforcement:
+                if (
+                    b.three_in_one[bld]
+                    and uniform(key, GOVERNANCE_SLOTS.REFER, counter) < c.three_in_one_enforcement
+                ):
                     b.three_in_one[bld] = False
                     referred += 1
         return inspections, registered, persuaded, referred
@@ -312,8 +315,10 @@ class Governance(ReferenceProcess):
         paired = self.world.households.paired
         visited = 0
         for h, members in enumerate(self.household_members):
-            if paired[h] and (h + day) % c.visit_interval == 0:
+            if paired[h] and visit_due(h, day, c):
                 visited += 1
                 for row in members:
-                    learn_institutions(self.model.residents[row], 1.0, c.visit_effect, c.weight)
+                    learn_institutions(
+                        self.model.residents[row], 1.0, c.visit_trust_effect, self.weight
+                    )
         return visited

@@ -28,15 +28,30 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.housing import HousingParams
+from vicinity_sim.processes import housing
+from vicinity_sim.processes.housing import (
+    HousingParams,
+    adjust_rents,
+    amenity,
+    housing_levels,
+    improve_quality,
+    market_rent,
+    mean_rent,
+    pay_rents,
+    rent_burdens,
+    village_reference_quality,
+    worn_fabric,
+)
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import CHILD, LOCAL, MIGRANT
+from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from vicinity_sim.reference.agents import Resident
     from vicinity_sim.reference.model import ReferenceModel
+
+resident_income = housing.resident_income.py_func
 
 #: numpy's pairwise summation adds blocks of up to this many values with eight accumulators.
 _PAIRWISE_BLOCK = 128
@@ -107,69 +122,36 @@ class Housing(ReferenceProcess):
         b, hh = w.buildings, w.households
         # The fabric of each building: its starting quality, worn down while unmanaged.
         self.fabric = b.quality.copy()
-        # The reference quality of each building is its village's mean quality.
-        self.quality_ref = np.array([model.spec.villages[v].economy.quality_mean
-                                     for v in range(w.n_villages)])[b.village]  # fmt: skip
-        self.amenity_start = self._amenity()
+        self.quality_ref = village_reference_quality(w, model.spec)
+        self.amenity_start = amenity(w.grids)
         # Rents start at the market rent (the fast process sets them when it is built too).
         b.rent[:] = self._market_rent()
-        self.rent_start = float(np.average(b.rent, weights=b.rooms)) if len(b) else 1.0
-        self.rent_start = self.rent_start or 1.0
+        self.rent_start = mean_rent(b)
         # Owner-occupiers: households living in a building their own landlord household owns.
         landlord_household = np.array([ll.household for ll in model.landlords], dtype=np.int64)
         owner_hh = landlord_household[b.owner[hh.building]]
         self.owner_occupier = owner_hh == np.arange(len(hh))
         self.members = household_members(model)
 
-    def _amenity(self) -> np.ndarray:
-        """Amenity of each grid: the mean of its public-space provision and environment."""
-        g = self.world.grids
-        return 0.5 * (g.public_space + g.environment)
-
     def _market_rent(self) -> np.ndarray:
-        """What each building's units would let for: base rent scaled by quality relative to
-        the village's mean and by the change of the grid's amenity since the start."""
-        b, p = self.world.buildings, self.params
-        delta = (self._amenity() - self.amenity_start)[b.grid]
-        factor = (1.0 + p.quality_premium * (b.quality - self.quality_ref)) * (
-            1.0 + p.amenity_premium * delta
-        )
-        return b.base_rent * np.maximum(factor, 0.0)
+        """What each building's units would let for (quality and the change of amenity)."""
+        w = self.world
+        return market_rent(w.buildings, amenity(w.grids) - self.amenity_start, self.quality_ref,
+                           self.params)  # fmt: skip
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, p = self.world, self.params
         b, hh, v = w.buildings, w.households, w.villages
         residents = self.model.residents
 
-        # 1. Wear of the fabric unless managed; quality toward its target.
-        wear = p.quality_decay_per_year / 12.0
-        for i in range(len(b)):
-            if not b.managed[i]:
-                self.fabric[i] = max(self.fabric[i] - wear, 0.0)
-        safety = (b.smoke_sensor.astype(float) + b.sprinkler + b.escape_windows) / 3.0
-        target_q = np.minimum(
-            self.fabric + p.management_quality_gain * b.managed
-            + p.safety_quality_gain * safety, 1.0,
-        )  # fmt: skip
-        b.quality += p.quality_rate_per_month * (target_q - b.quality)
-
-        # 2. Rents toward the market, within the caps (an infinite cap: no regulation).
-        market = self._market_rent()
-        proposed = b.rent + p.rent_adjust_per_month * (market - b.rent)
-        cap = v.rent_cap_per_year[b.village]
-        capped = np.minimum(
-            proposed, b.rent * (1.0 + np.where(np.isinf(cap), 0.0, cap)) ** (1 / 12)
-        )
-        b.rent[:] = np.where(np.isinf(cap), proposed, capped)
+        # 1-2. The buildings (places): fabric, quality and rents, as in the fast process.
+        self.fabric = worn_fabric(self.fabric, b.managed, p)
+        improve_quality(b, self.fabric, p)
+        adjust_rents(b, self._market_rent(), v.rent_cap_per_year[b.village], p)
 
         # 3. What households pay; what landlords receive (summed over households in order).
         tenant = ~self.owner_occupier
-        rent_paid = np.where(tenant, b.rent[hh.building], 0.0)
-        hh.housing_cost[:] = rent_paid + tenant * b.managed[hh.building] * (
-            p.management_fee_cny_month
-        )
-        landlord_income = np.bincount(b.owner[hh.building], weights=rent_paid,
-                                      minlength=len(self.model.landlords))  # fmt: skip
+        landlord_income = pay_rents(b, hh, tenant, len(self.model.landlords), p)
         # A resident landlord's rents are shared equally within its household (if a
         # household had two landlords, the later one's share counts, as in the fast model).
         rent_share = [0.0] * len(hh)
@@ -180,31 +162,24 @@ class Housing(ReferenceProcess):
 
         # 4. Incomes: wages, plus dividends and rental income for villagers.
         for res in residents:
-            income = res.wage
-            if res.group == LOCAL:
-                income += float(v.dividend_per_capita[res.village])
-            income += rent_share[res.household]
-            res.income = income
+            res.income = resident_income(
+                res.wage, res.group == LOCAL, float(v.dividend_per_capita[res.village]),
+                rent_share[res.household],
+            )  # fmt: skip
 
         # 5. Rent burden of tenant households on their members' incomes.
         hh_income = np.array(
             [household_sum([residents[i].income for i in rows]) for rows in self.members]
         )
-        hh.rent_burden[:] = np.where(
-            tenant, hh.housing_cost / np.maximum(hh_income, p.income_floor_cny_month), 0.0
-        )
+        rent_burdens(hh, tenant, hh_income, self.model.spec.rent_burden.income_floor_cny_month)
 
         adults = [res for res in residents if res.age != CHILD]
         return {
-            "rent_index": float(np.average(b.rent, weights=b.rooms) / self.rent_start)
-            if len(b)
-            else math.nan,
-            "rent_burden_mean": float(hh.rent_burden[tenant].mean()) if tenant.any() else 0.0,
+            **housing_levels(b, hh, tenant, self.rent_start),
             "income_individual_mean": _mean_income(adults),
             "income_local_mean": _mean_income([r for r in adults if r.group == LOCAL]),
             "income_migrant_mean": _mean_income([r for r in adults if r.group == MIGRANT]),
             "landlord_income_cny": float(landlord_income.sum()),
-            "quality_mean": float(b.quality.mean()),
         }
 
 

@@ -30,16 +30,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.labour import LabourParams, search_efficiency
-from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import (
-    INDUSTRY,
-    LOCAL,
-    MIGRANT,
-    SECTORS,
-    WORKING,
-    wage_factors,
+from vicinity_sim.processes.labour import (
+    LabourParams,
+    find_probability,
+    local_quota,
+    matches,
+    matching_efficiency,
+    search_efficiency,
+    seeker_efficiency,
+    wage,
 )
+from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
+from vicinity_sim.world.codes import INDUSTRY, LOCAL, MIGRANT, SECTORS, WORKING
+from vicinity_sim.world.population import wage_factors
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
@@ -87,10 +90,8 @@ class Labour(ReferenceProcess):
             separations = p.separation_per_month * employed[v]
             vacancies = float(sum(vacant[v])) + separations
             out.append(
-                separations
-                / (max(seekers[v], 1.0) ** p.matching_elasticity
-                   * max(vacancies, 1.0) ** (1.0 - p.matching_elasticity))
-            )  # fmt: skip
+                matching_efficiency(separations, seekers[v], vacancies, p.matching_elasticity)
+            )
         return out
 
     def _vacancies(self) -> list[list[int]]:
@@ -142,16 +143,16 @@ class Labour(ReferenceProcess):
             eff = []
             for res in here:
                 assisted = self.world.grids.social_org_tasks_per_day[self.grid_of[res.row]] > 0
-                boost = 1.0 + p.assistance_boost if res.group == MIGRANT and assisted else 1.0
-                eff.append(float(self.efficiency[v, res.group]) * boost)
+                base = float(self.efficiency[v, res.group])
+                eff.append(float(seeker_efficiency(base, res.group == MIGRANT, assisted, p)))
             n_vacant = sum(vacant[v])
             # numpy's sum, as the fast process adds (pairwise, not left to right).
             total = float(np.array(eff).sum())
             if n_vacant == 0 or total <= 0.0:
                 continue
-            m = self.match_efficiency[v] * total**alpha * n_vacant ** (1.0 - alpha)
+            m = matches(self.match_efficiency[v], total, n_vacant, alpha)
             found = [res for res, a in zip(here, eff, strict=True)
-                     if u_find[res.row] < min(1.0, a * m / total)]  # fmt: skip
+                     if u_find[res.row] < find_probability(a, m, total)]  # fmt: skip
             if len(found) > n_vacant:  # more found work than there are jobs: a random few
                 order = gen.permutation(len(found))[:n_vacant].tolist()
                 found = [found[j] for j in order]
@@ -163,11 +164,9 @@ class Labour(ReferenceProcess):
             pop = self.model.spec.villages[v].population
             for res, sector, z_i in zip(found, sectors, z, strict=True):
                 wages = pop.group(res.group)
-                res.wage = (
-                    wages.wage_median_cny_month
-                    * float(self.wage_factor[v][res.group, sector])
-                    * float(np.exp(wages.wage_sigma * z_i))
-                )
+                res.wage = float(wage(wages.wage_median_cny_month,
+                                      float(self.wage_factor[v][res.group, sector]),
+                                      wages.wage_sigma, z_i))  # fmt: skip
                 res.employed, res.sector = True, sector
             matched += len(found)
         return matched
@@ -191,7 +190,7 @@ class Labour(ReferenceProcess):
             ]
             pool = gen.permutation(np.array(pool, dtype=np.int64)).tolist()
             local_staff = sum(1 for res in staff if res.group == LOCAL)
-            quota = max(0, math.ceil(pr.local_hire_share[k] * pr.jobs[k]) - local_staff)
+            quota = local_quota(pr.local_hire_share[k], pr.jobs[k], local_staff)
             locals_first = [j for j in pool if residents[j].group == LOCAL]
             first = locals_first[: min(quota, vacancies)]
             taken = set(first)

@@ -25,23 +25,27 @@ candidates and village the pool's draws.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vicinity_sim.processes.migration import CAUSES, MigrationParams
+from vicinity_sim.processes.housing import burden_of
+from vicinity_sim.processes.migration import (
+    CAUSES,
+    MigrationParams,
+    accept_present_burdens,
+    accepted_burden,
+    departure_cause,
+    departure_hazards,
+    leave_probability,
+    newcomer_wage,
+)
 from vicinity_sim.processes.migration import Migration as FastMigration
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.housing import household_members, household_sum
 from vicinity_sim.reference.ties import EMPTY, clear_ties
-from vicinity_sim.world.population import (
-    CHARGE_SITE,
-    LOCAL,
-    WORKING,
-    draw_people,
-    wage_factors,
-)
+from vicinity_sim.world.codes import CHARGE_SITE, WORKING
+from vicinity_sim.world.population import draw_people, wage_factors
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
@@ -75,8 +79,8 @@ class Migration(ReferenceProcess):
         The members' counts and mean institutional trust are gathered from the agents; the
         hazards themselves are arithmetic on households (places), as in the fast model.
         """
-        w, p = self.world, self.params
-        hh, b = w.households, w.buildings
+        w = self.world
+        hh = w.households
         residents = self.model.residents
         n = len(hh)
         employed = np.zeros(n, dtype=np.int64)
@@ -87,32 +91,20 @@ class Migration(ReferenceProcess):
             employed[h] = sum(1 for res in people if res.employed)
             working_age[h] = sum(1 for res in people if res.age == WORKING)
             trust_sum[h] = household_sum([res.trust_inst for res in people])
-        trust = trust_sum / hh.size
-        lam = np.zeros((n, len(CAUSES)))
-        lam[:, 0] = -math.log(1.0 - min(p.tenant_move_out_per_month, 0.999999))
-        # Rent pushes households in work; those without work are pushed by that instead.
-        lam[:, RENT] = (
-            p.rent_push * np.maximum(hh.rent_burden - hh.burden_tolerance, 0.0) * (employed > 0)
-        )
-        lam[:, JOB] = p.job_push * ((employed == 0) & (working_age > 0))
-        lam[:, FIRE] = p.fire_push * (day - b.last_fire_day[hh.building] <= 30)
-        lam[:, DISTRUST] = (
-            p.distrust_push * np.maximum(p.distrust_threshold - trust, 0.0) / (p.distrust_threshold)
-        )
-        lam[hh.group == LOCAL] = 0.0  # villagers own their homes and stay
-        return lam
+        return departure_hazards(day, hh, employed, working_age, trust_sum / hh.size,
+                                 w.buildings.last_fire_day[hh.building], self.params)  # fmt: skip
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         empty = {name: 0.0 for name in FastMigration.metrics}
         hh = self.world.households
-        if day == 0:  # households present at the start accept what they pay now
-            hh.burden_tolerance[:] = np.maximum(hh.rent_burden, self.params.burden_threshold)
+        if day == 0:
+            accept_present_burdens(hh, self.params)
         if day == 0 or len(hh) == 0:
             return empty
         gen = self.model.streams.generator(self.name, day)
         lam = self.hazards(day)
         total = lam.sum(axis=1)  # numpy's row sums, rounded as the fast model's
-        p_leave = -np.expm1(-total)
+        p_leave = leave_probability(total)
         u = gen.random(len(hh))  # one draw per household, tenants or not
         leaving = [h for h in range(len(hh)) if u[h] < p_leave[h]]
         if not leaving:
@@ -121,8 +113,7 @@ class Migration(ReferenceProcess):
         u_cause = gen.random(len(leaving)) * total[leaving]
         counts = [0] * len(CAUSES)
         for h, x in zip(leaving, u_cause, strict=True):
-            cause = int((x >= np.cumsum(lam[h])).sum())
-            counts[min(cause, len(CAUSES) - 1)] += 1
+            counts[int(departure_cause(x, lam[h]))] += 1
         rows = [i for h in leaving for i in self.members[h]]
         for i in rows:
             self._depart(self.model.residents[i])
@@ -162,7 +153,7 @@ class Migration(ReferenceProcess):
         """
         p = self.params
         hh = self.world.households
-        floor = self.model.spec.housing.income_floor_cny_month
+        floor = self.model.spec.rent_burden.income_floor_cny_month
         pending = list(leaving)
         for attempt in range(p.newcomer_draws):
             last = attempt == p.newcomer_draws - 1
@@ -175,7 +166,7 @@ class Migration(ReferenceProcess):
                 could_earn = 0.0
                 for person in people:
                     could_earn += person["potential"]
-                burden = cost / max(could_earn, 1.0)
+                burden = burden_of(cost, could_earn, 1.0)
                 if not (burden <= p.newcomer_max_burden or last):
                     still_pending.append(h)
                     continue
@@ -184,8 +175,8 @@ class Migration(ReferenceProcess):
                 earned = 0.0
                 for person in people:
                     earned += person["wage"]
-                actual = cost / max(earned, floor)
-                hh.burden_tolerance[h] = max(burden, actual, p.burden_threshold)
+                actual = burden_of(cost, earned, floor)
+                hh.burden_tolerance[h] = accepted_burden(burden, actual, p)
                 for i in self.members[h]:
                     self._move_in(i, candidates[i], day)
             pending = still_pending
@@ -244,9 +235,7 @@ class Migration(ReferenceProcess):
             # The sector's relative wage for those who come with a job; 1 for the others.
             sector = people["sector"]
             factor = np.where(sector >= 0, wage_factors(spec)[group, np.maximum(sector, 0)], 1.0)
-            wage = (
-                p.newcomer_wage_factor * median * factor * np.exp(sigma * gen.normal(size=len(ids)))
-            )
+            wage = newcomer_wage(p, median, factor, sigma, gen.normal(size=len(ids)))
             people.pop("income")  # newcomers earn the pool's wage, drawn just above
             # Workplaces are numbered within the village; newcomers join one of those there
             # now (the rows still vacant keep their leaver's workplace until let).

@@ -20,33 +20,38 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vicinity_sim.processes import participation
 from vicinity_sim.processes.participation import (
-    SLOT_DECIDE,
-    SLOT_REPORT,
     ParticipationParams,
+    ParticipationSlot,
+    keep_spaces,
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
-from vicinity_sim.world.population import (
+from vicinity_sim.streams import slot_numbers, uniform
+from vicinity_sim.world.codes import (
     CHARGE_INDOOR,
     CHARGE_OUTDOOR,
     CHILD,
+    IN_GROUP,
     LOCAL,
     MIGRANT,
+    OUT_GROUP,
     TAIWAN,
 )
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
     from vicinity_sim.reference.model import ReferenceModel
 
 
-def reward_response(reward: float, optimum: float) -> float:
-    """ρ(r) = (r/r*)·exp(1 − r/r*): 0 without reward, 1 at the optimum r*, falling beyond
-    (large rewards crowd out intrinsic motives)."""
-    x = reward / optimum
-    return x * math.exp(1.0 - x)
+PARTICIPATION_SLOTS = slot_numbers(ParticipationSlot)
+# The fast process's formulas, run as Python.
+reward_response = participation.reward_response.py_func
+exemplar = participation.exemplar.py_func
+contribution_share = participation.contribution_share.py_func
+utility = participation.utility.py_func
+contribute_probability = participation.contribute_probability.py_func
+mean_trust = participation.mean_trust.py_func
 
 
 @reference_process
@@ -63,6 +68,7 @@ class Participation(ReferenceProcess):
 
     def __init__(self, model: ReferenceModel, params: ParticipationParams) -> None:
         super().__init__(model, params)
+        self.consts = params.consts()
         # As in the fast process, each resident's grid and each building's occupants are
         # taken once, as built (residents who move keep counting in their first grid; a
         # reporter picks a charger among the building's original occupants' rows).
@@ -73,7 +79,7 @@ class Participation(ReferenceProcess):
             self.occupants[res.building].append(res.row)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
-        w, p = self.world, self.params
+        w, p = self.world, self.consts
         residents = self.model.residents
         n = len(residents)
         n_grids = len(w.grids)
@@ -103,13 +109,15 @@ class Participation(ReferenceProcess):
                 res.participating = False
                 continue
             g, v = self.grid_of[res.row], res.village
-            exemplar = party_contrib_g[g] / party_g[g] if party_g[g] > 0 else 0.0
-            exemplar *= 1.0 if vanguard[g] else p.exemplar_visibility
-            share = contrib_g[g] / adults_g[g] if adults_g[g] > 0 else 0.0
-            u = self._utility(res, outgroup[v][res.group], reward[v], rules[v], exemplar, share)
-            if res.group == TAIWAN and taiwan_program[v]:
-                u += p.taiwan_weight
-            yes = uniform(key, SLOT_DECIDE, res.row) < 1.0 / (1.0 + math.exp(-u))
+            seen = exemplar(party_contrib_g[g], party_g[g], vanguard[g], p)
+            share = contribution_share(contrib_g[g], adults_g[g])
+            trust = mean_trust(res.trust_inter[IN_GROUP], res.trust_inter[OUT_GROUP],
+                               outgroup[v][res.group], res.trust_inst)  # fmt: skip
+            taiwan = res.group == TAIWAN and taiwan_program[v]
+            u = utility(trust, res.propensity, reward_response(reward[v], p.reward_optimum_cny),
+                        seen, share, rules[v], res.party, taiwan, p)  # fmt: skip
+            u_decide = uniform(key, PARTICIPATION_SLOTS.DECIDE, res.row)
+            yes = u_decide < contribute_probability(u)
             res.participating = yes
             adults_by_group[res.group] += 1.0
             if not yes:
@@ -117,7 +125,7 @@ class Participation(ReferenceProcess):
             contributors_by_group[res.group] += 1.0
             res.points += reward[v]
             points_awarded += reward[v]
-            if uniform(key, SLOT_REPORT, res.row) < p.report_probability:
+            if uniform(key, PARTICIPATION_SLOTS.REPORT, res.row) < p.report_probability:
                 persuaded += self._report(res, key, n)
 
         self._keep_spaces()
@@ -139,40 +147,17 @@ class Participation(ReferenceProcess):
             "environment_mean": float(w.grids.environment.mean()),
         }
 
-    def _utility(
-        self, res: Resident, outgroup: float, reward: float, rules: float, exemplar: float,
-        share: float,
-    ) -> float:  # fmt: skip
-        """U of a resident before the Taiwan compatriots' term (terms added in the fast
-        kernel's order, so the sums round alike)."""
-        p = self.params
-        # Mean of generalised interpersonal trust (own and other groups weighted by the
-        # village's composition) and institutional trust.
-        general = (1.0 - outgroup) * res.trust_inter[IN_GROUP] + outgroup * res.trust_inter[
-            OUT_GROUP
-        ]
-        trust = 0.5 * (general + res.trust_inst)
-        norm = p.norm_base + p.rules_conformity * rules
-        u = (
-            p.intercept
-            + p.trust_weight * (trust - 0.5)
-            + p.propensity_weight * (res.propensity - 0.5)
-            + p.reward_weight * reward_response(reward, p.reward_optimum_cny)
-            + p.exemplar_weight * exemplar
-            + p.norm_weight * norm * share
-        )
-        if res.party:
-            u += p.party_weight
-        return u
-
     def _report(self, res: Resident, key: np.uint64, n: int) -> float:
         """A contributor reports a random occupant of the building; an indoor charger may be
         persuaded to charge outdoors. Returns 1.0 if persuaded, else 0.0."""
         rows = self.occupants[res.building]
-        other = self.model.residents[rows[int(uniform(key, SLOT_REPORT, n + res.row) * len(rows))]]
+        other = self.model.residents[
+            rows[int(uniform(key, PARTICIPATION_SLOTS.REPORT, n + res.row) * len(rows))]
+        ]
         if (
             other.charging == CHARGE_INDOOR
-            and uniform(key, SLOT_REPORT, 2 * n + res.row) < self.params.report_persuasion
+            and uniform(key, PARTICIPATION_SLOTS.REPORT, 2 * n + res.row)
+            < self.params.report_persuasion
         ):
             other.charging = CHARGE_OUTDOOR
             return 1.0
@@ -181,7 +166,7 @@ class Participation(ReferenceProcess):
     def _keep_spaces(self) -> None:
         """Contributors keep shared spaces clean: each grid's environment moves toward a level
         set by this week's contribution share in the grid and its paid cleaning."""
-        p, grids = self.params, self.world.grids
+        grids = self.world.grids
         adults, contributing = [0] * len(grids), [0] * len(grids)
         for res in self.model.residents:
             if res.age == CHILD:
@@ -189,8 +174,4 @@ class Participation(ReferenceProcess):
             g = self.grid_of[res.row]
             adults[g] += 1
             contributing[g] += 1 if res.participating else 0
-        share = np.array([c / max(a, 1) for a, c in zip(adults, contributing, strict=True)])
-        target = np.minimum(
-            p.environment_floor + grids.cleaning + p.environment_per_share * share, 1.0
-        )
-        grids.environment += p.environment_rate_per_week * (target - grids.environment)
+        keep_spaces(np.array(adults), np.array(contributing), grids, self.params)

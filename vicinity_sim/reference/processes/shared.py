@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vicinity_sim.learning import generalised_trust
 from vicinity_sim.processes.rollout import Rollout
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.population import CHARGE_INDOOR, LOCAL, MIGRANT
-from vicinity_sim.world.tables import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MIGRANT, OUT_GROUP
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
+
+generalised = generalised_trust.py_func
 
 
 @reference_process
@@ -60,7 +62,7 @@ class Observe(ReferenceProcess):
             g = res.group
             s = float(outgroup[res.village, g])
             own, other = res.trust_inter[IN_GROUP], res.trust_inter[OUT_GROUP]
-            general[g] += (1.0 - s) * own + s * other
+            general[g] += generalised(own, other, s)
             institutional[g] += res.trust_inst
             other_group[g] += other
             count[g] += 1.0

@@ -8,15 +8,16 @@ building is rebuilt, so its flag is cleared; its residents stay.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from vicinity_sim.numerics import binomial_ppf
-from vicinity_sim.processes.structure import SLOT_COLLAPSE, SLOT_DEATH
+from vicinity_sim.processes import structure
+from vicinity_sim.processes.structure import StructureSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.fire import occupants
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import slot_numbers, uniform
+
+STRUCTURE_SLOTS = slot_numbers(StructureSlot)
 
 
 @reference_process
@@ -38,16 +39,18 @@ class Structure(ReferenceProcess):
         dangerous = self.world.buildings.dangerous
         if not dangerous.any():
             return {"collapses": 0.0, "collapse_deaths": 0.0}
-        p = self.params
-        p_collapse = -math.expm1(-p.collapse_per_dangerous_year / 365.0)
-        p_death = p.presence * p.death_probability  # at home, then killed
+        c = self.params.consts()
+        p_collapse = structure.collapse_probability.py_func(c)
+        p_death = structure.collapse_death_probability.py_func(c)  # at home, then killed
         occupancy = occupants(self.model)
         collapses, deaths = 0, 0
         for b in range(len(dangerous)):
-            if dangerous[b] and uniform(key, SLOT_COLLAPSE, b) < p_collapse:
+            if dangerous[b] and uniform(key, STRUCTURE_SLOTS.COLLAPSE, b) < p_collapse:
                 collapses += 1
                 # The compiled quantile: numba's integer power q**n differs from CPython's
                 # pow in the last bit, which could flip a draw lying on a cdf step.
-                deaths += binomial_ppf(uniform(key, SLOT_DEATH, b), occupancy[b], p_death)
+                deaths += binomial_ppf(
+                    uniform(key, STRUCTURE_SLOTS.DEATH, b), occupancy[b], p_death
+                )
                 dangerous[b] = False  # demolished and rebuilt
         return {"collapses": float(collapses), "collapse_deaths": float(deaths)}

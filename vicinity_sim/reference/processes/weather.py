@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from vicinity_sim.numerics import lognormal_ppf
-from vicinity_sim.processes.weather import SLOT_CITY_RAIN, SLOT_LOCAL_RAIN, SLOT_WIND
+from vicinity_sim.processes import weather
+from vicinity_sim.processes.weather import WeatherSlot
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.streams import uniform
+from vicinity_sim.streams import slot_numbers, uniform
+
+WEATHER_SLOTS = slot_numbers(WeatherSlot)
+
+# The fast process's formulas, run as Python.
+heavy_rain_rate = weather.heavy_rain_rate.py_func
+shared_rain = weather.shared_rain.py_func
+local_rain = weather.local_rain.py_func
+wind_speed = weather.wind_speed.py_func
 
 
 @reference_process
@@ -33,17 +41,14 @@ class Weather(ReferenceProcess):
         Returns:
             ``heavy_rain_villages``: villages with a heavy-rain day today.
         """
-        p = self.params
+        c = self.params.consts()
         calendar = self.model.calendar
-        rate = p.heavy_rain_days_per_month[calendar.month[day] - 1] / calendar.days_in_month[day]
+        rate = heavy_rain_rate(c, int(calendar.month[day]), int(calendar.days_in_month[day]))
         # One city-wide draw (shared rain) plus one local draw per village.
-        city_rain = uniform(key, SLOT_CITY_RAIN, 0) < rate * p.shared_rain_share
+        city_rain = shared_rain(uniform(key, WEATHER_SLOTS.CITY_RAIN, 0), rate, c)
         villages = self.world.villages
         for v in range(self.world.n_villages):
-            local_rain = uniform(key, SLOT_LOCAL_RAIN, v) < rate * (1.0 - p.shared_rain_share)
-            villages.heavy_rain[v] = city_rain or local_rain
-            wind = lognormal_ppf.py_func(uniform(key, SLOT_WIND, v), p.wind_median_ms, p.wind_sigma)
-            if villages.heavy_rain[v]:
-                wind *= p.rain_wind_factor  # typhoon rain comes with strong wind
-            villages.wind_ms[v] = wind
+            rain = city_rain or local_rain(uniform(key, WEATHER_SLOTS.LOCAL_RAIN, v), rate, c)
+            villages.heavy_rain[v] = rain
+            villages.wind_ms[v] = wind_speed(uniform(key, WEATHER_SLOTS.WIND, v), rain, c)
         return {"heavy_rain_villages": float(villages.heavy_rain.sum())}

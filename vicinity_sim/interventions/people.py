@@ -1,9 +1,12 @@
-"""Safety interventions of the people pillar (人民性): "补齐安全短板，让'邻'心安".
+"""Interventions of the people pillar (人民性): safety, space, environment and culture.
 
 The seed reports, program-wide: 489 dangerous buildings demolished or repaired, 142
 waterlogging points treated, >12,000 三合一/九小 premises rectified, >22,000 fire retrofits,
 ~200 micro fire stations, 1,000 e-bike charging sites, and >290,000 escape windows, cleared fire
-passages, sprinklers and hydrants.
+passages, sprinklers and hydrants ("补齐安全短板，让'邻'心安"); >3,000 small parks, plazas,
+covered corridors and similar facilities, >2,000 micro landscapes (美化空间环境，让"邻"心欢);
+garbage rooms, toilets and cleaning services (环境整治); heritage, place names, crafts and local
+food brought back as a shared identity (挖掘人文历史，让"邻"心喜).
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from typing import Literal
 import numpy as np
 
 from vicinity_sim.interventions.base import Intervention, building_risk
-from vicinity_sim.interventions.grids import GridIntervention
+from vicinity_sim.interventions.grids import GridIntervention, VillageIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
+from vicinity_sim.world.codes import CHARGE_INDOOR
 from vicinity_sim.world.facilities import weighted_sites
 from vicinity_sim.world.geometry import snap_sites
-from vicinity_sim.world.population import CHARGE_INDOOR
 
 BuildingTargeting = Literal["highest_risk", "random", "grid_order"]
 
@@ -30,6 +33,12 @@ class FireRetrofit(Intervention):
     """
 
     kind: Literal["fire_retrofit"]
+    levers = (
+        "buildings.smoke_sensor",
+        "buildings.sprinkler",
+        "buildings.escape_windows",
+        "buildings.old_wiring",
+    )
     targeting: BuildingTargeting = "highest_risk"
     sensors: bool = param(
         True, unit="bool", doc="Install networked smoke sensors in every unit.", source="-"
@@ -113,6 +122,7 @@ class MicroFireStations(Intervention):
     """
 
     kind: Literal["micro_fire_stations"]
+    levers = ("stations.active",)
     unit = "stations"
     builds_facilities = True
     default_quantity = 3
@@ -155,6 +165,7 @@ class EbikeChargingSites(Intervention):
     """
 
     kind: Literal["ebike_charging_sites"]
+    levers = ("charging_sites.active",)
     unit = "charging_sites"
     builds_facilities = True
     default_quantity = 16
@@ -206,6 +217,7 @@ class ThreeInOneRectification(Intervention):
     """
 
     kind: Literal["three_in_one_rectification"]
+    levers = ("buildings.three_in_one",)
     targeting: BuildingTargeting = "highest_risk"
     capital_cost_cny: float = param(
         15_000.0, unit="CNY/premises", ge=0.0, le=1e10,
@@ -228,6 +240,7 @@ class DangerousBuildingRepair(Intervention):
     """拆改危房: demolish or repair dangerous buildings. Lever: ``buildings.dangerous``."""
 
     kind: Literal["dangerous_building_repair"]
+    levers = ("buildings.dangerous",)
     targeting: BuildingTargeting = "highest_risk"
     capital_cost_cny: float = param(
         400_000.0, unit="CNY/building", ge=0.0, le=1e10,
@@ -249,6 +262,7 @@ class WaterloggingFix(Intervention):
     """整治易涝点: drainage works at waterlogging points. Lever: ``flood_points.fixed``."""
 
     kind: Literal["waterlogging_fix"]
+    levers = ("flood_points.fixed",)
     unit = "flood_points"
     targeting: Literal["highest_risk", "random"] = "highest_risk"
     capital_cost_cny: float = param(
@@ -276,6 +290,7 @@ class FireLanes(Intervention):
     """
 
     kind: Literal["fire_lanes"]
+    levers = ("blocks.lane_cleared",)
     unit = "blocks"
     targeting: BuildingTargeting = "highest_risk"
     capital_cost_cny: float = param(
@@ -310,6 +325,7 @@ class SmartSensors(GridIntervention):
     """
 
     kind: Literal["smart_sensors"]
+    levers = ("grids.cameras", "buildings.smoke_sensor")
     camera_cost_cny: float = param(
         50_000.0, unit="CNY/grid", ge=0.0, le=1e9, doc="Cameras and access control per grid.",
         source="assumption",
@@ -350,7 +366,92 @@ class SmartSensors(GridIntervention):
         )
 
 
-SAFETY_KINDS: tuple[type[Intervention], ...] = (
+class PublicSpace(GridIntervention):
+    """小公园、小广场、风雨连廊: public space in reach of every resident of the grid.
+
+    Lever: ``grids.public_space`` (more and better encounters in public).
+    """
+
+    kind: Literal["public_space"]
+    levers = ("grids.public_space",)
+    provision: float = param(
+        0.8, unit="1", ge=0.0, le=1.0, doc="Public-space provision of a grid afterwards.",
+        source="assumption",
+    )  # fmt: skip
+    capital_cost_cny: float = param(
+        400_000.0, unit="CNY/grid", ge=0.0, le=1e10,
+        doc="Small park, plaza or covered corridor per grid.",
+        source="assumption: ~3,000 facilities program-wide, ~2 per grid",
+    )  # fmt: skip
+    running_cost_cny_per_year: float = param(
+        20_000.0, unit="CNY/(grid·year)", ge=0.0, le=1e9, doc="Upkeep per grid.",
+        source="assumption",
+    )  # fmt: skip
+
+    def install(self, world: World, units: np.ndarray) -> None:
+        g = world.grids
+        g.public_space[units] = np.maximum(g.public_space[units], self.provision)
+
+
+class CultureHeritage(VillageIntervention):
+    """挖掘人文历史: heritage, place names, crafts and festivals as village-wide events.
+
+    Lever: ``villages.cultural_events_per_year``.
+    """
+
+    kind: Literal["culture_heritage"]
+    levers = ("villages.cultural_events_per_year",)
+    events_per_year: float = param(
+        6.0, unit="1/year", ge=0.0, le=365.0, doc="Village-wide cultural events per year.",
+        source="assumption",
+    )  # fmt: skip
+    capital_cost_cny: float = param(
+        300_000.0, unit="CNY/village", ge=0.0, le=1e10,
+        doc="Restoring heritage sites and branding (一村社一品牌).", source="assumption",
+    )  # fmt: skip
+    running_cost_cny_per_year: float = param(
+        50_000.0, unit="CNY/(village·year)", ge=0.0, le=1e9, doc="Organising the events.",
+        source="assumption",
+    )  # fmt: skip
+
+    def target(self) -> float:
+        return self.events_per_year
+
+    def level(self, world: World, units: np.ndarray) -> np.ndarray:
+        return world.villages.cultural_events_per_year[units].copy()
+
+    def set_level(self, world: World, units: np.ndarray, values: np.ndarray) -> None:
+        world.villages.cultural_events_per_year[units] = values
+
+
+class EnvironmentServices(GridIntervention):
+    """环境整治: paid cleaning, garbage rooms and sanitation in a grid.
+
+    Lever: ``grids.cleaning`` (the grid's environment settles higher).
+    """
+
+    kind: Literal["environment_services"]
+    levers = ("grids.cleaning",)
+    cleaning: float = param(
+        0.3, unit="1", ge=0.0, le=1.0,
+        doc="Rise of the level a grid's environment settles at.", source="assumption",
+    )  # fmt: skip
+    running_cost_cny_per_year: float = param(
+        60_000.0, unit="CNY/(grid·year)", ge=0.0, le=1e9,
+        doc="Cleaning staff and garbage collection per grid.", source="assumption",
+    )  # fmt: skip
+    capital_cost_cny: float = param(
+        50_000.0, unit="CNY/grid", ge=0.0, le=1e9,
+        doc="Garbage rooms and toilets per grid.",
+        source="assumption: >200 garbage rooms program-wide (seed)",
+    )  # fmt: skip
+
+    def install(self, world: World, units: np.ndarray) -> None:
+        g = world.grids
+        g.cleaning[units] = np.maximum(g.cleaning[units], self.cleaning)
+
+
+PEOPLE_KINDS: tuple[type[Intervention], ...] = (
     FireRetrofit,
     MicroFireStations,
     EbikeChargingSites,
@@ -359,4 +460,7 @@ SAFETY_KINDS: tuple[type[Intervention], ...] = (
     WaterloggingFix,
     FireLanes,
     SmartSensors,
+    PublicSpace,
+    CultureHeritage,
+    EnvironmentServices,
 )

@@ -1,0 +1,31 @@
+"""Category codes of the state tables: what the small integers in a column mean.
+
+Every module that reads or writes a coded column imports its codes from here, so that a code
+has one definition whatever part of the model (building the world, a mechanism, an
+intervention, the reference engine) uses it.
+"""
+
+from __future__ import annotations
+
+#: Groups of residents (``residents.group``, ``households.group``), in this order.
+GROUPS = ("local", "migrant", "taiwan")
+LOCAL, MIGRANT, TAIWAN = 0, 1, 2
+
+#: Sectors of jobs (``residents.sector``; -1 out of work, and ``villages.jobs`` columns).
+#: Shares of the first three are parameters of each group; "other" (public and professional
+#: jobs) takes the rest.
+SECTORS = ("industry", "construction", "services", "other")
+INDUSTRY, CONSTRUCTION, SERVICES, OTHER = 0, 1, 2, 3
+
+#: Age classes (``residents.age``).
+CHILD, WORKING, ELDERLY = 0, 1, 2
+
+#: Where an e-bike is charged (``residents.charging``).
+NO_EBIKE, CHARGE_INDOOR, CHARGE_SITE, CHARGE_OUTDOOR = 0, 1, 2, 3
+
+#: Columns of the residents' interpersonal trust (``residents.trust_inter``): trust in
+#: neighbours of one's own group and of the other groups.
+IN_GROUP, OUT_GROUP = 0, 1
+
+#: ``grids.last_supervision`` of a grid never supervised (far enough back for any interval).
+NEVER_SUPERVISED = -(2**30)

@@ -1,0 +1,147 @@
+"""The state of a run: every village of a scenario as one set of struct-of-arrays tables.
+
+:class:`World` holds the tables (:mod:`~vicinity_sim.world.tables`), the acquaintance ties
+(:mod:`~vicinity_sim.world.ties`) and the day's fire record; :mod:`~vicinity_sim.world.build`
+makes it from a scenario's villages.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
+
+import numpy as np
+
+from vicinity_sim.learning import generalised_trust
+from vicinity_sim.world.codes import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.geometry import VillageGeometry
+from vicinity_sim.world.tables import (
+    Adjacency,
+    Blocks,
+    Buildings,
+    ChargingSites,
+    FloodPoints,
+    Grids,
+    Gridworkers,
+    Households,
+    Landlords,
+    Projects,
+    Residents,
+    Stations,
+    Villages,
+)
+from vicinity_sim.world.ties import Ties
+
+__all__ = ["FiresToday", "World", "state_names"]
+
+
+@dataclass
+class FiresToday:
+    """Buildings burned in today's fires, the fire each belongs to and its response time."""
+
+    building: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    event: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    response_min: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass
+class World:
+    """All state of a run that is not a parameter.
+
+    Attributes:
+        village_names: Names of the villages, in scenario order.
+        villages: Village-level state (geography, today's weather, village-wide levers).
+        grids: Grids and their governance levers.
+        buildings, blocks, households, residents, landlords, gridworkers: Populations.
+        ties: Acquaintance ties between residents.
+        stations, charging_sites, projects: Facilities and industrial projects (rows are added
+            when interventions plan them).
+        flood_points: Waterlogging points.
+        adjacency: Neighbouring buildings with their separation (for fire spread).
+        fires_today: Buildings burned today (written by the fire process; read the next day).
+        geometry: Footprint geometry of the villages built from footprints, by village index
+            (outlines, candidate facility sites, CRS); synthetic villages have none.
+    """
+
+    village_names: list[str]
+    villages: Villages
+    grids: Grids
+    buildings: Buildings
+    blocks: Blocks
+    households: Households
+    residents: Residents
+    landlords: Landlords
+    gridworkers: Gridworkers
+    ties: Ties
+    stations: Stations
+    charging_sites: ChargingSites
+    projects: Projects
+    flood_points: FloodPoints
+    adjacency: Adjacency
+    fires_today: FiresToday = field(default_factory=FiresToday)
+    geometry: dict[int, VillageGeometry] = field(default_factory=dict)
+    _outgroup_share: np.ndarray | None = field(default=None, repr=False)
+    _occupants: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def n_villages(self) -> int:
+        return len(self.village_names)
+
+    def outgroup_share(self) -> np.ndarray:
+        """Share of a village's residents outside each group, shape (n_villages, 3).
+
+        Cached: departing households are replaced by newcomers of the same group and size, so
+        a village's composition does not change during a run.
+        """
+        if self._outgroup_share is None:
+            r = self.residents
+            counts = np.zeros((self.n_villages, 3))
+            np.add.at(counts, (r.village, r.group), 1.0)
+            totals = counts.sum(axis=1, keepdims=True)
+            self._outgroup_share = 1.0 - counts / np.maximum(totals, 1.0)
+        return self._outgroup_share
+
+    def generalised_trust(self) -> np.ndarray:
+        """Each resident's trust in neighbours at large: own-group and other-group trust
+        weighted by the village's composition."""
+        r = self.residents
+        s = self.outgroup_share()[r.village, r.group]
+        return generalised_trust.py_func(r.trust_inter[:, IN_GROUP], r.trust_inter[:, OUT_GROUP], s)
+
+    def resident_grid(self) -> np.ndarray:
+        """Grid of each resident (through their building)."""
+        return self.buildings.grid[self.residents.building]
+
+    def occupants(self) -> np.ndarray:
+        """Residents living in each building (derived from the residents table).
+
+        Cached: a resident's row keeps its building for the whole run (newcomers take the
+        units of those who leave), so the counts change only if the residents table is
+        replaced. Treat the result as read-only.
+        """
+        source = self.residents.building
+        if self._occupants is None or self._occupants[0] is not source:
+            counts = np.bincount(source, minlength=len(self.buildings)).astype(np.int64)
+            self._occupants = (source, counts)
+        return self._occupants[1]
+
+    def village_index(self, name: str) -> int:
+        return self.village_names.index(name)
+
+
+@cache
+def state_names() -> dict[str, tuple[str, ...]]:
+    """The world's tables and their columns: what processes may declare they read or write.
+
+    Returns:
+        Table name (a field of :class:`World` holding a table of arrays, including ``ties``,
+        ``adjacency`` and ``fires_today``) → its column names.
+    """
+    hints = typing.get_type_hints(World)
+    out: dict[str, tuple[str, ...]] = {}
+    for f in fields(World):
+        kind = hints[f.name]
+        if not f.name.startswith("_") and isinstance(kind, type) and is_dataclass(kind):
+            out[f.name] = tuple(c.name for c in fields(kind))
+    return out
