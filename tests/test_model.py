@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from helpers import scenario, village
 
+from vicinity_sim.interop import NoAgentSetError
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.processes import Process, register, registered, unregister
 from vicinity_sim.scenario import scenario_from_dict
@@ -36,10 +37,14 @@ def test_mesa_generators_cannot_be_drawn_from():
     for model in (VicinityModel(small(days=3), rng=4), ReferenceModel(small(days=3), rng=4)):
         model.run()
         assert model.day == 3 and model.seed == 4
-        for use in (lambda m: m.random.random(), lambda m: m.rng.integers(5),
-                    lambda m: m.agents.shuffle()):  # fmt: skip
+        uses = [lambda m: m.random.random(), lambda m: m.rng.integers(5)]
+        if isinstance(model, ReferenceModel):  # the fast model has no AgentSet at all (below)
+            uses.append(lambda m: m.agents.shuffle())
+        for use in uses:
             with pytest.raises(RuntimeError, match="addressed streams"):
                 use(model)
+    with pytest.raises(NoAgentSetError):
+        VicinityModel(small(days=1), rng=4).agents.shuffle()
 
 
 def test_processes_run_in_the_order_their_contracts_give():

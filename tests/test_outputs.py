@@ -24,7 +24,7 @@ def test_run_writes_the_four_files(tmp_path, capsys):
     rc, cap = run(["run", TINY, "--out", str(out), "--days", "120", "--seed", "3"], capsys)
     assert rc == 0, cap.err
     assert sorted(p.name for p in out.iterdir()) == [
-        "fire_events.parquet", "manifest.json", "summary.json", "timeseries.parquet",
+        "agents", "fire_events.parquet", "manifest.json", "summary.json", "timeseries.parquet",
     ]  # fmt: skip
     ts = pq.read_table(out / "timeseries.parquet").to_pandas()
     assert len(ts) == 120 and ts["day"].tolist() == list(range(120))
@@ -177,3 +177,21 @@ def test_timeseries_carries_the_daily_contract_names(tmp_path, capsys):
             )
     share = ts["disputes_resolved_grassroots_share"].dropna()
     assert ((share >= 0) & (share <= 1)).all()
+
+
+def test_run_writes_monthly_agent_snapshots(tmp_path, capsys):
+    """``agents/<name>.parquet``: one row per agent on day 0, the first of each month and the
+    last day, with the registered columns."""
+    out = tmp_path / "run"
+    rc, cap = run(["run", TINY, "--out", str(out), "--days", "70", "--quiet"], capsys)
+    assert rc == 0, cap.err
+    days = [0, 30, 61, 69]  # 2023-04-01, 05-01, 06-01 and the last day
+    for name, columns in (("gridworkers", {"grid", "party"}),
+                          ("landlords", {"association", "safety_spent_cny"})):  # fmt: skip
+        table = pq.read_table(out / "agents" / f"{name}.parquet").to_pandas()
+        assert {"day", "date", "agent"} | columns <= set(table.columns), name
+        assert sorted(table["day"].unique()) == days, name
+        per_day = table.groupby("day")["agent"].apply(list)
+        assert all(per_day[d] == sorted(set(per_day[d])) for d in days), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "agents/landlords.parquet" in json.dumps(manifest)

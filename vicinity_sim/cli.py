@@ -490,7 +490,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"seed {result.seed}, {args.engine} engine ({result.timings['simulate_s']:.1f} s)",
     )
     names = ["timeseries.parquet", "fire_events.parquet", "summary.json", *result.files,
-             "manifest.json"]  # fmt: skip
+             *(["agents/"] if result.agents else []), "manifest.json"]  # fmt: skip
     print(f"outputs: {out}/ ({', '.join(names)})")
     return 0
 

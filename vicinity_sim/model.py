@@ -19,6 +19,7 @@ from vicinity_sim.calendar import Calendar
 from vicinity_sim.interop import AgentFrames, NoAgentSetError, as_scenario
 from vicinity_sim.processes import Process, registered
 from vicinity_sim.recorder import Recorder
+from vicinity_sim.snapshots import Snapshots
 from vicinity_sim.streams import Streams
 from vicinity_sim.world import World, build_world
 
@@ -182,6 +183,8 @@ class VicinityModel(DailyProcesses, mesa.Model):
             frames = AgentFrames(self.world, scenario.run.days, agent_table, agent_reporters,
                                  agent_every or 1)  # fmt: skip
             self.datacollector.track_agents(frames)
+        #: Monthly copies of the deciding agents' tables (``agents/*.parquet`` of a run).
+        self.snapshots = Snapshots(self.world, self.calendar.dates)
         self.day = 0
         self.running = True
 
@@ -198,6 +201,8 @@ class VicinityModel(DailyProcesses, mesa.Model):
             return
         day = self.day
         self.datacollector.collect(day, self.run_due_processes(day))
+        if self.calendar.is_due("month", day) or day == self.days - 1:
+            self.snapshots.record(day)
         self.day += 1
         self.running = self.day < self.days
 

@@ -58,6 +58,9 @@ class RunResult:
     started_at: str = ""
     engine: str = "fast"
     files: dict[str, bytes] = field(default_factory=dict)  # further output files by name
+    #: Monthly snapshots of the deciding agents (:mod:`vicinity_sim.snapshots`), by name;
+    #: the fast engine's only.
+    agents: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 #: Engines that run a scenario: the array model and the Mesa-agent reference.
@@ -132,6 +135,7 @@ def simulate(
         started_at=started,
         engine=engine,
         files=files,
+        agents=model.snapshots.tables() if engine == "fast" else {},
     )
 
 
@@ -260,7 +264,8 @@ def write_outputs(result: RunResult, out: str | Path, force: bool = False) -> Pa
 
 
 def run_files(result: RunResult) -> dict[str, bytes]:
-    """The output files of a run, by name, as bytes."""
+    """The output files of a run (the four files, ``agents/*.parquet`` and the buildings file
+    if asked for), by relative path, as bytes."""
     t0 = time.perf_counter()
     files = {
         "timeseries.parquet": parquet_bytes(result.columns),
@@ -268,6 +273,8 @@ def run_files(result: RunResult) -> dict[str, bytes]:
         "summary.json": json_bytes(result.summary),
         **result.files,
     }
+    for name, table in result.agents.items():
+        files[f"agents/{name}.parquet"] = parquet_bytes(table)
     result.timings["encode_s"] = time.perf_counter() - t0
     files["manifest.json"] = json_bytes(manifest(result, files))
     return files

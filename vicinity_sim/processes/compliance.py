@@ -36,6 +36,7 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import Process, register
+from vicinity_sim.snapshots import register_snapshot
 
 
 class ComplianceParams(ParamModel):
@@ -178,3 +179,11 @@ class Compliance(Process):
             "buildings_brought_to_standard": float(len(now)),
             "landlord_safety_cost_cny": float(cost.sum()),
         }
+
+
+register_snapshot("landlords", "landlords", {
+    "village": "Village (index).",
+    "household": "Household the landlord lives in (global index), -1 if absentee.",
+    "association": "Member of the landlord association, 房东协会 (bool).",
+    "safety_spent_cny": "Spent so far bringing own buildings to the safety standard (CNY).",
+})  # fmt: skip

@@ -56,6 +56,7 @@ from numba import njit
 from vicinity_sim.learning import experience
 from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
+from vicinity_sim.snapshots import register_snapshot
 from vicinity_sim.streams import stream_slots, uniform
 from vicinity_sim.world.codes import CHARGE_INDOOR, CHARGE_OUTDOOR, ELDERLY
 from vicinity_sim.world.ties import group_members
@@ -695,3 +696,10 @@ class Governance(Process):
         _, first = np.unique(np.column_stack([blocks, fires.event]), axis=0, return_index=True)
         fire_trust(blocks[first].astype(np.int64), fires.response_min[first], self.blk_res_ptr,
                    self.blk_res, residents, self.consts, self.trust)  # fmt: skip
+
+
+register_snapshot("gridworkers", "gridworkers", {
+    "village": "Village (index).",
+    "grid": "Grid served (global index).",
+    "party": "Party member (bool).",
+})  # fmt: skip
