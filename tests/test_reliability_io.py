@@ -27,7 +27,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threade
 
 TINY = (ROOT / "scenarios" / "tiny.toml").as_posix()
 FORK = multiprocessing.get_context("fork")
-RUN_FILES = ["fire_events.parquet", "manifest.json", "summary.json", "timeseries.parquet"]
+# The four files and the agents' monthly snapshots (agents/).
+RUN_FILES = ["agents", "fire_events.parquet", "manifest.json", "summary.json", "timeseries.parquet"]
 
 
 def run_cli(args, capsys):
