@@ -1,6 +1,7 @@
 """Building the world: lay out each village, populate it and join the villages' tables.
 
-:func:`build_world` lays out each village (:mod:`~vicinity_sim.world.plan`), populates it
+:func:`build_world` lays out each village (:mod:`~vicinity_sim.world.plan`, or its real
+building footprints: :mod:`~vicinity_sim.world.plan_source`), populates it
 (:mod:`~vicinity_sim.world.population`) and concatenates the villages into global tables. Each
 village draws from its own streams (``world.plan`` and ``world.population`` with the village's
 position as index), so a village is the same whatever other villages the scenario holds.
