@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 SIM    := $(VENV)/bin/vicinity-sim
 
-.PHONY: help setup dev viz notebook chromium demo dashboard test lint format bench clean
+.PHONY: help setup dev viz geo notebook chromium demo dashboard test lint format bench clean
 
 help:
 	@echo "make demo   - set up .venv; run the four-pillar study (7 arms × 4 replications × 3 years)"
@@ -19,6 +19,7 @@ help:
 	@echo "make notebook - set up .venv with the notebook extra (Jupyter) and open JupyterLab on"
 	@echo "              experiments/ (the studies' notebooks)"
 	@echo "make bench  - run the benchmarks (figures quoted in README, Performance)"
+	@echo "make geo    - set up .venv with the geo extra (villages from building footprints)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove .venv, outputs and caches"
 
@@ -32,7 +33,7 @@ $(VENV)/.runtime-installed: pyproject.toml | $(PY)
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[dev]"
-	@touch $@ $(VENV)/.runtime-installed $(VENV)/.viz-installed
+	@touch $@ $(VENV)/.runtime-installed $(VENV)/.viz-installed $(VENV)/.geo-installed
 
 $(VENV)/.viz-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[viz]"
@@ -40,6 +41,11 @@ $(VENV)/.viz-installed: pyproject.toml | $(PY)
 
 $(VENV)/.notebook-installed: pyproject.toml | $(PY)
 	$(PIP) install -e ".[notebook]"
+	@touch $@ $(VENV)/.runtime-installed
+
+# Villages from building footprints (geopandas, pyogrio, pyproj, shapely, pyrosm).
+$(VENV)/.geo-installed: pyproject.toml | $(PY)
+	$(PIP) install -e ".[geo]"
 	@touch $@ $(VENV)/.runtime-installed
 
 # The dashboard's browser test drives Debian's Chromium (Playwright never downloads a browser).
@@ -56,6 +62,8 @@ setup: $(VENV)/.runtime-installed
 dev: $(VENV)/.dev-installed
 
 viz: $(VENV)/.viz-installed
+
+geo: $(VENV)/.geo-installed
 
 notebook: $(VENV)/.notebook-installed
 	$(VENV)/bin/jupyter lab experiments/
@@ -77,10 +85,11 @@ test: dev lint chromium
 	$(PY) -m pytest
 	$(SIM) regress --workers 2
 
-bench: setup
+bench: setup geo
 	$(PY) benchmarks/bench_village.py
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_reference.py
+	$(PY) benchmarks/bench_footprints.py
 	$(PY) benchmarks/bench_cli.py
 
 format: dev

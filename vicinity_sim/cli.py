@@ -291,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fast (arrays and numba, default) or reference (one Mesa agent per person, "
         "plain Python: the readable specification, about 100x slower)",
     )  # fmt: skip
+    p.add_argument(
+        "--buildings", choices=["geojson", "parquet"],
+        help="also write the buildings of footprint villages with their outcomes "
+        "(buildings.geojson or buildings.parquet, for QGIS or kepler.gl; needs the geo extra)",
+    )  # fmt: skip
     _add_scenario_options(p)
 
     p = sub.add_parser(
@@ -457,12 +462,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         out = Path("outputs") / f"{file_name(stem, args.scenario, 'name')}-seed{scenario.run.seed}"
     outdir.check_target(out, args.force)
     preflight.check_runs(out, [scenario], 1, args.scenario)
+    if args.buildings:  # refused before the run, not after it
+        from vicinity_sim.building_outputs import check_buildings_output
+
+        check_buildings_output(scenario, args.buildings)
     log.info("%s: %d village(s), %d days, seed %d, hash %s", args.scenario,
              len(scenario.villages), scenario.run.days, scenario.run.seed,
              scenario.content_hash()[:12])  # fmt: skip
     with outdir.writing(out, args.force):  # held while simulating: one writer per directory
         try:
-            result = simulate(scenario, progress=not args.quiet, engine=args.engine)
+            result = simulate(scenario, progress=not args.quiet, engine=args.engine,
+                              buildings=args.buildings)  # fmt: skip
         except KeyboardInterrupt as e:
             kept = "nothing was written (a run writes its outputs when it has finished)"
             raise supervise.interrupted(e, f"{kept}; run it again") from None
@@ -479,7 +489,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{stem}: {scenario.run.days} days, {n_v} village{'s' * (n_v > 1)}, "
         f"seed {result.seed}, {args.engine} engine ({result.timings['simulate_s']:.1f} s)",
     )
-    print(f"outputs: {out}/ (timeseries.parquet, fire_events.parquet, summary.json, manifest.json)")
+    names = ["timeseries.parquet", "fire_events.parquet", "summary.json", *result.files,
+             *(["agents/"] if result.agents else []), "manifest.json"]  # fmt: skip
+    print(f"outputs: {out}/ ({', '.join(names)})")
     return 0
 
 

@@ -18,6 +18,7 @@ from vicinity_sim.processes.sections import SECTIONS
 from vicinity_sim.scenario.schema import RunParams
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
+from vicinity_sim.world.footprint_params import FootprintParams
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import (
@@ -106,6 +107,7 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
     out: list[tuple[str, type[BaseModel], str]] = [
         ("Run `[run]`", RunParams, "run."),
         ("Village plan `[villages.plan]`", PlanParams, "plan."),
+        ("Footprint villages `[villages.plan.footprints]`", FootprintParams, "footprints."),
         ("Population `[villages.population]`", PopulationParams, "population."),
         ("Local villagers `[villages.population.local]`", LocalGroupParams, "local."),
         ("Migrant tenants `[villages.population.migrant]`", MigrantGroupParams, "migrant."),

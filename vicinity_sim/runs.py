@@ -6,6 +6,8 @@ summary. :func:`write_outputs` writes them as
 * ``timeseries.parquet``: one row per day, every recorded metric;
 * ``fire_events.parquet``: one row per fire;
 * ``summary.json``: the flat outcome summary (:mod:`vicinity_sim.outcomes`);
+* ``buildings.geojson`` or ``buildings.parquet`` if asked for: the buildings of footprint
+  villages with their outcomes (:mod:`vicinity_sim.building_outputs`);
 * ``manifest.json``: package version, git commit, scenario hash, resolved scenario, seed,
   timings of the stages and the total wall time (``wall_s``), library versions.
 
@@ -55,6 +57,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
     engine: str = "fast"
+    files: dict[str, bytes] = field(default_factory=dict)  # further output files by name
     #: Monthly snapshots of the deciding agents (:mod:`vicinity_sim.snapshots`), by name;
     #: the fast engine's only.
     agents: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -71,6 +74,7 @@ def simulate(
     replication: int | None = None,
     progress: bool = False,
     engine: str = "fast",
+    buildings: str | None = None,
 ) -> RunResult:
     """Run a scenario to its end.
 
@@ -81,12 +85,18 @@ def simulate(
         progress: Show a progress bar on runs longer than a few seconds (fast engine).
         engine: ``fast`` (:class:`~vicinity_sim.model.VicinityModel`) or ``reference``
             (:class:`~vicinity_sim.reference.ReferenceModel`, one Mesa agent per person; slow).
+        buildings: ``geojson`` or ``parquet`` to keep a file of the footprint villages'
+            buildings with their outcomes (:mod:`vicinity_sim.building_outputs`).
 
     Returns:
         The run's columns, events, summary and timings.
     """
     if engine not in ENGINES:
         raise InputError("--engine", "--engine", f"must be one of {', '.join(ENGINES)}")
+    if buildings is not None:
+        from vicinity_sim.building_outputs import check_buildings_output
+
+        check_buildings_output(scenario, buildings)
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     if engine == "reference":
@@ -107,6 +117,12 @@ def simulate(
         [model.world.village_names[v] for v in events["village"]], dtype=object
     )
     summary = summarize(columns, events)
+    files = {}
+    if buildings is not None:
+        from vicinity_sim.building_outputs import buildings_file
+
+        name, data = buildings_file(model, buildings)
+        files[name] = data
     t3 = time.perf_counter()
     return RunResult(
         scenario=scenario,
@@ -118,6 +134,7 @@ def simulate(
         timings={"build_s": t1 - t0, "simulate_s": t2 - t1, "summarize_s": t3 - t2},
         started_at=started,
         engine=engine,
+        files=files,
         agents=model.snapshots.tables() if engine == "fast" else {},
     )
 
@@ -247,13 +264,14 @@ def write_outputs(result: RunResult, out: str | Path, force: bool = False) -> Pa
 
 
 def run_files(result: RunResult) -> dict[str, bytes]:
-    """The output files of a run (the four files and ``agents/*.parquet``), by relative
-    path, as bytes."""
+    """The output files of a run (the four files, ``agents/*.parquet`` and the buildings file
+    if asked for), by relative path, as bytes."""
     t0 = time.perf_counter()
     files = {
         "timeseries.parquet": parquet_bytes(result.columns),
         "fire_events.parquet": parquet_bytes(result.events),
         "summary.json": json_bytes(result.summary),
+        **result.files,
     }
     for name, table in result.agents.items():
         files[f"agents/{name}.parquet"] = parquet_bytes(table)

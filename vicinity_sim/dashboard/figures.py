@@ -101,7 +101,9 @@ def plan_figure(model: Any, layer: str, village: int = 0) -> Figure:
     b = w.buildings
     rows = np.nonzero(b.village == village)[0]
     values = spec.values(model)[rows]
-    corners = _squares(b.x[rows], b.y[rows], b.side_m[rows])
+    geom = w.geometry.get(village)
+    # Real outlines for a footprint village, squares for a synthetic one.
+    corners = geom.rings() if geom is not None else _squares(b.x[rows], b.y[rows], b.side_m[rows])
 
     fig = Figure(figsize=(6.4, 5.6), layout="constrained")
     ax = fig.add_subplot()
@@ -124,7 +126,12 @@ def plan_figure(model: Any, layer: str, village: int = 0) -> Figure:
         cache = getattr(model, "figure_cache", {})
         key = ("grid boundaries", village)
         if key not in cache:
-            cache[key] = grid_boundaries(b.x[rows], b.y[rows], b.grid[rows], width, height)
+            # Around real footprints, open ground within the outline's closing belongs to
+            # the nearest building's grid (not every detached house gets its own outline).
+            reach = {} if geom is None else {"reach_m": model.spec.villages[village].plan
+                                             .footprints.outline_closing_m}  # fmt: skip
+            cache[key] = grid_boundaries(b.x[rows], b.y[rows], b.grid[rows], width, height,
+                                         **reach)  # fmt: skip
         segments = cache[key]
         ax.add_collection(LineCollection(segments, colors="#263238", linewidths=1.0))
 

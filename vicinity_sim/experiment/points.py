@@ -78,8 +78,10 @@ def experiment_priors(spec: ExperimentSpec, extra: list | None = None
     """The uncertain parameters an experiment can vary, and those it must hold.
 
     A parameter is held (not varied) when the experiment sets it (its ``set`` lists, the
-    arms' or the command line's) or when arms differ in its value (an arm's scenario file
-    sets it: it is part of a policy, not an uncertainty).
+    arms' or the command line's), when arms differ in its value (an arm's scenario file
+    sets it: it is part of a policy, not an uncertainty), or when no village uses it (how a
+    plan is derived from footprints, ``plan.footprints``, where no village is built from
+    footprints).
 
     Returns:
         The priors to vary, and (key, reason) of the uncertain parameters held.
@@ -87,10 +89,15 @@ def experiment_priors(spec: ExperimentSpec, extra: list | None = None
     dumps = arm_dumps(spec, extra)
     n = n_villages(dumps, str(spec.path))
     fixed = _set_keys(spec, extra)
+    footprints = any(v["plan"].get("source") is not None
+                     for d in dumps.values() for v in d["villages"])  # fmt: skip
     keep, held = [], []
     for prior in uncertain_priors():
         if prior.key in fixed:
             held.append((prior.key, "set by the experiment"))
+            continue
+        if ".plan.footprints." in prior.key and not footprints:
+            held.append((prior.key, "no village is built from footprints"))
             continue
         values = {repr([_lookup(d, k) for k in expand(prior.key, n)]) for d in dumps.values()}
         if len(values) > 1:

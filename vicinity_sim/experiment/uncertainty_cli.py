@@ -47,8 +47,8 @@ def _screen(args: argparse.Namespace, spec: Any, out: Path, extra: list) -> int:
           f"{'groups' if args.groups else 'parameters'}, {args.trajectories} trajectories, "
           f"{result.points} points × {len(spec.arms)} arms")  # fmt: skip
     if result.held:
-        print(f"  held fixed: {len(result.held)} uncertain parameter(s) the experiment sets "
-              f"or its arms differ in (screen.json lists them)")  # fmt: skip
+        print(f"  held fixed: {len(result.held)} uncertain parameter(s) the experiment sets, "
+              f"its arms differ in or no village uses (screen.json lists them)")  # fmt: skip
     for s in result.skipped:
         print(f"  skipped: {s}")
     print(

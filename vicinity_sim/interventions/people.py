@@ -21,6 +21,7 @@ from vicinity_sim.params import param
 from vicinity_sim.world import World
 from vicinity_sim.world.codes import CHARGE_INDOOR
 from vicinity_sim.world.facilities import weighted_sites
+from vicinity_sim.world.geometry import snap_sites
 
 BuildingTargeting = Literal["highest_risk", "random", "grid_order"]
 
@@ -146,6 +147,7 @@ class MicroFireStations(Intervention):
         else:
             weight = world.occupants()[in_v]
             sx, sy = weighted_sites(b.x[in_v], b.y[in_v], weight, quantity, gen)
+        sx, sy = snap_sites(world, village, sx, sy)  # onto open ground in a footprint village
         return world.stations.append(
             village=np.full(len(sx), village), x=sx, y=sy, active=np.zeros(len(sx), bool)
         )
@@ -193,6 +195,7 @@ class EbikeChargingSites(Intervention):
         else:
             demand = np.bincount(r.building[r.charging == CHARGE_INDOOR], minlength=len(b))
             sx, sy = weighted_sites(b.x[in_v], b.y[in_v], demand[in_v], quantity, gen)
+        sx, sy = snap_sites(world, village, sx, sy)
         n = len(sx)
         return world.charging_sites.append(
             village=np.full(n, village),

@@ -35,7 +35,8 @@ a building is its residents' generalised trust (own and other group weighted by 
 Levers read here: grids' ``effort``, ``skill``, ``duplication_loss``, ``vanguard``,
 ``council``, ``tea_parties_per_month``, ``cameras``; villages' ``rules_norm``; households'
 ``paired``; landlords' ``association``. State read: residents' ``ebike`` and ``charging``
-(e-bikes in the lanes), households' ``rent_burden``.
+(e-bikes in the lanes), blocks' ``frontage_m`` (the length of their lanes: the plan's
+lattice, or measured around real footprints), households' ``rent_burden``.
 """
 
 from __future__ import annotations
@@ -219,8 +220,8 @@ class DisputeDrivers(NamedTuple):
     """Today's drivers of disputes that are not in the tables, and cached crowding.
 
     Attributes:
-        parked: E-bikes parked in each block's lanes today (:func:`lane_factor`).
-        frontage_m: Length of each block's lanes.
+        parked: E-bikes parked in each block's lanes today (:func:`lane_factor`; the lanes'
+            length is the blocks' ``frontage_m``).
         tenancy: Each household's tenancy dispute rate relative to the reference (0: owner).
         max_tenancy: The largest of them.
         outgroup_share: Share of a village's residents outside each group (n_villages, 3).
@@ -230,7 +231,6 @@ class DisputeDrivers(NamedTuple):
     """
 
     parked: np.ndarray
-    frontage_m: np.ndarray
     tenancy: np.ndarray
     max_tenancy: float
     outgroup_share: np.ndarray
@@ -353,14 +353,15 @@ def lane_factors(parked, frontage_m, c):
 
 
 @njit(cache=True)
-def disputes_day(key, sections, b, g, v, ll, hh, r, ties, index, drivers):
+def disputes_day(key, sections, b, bl, g, v, ll, hh, r, ties, index, drivers):
     """One day of disputes in every building; returns [disputes, grassroots, police].
 
     Args:
         key: The day's stream key.
         sections: :class:`DisputeSections`.
-        b, g, v, ll, hh, r, ties: Buildings, grids, villages, landlords, households, residents
-            (``trust_inst`` and ``trust_inter`` updated) and ties (weakened).
+        b, bl, g, v, ll, hh, r, ties: Buildings, blocks, grids, villages, landlords,
+            households, residents (``trust_inst`` and ``trust_inter`` updated) and ties
+            (weakened).
         index: :class:`DisputeIndex`.
         drivers: :class:`DisputeDrivers` (its crowding cache is updated).
 
@@ -405,7 +406,7 @@ def disputes_day(key, sections, b, g, v, ll, hh, r, ties, index, drivers):
     index_hh_ptr = index.hh_ptr
     drivers_crowd = drivers.crowd
     drivers_crowd_rooms = drivers.crowd_rooms
-    drivers_lane = lane_factors(drivers.parked, drivers.frontage_m, sections.disputes)
+    drivers_lane = lane_factors(drivers.parked, bl.frontage_m, sections.disputes)
     drivers_max_lane = drivers_lane.max() if len(drivers_lane) else 0.0
     drivers_max_tenancy = drivers.max_tenancy
     drivers_outgroup_share = drivers.outgroup_share
@@ -539,7 +540,7 @@ class Disputes(Process):
         "buildings.village",
         "buildings.owner",
         "buildings.block",
-        "blocks.village",
+        "blocks.frontage_m",
         "households.building",
         "households.group",
         "households.rent_burden",
@@ -590,10 +591,8 @@ class Disputes(Process):
         )
         self._crowd = np.zeros(n_b)
         self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
-        # Residents stay in their building's block; the lanes of a block are its village's.
+        # Residents stay in their building's block and park along its lanes.
         self.res_block = w.buildings.block[w.residents.building].astype(np.int64)
-        self.frontage_m = np.array([model.spec.villages[v].plan.block_frontage_m()
-                                    for v in w.blocks.village], dtype=np.float64)  # fmt: skip
         self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
         self._tenancy = np.zeros(len(w.households))
         self._max_tenancy = 0.0
@@ -602,11 +601,11 @@ class Disputes(Process):
         """E-bikes parked in each block's lanes today (those not charged indoors)."""
         r = self.world.residents
         return np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
-                           minlength=len(self.frontage_m))  # fmt: skip
+                           minlength=len(self.world.blocks))  # fmt: skip
 
     def lane_factors(self) -> tuple[np.ndarray, float]:
         """Today's lane factor of every block and the largest."""
-        factors = lane_factors(self.parked(), self.frontage_m, self.consts)
+        factors = lane_factors(self.parked(), self.arrays("blocks").frontage_m, self.consts)
         return factors, float(factors.max()) if len(factors) else 0.0
 
     def tenancy_weights(self) -> tuple[np.ndarray, float]:
@@ -622,10 +621,11 @@ class Disputes(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         tenancy, max_tenancy = self.tenancy_weights()
-        drivers = DisputeDrivers(self.parked(), self.frontage_m, tenancy, max_tenancy,
+        drivers = DisputeDrivers(self.parked(), tenancy, max_tenancy,
                                  w.outgroup_share(), self._crowd, self._crowd_rooms)  # fmt: skip
         out = disputes_day(
-            key, self.sections, self.arrays("buildings"), self.arrays("grids"),
+            key, self.sections, self.arrays("buildings"), self.arrays("blocks"),
+            self.arrays("grids"),
             self.arrays("villages"), self.arrays("landlords"), self.arrays("households"),
             self.arrays("residents"), self.arrays("ties"),
             self.index, drivers,

@@ -36,6 +36,7 @@ from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.processes import registered
 from vicinity_sim.processes.sections import MOVED_KEYS
 from vicinity_sim.scenario.schema import scenario_model
+from vicinity_sim.world.footprint_params import resolve_source_path
 
 Path_ = tuple[str | int, ...]
 NAMED_ARRAYS = ("villages", "interventions")
@@ -277,6 +278,7 @@ def _problem(err: dict) -> str:
 
 def _validate(data: dict, prov: _Provenance) -> Any:
     check_keys(data, scenario_model(), (), prov)
+    _resolve_paths(data, prov)
     try:
         scenario = scenario_model().model_validate(data)
     except pydantic.ValidationError as e:
@@ -284,6 +286,29 @@ def _validate(data: dict, prov: _Provenance) -> Any:
     _check_references(scenario, prov)
     scenario._source = prov.default
     return scenario
+
+
+def _resolve_paths(data: dict, prov: _Provenance) -> None:
+    """Make footprint sources absolute: a relative path is relative to the file that set it
+    (a scenario, or the experiment file whose arm or ``set`` did; the working directory for a
+    ``--set`` override); a missing file is reported here."""
+    villages = data.get("villages")
+    if not isinstance(villages, list):
+        return
+    for i, v in enumerate(villages):
+        plan = v.get("plan") if isinstance(v, dict) else None
+        value = plan.get("source") if isinstance(plan, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        p: Path_ = ("villages", i, "plan", "source")
+        setter = prov.source_of(p)
+        # Experiment labels read "FILE (arm 'a')" or "FILE: set".
+        files = [c for c in (setter, setter.split(" (")[0], setter.split(": ")[0])
+                 if Path(c).is_file()]  # fmt: skip
+        base = Path(files[0]).parent if files else None
+        plan["source"] = resolve_source_path(value, base)
+        if not value.startswith("pyrosm:") and not Path(plan["source"]).exists():
+            raise InputError(setter, format_key(p), f"file not found: {plan['source']}")
 
 
 def _raise_first(errors: list, prov: _Provenance) -> typing.NoReturn:

@@ -29,6 +29,7 @@ from vicinity_sim.processes.sections import SECTIONS, sections_version
 from vicinity_sim.world.codes import GROUPS
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
+from vicinity_sim.world.footprint_params import hash_view
 from vicinity_sim.world.institutions import InstitutionsParams
 from vicinity_sim.world.plan import PlanParams
 from vicinity_sim.world.population import PopulationParams
@@ -133,6 +134,7 @@ class ScenarioBase(ParamModel):
     def content_hash(self) -> str:
         """SHA-256 of the resolved scenario without its seed (same for all replications)."""
         data = self.model_dump(mode="json")
+        data["villages"] = [hash_view(v) for v in data["villages"]]
         data["run"].pop("seed", None)
         data["run"].pop("replication", None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()

@@ -1,6 +1,7 @@
 """Building the world: lay out each village, populate it and join the villages' tables.
 
-:func:`build_world` lays out each village (:mod:`~vicinity_sim.world.plan`), populates it
+:func:`build_world` lays out each village (:mod:`~vicinity_sim.world.plan`, or its real
+building footprints: :mod:`~vicinity_sim.world.plan_source`), populates it
 (:mod:`~vicinity_sim.world.population`) and concatenates the villages into global tables. Each
 village draws from its own streams (``world.plan`` and ``world.population`` with the village's
 position as index), so a village is the same whatever other villages the scenario holds.
@@ -18,8 +19,10 @@ from vicinity_sim.streams import Streams, stream_slots
 from vicinity_sim.world.codes import NEVER_SUPERVISED, SECTORS
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams, place_existing_facilities
+from vicinity_sim.world.geometry import VillageGeometry
 from vicinity_sim.world.institutions import InstitutionsParams
-from vicinity_sim.world.plan import Plan, PlanParams, build_plan
+from vicinity_sim.world.plan import Plan, PlanParams
+from vicinity_sim.world.plan_source import build_village_plan
 from vicinity_sim.world.population import (
     CapacityError,
     Population,
@@ -125,6 +128,7 @@ def _village_tables(
         village=np.full(plan.n_blocks, v, np.int32),
         grid=grid_of_block.astype(np.int32),
         lane_cleared=np.zeros(plan.n_blocks, bool),
+        frontage_m=plan.block_frontage_m,
     )
     nh = len(pop.hh_size)
     households = Households(
@@ -266,8 +270,13 @@ def build_world(
     off = {"building": 0, "block": 0, "grid": 0, "household": 0, "landlord": 0, "flood": 0}
     off["resident"] = 0
     pops: list[Population] = []
+    geometry: dict[int, VillageGeometry] = {}
     for v, spec in enumerate(villages):
-        plan = build_plan(spec.plan, streams.generator("world.plan", v))
+        # A synthetic plan, or one read from building footprints (plan.source).
+        plan, geom, grids = build_village_plan(spec.plan, streams.generator("world.plan", v),
+                                               source, v)  # fmt: skip
+        if geom is not None:
+            geometry[v] = geom
         block_cols = np.arange(plan.n_blocks) % plan.n_block_cols
         block_rows = np.arange(plan.n_blocks) // plan.n_block_cols
         try:
@@ -277,6 +286,7 @@ def build_world(
                 block_cols,
                 block_rows,
                 streams.generator("world.population", v),
+                grids,
             )
         except CapacityError as e:
             raise InputError(
@@ -284,7 +294,11 @@ def build_world(
                 f"villages[{v}].population.n_residents",
                 f"{spec.population.n_residents} residents form about {e.households} households "
                 f"but village '{spec.name}' has only {e.rooms} rental units; lower n_residents "
-                "or raise plan.n_buildings or plan.rooms_per_storey",
+                + (
+                    "or plan.footprints.unit_floor_area_m2"
+                    if geom is not None
+                    else "or raise plan.n_buildings or plan.rooms_per_storey"
+                ),
             ) from None
         parts.append(
             _village_tables(v, spec, plan, pop, off, streams.generator("world.economy", v))
@@ -339,6 +353,7 @@ def build_world(
         ),
         flood_points=cat("flood_points"),
         adjacency=Adjacency.from_edges(off["building"], src, dst, sep),
+        geometry=geometry,
     )
     for v, (spec, pop) in enumerate(zip(villages, pops, strict=True)):
         _seed_village_ties(world, v, spec.population, pop, streams)

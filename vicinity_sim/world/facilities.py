@@ -15,6 +15,7 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.world.codes import CHARGE_INDOOR
+from vicinity_sim.world.geometry import snap_sites
 
 if TYPE_CHECKING:
     from vicinity_sim.world import World
@@ -98,6 +99,7 @@ def place_existing_facilities(
     if p.micro_stations:
         weight = world.occupants()[in_v]
         sx, sy = weighted_sites(b.x[in_v], b.y[in_v], weight, p.micro_stations, gen)
+        sx, sy = snap_sites(world, v, sx, sy)
         world.stations.append(
             village=np.full(len(sx), v), x=sx, y=sy, active=np.ones(len(sx), bool)
         )
@@ -105,6 +107,7 @@ def place_existing_facilities(
         r = world.residents
         demand = np.bincount(r.building[r.charging == CHARGE_INDOOR], minlength=len(b))
         sx, sy = weighted_sites(b.x[in_v], b.y[in_v], demand[in_v], p.charging_sites, gen)
+        sx, sy = snap_sites(world, v, sx, sy)
         n = len(sx)
         world.charging_sites.append(
             village=np.full(n, v),

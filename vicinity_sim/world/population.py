@@ -8,6 +8,7 @@ has no local households, buildings belong to absentee landlords who do not live 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -465,6 +466,7 @@ def build_population(
     block_cols: np.ndarray,
     block_rows: np.ndarray,
     gen: np.random.Generator,
+    grids: Callable[[int, np.ndarray], np.ndarray] | None = None,
 ) -> Population:
     """Generate the people of one village.
 
@@ -473,6 +475,9 @@ def build_population(
         rooms: Rental units per building.
         block_cols, block_rows: Column and row of every block (for grids).
         gen: Random generator of the stream ``world.population`` for this village.
+        grids: How blocks form grids, given the number of grids and the households of each
+            building (default: :func:`assign_grids` on the block lattice). A footprint village
+            clusters its real blocks (:func:`~vicinity_sim.world.geometry.cluster_grids`).
 
     Returns:
         The population.
@@ -565,7 +570,10 @@ def build_population(
     # Grids and gridworkers.
     n_blocks = len(block_cols)
     n_grids = int(min(max(1, round(p.n_residents / p.residents_per_grid)), n_blocks))
-    block_grid = assign_grids(block_cols, block_rows, n_grids)
+    if grids is None:
+        block_grid = assign_grids(block_cols, block_rows, n_grids)
+    else:
+        block_grid = grids(n_grids, np.bincount(hh_building, minlength=n_b)).astype(np.int32)
     lo = p.gridworkers_per_grid_min
     hi = max(lo, p.gridworkers_per_grid_max)
     per_grid = gen.integers(lo, hi + 1, n_grids)

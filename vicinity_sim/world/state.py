@@ -15,6 +15,7 @@ import numpy as np
 
 from vicinity_sim.learning import generalised_trust
 from vicinity_sim.world.codes import IN_GROUP, OUT_GROUP
+from vicinity_sim.world.geometry import VillageGeometry
 from vicinity_sim.world.tables import (
     Adjacency,
     Blocks,
@@ -59,6 +60,8 @@ class World:
         flood_points: Waterlogging points.
         adjacency: Neighbouring buildings with their separation (for fire spread).
         fires_today: Buildings burned today (written by the fire process; read the next day).
+        geometry: Footprint geometry of the villages built from footprints, by village index
+            (outlines, candidate facility sites, CRS); synthetic villages have none.
     """
 
     village_names: list[str]
@@ -77,6 +80,7 @@ class World:
     flood_points: FloodPoints
     adjacency: Adjacency
     fires_today: FiresToday = field(default_factory=FiresToday)
+    geometry: dict[int, VillageGeometry] = field(default_factory=dict)
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
     _occupants: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 

@@ -155,6 +155,7 @@ class Blocks(Table):
     village: np.ndarray  # int32
     grid: np.ndarray  # int32, global grid index
     lane_cleared: np.ndarray  # bool, surrounding lanes cleared into fire lanes
+    frontage_m: np.ndarray  # float64, length of lane around the block (where e-bikes park)
 
 
 @dataclass

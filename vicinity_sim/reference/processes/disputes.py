@@ -92,9 +92,8 @@ class Disputes(ReferenceProcess):
             if res.ebike and res.charging != CHARGE_INDOOR:
                 parked[int(w.buildings.block[res.building])] += 1
         factors = []
-        for k, v in enumerate(w.blocks.village):
-            frontage = self.model.spec.villages[int(v)].plan.block_frontage_m()
-            factors.append(lane_factor(parked[k], frontage, c))
+        for k in range(len(w.blocks)):
+            factors.append(lane_factor(parked[k], float(w.blocks.frontage_m[k]), c))
         return factors
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
