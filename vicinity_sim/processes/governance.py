@@ -245,7 +245,7 @@ class GovernanceParams(ParamModel):
         source="assumption: no study measures it; kept small",
     )  # fmt: skip
     base_quit_per_year: float = param(
-        0.18, unit="1/year", ge=0.0, le=5.0, range=(0.08, 0.30), prior="uniform",
+        0.18, unit="1/year", ge=0.0, le=365.0, range=(0.08, 0.30), prior="uniform",
         doc="Hazard a gridworker quits without overload or supervision.",
         source="docs/sources.md §gridworkers: community social workers' turnover 17.6–19.8% a "
         "year in Shenzhen 2011–13, about 20% in several cities (no gridworker figure found)",
