@@ -196,7 +196,8 @@ class DisputesParams(ParamModel):
     rules_mediation: float = param(
         0.3, unit="1", ge=0.0, le=1.0,
         doc="Settlement by appeal to the village rules when both parties keep them.",
-        source="assumption",
+        source="assumption: a shared written rule settles some disputes without a mediator, "
+        "fewer than a party member's mediation (disputes.party_mediation)",
     )  # fmt: skip
     camera_mediation: float = param(
         0.15, unit="1", ge=0.0, le=1.0,

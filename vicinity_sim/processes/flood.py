@@ -59,7 +59,8 @@ class FloodParams(ParamModel):
         0.5, unit="1", ge=0.0, le=1.0,
         doc="Share of a resident's flood exposure avoided when warned in time (they move goods "
         "and vehicles, keep out of the water).",
-        source="assumption",
+        source="assumption: a warning in time lets a household avoid part of the harm, not "
+        "the water itself; half, for want of a measured figure",
     )  # fmt: skip
     duration_days: float = param(
         1.0, unit="days", gt=0.0, le=30.0,

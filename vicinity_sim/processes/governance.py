@@ -140,7 +140,8 @@ class GovernanceParams(ParamModel):
     party_resolution: float = param(
         0.7, unit="1", ge=0.0, le=1.0,
         doc="Probability a need a party member answers is resolved.",
-        source="assumption",
+        source="assumption: a member resolves most everyday needs (errands, forms, contacts) "
+        "but not those needing other offices, a little below a gridworker with full skill",
     )  # fmt: skip
     patience_days: int = param(
         14, unit="days", ge=1, le=365,
@@ -174,7 +175,8 @@ class GovernanceParams(ParamModel):
         0.5, unit="buildings/task", ge=0.0, le=100.0,
         doc="Buildings a gridworker checks on patrol in the time of one request (a check "
         "takes hours_per_day / tasks_per_gridworker_day / inspections_per_task hours).",
-        source="assumption",
+        source="assumption: a building check (stairwells, corridors, talking to the landlord) "
+        "takes about twice the time of an ordinary request",
     )  # fmt: skip
     persuade_probability: float = param(
         0.15, unit="1", ge=0.0, le=1.0,

@@ -153,7 +153,9 @@ class PartyParams(ParamModel):
     visit_trust_effect: float = param(
         0.05, unit="1/visit", ge=0.0, le=1.0,
         doc="Learning rate of a visit, a positive experience of the institutions.",
-        source="assumption",
+        source="assumption: no study measures the trust a single visit builds; a visit is "
+        "weighed as one good experience of the institutions among the dozens a year a "
+        "resident has",
     )  # fmt: skip
     max_households_per_member: int = param(
         3, unit="households/member", ge=1, le=100, range=(1.0, 6.0), prior="uniform",
