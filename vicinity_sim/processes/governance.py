@@ -265,9 +265,10 @@ class GovernanceParams(ParamModel):
         "posts harder to fill (Dhaliwal & Hanna 2013)",
     )  # fmt: skip
     vacancy_days: int = param(
-        60, unit="days", ge=0, le=3650, range=(20.0, 120.0), prior="uniform",
+        60, unit="days", ge=0, le=3650,
         doc="Days a post stays vacant after its holder quits.",
-        source="assumption: posts are filled by periodic recruitment rounds",
+        source="assumption: posts are filled by periodic recruitment rounds (plausibly 20 to "
+        "120 days; an integer, so fixed in experiments: vary it with --set)",
     )  # fmt: skip
     party_effort_difference: float = param(
         0.0, unit="1", ge=-0.5, le=0.5, prior="fixed",

@@ -158,10 +158,11 @@ class PartyParams(ParamModel):
         "resident has",
     )  # fmt: skip
     max_households_per_member: int = param(
-        3, unit="households/member", ge=1, le=100, range=(1.0, 6.0), prior="uniform",
+        3, unit="households/member", ge=1, le=100,
         doc="Most paired households the party branch assigns to one member.",
         source="assumption: two to three households per registration (the pairing "
-        "intervention's scale, docs/sources.md §party-members)",
+        "intervention's scale, docs/sources.md §party-members); plausibly 1 to 6, an "
+        "integer, so fixed in experiments",
     )  # fmt: skip
     vanguard_duty_share: float = param(
         0.5, unit="1", ge=0.0, le=1.0,
