@@ -136,7 +136,7 @@ class Toy(Process):
     name = "toy"
     Params = ToyParams
     reads = ("residents.trust_inst",)
-    after = ("migration",)  # last of the processes that change institutional trust
+    after = ("party",)  # last of the processes that change institutional trust
     metrics = {"toy_count": "Days counted at the section's rate."}
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:

@@ -189,8 +189,10 @@ CASES = [
     ("public_space", {"kind": "public_space"}, "trust_interpersonal", +1, "social"),
     ("industrial_projects", {"kind": "industrial_projects"}, "jobs_created", +1, "social"),
     ("industrial_projects", {"kind": "industrial_projects"}, "income_collective", +1, "social"),
+    # The platform's waterlogging alarms go to gridworkers and party members, who warn the
+    # buildings around the point (governance): the exposure falls only with them at work.
     ("smart_platform", {"kind": "smart_platform"}, "flood_exposed_resident_days", -1,
-     "hazard"),
+     "social"),
     ("smart_platform", {"kind": "smart_platform"}, "needs_resolved_share", +1, "social"),
     ("property_management", {"kind": "property_management"}, "rent_index", +1, "social"),
     ("property_management", {"kind": "property_management"}, "final.quality_mean", +1,
@@ -260,7 +262,9 @@ def test_rental_regulation_caps_rents_under_renewal():
 
 
 def test_every_kind_has_a_lever_test():
-    tested = {c[1]["kind"] for c in CASES} | {"rental_regulation"}
+    # In-service members (party_registration) act through the households paired with them:
+    # tests/test_party.py adds them to pairing and finds more needs answered.
+    tested = {c[1]["kind"] for c in CASES} | {"rental_regulation", "party_registration"}
     assert tested == set(CATALOGUE)
 
 

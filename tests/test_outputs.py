@@ -186,7 +186,8 @@ def test_run_writes_monthly_agent_snapshots(tmp_path, capsys):
     rc, cap = run(["run", TINY, "--out", str(out), "--days", "70", "--quiet"], capsys)
     assert rc == 0, cap.err
     days = [0, 30, 61, 69]  # 2023-04-01, 05-01, 06-01 and the last day
-    for name, columns in (("gridworkers", {"grid", "party"}),
+    for name, columns in (("gridworkers", {"grid", "party", "strain", "quits"}),
+                          ("party_members", {"kind", "budget_week", "hours_total", "assigned"}),
                           ("landlords", {"association", "safety_spent_cny"})):  # fmt: skip
         table = pq.read_table(out / "agents" / f"{name}.parquet").to_pandas()
         assert {"day", "date", "agent"} | columns <= set(table.columns), name
@@ -194,4 +195,7 @@ def test_run_writes_monthly_agent_snapshots(tmp_path, capsys):
         per_day = table.groupby("day")["agent"].apply(list)
         assert all(per_day[d] == sorted(set(per_day[d])) for d in days), name
     manifest = json.loads((out / "manifest.json").read_text())
-    assert "agents/landlords.parquet" in json.dumps(manifest)
+    for name in ("landlords", "gridworkers", "party_members"):
+        assert f"agents/{name}.parquet" in json.dumps(manifest), name
+    members = pq.read_table(out / "agents" / "party_members.parquet").to_pandas()
+    assert (members["hours_total"] <= members["budget_total"] + 1e-9).all()

@@ -15,7 +15,7 @@ from helpers import SCENARIOS, accelerated
 
 from vicinity_sim.cli import main
 from vicinity_sim.outcomes import CONTRACT
-from vicinity_sim.reference import PartyMember, ReferenceModel, Resident
+from vicinity_sim.reference import InServiceMember, ReferenceModel, Resident
 from vicinity_sim.reference.lockstep import lockstep, only
 from vicinity_sim.runs import simulate
 from vicinity_sim.scenario import load_scenario
@@ -32,14 +32,15 @@ def _program(days: int, factor: int = 1):
 def test_agents_mirror_the_people_of_the_world():
     model = ReferenceModel(only(_program(10), ["interventions", "observe"]), rng=2)
     w = model.world
-    assert (
-        len(model.residents)
-        == len(w.residents)
-        == len(model.agents_by_type[Resident]) + len(model.agents_by_type.get(PartyMember, []))
-    )
+    assert len(model.residents) == len(w.residents) == len(model.agents_by_type[Resident])
     assert [a.row for a in model.residents] == list(range(len(w.residents)))
-    party = [a.row for a in model.residents if isinstance(a, PartyMember)]
-    assert party == np.flatnonzero(w.residents.party).tolist()
+    # A resident party member's party role is a second agent, linked by its resident row;
+    # in-service members registered by the program are agents living elsewhere.
+    assert [a.row for a in model.party_members] == list(range(len(w.party_members)))
+    resident_members = [a.resident for a in model.party_members if a.resident >= 0]
+    assert resident_members == np.flatnonzero(w.residents.party).tolist()
+    in_service = model.agents_by_type[InServiceMember]
+    assert len(in_service) > 0 and all(a.resident == -1 for a in in_service)
     assert len(model.landlords) == len(w.landlords)
 
 

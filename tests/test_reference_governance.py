@@ -22,7 +22,7 @@ from vicinity_sim.scenario import load_scenario
 from vicinity_sim.world import FiresToday
 
 SMALL = ["villages[0].plan.n_buildings=240", "villages[0].population.n_residents=2500"]
-BOTH = ["weather", "interventions", "governance", "disputes", "observe"]
+BOTH = ["weather", "interventions", "governance", "disputes", "party", "observe"]
 
 
 def _scenario(name: str, days: int, *overrides: str, compress: int = 4):
@@ -50,7 +50,7 @@ def test_governance_and_disputes_with_the_program(seed):
     assert len(res.reference.gridworkers) > len(built.gridworkers)
     for name in ("needs_by_party", "needs_answered", "needs_lapsed", "inspections",
                  "newcomers_registered", "chargers_persuaded", "three_in_one_referred",
-                 "pairing_visits", "disputes_grassroots", "police_incidents"):  # fmt: skip
+                 "party_visits", "disputes_grassroots", "police_incidents"):  # fmt: skip
         assert _total(res, name) > 0, name
 
 
@@ -59,7 +59,7 @@ def test_program_off():
     res = lockstep(only(_scenario("baseline", days), BOTH), 2, days)
     assert res.day is None, res.differences[:5]
     assert _total(res, "needs_answered") > 0 and _total(res, "disputes") > 0
-    assert _total(res, "pairing_visits") == 0
+    assert _total(res, "party_visits") == 0
 
 
 @pytest.mark.parametrize(("name", "seed"), [("xiamen_program", 3), ("baseline", 4)])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from helpers import SCENARIOS
 
-from vicinity_sim.reference import PartyMember, Resident
+from vicinity_sim.reference import Resident
 from vicinity_sim.reference.lockstep import lockstep, only
 from vicinity_sim.scenario import load_scenario
 
@@ -58,8 +58,7 @@ def test_rising_rents_displace_households_in_lockstep():
     ref = result.reference
     arrived = [res for res in ref.residents if res.arrived_day > 0]
     assert arrived and all(res in ref.agents for res in arrived)
-    alive = len(ref.agents_by_type[Resident]) + len(ref.agents_by_type.get(PartyMember, []))
-    assert alive == len(ref.residents)
+    assert len(ref.agents_by_type[Resident]) == len(ref.residents)
 
 
 def test_with_labour_and_fires_in_lockstep():

@@ -53,7 +53,15 @@ import numpy as np
 import pandas as pd
 
 #: Tables of the world agent frames can be taken from.
-AGENT_TABLES = ("residents", "households", "buildings", "landlords", "gridworkers", "grids")
+AGENT_TABLES = (
+    "residents",
+    "households",
+    "buildings",
+    "landlords",
+    "gridworkers",
+    "grids",
+    "party_members",
+)
 
 #: Reporters of residents when none are given: name → column (``col[k]``: column k of a 2-D one).
 DEFAULT_REPORTERS: dict[str, dict[str, str]] = {

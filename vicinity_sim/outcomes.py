@@ -74,6 +74,17 @@ EXTRA: dict[str, str] = {
     "mean_wait_days": "Mean wait of requests handled by the grid.",
     "gridworker_utilisation": "Mean share of grid capacity spent on requests.",
     "registered_share": "Share of residents registered with the grid on the last day.",
+    "party_hours_per_member_week": "Mean hours a serving party member gave per week (resident "
+    "and in-service members, every week they served).",
+    "party_needs_answered_share": "Share of all needs raised that a party member answered "
+    "(needs of assigned households and requests claimed through the smart platform).",
+    "party_channel_saturated_share": "Share of the needs of paired households that found no "
+    "member with the time (or none assigned) and went to the grid's queue.",
+    "party_members_serving_final": "Party members serving the village on the last day.",
+    "gridworker_turnover_per_year": "Gridworkers who quit per year, per filled post.",
+    "gridworker_utilisation_mean": "Mean over gridworker-days on duty of the share of their "
+    "hours spent on requests and alarms.",
+    "rules_keepers_share": "Share of residents keeping the village rules on the last day.",
     "collapses": "Collapses of dangerous buildings over the run.",
     "collapse_deaths": "Deaths in collapses over the run.",
     "cost_capital_cny": "Capital cost of interventions over the run.",
@@ -90,7 +101,8 @@ LOWER_IS_BETTER = frozenset({
     "rent_burden_mean", "displaced_households", "fire_deaths_expected", "deaths_per_100_fires",
     "deaths_expected_per_100_fires", "buildings_per_fire", "spread_fire_share", "mean_alert_min",
     "damage_building_equivalents", "ebike_fires_per_year", "collapses", "collapse_deaths",
-    "disputes_per_year", "mean_wait_days",
+    "disputes_per_year", "mean_wait_days", "party_channel_saturated_share",
+    "gridworker_turnover_per_year",
 })  # fmt: skip
 HIGHER_IS_BETTER = frozenset({
     "trust_interpersonal", "trust_institutional", "acquaintance_ties_mean",
@@ -98,6 +110,7 @@ HIGHER_IS_BETTER = frozenset({
     "income_local_mean", "income_migrant_mean", "income_collective", "jobs_created",
     "employment_rate", "trust_institutional_local", "trust_institutional_migrant",
     "trust_outgroup_local", "trust_outgroup_migrant", "needs_resolved_share", "registered_share",
+    "party_needs_answered_share", "rules_keepers_share",
 })  # fmt: skip
 
 
@@ -256,6 +269,7 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         ),
         "gridworker_utilisation": mean("gridworker_utilisation"),
         "registered_share": last("registered_share"),
+        **agent_outcomes(columns, years),
         "collapses": total("collapses"),
         "collapse_deaths": total("collapse_deaths"),
         "cost_capital_cny": total("cost_capital_cny"),
@@ -264,6 +278,40 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         "days": float(days),
     }
     return out
+
+
+def agent_outcomes(columns: dict[str, np.ndarray], years: float) -> dict[str, float]:
+    """Outcomes of the party members' and gridworkers' decisions (NaN where their
+    mechanism is off)."""
+
+    def total(name: str) -> float:
+        return float(np.nansum(columns[name])) if name in columns else math.nan
+
+    def last(name: str) -> float:
+        return float(columns[name][-1]) if name in columns and len(columns[name]) else math.nan
+
+    on_duty = (float(np.mean(columns["gridworkers_on_duty"]))
+               if "gridworkers_on_duty" in columns and len(columns["gridworkers_on_duty"])
+               else math.nan)  # fmt: skip
+    party_answered = total("needs_by_party") + total("needs_claimed_by_party")
+    return {
+        "party_hours_per_member_week": _ratio(
+            total("party_hours_given"), total("party_member_weeks")
+        ),
+        "party_needs_answered_share": _ratio(party_answered, total("needs_raised")),
+        "party_channel_saturated_share": _ratio(
+            total("needs_party_no_time"), total("needs_to_party")
+        ),
+        "party_members_serving_final": last("party_members_serving"),
+        "gridworker_turnover_per_year": _ratio(total("gridworker_quits"), years * on_duty),
+        "gridworker_utilisation_mean": (
+            float(np.nanmean(columns["gridworker_utilisation_mean"]))
+            if "gridworker_utilisation_mean" in columns
+            and not np.all(np.isnan(columns["gridworker_utilisation_mean"]))
+            else math.nan
+        ),
+        "rules_keepers_share": last("rules_keepers_share"),
+    }
 
 
 def running_rate(counts: np.ndarray) -> np.ndarray:

@@ -42,6 +42,7 @@ UnitKind = Literal[
     "landlords",
     "villages",
     "projects",
+    "party_members",
 ]
 
 

@@ -158,9 +158,12 @@ class SmartPlatform(VillageIntervention):
     """一网统管: one platform joining charging points, smoke and waterlogging sensors, cameras and
     the grid's casework ("人、屋、车、场、网" data).
 
-    Lever: ``villages.platform`` (sensor alarms dispatch crews at once, waterlogging sensors
-    warn residents, requests are tracked, freeing gridworker time); on once the rollout is half
-    done.
+    Lever: ``villages.platform``, on once the rollout is half done. It changes what people can
+    do and are asked to do: a smoke sensor's alarm dispatches crews at once (fire); a
+    waterlogging sensor's alarm is routed to the grid's gridworkers and then its party members,
+    who must warn the buildings around the point within their hours (governance, flood); and
+    the grid's open requests are visible to its party members, who claim them when they have
+    time to spare (governance).
     """
 
     kind: Literal["smart_platform"]

@@ -18,14 +18,25 @@ from vicinity_sim.interventions.base import Intervention
 from vicinity_sim.interventions.grids import GridIntervention, VillageIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
-from vicinity_sim.world.codes import CHILD, ELDERLY, LOCAL
+from vicinity_sim.world.codes import (
+    CHILD,
+    ELDERLY,
+    IN_SERVICE_MEMBER,
+    LOCAL,
+    MEMBER_ACTIVE,
+    MEMBER_PLANNED,
+)
+from vicinity_sim.world.tables import PartyMembers
 
 
 class PartyPairing(Intervention):
-    """双报到 / 百联千户: pair households with party members who answer their needs and visit.
+    """百联千户: pair households with party members who answer their needs and visit.
 
     Lever: ``households.paired``. ``highest_risk`` pairs first the tenant households with
-    children or elderly members (一老一小), then other tenant households, then locals.
+    children or elderly members (一老一小), then other tenant households, then locals. The
+    community party branch assigns each paired household to a serving member of its grid
+    with time to spare (:mod:`~vicinity_sim.processes.party`); a household whose grid has no
+    such member stays paired in name only and its needs go to the grid.
     """
 
     kind: Literal["party_pairing"]
@@ -52,10 +63,46 @@ class PartyPairing(Intervention):
         world.households.paired[units] = True
 
 
+class PartyRegistration(Intervention):
+    """在职党员双报到: party members working in government organs, public institutions and
+    state firms register with the community and serve in its grids.
+
+    Lever: the ``party_members`` table (in-service members, registered with the village's
+    grids in turn, serving once the rollout reaches them). Their hours, duties and the
+    community's yearly appraisal are the party mechanism's (:mod:`~vicinity_sim.processes.party`).
+    The seed's 200,000 registrations city-wide are person-times: at two registrations a member
+    a year, about 220 members per 10,000 residents (docs/sources.md §party-members).
+    """
+
+    kind: Literal["party_registration"]
+    levers = ("party_members",)
+    unit = "party_members"
+    builds_facilities = True
+    targeting: Literal["grid_turns"] = "grid_turns"
+
+    def plan_facilities(
+        self, world: World, village: int, quantity: int, gen: np.random.Generator
+    ) -> np.ndarray:
+        grids = np.nonzero(world.grids.village == village)[0]
+        grid = grids[np.arange(quantity) % len(grids)]
+        none = np.full(quantity, -1)
+        rows = PartyMembers.new(
+            np.full(quantity, village), grid, none, none, np.full(quantity, IN_SERVICE_MEMBER),
+            none, np.zeros(quantity), np.full(quantity, MEMBER_PLANNED),
+        )  # fmt: skip
+        return world.party_members.append(**rows.columns())
+
+    def install(self, world: World, units: np.ndarray) -> None:
+        world.party_members.status[units] = MEMBER_ACTIVE
+
+
 class VanguardTeams(GridIntervention):
     """党员先锋队 / 三亮一表率: party vanguard teams; members show identity, duty, pledge.
 
-    Lever: ``grids.vanguard`` (party members' contributions visible; party mediators).
+    Lever: ``grids.vanguard``: members of the grid take on vanguard duty (walks through their
+    block, mediating its disputes, community events) and are fully recognised for their deeds
+    (:mod:`~vicinity_sim.processes.party`); their contributions are visible to residents
+    (participation); they promote the village rules (rules).
     """
 
     kind: Literal["vanguard_teams"]
@@ -146,7 +193,9 @@ class LandlordAssociation(Intervention):
 class VillageRules(VillageIntervention):
     """村规民约: revise the village rules and residents' compact through consultation.
 
-    Lever: ``villages.rules_norm`` (a norm of contribution and of settling disputes).
+    Lever: ``villages.rules_norm``, the strength of the revised rules. Residents come to keep
+    them as a norm (:mod:`~vicinity_sim.processes.rules`), which changes how often they fall
+    into disputes, how they settle them and how they contribute.
     """
 
     kind: Literal["village_rules"]
@@ -249,6 +298,6 @@ class CrossStraitParticipation(VillageIntervention):
 
 
 PLURAL_KINDS = (
-    PartyPairing, VanguardTeams, TeaParties, ResidentCouncils, LandlordAssociation,
-    VillageRules, PointsSystem, SocialOrgServices, CrossStraitParticipation,
+    PartyPairing, PartyRegistration, VanguardTeams, TeaParties, ResidentCouncils,
+    LandlordAssociation, VillageRules, PointsSystem, SocialOrgServices, CrossStraitParticipation,
 )  # fmt: skip

@@ -17,6 +17,7 @@ import numpy as np
 from vicinity_sim.interventions.grids import GridIntervention, VillageIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
+from vicinity_sim.world.tables import Gridworkers
 
 
 class GridIntegration(GridIntervention):
@@ -47,8 +48,10 @@ class GridIntegration(GridIntervention):
 class GridworkerStaffing(GridIntervention):
     """专职网格员: staff every grid with a set number of full-time gridworkers.
 
-    Lever: the ``gridworkers`` table (new rows). Party members are hired first until at least
-    ``party_share`` of each grid's staff are members.
+    Lever: the ``gridworkers`` table (new posts, their holders just hired: they know few of
+    the grid's households). Party members are hired first until at least ``party_share`` of
+    each grid's staff are members; a post keeps its party designation when its holder quits
+    and is replaced.
     """
 
     kind: Literal["gridworker_staffing"]
@@ -87,7 +90,7 @@ class GridworkerStaffing(GridIntervention):
         rank = np.arange(len(grids)) - np.repeat(np.cumsum(missing) - missing, missing)
         party = rank < np.repeat(party_needed, missing)
         if len(grids):
-            gw.append(village=world.grids.village[grids], grid=grids, party=party)
+            gw.append(**Gridworkers.new(world.grids.village[grids], grids, party).columns())
 
     def unit_running_cost(self, world: World, units: np.ndarray) -> np.ndarray:
         return self.running_cost_cny_per_year + self.salary_cny_per_year * self._missing(

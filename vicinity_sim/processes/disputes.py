@@ -2,7 +2,12 @@
 
 Each building produces neighbour disputes (noise, parking, e-bikes in corridors) at a rate per
 household that grows with crowding and indoor e-bike charging and falls with its residents'
-trust in each other and with village rules that settle what is allowed; tenant households also
+trust in each other and with the share of them who keep the village rules (村规民约, a norm
+residents adopt, :mod:`~vicinity_sim.processes.rules`):
+
+    neighbour rate ∝ … · (1 − rules_norm_effect · share of the building's residents keeping them);
+
+tenant households also
 have tenancy disputes with their landlord (arrears, deposits, rent rises), at a rate that grows
 with the household's rent burden,
 
@@ -24,19 +29,28 @@ grassroots (the 枫桥经验) if one of the available channels succeeds:
     P(grassroots) = 1 − Π_k (1 − m_k)
 
 over informal settlement, the gridworker (scaled by skill, effort and time not lost to
-duplicated reporting), party members (where vanguard teams work or the household is paired),
-the grid's council and tea parties, the landlord association (tenancy disputes), acquaintance
-between the parties (scaled by tie strength), village rules, and camera evidence. Otherwise it
-escalates into a police incident (警情). A settled dispute is a small positive experience of
+duplicated reporting; a placeholder for the gridworkers' choice, which takes none of their
+hours), a party member who mediates, the grid's council and tea parties, the landlord
+association (tenancy disputes), acquaintance between the parties (scaled by tie strength), an
+appeal to the village rules (when both parties keep them), and camera evidence. Otherwise it
+escalates into a police incident (警情).
+
+**A party member mediates** only if one is within reach and has ``party_mediation_hours``
+left (they spend them whether or not the mediation succeeds): first the member assigned to
+either party's household (百联千户; asked even when they lack the time), then resident members
+living in the building's block, in row order, who know either party (a tie) or, where the grid
+has vanguard teams, any of them (mediating in their block is part of vanguard duty).
+
+A settled dispute is a small positive experience of
 the institutions for both parties; an escalated one is a negative experience of each other (of
 the other group, if the parties' groups differ) and weakens any tie between them. The trust in
 a building is its residents' generalised trust (own and other group weighted by composition).
 
 Levers read here: grids' ``effort``, ``skill``, ``duplication_loss``, ``vanguard``,
-``council``, ``tea_parties_per_month``, ``cameras``; villages' ``rules_norm``; households'
-``paired``; landlords' ``association``. State read: residents' ``ebike`` and ``charging``
-(e-bikes in the lanes), blocks' ``frontage_m`` (the length of their lanes: the plan's
-lattice, or measured around real footprints), households' ``rent_burden``.
+``council``, ``tea_parties_per_month``, ``cameras``; landlords' ``association``. State read:
+residents' ``ebike`` and ``charging`` (e-bikes in the lanes) and ``holds_rules``, blocks'
+``frontage_m`` (the length of their lanes: the plan's lattice, or measured around real
+footprints), households' ``rent_burden`` and ``pair_member``, party members' hours.
 """
 
 from __future__ import annotations
@@ -52,7 +66,7 @@ from vicinity_sim.numerics import event_probability
 from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
 from vicinity_sim.streams import stream_slots, uniform
-from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, OUT_GROUP
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MEMBER_ACTIVE, OUT_GROUP
 from vicinity_sim.world.ties import find_slot, group_members, weaken_tie
 
 if TYPE_CHECKING:
@@ -99,10 +113,13 @@ class DisputesParams(ParamModel):
         doc="Disputes rise by weight × (1 − mean interpersonal trust in the building).",
         source="assumption",
     )  # fmt: skip
-    rules_effect: float = param(
-        0.3, unit="1", ge=0.0, le=1.0,
-        doc="Share of neighbour disputes avoided by fully owned village rules.",
-        source="assumption: 村规民约 as soft law (seed)",
+    rules_norm_effect: float = param(
+        0.15, unit="1", ge=0.0, le=1.0, range=(0.0, 0.3), prior="uniform",
+        doc="Share of a building's neighbour disputes avoided when all its residents keep the "
+        "village rules (in proportion to the share who do).",
+        source="docs/sources.md §mediation: a peer-led norm campaign cut school conflicts by "
+        "25%, not significant (Paluck, Shepherd & Aronow 2016, corrected 2018); a written "
+        "rule is a weaker referent, so below that",
     )  # fmt: skip
     tenancy_disputes_per_tenant_household_year: float = param(
         0.005, unit="1/(household·year)", ge=0.0, le=10.0,
@@ -148,9 +165,16 @@ class DisputesParams(ParamModel):
         source="assumption",
     )  # fmt: skip
     party_mediation: float = param(
-        0.3, unit="1", ge=0.0, le=1.0,
-        doc="Mediation success of party members (vanguard teams or a paired household).",
-        source="assumption",
+        0.5, unit="1", ge=0.0, le=1.0, range=(0.3, 0.8), prior="uniform",
+        doc="Mediation success of a party member who mediates.",
+        source="assumption: lay mediators with the time for it; below the 95–98% success "
+        "people's mediation reports, which subsidies per case inflate (兰荣杰 2018, "
+        "docs/sources.md §mediation)",
+    )  # fmt: skip
+    party_mediation_hours: float = param(
+        3.0, unit="h/dispute", gt=0.0, le=100.0, range=(1.0, 8.0), prior="loguniform",
+        doc="Hours a party member spends mediating a dispute.",
+        source="assumption: a visit to each party and a talk together",
     )  # fmt: skip
     council_mediation: float = param(
         0.3, unit="1", ge=0.0, le=1.0, doc="Mediation success of a resident council.",
@@ -172,7 +196,9 @@ class DisputesParams(ParamModel):
     )  # fmt: skip
     rules_mediation: float = param(
         0.3, unit="1", ge=0.0, le=1.0,
-        doc="Settlement by appeal to fully owned village rules.", source="assumption",
+        doc="Settlement by appeal to the village rules when both parties keep them.",
+        source="assumption: a shared written rule settles some disputes without a mediator, "
+        "fewer than a party member's mediation (disputes.party_mediation)",
     )  # fmt: skip
     camera_mediation: float = param(
         0.15, unit="1", ge=0.0, le=1.0,
@@ -269,9 +295,10 @@ def crowding(occupants, rooms, c):
 
 
 @njit(cache=True, inline="always")
-def rules_factor(rules_norm, c):
-    """Share of neighbour disputes left where village rules are owned to ``rules_norm``."""
-    return 1.0 - c.rules_effect * rules_norm
+def rules_factor(held_share, c):
+    """Share of a building's neighbour disputes left where ``held_share`` of its residents
+    keep the village rules."""
+    return 1.0 - c.rules_norm_effect * held_share
 
 
 @njit(cache=True, inline="always")
@@ -293,17 +320,17 @@ def tenancy_rate(weights, c):
 
 @njit(cache=True, inline="always")
 def unsettled_probability(skill, effort, duplication_loss, party, council, tea, association,
-                          tie_w, rules_norm, cameras, c):  # fmt: skip
+                          tie_w, rules_held, cameras, c):  # fmt: skip
     """Probability that every mediation channel available to a dispute fails.
 
     Args:
         skill, effort, duplication_loss: The grid's gridworkers.
-        party: Party members mediate (vanguard teams in the grid, or a party paired).
+        party: A party member mediates.
         council: The grid has a resident council.
         tea: Tea parties per month in the grid.
         association: A tenancy dispute with a member of the landlord association.
         tie_w: Strength of the parties' tie (0 without one).
-        rules_norm: How far the village owns its rules.
+        rules_held: Both parties keep the village rules.
         cameras: The grid has cameras.
         c: :data:`DisputesConsts`.
     """
@@ -317,7 +344,8 @@ def unsettled_probability(skill, effort, duplication_loss, party, council, tea, 
     if association:
         keep *= 1.0 - c.association_mediation
     keep *= 1.0 - c.acquaintance_mediation * tie_w
-    keep *= 1.0 - c.rules_mediation * rules_norm
+    if rules_held:
+        keep *= 1.0 - c.rules_mediation
     if cameras:
         keep *= 1.0 - c.camera_mediation
     return keep
@@ -330,6 +358,43 @@ def escalation_column(group_a, group_b):
 
 
 # -- kernels -------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def find_mediator(i, j, h_i, h_j, blk, vanguard, m, pair_member, ties_to, cost):
+    """The party member who mediates a dispute between residents ``i`` and ``j`` (of
+    households ``h_i``, ``h_j``) in block ``blk``, or -1: the member assigned to either
+    household if they have the time (asked even if not), else the first resident member of
+    the block with the time who knows either party or, on vanguard duty, any of them. The
+    member's hours are not spent here."""
+    m_status = m.status
+    m_hours_left = m.hours_left
+    m_resident = m.resident
+    m_block = m.block
+    m_asked_week = m.asked_week
+    for side in range(2):
+        h = h_i if side == 0 else h_j
+        if side == 1 and h_j == h_i:
+            break
+        k = pair_member[h]
+        if k < 0 or m_status[k] != MEMBER_ACTIVE or m_resident[k] == i or m_resident[k] == j:
+            continue
+        m_asked_week[k] += cost
+        if m_hours_left[k] >= cost:
+            return k
+    for k in range(len(m_status)):
+        res = m_resident[k]
+        if res < 0 or res == i:
+            continue
+        if res == j or m_status[k] != MEMBER_ACTIVE or m_block[k] != blk:
+            continue
+        if m_hours_left[k] < cost:
+            continue
+        knows = find_slot(ties_to, res, i) >= 0 or (j != i and find_slot(ties_to, res, j) >= 0)
+        if vanguard or knows:
+            m_asked_week[k] += cost
+            return k
+    return -1
 
 
 @njit(cache=True)
@@ -353,32 +418,32 @@ def lane_factors(parked, frontage_m, c):
 
 
 @njit(cache=True)
-def disputes_day(key, sections, b, bl, g, v, ll, hh, r, ties, index, drivers):
-    """One day of disputes in every building; returns [disputes, grassroots, police].
+def disputes_day(key, sections, b, bl, g, m, ll, hh, r, ties, index, drivers):
+    """One day of disputes in every building; returns [disputes, grassroots, police, party
+    mediations].
 
     Args:
         key: The day's stream key.
         sections: :class:`DisputeSections`.
-        b, bl, g, v, ll, hh, r, ties: Buildings, blocks, grids, villages, landlords,
-            households, residents (``trust_inst`` and ``trust_inter`` updated) and ties
-            (weakened).
+        b, bl, g, m, ll, hh, r, ties: Buildings, blocks, grids, party members (hours spent
+            mediating), landlords, households, residents (``trust_inst`` and ``trust_inter``
+            updated) and ties (weakened).
         index: :class:`DisputeIndex`.
         drivers: :class:`DisputeDrivers` (its crowding cache is updated).
 
     A dispute is rare (about one building in a thousand a day), so a building whose draw is
     well above an upper bound of its probability is passed over without summing its
     residents' trust and households: the bound takes the largest lane factor, every resident
-    as charging indoors, every household as a tenant at the highest tenancy weight and the
-    building's trust as the lowest anyone holds. The probability ``1 − exp(−total)`` is at
-    most ``total``, and the bound is at least ``total`` up to rounding, so ``draw ≥ 2 · bound``
-    decides exactly as the full computation would. The shortcut is off if any trust is NaN or
-    a rate is negative.
+    as charging indoors and none keeping the village rules, every household as a tenant at the
+    highest tenancy weight and the building's trust as the lowest anyone holds. The
+    probability ``1 − exp(−total)`` is at most ``total``, and the bound is at least ``total``
+    up to rounding, so ``draw ≥ 2 · bound`` decides exactly as the full computation would.
+    The shortcut is off if any trust is NaN or a rate is negative.
     """
     b_block = b.block
     b_grid = b.grid
     b_owner = b.owner
     b_rooms = b.rooms
-    b_village = b.village
     g_cameras = g.cameras
     g_council = g.council
     g_duplication_loss = g.duplication_loss
@@ -386,11 +451,12 @@ def disputes_day(key, sections, b, bl, g, v, ll, hh, r, ties, index, drivers):
     g_skill = g.skill
     g_tea_parties_per_month = g.tea_parties_per_month
     g_vanguard = g.vanguard
-    v_rules_norm = v.rules_norm
     ll_association = ll.association
     ll_household = ll.household
-    hh_paired = hh.paired
+    hh_pair_member = hh.pair_member
+    m_hours_left = m.hours_left
     r_charging = r.charging
+    r_holds_rules = r.holds_rules
     r_disposition_inst = r.disposition_inst
     r_disposition_inter = r.disposition_inter
     r_group = r.group
@@ -414,7 +480,7 @@ def disputes_day(key, sections, b, bl, g, v, ll, hh, r, ties, index, drivers):
     c = sections.disputes
     inst_weight = sections.trust.institutional_experience_weight
     inter_weight = sections.trust.interpersonal_experience_weight
-    out = np.zeros(3, dtype=np.int64)
+    out = np.zeros(4, dtype=np.int64)
     low = 0.0  # lowest trust held by anyone, less a margin far above rounding errors
     defined = True
     for i in range(r_trust_inter.shape[0]):
@@ -438,22 +504,23 @@ def disputes_day(key, sections, b, bl, g, v, ll, hh, r, ties, index, drivers):
             drivers_crowd_rooms[k] = b_rooms[k]
             drivers_crowd[k] = crowding(occ, b_rooms[k], c)
         crowd = drivers_crowd[k]
-        village = b_village[k]
-        rules = rules_factor(v_rules_norm[village], c)
         u = uniform(key, DisputeSlot.DISPUTE, k)
-        if shortcut and rules >= 0.0:
-            bound = neighbour_rate(n_hh, crowd, 1, 1, low, rules, drivers_max_lane, c)
+        if shortcut:
+            bound = neighbour_rate(n_hh, crowd, 1, 1, low, 1.0, drivers_max_lane, c)
             bound += tenancy_rate(n_hh * drivers_max_tenancy, c)
             if bound > 0.0 and u >= 2.0 * bound:
                 continue
         indoor = 0
+        held = 0
         trust = 0.0
         for a in range(lo, hi):
             i = index_bld_res[a]
             indoor += r_charging[i] == CHARGE_INDOOR
+            held += r_holds_rules[i]
             s = drivers_outgroup_share[r_village[i], r_group[i]]
             trust += generalised_trust(r_trust_inter[i, IN_GROUP], r_trust_inter[i, OUT_GROUP], s)
         trust /= occ
+        rules = rules_factor(held / occ, c)
         tenants = 0.0  # tenant households weighted by their rent burden
         for a in range(index_bld_hh_ptr[k], index_bld_hh_ptr[k + 1]):
             tenants += drivers_tenancy[index_bld_hh[a]]
@@ -493,17 +560,26 @@ def disputes_day(key, sections, b, bl, g, v, ll, hh, r, ties, index, drivers):
                     j = cand
                     break
         grid = b_grid[k]
-        party = (g_vanguard[grid] or hh_paired[_household_of(index_hh_ptr, i)]
-                 or hh_paired[_household_of(index_hh_ptr, j)])  # fmt: skip
+        cost = c.party_mediation_hours
+        mediator = find_mediator(i, j, _household_of(index_hh_ptr, i),
+                                 _household_of(index_hh_ptr, j), b_block[k], g_vanguard[grid],
+                                 m, hh_pair_member, ties_to, cost)  # fmt: skip
+        if mediator >= 0:
+            m_hours_left[mediator] -= cost
+            m.spent_week[mediator] += cost
+            m.hours_total[mediator] += cost
+            m.mediations[mediator] += 1
+            out[3] += 1
         tie_w = 0.0
         if i != j:
             slot = find_slot(ties_to, i, j)
             if slot >= 0:
                 tie_w = ties_w[i, slot]
         keep = unsettled_probability(
-            g_skill[grid], g_effort[grid], g_duplication_loss[grid], party, g_council[grid],
-            g_tea_parties_per_month[grid], is_tenancy and ll_association[b_owner[k]], tie_w,
-            v_rules_norm[village], g_cameras[grid], c,
+            g_skill[grid], g_effort[grid], g_duplication_loss[grid], mediator >= 0,
+            g_council[grid], g_tea_parties_per_month[grid],
+            is_tenancy and ll_association[b_owner[k]], tie_w,
+            r_holds_rules[i] and r_holds_rules[j], g_cameras[grid], c,
         )  # fmt: skip
         if uniform(key, DisputeSlot.MEDIATE, k) >= keep:
             out[1] += 1
@@ -537,14 +613,13 @@ class Disputes(Process):
     reads = (
         "buildings.rooms",
         "buildings.grid",
-        "buildings.village",
         "buildings.owner",
         "buildings.block",
         "blocks.frontage_m",
         "households.building",
         "households.group",
         "households.rent_burden",
-        "households.paired",
+        "households.pair_member",
         "households.size",
         "residents.building",
         "residents.charging",
@@ -555,6 +630,7 @@ class Disputes(Process):
         "residents.disposition_inst",
         "residents.village",
         "residents.group",
+        "residents.holds_rules",
         "ties.to",
         "ties.w",
         "grids.effort",
@@ -564,17 +640,35 @@ class Disputes(Process):
         "grids.council",
         "grids.tea_parties_per_month",
         "grids.cameras",
-        "villages.rules_norm",
         "landlords.association",
         "landlords.household",
+        "party_members.status",
+        "party_members.block",
+        "party_members.resident",
+        "party_members.hours_left",
+        "party_members.spent_week",
+        "party_members.asked_week",
+        "party_members.hours_total",
+        "party_members.mediations",
     )
-    writes = ("residents.trust_inst", "residents.trust_inter", "ties.to", "ties.w")
+    writes = (
+        "residents.trust_inst",
+        "residents.trust_inter",
+        "ties.to",
+        "ties.w",
+        "party_members.hours_left",
+        "party_members.spent_week",
+        "party_members.asked_week",
+        "party_members.hours_total",
+        "party_members.mediations",
+    )
     after = ("contacts", "governance")
     Params = DisputesParams
     metrics = {
         "disputes": "Disputes arising today.",
         "disputes_grassroots": "Disputes settled at the grassroots today.",
         "police_incidents": "Disputes that escalated into police incidents today.",
+        "disputes_party_mediated": "Disputes a party member mediated today.",
     }
 
     def __init__(self, model: VicinityModel, params: DisputesParams) -> None:
@@ -625,8 +719,8 @@ class Disputes(Process):
                                  w.outgroup_share(), self._crowd, self._crowd_rooms)  # fmt: skip
         out = disputes_day(
             key, self.sections, self.arrays("buildings"), self.arrays("blocks"),
-            self.arrays("grids"),
-            self.arrays("villages"), self.arrays("landlords"), self.arrays("households"),
+            self.arrays("grids"), self.arrays("party_members"), self.arrays("landlords"),
+            self.arrays("households"),
             self.arrays("residents"), self.arrays("ties"),
             self.index, drivers,
         )  # fmt: skip
@@ -634,4 +728,5 @@ class Disputes(Process):
             "disputes": float(out[0]),
             "disputes_grassroots": float(out[1]),
             "police_incidents": float(out[2]),
+            "disputes_party_mediated": float(out[3]),
         }

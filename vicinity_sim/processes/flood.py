@@ -6,10 +6,15 @@ depends on whether its drainage has been fixed: fixed drainage keeps a small res
 buildings around a flooded point are exposed for the duration of the flood. Exposure is
 counted in resident-days.
 
-Where the smart platform (一网统管) links waterlogging sensors to residents, warnings avoid
-part of the exposure.
+Where the smart platform (一网统管) links waterlogging sensors to the grid, an alarm goes to the
+grid's gridworkers and party members, who warn the buildings around the point while they have
+the time (:mod:`~vicinity_sim.processes.governance`, which records the share of the point's
+residents warned today); a warned resident avoids ``warning_effect`` of their exposure (they
+move goods and vehicles, keep out of the water). So the platform lowers exposure only as far
+as people on duty act on its alarms.
 
-Levers read here: ``flood_points.fixed`` (set by drainage works); villages' ``platform``.
+Levers read here: ``flood_points.fixed`` (set by drainage works). State read: flood points'
+``warned`` and ``warned_day``.
 """
 
 from __future__ import annotations
@@ -50,11 +55,12 @@ class FloodParams(ParamModel):
         "it does not remove it.",
         source="assumption: drainage designed for a return period well above one year",
     )  # fmt: skip
-    platform_warning_effect: float = param(
+    warning_effect: float = param(
         0.5, unit="1", ge=0.0, le=1.0,
-        doc="Share of flood exposure avoided where the smart platform's waterlogging sensors "
-        "warn residents in time (they move goods and vehicles, avoid the water).",
-        source="assumption",
+        doc="Share of a resident's flood exposure avoided when warned in time (they move goods "
+        "and vehicles, keep out of the water).",
+        source="assumption: a warning in time lets a household avoid part of the harm, not "
+        "the water itself; half, for want of a measured figure",
     )  # fmt: skip
     duration_days: float = param(
         1.0, unit="days", gt=0.0, le=30.0,
@@ -72,9 +78,9 @@ def flood_probability(fixed, c):
 
 
 @njit(cache=True, inline="always")
-def flood_exposure(occupants, warned, c):
-    """Residents exposed around a flooded point (fewer where the platform warns them)."""
-    return occupants * (1.0 - c.platform_warning_effect if warned else 1.0)
+def flood_exposure(occupants, warned_share, c):
+    """Residents exposed around a flooded point (fewer where a share of them was warned)."""
+    return occupants * (1.0 - c.warning_effect * warned_share)
 
 
 @njit(cache=True, inline="always")
@@ -83,21 +89,28 @@ def resident_days(exposed, c):
     return exposed * c.duration_days
 
 
+@njit(cache=True, inline="always")
+def warned_share(warned, warned_day, day):
+    """Share of a point's residents warned today (0 if no warning went out today)."""
+    return warned if warned_day == day else 0.0
+
+
 @njit(cache=True)
-def flood_day(key, c, fp, v, occupants_at_point):
+def flood_day(key, day, c, fp, v, occupants_at_point):
     """Flooded points today and the resident-days of exposure.
 
     Args:
-        key: The day's stream key.
+        key, day: The day's stream key and index.
         c: :data:`FloodConsts`.
-        fp: Waterlogging points (:data:`~vicinity_sim.world.tables.FloodPointsArrays`).
-        v: Villages (``heavy_rain``, ``platform``).
+        fp: Waterlogging points (``fixed``, ``warned``, ``warned_day``).
+        v: Villages (``heavy_rain``).
         occupants_at_point: Residents living around each point.
     """
     fp_fixed = fp.fixed
     fp_village = fp.village
+    fp_warned = fp.warned
+    fp_warned_day = fp.warned_day
     v_heavy_rain = v.heavy_rain
-    v_platform = v.platform
     flooded = 0
     exposed = 0.0
     for f in range(len(fp_village)):
@@ -106,7 +119,8 @@ def flood_day(key, c, fp, v, occupants_at_point):
             continue
         if uniform(key, FloodSlot.FLOOD, f) < flood_probability(fp_fixed[f], c):
             flooded += 1
-            exposed += flood_exposure(occupants_at_point[f], v_platform[village], c)
+            share = warned_share(fp_warned[f], fp_warned_day[f], day)
+            exposed += flood_exposure(occupants_at_point[f], share, c)
     return flooded, resident_days(exposed, c)
 
 
@@ -117,15 +131,17 @@ class Flood(Process):
     name = "flood"
     reads = (
         "villages.heavy_rain",
-        "villages.platform",
         "flood_points.village",
         "flood_points.fixed",
+        "flood_points.warned",
+        "flood_points.warned_day",
         "buildings.flood_point",
         "residents.building",
     )
     writes = ()
-    # After the fire by convention: the day's hazards come in a fixed sequence (no state passes).
-    after = ("weather", "interventions", "fire")
+    # After governance, whose people answer the platform's alarms; after the fire by
+    # convention: the day's hazards come in a fixed sequence.
+    after = ("weather", "interventions", "governance", "fire")
     Params = FloodParams
     metrics = {
         "flooded_points": "Waterlogging points flooded today.",
@@ -144,6 +160,7 @@ class Flood(Process):
         occupants = np.bincount(at_point[at_point >= 0], minlength=len(w.flood_points))
         occupants = occupants.astype(np.float64)
         flooded, exposure = flood_day(
-            key, self.consts, self.arrays("flood_points"), self.arrays("villages"), occupants
-        )
+            key, day, self.consts, self.arrays("flood_points"), self.arrays("villages"),
+            occupants,
+        )  # fmt: skip
         return {"flooded_points": float(flooded), "flood_exposed_resident_days": float(exposure)}

@@ -13,9 +13,10 @@ where trust is the mean of generalised interpersonal and institutional trust;
 sustain cooperation better than large ones, which crowd out intrinsic motives; Szolnoki & Perc
 2010); the exemplar is the
 share of the grid's party members who contributed last week, fully visible where vanguard
-teams work and party members show their identity (三亮一表率); the norm is a base conformity
-plus ``rules_conformity · rules_norm`` from village rules (村规民约), applied to the grid's
-contribution share last week.
+teams work and party members show their identity (三亮一表率); the norm is a base conformity,
+plus ``rules_conformity`` for a resident who keeps the village rules (村规民约, a norm residents
+adopt: :mod:`~vicinity_sim.processes.rules`), applied to the grid's contribution share last
+week.
 
 Contributors earn the points value, are always welcome at events (see contacts), report
 hazards in their own building (each report may persuade an indoor charger to charge outdoors)
@@ -24,8 +25,8 @@ and keep shared spaces clean: each week a grid's environment moves a step toward
 ``share`` is this week's contribution share and ``cleaning`` what paid cleaning services add;
 cleaner spaces make public encounters better (see contacts) and raise rents (see housing).
 
-Levers read here: villages' ``points_reward_cny``, ``rules_norm``, ``taiwan_program``; grids'
-``vanguard``.
+Levers read here: villages' ``points_reward_cny``, ``taiwan_program``; grids' ``vanguard``.
+State read: residents' ``holds_rules``.
 """
 
 from __future__ import annotations
@@ -114,8 +115,10 @@ class ParticipationParams(ParamModel):
     )  # fmt: skip
     rules_conformity: float = param(
         0.5, unit="1", ge=0.0, le=1.0,
-        doc="Conformity added by fully owned village rules (times rules_norm).",
-        source="assumption",
+        doc="Conformity added for a resident who keeps the village rules.",
+        source="assumption: one who keeps the rules has committed to the neighbourhood's "
+        "norm and follows what neighbours do more than twice as closely (0.8 against "
+        "norm_base 0.3)",
     )  # fmt: skip
     taiwan_weight: float = param(
         1.5, unit="1", ge=0.0, le=50.0,
@@ -184,7 +187,7 @@ def contribution_share(contributors, adults):
 
 
 @njit(cache=True, inline="always")
-def utility(trust, propensity, reward, seen, share, rules_norm, party, taiwan, c):
+def utility(trust, propensity, reward, seen, share, keeps_rules, party, taiwan, c):
     """U, the log-odds of contributing this week.
 
     Args:
@@ -193,14 +196,15 @@ def utility(trust, propensity, reward, seen, share, rules_norm, party, taiwan, c
         reward: ρ of the village's points value (:func:`reward_response`).
         seen: The grid's :func:`exemplar`.
         share: The grid's :func:`contribution_share` last week.
-        rules_norm: How far the village owns its rules.
+        keeps_rules: The resident keeps the village rules.
         party: The resident is a party member.
         taiwan: A Taiwan compatriot in a village encouraging them.
         c: :data:`ParticipationConsts`.
     """
     u = (c.intercept + c.trust_weight * (trust - 0.5) + c.propensity_weight * (propensity - 0.5)
          + c.reward_weight * reward + c.exemplar_weight * seen
-         + c.norm_weight * (c.norm_base + c.rules_conformity * rules_norm) * share)  # fmt: skip
+         + c.norm_weight * (c.norm_base + (c.rules_conformity if keeps_rules else 0.0))
+         * share)  # fmt: skip
     if party:
         u += c.party_weight
     if taiwan:
@@ -258,6 +262,7 @@ def participation_week(key, c, r, res_grid, occupants, g, v, outgroup_share):
     r_building = r.building
     r_charging = r.charging
     r_group = r.group
+    r_holds_rules = r.holds_rules
     r_participating = r.participating
     r_party = r.party
     r_points = r.points
@@ -269,7 +274,6 @@ def participation_week(key, c, r, res_grid, occupants, g, v, outgroup_share):
     occupants_ptr = occupants.ptr
     g_vanguard = g.vanguard
     v_points_reward_cny = v.points_reward_cny
-    v_rules_norm = v.rules_norm
     v_taiwan_program = v.taiwan_program
     n = len(r_age)
     n_grids = len(g_vanguard)
@@ -308,7 +312,7 @@ def participation_week(key, c, r, res_grid, occupants, g, v, outgroup_share):
                            outgroup_share[village, r_group[i]], r_trust_inst[i])  # fmt: skip
         taiwan = r_group[i] == TAIWAN and v_taiwan_program[village]
         u = utility(trust, r_propensity[i], reward_v[village], exemplar_g[k], share_g[k],
-                    v_rules_norm[village], r_party[i], taiwan, c)  # fmt: skip
+                    r_holds_rules[i], r_party[i], taiwan, c)  # fmt: skip
         yes = uniform(key, ParticipationSlot.DECIDE, i) < contribute_probability(u)
         r_participating[i] = yes
         counts[2 * r_group[i]] += 1.0
@@ -345,12 +349,12 @@ class Participation(Process):
         "residents.participating",
         "residents.points",
         "residents.charging",
+        "residents.holds_rules",
         "buildings.grid",
         "grids.vanguard",
         "grids.cleaning",
         "grids.environment",
         "villages.points_reward_cny",
-        "villages.rules_norm",
         "villages.taiwan_program",
     )
     writes = (

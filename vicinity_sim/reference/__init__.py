@@ -23,7 +23,13 @@ Example:
     >>> model.datacollector.get_model_vars_dataframe()["fires"].sum()
 """
 
-from vicinity_sim.reference.agents import Gridworker, Landlord, PartyMember, Resident
+from vicinity_sim.reference.agents import (
+    Gridworker,
+    InServiceMember,
+    Landlord,
+    PartyMember,
+    Resident,
+)
 from vicinity_sim.reference.model import ReferenceModel
 
-__all__ = ["Gridworker", "Landlord", "PartyMember", "ReferenceModel", "Resident"]
+__all__ = ["Gridworker", "InServiceMember", "Landlord", "PartyMember", "ReferenceModel", "Resident"]

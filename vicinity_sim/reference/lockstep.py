@@ -15,7 +15,12 @@ import numpy as np
 
 from vicinity_sim.model import VicinityModel
 from vicinity_sim.processes import registered
-from vicinity_sim.reference.agents import GRIDWORKER_COLUMNS, LANDLORD_COLUMNS, RESIDENT_COLUMNS
+from vicinity_sim.reference.agents import (
+    GRIDWORKER_COLUMNS,
+    LANDLORD_COLUMNS,
+    PARTY_MEMBER_COLUMNS,
+    RESIDENT_COLUMNS,
+)
 from vicinity_sim.reference.model import ReferenceModel
 
 PLACE_TABLES = ("villages", "grids", "buildings", "blocks", "households", "stations",
@@ -29,6 +34,7 @@ def people_arrays(model: VicinityModel | ReferenceModel) -> dict[str, np.ndarray
         out = {f"residents.{k}": v for k, v in w.residents.columns().items()}
         out.update({f"landlords.{k}": v for k, v in w.landlords.columns().items()})
         out.update({f"gridworkers.{k}": v for k, v in w.gridworkers.columns().items()})
+        out.update({f"party_members.{k}": v for k, v in w.party_members.columns().items()})
         out["ties.to"], out["ties.w"] = w.ties.to, w.ties.w
         return out
     out = {}
@@ -36,6 +42,7 @@ def people_arrays(model: VicinityModel | ReferenceModel) -> dict[str, np.ndarray
         ("residents", model.residents, RESIDENT_COLUMNS),
         ("landlords", model.landlords, LANDLORD_COLUMNS),
         ("gridworkers", model.gridworkers, GRIDWORKER_COLUMNS),
+        ("party_members", model.party_members, PARTY_MEMBER_COLUMNS),
     )
     for table, agents, columns in groups:
         template = getattr(w, table)

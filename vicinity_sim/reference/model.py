@@ -12,8 +12,15 @@ import numpy as np
 from vicinity_sim.model import DailyProcesses
 from vicinity_sim.processes import registered
 from vicinity_sim.recorder import Recorder
-from vicinity_sim.reference.agents import Gridworker, Landlord, PartyMember, Resident
+from vicinity_sim.reference.agents import (
+    Gridworker,
+    InServiceMember,
+    Landlord,
+    PartyMember,
+    Resident,
+)
 from vicinity_sim.reference.processes import ReferenceProcess, reference_class
+from vicinity_sim.world.codes import IN_SERVICE_MEMBER
 
 
 class ReferenceModel(DailyProcesses, mesa.Model):
@@ -21,8 +28,9 @@ class ReferenceModel(DailyProcesses, mesa.Model):
 
     Built from the same scenario and seed as :class:`~vicinity_sim.model.VicinityModel`, it
     starts from the same world (the same builder and streams), then turns every row of the
-    residents, landlords and gridworkers tables into an agent. Each day it runs the reference
-    version of every registered process, in the fast model's order and cadence, and collects
+    residents, landlords, gridworkers and party members tables into an agent. Each day it
+    runs the reference version of every registered process, in the fast model's order and
+    cadence, and collects
     the day's metrics with Mesa's :class:`~mesa.DataCollector`.
 
     Args:
@@ -39,6 +47,7 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         residents: Resident agents by row (the row addresses their draws).
         landlords: Landlord agents by row.
         gridworkers: Gridworker agents by row (interventions add rows).
+        party_members: Party-member agents by row (interventions and newcomers add rows).
         processes: Reference processes in the order they run.
         datacollector: Mesa DataCollector of the daily metrics.
         day: Index of the next day to simulate.
@@ -57,11 +66,14 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         ]
         self.gridworkers: list[Gridworker] = []
         self.add_gridworkers()
+        self.party_members: list[PartyMember] = []
+        self.add_party_members()
         fast = [c for c in registered() if c.name not in scenario.run.disabled_processes]
         self.processes: list[ReferenceProcess] = [
             reference_class(c.name)(self, getattr(scenario, c.name) if c.Params else None)
             for c in fast
         ]
+        self.add_party_members()  # rows interventions registered when planning their rollout
         self.metric_names = [m for c in fast for m in c.metrics]
         self.levels = frozenset().union(*(c.levels for c in fast))
         self.today: dict[str, float] = {}
@@ -78,8 +90,7 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         as a newcomer has just been written there)."""
         w = self.world
         values = _row(w.residents.columns(), row)
-        cls = PartyMember if values["party"] else Resident
-        return cls(self, row, values, w.ties.to[row].tolist(), w.ties.w[row].tolist())
+        return Resident(self, row, values, w.ties.to[row].tolist(), w.ties.w[row].tolist())
 
     def add_gridworkers(self) -> list[Gridworker]:
         """Agents for gridworker rows hired since the last call (interventions add rows)."""
@@ -88,6 +99,19 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         new = [Gridworker(self, i, _row(columns, i))
                for i in range(len(self.gridworkers), len(gw))]  # fmt: skip
         self.gridworkers.extend(new)
+        return new
+
+    def add_party_members(self) -> list[PartyMember]:
+        """Agents for party-member rows added since the last call (resident members as built
+        or joining, in-service members an intervention registers)."""
+        m = self.world.party_members
+        columns = m.columns()
+        new = []
+        for i in range(len(self.party_members), len(m)):
+            values = _row(columns, i)
+            cls = InServiceMember if values["kind"] == IN_SERVICE_MEMBER else PartyMember
+            new.append(cls(self, i, values))
+        self.party_members.extend(new)
         return new
 
     # -- running ---------------------------------------------------------------------------

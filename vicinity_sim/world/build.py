@@ -16,7 +16,15 @@ import numpy as np
 
 from vicinity_sim.errors import InputError
 from vicinity_sim.streams import Streams, stream_slots
-from vicinity_sim.world.codes import NEVER_SUPERVISED, SECTORS
+from vicinity_sim.world.codes import (
+    ELDERLY,
+    MEMBER_ACTIVE,
+    NEVER,
+    NEVER_SUPERVISED,
+    RETIRED_MEMBER,
+    SECTORS,
+    WORKING_MEMBER,
+)
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams, place_existing_facilities
 from vicinity_sim.world.geometry import VillageGeometry
@@ -40,6 +48,7 @@ from vicinity_sim.world.tables import (
     Gridworkers,
     Households,
     Landlords,
+    PartyMembers,
     Projects,
     Residents,
     Stations,
@@ -89,8 +98,10 @@ def _village_tables(
     pop: Population,
     off: dict[str, int],
     gen: np.random.Generator,
+    gw_gen: np.random.Generator,
 ) -> dict[str, object]:
-    """Tables of one village with indices shifted to global positions."""
+    """Tables of one village with indices shifted to global positions (``gen``: the
+    village's economy stream; ``gw_gen``: its gridworkers' stream)."""
     nb = len(plan.x)
     eco = spec.economy
     grid_of_block = pop.block_grid + off["grid"]
@@ -123,6 +134,8 @@ def _village_tables(
         base_rent=eco.rent_median_cny_month * gen.lognormal(0.0, eco.rent_sigma, nb),
         rent=np.zeros(nb),
         managed=np.zeros(nb, bool),
+        last_check=np.full(nb, NEVER, np.int32),
+        hazards_seen=np.full(nb, -1, np.int32),
     )
     blocks = Blocks(
         village=np.full(plan.n_blocks, v, np.int32),
@@ -140,6 +153,8 @@ def _village_tables(
         housing_cost=np.zeros(nh),
         rent_burden=np.zeros(nh),
         burden_tolerance=np.zeros(nh),
+        pair_member=np.full(nh, -1, np.int32),
+        last_visit=np.full(nh, NEVER, np.int32),
     )
     nr = len(pop.res_household)
     residents = Residents(
@@ -167,6 +182,7 @@ def _village_tables(
         points=np.zeros(nr),
         registered=pop.res_registered,
         arrived_day=pop.res_arrived,
+        holds_rules=np.zeros(nr, bool),
     )
     nl = len(pop.landlord_household)
     landlords = Landlords(
@@ -177,11 +193,10 @@ def _village_tables(
         association=np.zeros(nl, bool),
         safety_spent_cny=np.zeros(nl),
     )
-    gridworkers = Gridworkers(
-        village=np.full(len(pop.gw_grid), v, np.int32),
-        grid=(pop.gw_grid + off["grid"]).astype(np.int32),
-        party=pop.gw_party,
-    )
+    n_gw = len(pop.gw_grid)
+    tenure = np.floor(gw_gen.exponential(spec.population.gridworker_tenure_mean_days, n_gw))
+    gridworkers = Gridworkers.new(np.full(n_gw, v), pop.gw_grid + off["grid"], pop.gw_party,
+                                  tenure.astype(np.int32))  # fmt: skip
     inst = spec.institutions
     grids = Grids(
         village=np.full(pop.n_grids, v, np.int32),
@@ -229,6 +244,8 @@ def _village_tables(
         x=plan.flood_x,
         y=plan.flood_y,
         fixed=np.zeros(nf, bool),
+        warned=np.zeros(nf),
+        warned_day=np.full(nf, NEVER, np.int32),
     )
     return {
         "villages": village,
@@ -300,9 +317,9 @@ def build_world(
                     else "or raise plan.n_buildings or plan.rooms_per_storey"
                 ),
             ) from None
-        parts.append(
-            _village_tables(v, spec, plan, pop, off, streams.generator("world.economy", v))
-        )
+        economy = streams.generator("world.economy", v)
+        gridworkers = streams.generator("world.gridworkers", v)
+        parts.append(_village_tables(v, spec, plan, pop, off, economy, gridworkers))
         pops.append(pop)
         off["building"] += len(plan.x)
         off["block"] += plan.n_blocks
@@ -328,6 +345,7 @@ def build_world(
         residents=cat("residents"),
         landlords=cat("landlords"),
         gridworkers=cat("gridworkers"),
+        party_members=PartyMembers.new(*[np.zeros(0)] * 8),
         ties=Ties.empty(off["resident"], max(v.population.max_ties for v in villages)),
         stations=Stations(
             village=np.zeros(0, np.int32),
@@ -355,6 +373,7 @@ def build_world(
         adjacency=Adjacency.from_edges(off["building"], src, dst, sep),
         geometry=geometry,
     )
+    world.party_members = resident_members(world, np.nonzero(world.residents.party)[0])
     for v, (spec, pop) in enumerate(zip(villages, pops, strict=True)):
         _seed_village_ties(world, v, spec.population, pop, streams)
     for v, spec in enumerate(villages):
@@ -389,3 +408,15 @@ def _seed_village_ties(
         seeding = TieSeeding(np.array(rate, dtype=np.float64), 1.0,
                              p.cross_group_tie_acceptance, *INITIAL_STRENGTH)  # fmt: skip
         seed_ties(key, slot, world.ties.arrays(), ptr, members + first, r.arrays(), seeding)
+
+
+def resident_members(world: World, rows: np.ndarray) -> PartyMembers:
+    """Party-member rows (active, no time given yet) for the residents in ``rows``: retired
+    if 60 or over, of working age otherwise; serving their home grid and block."""
+    r, b = world.residents, world.buildings
+    building = r.building[rows]
+    return PartyMembers.new(
+        r.village[rows], b.grid[building], b.block[building], rows,
+        np.where(r.age[rows] == ELDERLY, RETIRED_MEMBER, WORKING_MEMBER), r.group[rows],
+        r.arrived_day[rows], np.full(len(rows), MEMBER_ACTIVE),
+    )  # fmt: skip

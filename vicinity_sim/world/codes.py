@@ -29,3 +29,16 @@ IN_GROUP, OUT_GROUP = 0, 1
 
 #: ``grids.last_supervision`` of a grid never supervised (far enough back for any interval).
 NEVER_SUPERVISED = -(2**30)
+
+#: Kinds of party members (``party_members.kind``): resident members who are retired (60 and
+#: over) or of working age, and in-service members of organisations registered with a grid
+#: (双报到), who do not live in the village.
+RETIRED_MEMBER, WORKING_MEMBER, IN_SERVICE_MEMBER = 0, 1, 2
+
+#: Status of a party member (``party_members.status``): serving; registered by an
+#: intervention but not yet (its rollout has not reached them); withdrawn from community
+#: service (burnt out, or lost interest); moved away (the resident left the village).
+MEMBER_ACTIVE, MEMBER_PLANNED, MEMBER_WITHDRAWN, MEMBER_MOVED = 0, 1, 2, 3
+
+#: A day long before any run (``households.last_visit``, ``buildings.last_check`` never).
+NEVER = -(2**30)

@@ -226,6 +226,14 @@ class PopulationParams(ParamModel):
         "gridworkers, assigned at random).",
         source="seed (≥50%)",
     )  # fmt: skip
+    gridworker_tenure_mean_days: float = param(
+        1100.0, unit="days", gt=0.0, le=36_500.0, range=(600.0, 2000.0), prior="uniform",
+        doc="Mean time the gridworkers in post at the start have served (exponentially "
+        "distributed); their knowledge of the grid grows with it.",
+        source="assumption: between the 1.7 years Shenzhen's community social workers had "
+        "served on average in 2011, a young and fast-growing profession, and the 5.5 years a "
+        "steady 18%/year turnover implies (docs/sources.md §gridworkers)",
+    )  # fmt: skip
     trust_sd: float = param(
         0.12, unit="1", ge=0.0, le=0.5,
         doc="Standard deviation of initial trust and participation propensity around the "

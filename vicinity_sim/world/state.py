@@ -26,6 +26,7 @@ from vicinity_sim.world.tables import (
     Gridworkers,
     Households,
     Landlords,
+    PartyMembers,
     Projects,
     Residents,
     Stations,
@@ -54,6 +55,8 @@ class World:
         villages: Village-level state (geography, today's weather, village-wide levers).
         grids: Grids and their governance levers.
         buildings, blocks, households, residents, landlords, gridworkers: Populations.
+        party_members: Party members serving the village (resident members and in-service
+            members registered with a grid); interventions add rows.
         ties: Acquaintance ties between residents.
         stations, charging_sites, projects: Facilities and industrial projects (rows are added
             when interventions plan them).
@@ -73,6 +76,7 @@ class World:
     residents: Residents
     landlords: Landlords
     gridworkers: Gridworkers
+    party_members: PartyMembers
     ties: Ties
     stations: Stations
     charging_sites: ChargingSites

@@ -146,6 +146,10 @@ class Buildings(Table):
     base_rent: np.ndarray  # float64, CNY/month per unit at the village's reference quality
     rent: np.ndarray  # float64, CNY/month per unit asked now
     managed: np.ndarray  # bool, under professional property management (大物业)
+    last_check: np.ndarray  # int32, day a gridworker last checked the building (codes.NEVER)
+    hazards_seen: np.ndarray  # int32, hazards found at the last check or party walk (indoor
+    #   chargers, 三合一 premises); -1 never seen: the grid's record, which risk-targeted
+    #   patrols read
 
 
 @dataclass
@@ -168,6 +172,9 @@ class Households(Table):
     housing_cost: np.ndarray  # float64, CNY/month paid for the unit (rent and fees; 0 for owners)
     rent_burden: np.ndarray  # float64, housing cost / household income (0 for owners)
     burden_tolerance: np.ndarray  # float64, rent burden the household accepts (set on arrival)
+    pair_member: np.ndarray  # int32, party member (row of party_members) the paired household
+    #   is assigned to, or -1
+    last_visit: np.ndarray  # int32, day of the last pairing visit (codes.NEVER: none yet)
 
 
 @dataclass
@@ -197,6 +204,7 @@ class Residents(Table):
     points: np.ndarray  # float64, points balance (CNY equivalent)
     registered: np.ndarray  # bool, registered with the grid
     arrived_day: np.ndarray  # int32, day of moving in (negative: before the run)
+    holds_rules: np.ndarray  # bool, knows and keeps the revised village rules (村规民约)
 
 
 @dataclass
@@ -209,9 +217,97 @@ class Landlords(Table):
 
 @dataclass
 class Gridworkers(Table):
+    """Gridworker posts (网格员); a row is a post, held by one person at a time (when its holder
+    quits, the post stays vacant for a while and a newcomer takes it)."""
+
     village: np.ndarray  # int32
     grid: np.ndarray  # int32, global grid index
-    party: np.ndarray  # bool
+    party: np.ndarray  # bool, the post is held by a party member
+    tenure_days: np.ndarray  # int32, days the current holder has served (0 while vacant)
+    vacant_days: np.ndarray  # int32, days the post stays vacant (0: filled)
+    strain: np.ndarray  # float64, workload: hours asked over nominal hours, moving mean
+    effort: np.ndarray  # float64, today's effort (supervision, workload)
+    knowledge: np.ndarray  # float64 in [0, 1], share of the grid's households known
+    hours: np.ndarray  # float64, productive hours today
+    hours_cases: np.ndarray  # float64, hours spent today on requests and alarms
+    route_pos: np.ndarray  # int32, position on the round of the grid's buildings
+    cases: np.ndarray  # int32, requests handled and alarms answered by the post so far
+    checks: np.ndarray  # int32, buildings checked on patrol by the post so far
+    quits: np.ndarray  # int32, holders of the post who quit so far
+
+    @classmethod
+    def new(cls, village: np.ndarray, grid: np.ndarray, party: np.ndarray,
+            tenure_days: np.ndarray | None = None) -> Gridworkers:  # fmt: skip
+        """Filled posts whose holders have served ``tenure_days`` (default: just hired)."""
+        n = len(grid)
+        tenure = np.zeros(n, np.int32) if tenure_days is None else tenure_days
+        return cls(
+            village=np.asarray(village, np.int32), grid=np.asarray(grid, np.int32),
+            party=np.asarray(party, bool), tenure_days=np.asarray(tenure, np.int32),
+            vacant_days=np.zeros(n, np.int32), strain=np.zeros(n), effort=np.zeros(n),
+            knowledge=np.zeros(n), hours=np.zeros(n), hours_cases=np.zeros(n),
+            route_pos=np.zeros(n, np.int32), cases=np.zeros(n, np.int32),
+            checks=np.zeros(n, np.int32), quits=np.zeros(n, np.int32),
+        )  # fmt: skip
+
+
+@dataclass
+class PartyMembers(Table):
+    """Party members serving the village: resident members (a row of ``residents``) and
+    in-service members registered with a grid (双报到), who live elsewhere.
+
+    Hours are per week; ``hours_left`` is what the member can still give (the week's budget
+    plus what is left of earlier weeks, up to a cap); counts are totals so far.
+    """
+
+    village: np.ndarray  # int32
+    grid: np.ndarray  # int32, home grid, or the grid an in-service member registered with
+    block: np.ndarray  # int32, home block (-1: in-service)
+    resident: np.ndarray  # int64, row of residents (-1: in-service)
+    kind: np.ndarray  # int8, codes.RETIRED_MEMBER / WORKING_MEMBER / IN_SERVICE_MEMBER
+    group: np.ndarray  # int8, the resident's group (-1: in-service)
+    since_day: np.ndarray  # int32, the resident's arrived_day when the row was made
+    status: np.ndarray  # int8, codes.MEMBER_ACTIVE / PLANNED / WITHDRAWN / MOVED
+    budget_week: np.ndarray  # float64, hours set aside this week
+    hours_left: np.ndarray  # float64, hours the member can still give
+    spent_week: np.ndarray  # float64, hours given since the week began
+    asked_week: np.ndarray  # float64, hours asked of the member since the week began
+    hours_last_week: np.ndarray  # float64, hours given in the last whole week
+    strain: np.ndarray  # float64, hours asked over hours set aside, moving mean over weeks
+    assigned: np.ndarray  # int32, paired households assigned to the member
+    walk_pos: np.ndarray  # int32, position on the round of the home block's buildings
+    budget_total: np.ndarray  # float64, hours set aside so far
+    hours_total: np.ndarray  # float64, hours given so far
+    needs_answered: np.ndarray  # int32, needs of paired households answered
+    visits: np.ndarray  # int32, pairing visits made
+    mediations: np.ndarray  # int32, disputes mediated
+    claims: np.ndarray  # int32, grid requests claimed through the smart platform
+    warnings: np.ndarray  # int32, buildings warned of waterlogging
+    walks: np.ndarray  # int32, buildings walked on vanguard duty
+    events: np.ndarray  # int32, community events volunteered at
+
+    @classmethod
+    def new(cls, village: np.ndarray, grid: np.ndarray, block: np.ndarray,
+            resident: np.ndarray, kind: np.ndarray, group: np.ndarray, since_day: np.ndarray,
+            status: np.ndarray) -> PartyMembers:  # fmt: skip
+        """Members who have given no time yet."""
+        n = len(grid)
+
+        def zeros(dtype: Any = np.float64) -> np.ndarray:
+            return np.zeros(n, dtype)
+
+        return cls(
+            village=np.asarray(village, np.int32), grid=np.asarray(grid, np.int32),
+            block=np.asarray(block, np.int32), resident=np.asarray(resident, np.int64),
+            kind=np.asarray(kind, np.int8), group=np.asarray(group, np.int8),
+            since_day=np.asarray(since_day, np.int32), status=np.asarray(status, np.int8),
+            budget_week=zeros(), hours_left=zeros(), spent_week=zeros(), asked_week=zeros(),
+            hours_last_week=zeros(), strain=zeros(), assigned=zeros(np.int32),
+            walk_pos=zeros(np.int32), budget_total=zeros(), hours_total=zeros(),
+            needs_answered=zeros(np.int32), visits=zeros(np.int32),
+            mediations=zeros(np.int32), claims=zeros(np.int32), warnings=zeros(np.int32),
+            walks=zeros(np.int32), events=zeros(np.int32),
+        )  # fmt: skip
 
 
 @dataclass
@@ -254,6 +350,8 @@ class FloodPoints(Table):
     x: np.ndarray  # float64, m
     y: np.ndarray  # float64, m
     fixed: np.ndarray  # bool, drainage fixed
+    warned: np.ndarray  # float64, share of the residents around the point warned on warned_day
+    warned_day: np.ndarray  # int32, day of the last warning (codes.NEVER: none)
 
 
 @dataclass
@@ -298,6 +396,7 @@ HouseholdsArrays = arrays_of(Households)
 ResidentsArrays = arrays_of(Residents)
 LandlordsArrays = arrays_of(Landlords)
 GridworkersArrays = arrays_of(Gridworkers)
+PartyMembersArrays = arrays_of(PartyMembers)
 StationsArrays = arrays_of(Stations)
 ChargingSitesArrays = arrays_of(ChargingSites)
 ProjectsArrays = arrays_of(Projects)

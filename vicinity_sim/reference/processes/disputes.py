@@ -4,16 +4,20 @@ Mirrors :mod:`vicinity_sim.processes.disputes` over agents. Every day, building 
 
 1. The building's dispute rate: neighbour disputes per household grow with crowding, indoor
    e-bike charging and the e-bikes parked in the lanes around its block, and fall with its
-   residents' generalised trust and with village rules; each tenant household adds tenancy
+   residents' generalised trust and with the share of them keeping the village rules; each
+   tenant household adds tenancy
    disputes with the landlord, at a rate that grows with its rent burden.
 2. If a dispute arises, its parties are drawn: the first member of a tenant household (drawn
    in proportion to its tenancy rate) and the landlord's household's first member (an
    absentee landlord is no party), or two residents of different households of the building.
-3. It is settled at the grassroots (枫桥经验) unless every available channel fails —
-   informal settlement, the gridworker, party members, council, tea parties, the landlord
-   association, acquaintance between the parties, village rules, cameras — and otherwise
-   escalates into a police incident.
-4. Settled: a small positive experience of the institutions for both parties. Escalated: a
+3. A party member mediates if one within reach has the time: the member assigned to either
+   party's household, else a resident member of the block who knows a party (or any, on
+   vanguard duty); the member spends the hours.
+4. It is settled at the grassroots (枫桥经验) unless every available channel fails —
+   informal settlement, the gridworker, the party member, council, tea parties, the landlord
+   association, acquaintance between the parties, the village rules (both parties keep them),
+   cameras — and otherwise escalates into a police incident.
+5. Settled: a small positive experience of the institutions for both parties. Escalated: a
    negative experience of each other (of the other group if their groups differ) and a
    weaker tie between them.
 
@@ -35,10 +39,10 @@ from vicinity_sim.reference.learning import experience, learn_institutions
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.ties import find_slot, weaken_tie
 from vicinity_sim.streams import slot_numbers, uniform
-from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, OUT_GROUP
+from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MEMBER_ACTIVE, OUT_GROUP
 
 if TYPE_CHECKING:
-    from vicinity_sim.reference.agents import Resident
+    from vicinity_sim.reference.agents import PartyMember, Resident
     from vicinity_sim.reference.model import ReferenceModel
 
 DISPUTE_SLOTS = slot_numbers(DisputeSlot)
@@ -98,6 +102,7 @@ class Disputes(ReferenceProcess):
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         self.lane = self.lane_factors()
+        self.mediated = 0
         disputes = grassroots = police = 0
         for b in range(len(self.building_residents)):
             outcome = self.building_day(key, b)
@@ -112,6 +117,7 @@ class Disputes(ReferenceProcess):
             "disputes": float(disputes),
             "disputes_grassroots": float(grassroots),
             "police_incidents": float(police),
+            "disputes_party_mediated": float(self.mediated),
         }
 
     def tenancy_weight(self, h: int) -> float:
@@ -129,18 +135,19 @@ class Disputes(ReferenceProcess):
         residents = self.model.residents
         rows = self.building_residents[b]
         occ = len(rows)
-        indoor = 0
+        indoor = held = 0
         trust = 0.0
         for row in rows:
             res = residents[row]
             indoor += res.charging == CHARGE_INDOOR
+            held += res.holds_rules
             s = self.outgroup[res.village][res.group]
             trust += generalised(res.trust_inter[IN_GROUP], res.trust_inter[OUT_GROUP], s)
         trust /= occ
         households = self.building_households[b]
         tenants = [(h, self.tenancy_weight(h)) for h in households
                    if w.households.group[h] != LOCAL]  # fmt: skip
-        rules = rules_factor(w.villages.rules_norm[w.buildings.village[b]], c)
+        rules = rules_factor(held / occ, c)
         crowd = crowding(occ, int(w.buildings.rooms[b]), c)
         lane = self.lane[int(w.buildings.block[b])]
         neighbour = neighbour_rate(len(households), crowd, indoor, occ, trust, rules, lane, c)
@@ -171,8 +178,13 @@ class Disputes(ReferenceProcess):
             i, j = self.neighbour_parties(key, b)
         residents = self.model.residents
         a, other = residents[i], residents[j]
+        mediator = self.find_mediator(a, other, b)
+        if mediator is not None:
+            mediator.give(self.consts.party_mediation_hours)
+            mediator.mediations += 1
+            self.mediated += 1
         if uniform(key, DISPUTE_SLOTS.MEDIATE, b) >= self.unsettled_probability(
-            b, a, other, is_tenancy
+            b, a, other, is_tenancy, mediator is not None
         ):
             c = self.consts
             learn_institutions(a, 1.0, c.settlement_trust_effect, self.inst_weight)
@@ -220,15 +232,51 @@ class Disputes(ReferenceProcess):
                 return i, cand
         return i, i
 
+    def find_mediator(self, a: Resident, other: Resident, b: int) -> PartyMember | None:
+        """The party member who mediates a dispute between ``a`` and ``other`` in building
+        ``b``: the member assigned to either household if they have the time (asked even if
+        not), else the first resident member of the block with the time who knows either
+        party or, where the grid has vanguard teams, any of them."""
+        w = self.world
+        cost = self.consts.party_mediation_hours
+        members = self.model.party_members
+        parties = (a.row, other.row)
+        households = (
+            [a.household] if other.household == a.household else [a.household, other.household]
+        )
+        for h in households:
+            row = int(w.households.pair_member[h])
+            if row < 0:
+                continue
+            member = members[row]
+            if member.status != MEMBER_ACTIVE or member.resident in parties:
+                continue
+            member.ask(cost)
+            if member.has(cost):
+                return member
+        blk = int(w.buildings.block[b])
+        vanguard = bool(w.grids.vanguard[int(w.buildings.grid[b])])
+        residents = self.model.residents
+        for member in members:
+            if (member.status != MEMBER_ACTIVE or member.block != blk or member.resident < 0
+                    or member.resident in parties or not member.has(cost)):  # fmt: skip
+                continue
+            own = residents[member.resident]
+            knows = find_slot(own, a.row) >= 0 or (
+                other is not a and find_slot(own, other.row) >= 0
+            )
+            if vanguard or knows:
+                member.ask(cost)
+                return member
+        return None
+
     def unsettled_probability(
-        self, b: int, a: Resident, other: Resident, is_tenancy: bool
+        self, b: int, a: Resident, other: Resident, is_tenancy: bool, party: bool
     ) -> float:
         """Probability that every mediation channel available to the dispute fails."""
         w = self.world
         g = int(w.buildings.grid[b])
         grids = w.grids
-        paired = w.households.paired
-        party = grids.vanguard[g] or paired[a.household] or paired[other.household]
         association = is_tenancy and self.model.landlords[w.buildings.owner[b]].association
         tie_w = 0.0
         if other is not a:
@@ -238,7 +286,7 @@ class Disputes(ReferenceProcess):
         return unsettled(
             grids.skill[g], grids.effort[g], grids.duplication_loss[g], party, grids.council[g],
             grids.tea_parties_per_month[g], association, tie_w,
-            w.villages.rules_norm[w.buildings.village[b]], grids.cameras[g], self.consts,
+            bool(a.holds_rules and other.holds_rules), grids.cameras[g], self.consts,
         )  # fmt: skip
 
     def escalate(self, a: Resident, other: Resident) -> None:

@@ -3,8 +3,8 @@
 Mirrors :mod:`vicinity_sim.processes.flood`. On a heavy-rain day each waterlogging point of
 the village floods with a probability that is much smaller once its drainage is fixed; the
 residents living in the buildings around a flooded point are exposed for the flood's duration
-(counted in resident-days). Where the smart platform warns residents, part of the exposure is
-avoided.
+(counted in resident-days). A warned resident (the gridworkers and party members answering the
+smart platform's alarm, governance) avoids part of their exposure.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ FLOOD_SLOTS = slot_numbers(FloodSlot)
 
 flood_probability = flood.flood_probability.py_func
 flood_exposure = flood.flood_exposure.py_func
+warned_share = flood.warned_share.py_func
 resident_days = flood.resident_days.py_func
 
 
@@ -58,7 +59,8 @@ class Flood(ReferenceProcess):
                 continue
             if uniform(key, FLOOD_SLOTS.FLOOD, f) < flood_probability(points.fixed[f], c):
                 flooded += 1
-                exposed += flood_exposure(float(around[f]), w.villages.platform[village], c)
+                share = warned_share(float(points.warned[f]), int(points.warned_day[f]), day)
+                exposed += flood_exposure(float(around[f]), share, c)
         return {
             "flooded_points": float(flooded),
             "flood_exposed_resident_days": resident_days(exposed, c),

@@ -5,8 +5,8 @@ contribute (volunteer, attend a council, report a hazard), a public-goods decisi
 probability ``logistic(U)``, where U adds up mean trust, the disposition to contribute, party
 membership, the points reward (best at a moderate value, crowding out beyond), the exemplar of
 the grid's party members last week (fully visible where vanguard teams work), the grid's
-contribution norm last week (stronger under village rules) and, for Taiwan compatriots, the
-village's measures encouraging them.
+contribution norm last week (stronger for those keeping the village rules) and, for Taiwan
+compatriots, the village's measures encouraging them.
 
 Contributors earn the village's points value and may report an indoor charger in their
 building, who may then charge outdoors. The grid's shared spaces then move a step toward a
@@ -85,7 +85,6 @@ class Participation(ReferenceProcess):
         n_grids = len(w.grids)
         outgroup = w.outgroup_share().tolist()
         reward = w.villages.points_reward_cny.tolist()
-        rules = w.villages.rules_norm.tolist()
         taiwan_program = w.villages.taiwan_program.tolist()
         vanguard = w.grids.vanguard.tolist()
 
@@ -115,7 +114,7 @@ class Participation(ReferenceProcess):
                                outgroup[v][res.group], res.trust_inst)  # fmt: skip
             taiwan = res.group == TAIWAN and taiwan_program[v]
             u = utility(trust, res.propensity, reward_response(reward[v], p.reward_optimum_cny),
-                        seen, share, rules[v], res.party, taiwan, p)  # fmt: skip
+                        seen, share, res.holds_rules, res.party, taiwan, p)  # fmt: skip
             u_decide = uniform(key, PARTICIPATION_SLOTS.DECIDE, res.row)
             yes = u_decide < contribute_probability(u)
             res.participating = yes

@@ -2,8 +2,8 @@
 
 Interventions are data acting on places, so the reference runs the fast model's rollout
 itself on the shared tables and then tells the agents what changed for them: landlords who
-joined the association, gridworkers who were hired. Observation computes the same levels as
-the fast model's, from the agents.
+joined the association, gridworkers who were hired, in-service party members who registered.
+Observation computes the same levels as the fast model's, from the agents.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ from vicinity_sim.learning import generalised_trust
 from vicinity_sim.processes.rollout import Rollout
 from vicinity_sim.reference.agents import Resident
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.codes import CHARGE_INDOOR, IN_GROUP, LOCAL, MIGRANT, OUT_GROUP
+from vicinity_sim.world.codes import (
+    CHARGE_INDOOR,
+    IN_GROUP,
+    LOCAL,
+    MEMBER_ACTIVE,
+    MEMBER_PLANNED,
+    MIGRANT,
+    OUT_GROUP,
+)
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.model import ReferenceModel
@@ -41,6 +49,11 @@ class Interventions(ReferenceProcess):
         for landlord in self.model.landlords:
             landlord.association = bool(association[landlord.row])
         self.model.add_gridworkers()
+        self.model.add_party_members()
+        status = self.world.party_members.status
+        for member in self.model.party_members:
+            if member.status == MEMBER_PLANNED and status[member.row] == MEMBER_ACTIVE:
+                member.status = MEMBER_ACTIVE
         return dict(values)
 
 
