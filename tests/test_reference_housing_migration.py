@@ -1,14 +1,14 @@
-"""Housing and migration of the reference model in lockstep with the fast model.
+"""Landlords, housing and migration of the reference model in lockstep with the fast model.
 
-Seven months (seven monthly rounds after the first) of quality, rents, incomes and burdens, and
-of tenant households leaving and newcomers replacing them, must agree to the last bit in every
-state and metric. With the program, property management, safety retrofits and public space
-are brought forward so that rents rise within the run and households are displaced; with
-rental regulation brought forward too, rents are capped and newcomers registered at once.
-Employment is static (the labour process is off) except in one run, where labour (with the
-industrial projects brought forward) changes it and fire (more frequent than by default, with
-weather) drives households out of burned buildings.
-"""
+Seven months (seven monthly rounds after the first) of landlords' decisions (posted rents,
+leases, renovation, compliance), quality, incomes and burdens, and of tenant households leaving
+and newcomers searching for units, must agree to the last bit in every state and metric. With
+the program, property management, safety retrofits and public space are brought forward so
+that rents rise within the run and households are displaced; with rental regulation brought
+forward too (and a rent cap), rents are capped and newcomers registered at once. Employment is
+static (the labour process is off) except in one run, where labour (with the industrial
+projects brought forward) changes it and fire (more frequent than by default, with weather)
+drives households out of burned buildings."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from vicinity_sim.reference import PartyMember, Resident
 from vicinity_sim.reference.lockstep import lockstep, only
 from vicinity_sim.scenario import load_scenario
 
-PROCESSES = ["interventions", "housing", "migration", "observe"]
+PROCESSES = ["interventions", "compliance", "landlords", "housing", "migration", "observe"]
 DAYS = 215  # 1 April to 1 November: the first round and seven monthly rounds
 SMALL = [
     "villages[0].plan.n_buildings=240",
@@ -68,7 +68,7 @@ def test_with_labour_and_fires_in_lockstep():
         "interventions[industrial_projects].schedule=[[0, 0.5], [60, 1.0]]",
         "fire.ignition_per_household_year=0.02",
     ]
-    processes = ["weather", "interventions", "fire", "labour", *PROCESSES[1:]]
+    processes = ["weather", "fire", "labour", *PROCESSES]
     result = _run("xiamen_program.toml", overrides, 1, processes)
     assert _total(result, "departures_fire") > 0
     assert _total(result, "displaced_households_month") > 0
@@ -76,7 +76,8 @@ def test_with_labour_and_fires_in_lockstep():
 
 
 def test_rent_caps_and_registration_in_lockstep():
-    result = _run("xiamen_program.toml", EARLY + EARLY_REGULATION, 2)
+    cap = ["interventions[rental_regulation].rent_cap_per_year=0.05"]
+    result = _run("xiamen_program.toml", EARLY + EARLY_REGULATION + cap, 2)
     w = result.reference.world
     assert np.isfinite(w.villages.rent_cap_per_year).all()
     assert w.villages.rental_registration.all()
@@ -93,7 +94,7 @@ def test_landlords_compliance_in_lockstep():
         "interventions[landlord_association].schedule=[[0, 0.5], [60, 1.0]]",
         "interventions[property_management].schedule=[[0, 0.5], [60, 1.0]]",
     ]
-    result = _run("xiamen_program.toml", overrides, 4, ["compliance", *PROCESSES])
+    result = _run("xiamen_program.toml", overrides, 4)
     assert _total(result, "buildings_brought_to_standard") > 0
     assert result.reference.world.villages.safety_standard.all()
     assert sum(ll.safety_spent_cny for ll in result.reference.landlords) > 0

@@ -631,19 +631,26 @@ class Governance(Process):
         self.consts = params.consts()
         self.trust = model.spec.trust.consts()
         self.queue = RequestQueue.empty()
+        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+        self.sections = GovernanceSections(self.consts, self.trust)
+        self._index_residence()
+
+    def _index_residence(self) -> None:
+        """Who lives where: residents by building and block, each resident's grid (rebuilt
+        when newcomers take units in other buildings)."""
+        w = self.world
         b = w.buildings
         self.res_grid = w.resident_grid().astype(np.int64)
-        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
         self.index = GovernanceIndex(
             *group_members(b.grid.astype(np.int64), len(w.grids)),
             *group_members(w.residents.building.astype(np.int64), len(b)),
             self.res_grid,
             self.hh_ptr,
         )
-        self.sections = GovernanceSections(self.consts, self.trust)
         self.blk_res_ptr, self.blk_res = group_members(
             b.block[w.residents.building].astype(np.int64), len(w.blocks)
         )
+        self._moves = w.moves
 
     def capacity(self) -> np.ndarray:
         """Tasks each grid can handle today."""
@@ -653,6 +660,8 @@ class Governance(Process):
         return grid_capacity(staff, g, w.villages.platform[g.village], self.params)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         w, c = self.world, self.consts
         g = w.grids
         residents = self.arrays("residents")

@@ -18,7 +18,7 @@ from vicinity_sim.processes import registered
 from vicinity_sim.reference.agents import GRIDWORKER_COLUMNS, LANDLORD_COLUMNS, RESIDENT_COLUMNS
 from vicinity_sim.reference.model import ReferenceModel
 
-PLACE_TABLES = ("villages", "grids", "buildings", "blocks", "households", "stations",
+PLACE_TABLES = ("villages", "grids", "buildings", "blocks", "households", "units", "stations",
                 "charging_sites", "projects", "flood_points")  # fmt: skip
 
 

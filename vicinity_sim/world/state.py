@@ -28,6 +28,7 @@ from vicinity_sim.world.tables import (
     Projects,
     Residents,
     Stations,
+    Units,
     Villages,
 )
 from vicinity_sim.world.ties import Ties
@@ -53,12 +54,17 @@ class World:
         villages: Village-level state (geography, today's weather, village-wide levers).
         grids: Grids and their governance levers.
         buildings, blocks, households, residents, landlords, gridworkers: Populations.
+        units: Rental units (rooms) of the buildings: let, vacant, idle or shops.
         ties: Acquaintance ties between residents.
         stations, charging_sites, projects: Facilities and industrial projects (rows are added
             when interventions plan them).
         flood_points: Waterlogging points.
         adjacency: Neighbouring buildings with their separation (for fire spread).
         fires_today: Buildings burned today (written by the fire process; read the next day).
+        moves: How many times households have changed building so far (migration adds one
+            whenever newcomers take units in other buildings than those their household rows
+            were in); mechanisms that keep who-lives-where indexes rebuild them when it
+            changes.
     """
 
     village_names: list[str]
@@ -67,6 +73,7 @@ class World:
     buildings: Buildings
     blocks: Blocks
     households: Households
+    units: Units
     residents: Residents
     landlords: Landlords
     gridworkers: Gridworkers
@@ -77,8 +84,9 @@ class World:
     flood_points: FloodPoints
     adjacency: Adjacency
     fires_today: FiresToday = field(default_factory=FiresToday)
+    moves: int = 0
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
-    _occupants: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _occupants: tuple[np.ndarray, int, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_villages(self) -> int:
@@ -112,15 +120,15 @@ class World:
     def occupants(self) -> np.ndarray:
         """Residents living in each building (derived from the residents table).
 
-        Cached: a resident's row keeps its building for the whole run (newcomers take the
-        units of those who leave), so the counts change only if the residents table is
-        replaced. Treat the result as read-only.
+        Cached: the counts change only when households move (:attr:`moves`) or the residents
+        table is replaced. Treat the result as read-only.
         """
         source = self.residents.building
-        if self._occupants is None or self._occupants[0] is not source:
+        hit = self._occupants
+        if hit is None or hit[0] is not source or hit[1] != self.moves:
             counts = np.bincount(source, minlength=len(self.buildings)).astype(np.int64)
-            self._occupants = (source, counts)
-        return self._occupants[1]
+            self._occupants = (source, self.moves, counts)
+        return self._occupants[2]
 
     def village_index(self, name: str) -> int:
         return self.village_names.index(name)

@@ -93,9 +93,16 @@ class Governance(ReferenceProcess):
         self.queue: deque[Request] = deque()
         self.next_seq = 0
         w = self.world
-        residents = model.residents
-        # Who lives where, as built (departing households are replaced in the same rows and
-        # units, so these memberships do not change). Lists are in row order.
+        self._index_residence()
+        self.grid_buildings: list[list[int]] = [[] for _ in range(len(w.grids))]
+        for b, g in enumerate(w.buildings.grid):
+            self.grid_buildings[int(g)].append(b)
+
+    def _index_residence(self) -> None:
+        """Who lives where (households keep their rows; newcomers may take units in other
+        buildings, and then this is taken again). Lists are in row order."""
+        w = self.world
+        residents = self.model.residents
         self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
         self.block_residents: list[list[int]] = [[] for _ in range(len(w.blocks))]
         self.household_members: list[list[int]] = [[] for _ in range(len(w.households))]
@@ -105,9 +112,7 @@ class Governance(ReferenceProcess):
             self.block_residents[int(w.buildings.block[res.building])].append(res.row)
             self.household_members[res.household].append(res.row)
             self.resident_grid.append(int(w.buildings.grid[res.building]))
-        self.grid_buildings: list[list[int]] = [[] for _ in range(len(w.grids))]
-        for b, g in enumerate(w.buildings.grid):
-            self.grid_buildings[int(g)].append(b)
+        self._moves = w.moves
 
     # -- supervision and capacity ----------------------------------------------------------
 
@@ -136,6 +141,8 @@ class Governance(ReferenceProcess):
     # -- the day ---------------------------------------------------------------------------
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         self.fire_trust()
         self.supervise(day)
         capacity = self.capacity()
