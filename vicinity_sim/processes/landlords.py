@@ -59,9 +59,10 @@ sets rents and renews leases by the same rules as landlords. The lease ends afte
 premises is its number of shops at the start; shops close at ``shop_closure_per_year`` and as
 many open again. An opening shop views vacant ground-floor units and takes the first whose
 landlord finds the shop rent worth more than letting the room (with the conversion cost); the
-landlord lets it as a 三合一 premises (people sleeping in it) unless the safety standard is in
-force and it chooses to comply, by the compliance rule above with the cost of separating
-dwelling from shop.
+landlord lets it as a 三合一 premises (people sleeping in it, for ``three_in_one_rent_share``
+more rent) unless the safety standard is in force and it chooses to keep it to the standard:
+a one-off choice with the same weights as compliance, the fines to expect in a year against the
+extra rent a year, with peers and the association, but no inertia.
 
 Levers read here: villages' ``safety_standard``, ``inspections_per_building_year``,
 ``safety_fine_cny``, ``rent_cap_per_year``, ``renovation_subsidy_share``, ``operator_backing``,
@@ -416,6 +417,19 @@ def compliance_log_odds(cost, inspections, fine, peer, member, ordered, c):
 
 
 @njit(cache=True, inline="always")
+def shop_legal_log_odds(extra, inspections, fine, peer, member, c):
+    """Log-odds that a landlord letting a shop where the standard is in force keeps it to the
+    standard rather than let people sleep in it (三合一): a one-off choice at the fit-out, the
+    fines to expect in a year against the extra rent a year of 三合一, with what the
+    neighbours do and the association as in :func:`compliance_log_odds`."""
+    x = c.deterrence_weight * (inspections * fine - extra) / max(extra, 1.0)
+    x += c.peer_weight * peer
+    if member:
+        x += c.association_weight
+    return x
+
+
+@njit(cache=True, inline="always")
 def renovation_cost(n_units, shock, c):
     """What renovating a building's units on the market costs, before any subsidy."""
     return c.renovation_cost_cny_per_room * n_units * math.exp(c.renovation_cost_spread * shock)
@@ -497,7 +511,8 @@ def shop_pays(posted, vacancy, c):
 def formulas() -> SimpleNamespace:
     """The landlords' scalar formulas as plain Python functions, for the reference engine (the
     fast kernels inline the same functions)."""
-    names = ("logistic", "annuity", "safety_cost", "compliance_log_odds", "renovation_cost",
+    names = ("logistic", "annuity", "safety_cost", "compliance_log_odds", "shop_legal_log_odds",
+             "renovation_cost",
              "renovation_gain", "operator_accepts", "next_log_markup", "capped_rise", "renews",
              "renewed_rent", "shop_pays")  # fmt: skip
     return SimpleNamespace(**{name: globals()[name].py_func for name in names})
@@ -873,9 +888,9 @@ def shops_month(key, day, c, b, u, m, pools, due, out):
             rent = c.commercial_rent_multiple * b_rent[bld]
             legal = False
             if standard[vil]:
-                cost = c.three_in_one_cost_cny
-                x = compliance_log_odds(cost, inspections[vil], fine[vil], peer[bld],
-                                        member[bld], False, c)  # fmt: skip
+                extra = 12.0 * c.three_in_one_rent_share * b_rent[bld]
+                x = shop_legal_log_odds(extra, inspections[vil], fine[vil], peer[bld],
+                                        member[bld], c)  # fmt: skip
                 legal = uniform(key, LandlordSlot.SHOP_LEGAL, k) < logistic(x)
             if not legal:
                 b_three[bld] = True

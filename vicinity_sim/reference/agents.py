@@ -296,8 +296,8 @@ class Landlord(RowAgent):
 
     def lets_shop_legally(self, unit: int, building: int) -> bool:
         """Whether the new shop in ``unit`` is kept to the safety standard (else people sleep
-        in it: a 三合一 premises); only where the standard is in force, by the compliance
-        rule with the cost of separating dwelling from shop."""
+        in it: a 三合一 premises); only where the standard is in force, weighing the fines to
+        expect against the extra rent of 三合一."""
         month = self.model.landlord_month
         w = self.model.world
         v = w.villages
@@ -305,10 +305,10 @@ class Landlord(RowAgent):
         if not v.safety_standard[vil]:
             return False
         c = month.consts
-        x = f.compliance_log_odds(
-            c.three_in_one_cost_cny, float(v.inspections_per_building_year[vil]),
-            float(v.safety_fine_cny[vil]), float(month.market.peer_share[building]),
-            self.association, False, c,
+        extra = 12.0 * c.three_in_one_rent_share * w.buildings.rent[building]
+        x = f.shop_legal_log_odds(
+            extra, float(v.inspections_per_building_year[vil]), float(v.safety_fine_cny[vil]),
+            float(month.market.peer_share[building]), self.association, c,
         )  # fmt: skip
         return _draw(month, SLOT.SHOP_LEGAL, unit) < f.logistic(x)
 
