@@ -218,7 +218,7 @@ class RenovationSubsidy(VillageIntervention):
         20_000.0, unit="CNY/(village·year)", ge=0.0, le=1e9,
         doc="Administering the subsidy per village (the subsidies themselves are counted "
         "when paid).",
-        source="assumption",
+        source="assumption: checking claims and paying them, a fraction of a clerk's year",
     )  # fmt: skip
 
     def target(self) -> float:

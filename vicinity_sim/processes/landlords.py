@@ -176,8 +176,8 @@ class LandlordsParams(ParamModel):
         30_000.0, unit="CNY/unit", ge=0.0, le=1e7, range=(8_000.0, 50_000.0),
         doc="Median cost of renovating a rental unit (furniture, bathroom, air conditioning, "
         "wiring).",
-        source="assumption: no published figure; within the 8,000–50,000 CNY a room that "
-        "fit-outs of this kind cost (docs/sources.md §landlords)",
+        source="assumption: no published figure found; furniture, a bathroom, air "
+        "conditioning and wiring for a room, paying back in a few years on the premium",
     )  # fmt: skip
     renovation_cost_spread: float = param(
         0.5, unit="1", ge=0.0, le=3.0,
@@ -230,17 +230,20 @@ class LandlordsParams(ParamModel):
     sensor_cost_cny_per_room: float = param(
         150.0, unit="CNY/room", ge=0.0, le=1e7,
         doc="Networked smoke sensor per rental unit, paid by the landlord.",
-        source="assumption (as fire_retrofit)",
+        source="assumption: the installed cost the fire_retrofit intervention assumes for "
+        "the same sensor",
     )  # fmt: skip
     escape_window_cost_cny: float = param(
         2000.0, unit="CNY/building", ge=0.0, le=1e8,
         doc="Escape windows in a building's security grilles, paid by the landlord.",
-        source="assumption (as fire_retrofit)",
+        source="assumption: the cost the fire_retrofit intervention assumes for the same "
+        "works",
     )  # fmt: skip
     three_in_one_cost_cny: float = param(
         15_000.0, unit="CNY/premises", ge=0.0, le=1e10,
         doc="Separating dwelling from a shop or workshop, paid by the landlord.",
-        source="assumption (as three_in_one_rectification)",
+        source="assumption: the cost the three_in_one_rectification intervention assumes "
+        "for the same works",
     )  # fmt: skip
     operator_guarantee_ratio: float = param(
         1.0, unit="1", ge=0.0, le=5.0, range=(0.8, 1.2),
@@ -277,7 +280,8 @@ class LandlordsParams(ParamModel):
         0.1, unit="1", ge=0.0, le=1.0,
         doc="Share of its rents that letting the building itself costs a landlord (time, "
         "repairs, collection), which an operator takes off its hands.",
-        source="assumption",
+        source="assumption: a tenth of the rent, what a letting agent would charge for the "
+        "same work",
     )  # fmt: skip
     operator_reluctance: float = param(
         0.3, unit="1", ge=0.0, le=5.0,
@@ -305,11 +309,14 @@ class LandlordsParams(ParamModel):
     )  # fmt: skip
     shop_views: int = param(
         3, unit="units", ge=1, le=100,
-        doc="Vacant ground-floor units an opening shop views.", source="assumption",
+        doc="Vacant ground-floor units an opening shop views.",
+        source="assumption: as households, a shopkeeper compares a few premises on the lanes "
+        "it knows",
     )  # fmt: skip
     conversion_cost_cny: float = param(
         10_000.0, unit="CNY/unit", ge=0.0, le=1e9,
-        doc="Fitting a ground-floor room out as a shop.", source="assumption",
+        doc="Fitting a ground-floor room out as a shop.",
+        source="assumption: a shutter, wiring and a counter, about a year's rent of a room",
     )  # fmt: skip
 
 

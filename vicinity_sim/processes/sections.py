@@ -86,8 +86,8 @@ class RentsParams(ParamModel):
         doc="Relative rise of a unit's value once its landlord (or an operator) has renovated "
         "it (furniture, bathroom, air conditioning, wiring).",
         source="docs/sources.md §landlords: an operator-renovated Caitang room asked ~1,550 CNY "
-        "against ~1,000 for an ordinary room (+55%, a weak source); Shenzhen's renovated rooms "
-        "rose 27% over 2015–17; default below both since operators also rebrand",
+        "against ~1,000 for an ordinary room (+55%, a weak source); default below it since "
+        "operators also rebrand and pick the best buildings",
     )  # fmt: skip
     public_retrofit_raises_rent: bool = param(
         False, unit="bool",
