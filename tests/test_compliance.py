@@ -76,8 +76,8 @@ def test_regulation_lowers_fire_risk_and_expected_deaths(regulation):
 
 
 def test_more_inspections_bring_more_buildings_to_the_standard():
-    """Landlords comply sooner where inspections are more frequent (peers and own rates held
-    equal)."""
+    """Landlords comply sooner where inspections are more frequent (the fine, the association
+    and the village held equal; the same seeds in both arms)."""
     for s in SEEDS[:3]:
         shares = [
             _standard(

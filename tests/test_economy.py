@@ -48,8 +48,9 @@ def test_renovation_raises_rents_and_landlords_income():
 
 
 def test_people_and_money_are_conserved():
-    """Every departure is matched by an arrival in the same unit; nobody is double-counted;
-    collective revenue is paid out as dividends or kept in the fund."""
+    """Every departure is matched by an arrival (in a unit the newcomers chose, often in another
+    building); nobody is double-counted; collective revenue is paid out as dividends or kept in
+    the fund."""
     data = village(days=400, n_buildings=300, n_residents=4_000)
     data["interventions"] = [{"kind": "industrial_projects", "quantity": 2},
                              {"kind": "property_management"}]  # fmt: skip
@@ -64,6 +65,9 @@ def test_people_and_money_are_conserved():
     assert len(r) == 4_000 and df["residents"].eq(4_000).all()
     assert np.array_equal(w.households.size, sizes) and np.array_equal(w.households.group, groups)
     assert np.array_equal(np.bincount(r.household, minlength=len(sizes)), sizes)
+    assert df["moves_between_buildings"].sum() > 0
+    assert np.array_equal(r.building, w.households.building[r.household])
+
     # Money: revenue in = dividends out + change of the fund.
     assert df["income_collective_month"].sum() == pytest.approx(
         df["dividends_cny"].sum() + w.villages.collective_fund_cny.sum()

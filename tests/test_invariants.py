@@ -12,7 +12,7 @@ from vicinity_sim.model import VicinityModel
 from vicinity_sim.processes.contacts import ContactSections, ContactsParams, event_encounters
 from vicinity_sim.processes.sections import TiesParams, TrustParams
 from vicinity_sim.scenario import scenario_from_dict
-from vicinity_sim.world.codes import CHARGE_SITE, CHILD
+from vicinity_sim.world.codes import CHARGE_SITE, CHILD, UNIT_LET, UNIT_OWNER, UNIT_SHOP
 from vicinity_sim.world.ties import TiesArrays
 
 SETTINGS = settings(max_examples=25, deadline=None,
@@ -71,6 +71,10 @@ interventions = st.lists(
             {"kind": "public_space"},
             {"kind": "culture_heritage", "events_per_year": 100.0},
             {"kind": "smart_sensors", "coverage": 0.5},
+            # Landlords' levers: subsidised renovation, operators leasing buildings (统租).
+            {"kind": "renovation_subsidy", "share": 0.5},
+            {"kind": "operator_leasing", "coverage": 0.5, "backing": 1.0},
+            {"kind": "rental_regulation", "inspections_per_building_year": 4.0},
         ]
     ),
     max_size=8,
@@ -107,6 +111,19 @@ def test_runs_keep_their_invariants(village, entries, seed):
     assert np.array_equal(r.building, hh.building[r.household])
     assert np.all(np.bincount(w.households.building, minlength=len(w.buildings))
                   <= w.buildings.rooms)  # fmt: skip
+    # Households move between units, never two to a unit: each lives in a unit of its own
+    # building that names it, let to it or its own; no other unit has a household.
+    u = w.units
+    assert np.array_equal(u.household[hh.unit], np.arange(len(hh)))
+    assert np.array_equal(u.building[hh.unit], hh.building)
+    assert np.count_nonzero(u.household >= 0) == len(hh)
+    assert np.all(np.isin(u.state[hh.unit], (UNIT_LET, UNIT_OWNER)))
+    assert np.array_equal(np.bincount(u.building, minlength=len(w.buildings)), w.buildings.rooms)
+    # Only a building with a shop has 三合一 premises; vacancy is a share.
+    assert np.all(
+        np.isin(np.nonzero(w.buildings.three_in_one)[0], u.building[u.state == UNIT_SHOP])
+    )
+    assert np.all((df["vacancy_rate"].dropna() >= 0) & (df["vacancy_rate"].dropna() <= 1))
     # Counts are non-negative whole numbers; deaths cannot exceed residents.
     for col in ("fires", "fire_deaths", "fire_injuries", "buildings_damaged", "collapses"):
         assert np.all(df[col] >= 0) and np.all(df[col] == np.round(df[col]))

@@ -52,8 +52,9 @@ def test_processes_run_in_the_order_their_contracts_give():
     processes it names (observe after all)."""
     names = [cls.name for cls in registered()]
     assert names == ["weather", "interventions", "charging", "compliance", "contacts",
-                     "governance", "disputes", "participation", "fire", "flood", "structure",
-                     "labour", "collective", "housing", "migration", "party", "rules",
+                     "governance", "disputes", "participation", "fire", "flood", "landlords",
+                     "structure", "labour", "collective", "housing", "migration", "party",
+                     "rules",
                      "observe"]  # fmt: skip
     for k, cls in enumerate(registered()):
         assert all(names.index(a) < k for a in cls.after if a != "*"), cls.name

@@ -43,8 +43,13 @@ def test_deciding_agents_in_lockstep(route, seed):
     )
     res = lockstep(only(accelerated(sc, 10), AGENTS), seed, days)
     assert res.day is None, res.differences[:5]
-    for name in ("needs_by_party", "needs_claimed_by_party", "needs_party_no_time",
-                 "gridworker_quits", "flood_buildings_warned", "party_visits", "party_walks",
-                 "party_withdrawals", "disputes_party_mediated", "inspections"):  # fmt: skip
+    exercised = ["needs_by_party", "needs_party_no_time", "gridworker_quits",
+                 "flood_buildings_warned", "party_visits", "party_walks", "party_withdrawals",
+                 "disputes_party_mediated", "inspections"]  # fmt: skip
+    if route == "risk_targeted":
+        # Claims need members with hours to spare, which the pushed burnout makes rare
+        # (a handful in 130 days): the first case is the one that must reach them.
+        exercised.append("needs_claimed_by_party")
+    for name in exercised:
         assert _total(res, name) > 0, name
     assert res.reference.world.party_members.status.size == len(res.reference.party_members)

@@ -47,7 +47,13 @@ COUNT_COLUMNS = frozenset({
     "jobs_created", "project_hires", "job_matches", "vacancies", "households_moved",
     "displaced_households_month", "displaced_households", "departures_turnover",
     "departures_job", "departures_fire", "departures_distrust", "residents_left",
-    "residents_arrived", "residents",
+    "residents_arrived", "residents", "departures_nonrenewal", "departures_takeover",
+    "moves_between_buildings",
+    # landlords
+    "units_vacant", "units_idle", "shops", "buildings_leased", "renovations",
+    "operator_takeovers", "operator_returns", "tenants_evicted_by_operators", "nonrenewals",
+    "lease_renewals", "shops_closed", "shops_opened", "shops_opened_three_in_one",
+    "safety_inspections", "rectification_orders",
     # fire events
     "buildings_burned", "deaths", "injuries",
 })  # fmt: skip
@@ -65,6 +71,12 @@ UNITS: dict[str, str] = {
     "dividends_cny": CNY,
     "collective_fund_cny": CNY,
     "landlord_income_cny": CNY,
+    "renovation_subsidy_cny": CNY,
+    "operator_bonus_cny": CNY,
+    "safety_fines_cny": CNY,
+    "landlord_posted_rent_mean": "CNY per month",
+    "lease_rent_mean": "CNY per month",
+    "vacancy_rate": SHARE,
     "income_collective_month": CNY,
     "project_revenue_month": CNY,
     "income_collective": "CNY per year",

@@ -27,7 +27,8 @@ from vicinity_sim.interop import AgentFrames, AgentRecords
 from vicinity_sim.outcomes import derived_series
 
 #: Daily metrics that are spending of the program; their sum is ``cost_cny``.
-COST_PARTS = ("cost_capital_cny", "cost_running_cny", "points_awarded_cny")
+COST_PARTS = ("cost_capital_cny", "cost_running_cny", "points_awarded_cny",
+              "renovation_subsidy_cny", "operator_bonus_cny")  # fmt: skip
 
 
 class Recorder:

@@ -100,14 +100,14 @@ class PropertyManagement(Intervention):
 
 
 class RentalRegulation(VillageIntervention):
-    """城中村房屋租赁管理: landlords register tenants, may raise rents by at most a cap a year and
-    must bring rented buildings to a fire-safety standard (smoke sensors, escape windows, no
-    三合一 use), enforced by inspections.
+    """城中村房屋租赁管理: landlords register tenants and must bring rented buildings to a
+    fire-safety standard (smoke sensors, escape windows, no 三合一 use), enforced by inspections,
+    rectification orders and fines; optionally, rent rises are capped.
 
-    Levers: ``villages.rent_cap_per_year``, ``villages.rental_registration``,
-    ``villages.safety_standard`` and ``villages.inspections_per_building_year``; all take effect
-    once the rollout is half done. Landlords decide when to comply
-    (:mod:`~vicinity_sim.processes.compliance`).
+    Levers: ``villages.rental_registration``, ``villages.safety_standard``,
+    ``villages.inspections_per_building_year``, ``villages.safety_fine_cny`` and, if a cap is
+    given, ``villages.rent_cap_per_year``; all take effect once the rollout is half done.
+    Landlords decide when to comply (:mod:`~vicinity_sim.processes.landlords`).
     """
 
     kind: Literal["rental_regulation"]
@@ -116,10 +116,21 @@ class RentalRegulation(VillageIntervention):
         "villages.rent_cap_per_year",
         "villages.safety_standard",
         "villages.inspections_per_building_year",
+        "villages.safety_fine_cny",
     )
-    rent_cap_per_year: float = param(
-        0.05, unit="1/year", ge=0.0, le=10.0,
-        doc="Largest rise of a unit's rent allowed per year.", source="assumption",
+    rent_cap_per_year: float | None = param(
+        None, unit="1/year", ge=0.0, le=10.0,
+        doc="Largest rise of a unit's rent allowed per year (posted rents and renewals); none "
+        "if not given.",
+        source="docs/sources.md §landlords: the national 住房租赁条例 (2025) monitors rents "
+        "and sets no cap; the text of Xiamen's rules was not found",
+    )  # fmt: skip
+    safety_fine_cny: float = param(
+        2000.0, unit="CNY/(building·inspection)", ge=0.0, le=1e8, range=(500.0, 5000.0),
+        doc="Fine on a landlord whose building an inspection finds still below the standard "
+        "after the deadline of a rectification order.",
+        source="docs/sources.md §landlords: 500–5,000 CNY for an individual landlord after a "
+        "missed deadline (Jinhua's and Zhuhai's rules); Xiamen's figure not found",
     )  # fmt: skip
     safety_standard: bool = param(
         True, unit="bool",
@@ -146,9 +157,11 @@ class RentalRegulation(VillageIntervention):
         on = units[values >= 0.5]
         world.villages.rental_registration[on] = True
         v = world.villages
-        v.rent_cap_per_year[on] = np.minimum(v.rent_cap_per_year[on], self.rent_cap_per_year)
+        if self.rent_cap_per_year is not None:
+            v.rent_cap_per_year[on] = np.minimum(v.rent_cap_per_year[on], self.rent_cap_per_year)
         if self.safety_standard:
             v.safety_standard[on] = True
+            v.safety_fine_cny[on] = np.maximum(v.safety_fine_cny[on], self.safety_fine_cny)
         v.inspections_per_building_year[on] = np.maximum(
             v.inspections_per_building_year[on], self.inspections_per_building_year
         )
@@ -187,4 +200,84 @@ class SmartPlatform(VillageIntervention):
         world.villages.platform[units[values >= 0.5]] = True
 
 
-INNOVATION_KINDS = (IndustrialProjects, SmartPlatform, PropertyManagement, RentalRegulation)
+class RenovationSubsidy(VillageIntervention):
+    """Subsidised renovation of rental units: the program pays a share of what landlords spend
+    renovating their units (furniture, bathrooms, wiring), landlords still deciding whether to.
+
+    Lever: ``villages.renovation_subsidy_share`` (rises with the rollout); the subsidies paid
+    are a program cost (``renovation_subsidy_cny``,
+    :mod:`~vicinity_sim.processes.landlords`).
+    """
+
+    kind: Literal["renovation_subsidy"]
+    levers = ("villages.renovation_subsidy_share",)
+    share: float = param(
+        0.3, unit="1", ge=0.0, le=1.0,
+        doc="Share of a landlord's renovation cost the program pays.",
+        source="assumption: a policy choice (a setting of the scenario)",
+        prior="fixed",
+    )  # fmt: skip
+    running_cost_cny_per_year: float = param(
+        20_000.0, unit="CNY/(village·year)", ge=0.0, le=1e9,
+        doc="Administering the subsidy per village (the subsidies themselves are counted "
+        "when paid).",
+        source="assumption: checking claims and paying them, a fraction of a clerk's year",
+    )  # fmt: skip
+
+    def target(self) -> float:
+        return self.share
+
+    def level(self, world: World, units: np.ndarray) -> np.ndarray:
+        return world.villages.renovation_subsidy_share[units].copy()
+
+    def set_level(self, world: World, units: np.ndarray, values: np.ndarray) -> None:
+        world.villages.renovation_subsidy_share[units] = values
+
+
+class OperatorLeasing(Intervention):
+    """统租: operators offer landlords to lease whole buildings for a decade, renovate them and
+    let them again (the Shenzhen pattern); the program may back the operators (bearing part of
+    their failure risk) and pay landlords a bonus for signing. Landlords decide whether to
+    accept (:mod:`~vicinity_sim.processes.landlords`).
+
+    Levers: ``buildings.operator_offer``; ``villages.operator_backing`` and
+    ``villages.operator_bonus_cny`` of the buildings' villages.
+    """
+
+    kind: Literal["operator_leasing"]
+    levers = ("buildings.operator_offer", "villages.operator_backing",
+              "villages.operator_bonus_cny")  # fmt: skip
+    targeting: Literal["highest_risk", "random", "grid_order"] = "grid_order"
+    backing: float = param(
+        0.0, unit="1", ge=0.0, le=1.0,
+        doc="Share of the operators' failure risk the state bears for landlords (0: none).",
+        source="assumption: a policy choice (Shenzhen's 统租 was led by state-owned "
+        "operators, docs/sources.md §landlords)",
+        prior="fixed",
+    )  # fmt: skip
+    bonus_cny: float = param(
+        0.0, unit="CNY/building", ge=0.0, le=1e9,
+        doc="One-off payment to a landlord who leases a building to the operator (a program "
+        "cost when paid).",
+        source="assumption: a policy choice",
+        prior="fixed",
+    )  # fmt: skip
+
+    def eligible(self, world: World, villages: np.ndarray) -> np.ndarray:
+        b = world.buildings
+        return np.nonzero(~b.operator_offer & (b.operator_until < 0)
+                          & np.isin(b.village, villages))[0]  # fmt: skip
+
+    def priority(self, world: World, units: np.ndarray) -> np.ndarray:
+        return building_risk(world)[units]
+
+    def install(self, world: World, units: np.ndarray) -> None:
+        b, v = world.buildings, world.villages
+        b.operator_offer[units] = True
+        villages = np.unique(b.village[units])
+        v.operator_backing[villages] = self.backing
+        v.operator_bonus_cny[villages] = self.bonus_cny
+
+
+INNOVATION_KINDS = (IndustrialProjects, SmartPlatform, PropertyManagement, RentalRegulation,
+                    RenovationSubsidy, OperatorLeasing)  # fmt: skip

@@ -27,9 +27,12 @@ BuildingTargeting = Literal["highest_risk", "random", "grid_order"]
 
 
 class FireRetrofit(Intervention):
-    """消防技改: networked smoke sensors, sprinklers, escape windows and rewiring per building.
+    """消防技改: networked smoke sensors, sprinklers, escape windows and rewiring per building,
+    paid by the program.
 
-    Levers: ``buildings.smoke_sensor``, ``sprinkler``, ``escape_windows``, ``old_wiring``.
+    Levers: ``buildings.smoke_sensor``, ``sprinkler``, ``escape_windows``, ``old_wiring``; the
+    items it installs count in ``buildings.public_safety`` (publicly paid: whether they raise
+    rents is ``rents.public_retrofit_raises_rent``).
     """
 
     kind: Literal["fire_retrofit"]
@@ -38,6 +41,7 @@ class FireRetrofit(Intervention):
         "buildings.sprinkler",
         "buildings.escape_windows",
         "buildings.old_wiring",
+        "buildings.public_safety",
     )
     targeting: BuildingTargeting = "highest_risk"
     sensors: bool = param(
@@ -89,12 +93,12 @@ class FireRetrofit(Intervention):
 
     def install(self, world: World, units: np.ndarray) -> None:
         b = world.buildings
-        if self.sensors:
-            b.smoke_sensor[units] = True
-        if self.sprinklers:
-            b.sprinkler[units] = True
-        if self.escape_windows:
-            b.escape_windows[units] = True
+        for wanted, column in ((self.sensors, b.smoke_sensor), (self.sprinklers, b.sprinkler),
+                               (self.escape_windows, b.escape_windows)):  # fmt: skip
+            if wanted:
+                # A third of the safety items for each one the program paid for.
+                b.public_safety[units] += ~column[units] / 3.0
+                column[units] = True
         if self.rewiring:
             b.old_wiring[units] = False
 

@@ -1,189 +1,128 @@
-"""Landlords' compliance with the rental safety standard (monthly).
+"""Enforcement of the rental safety standard: inspections, rectification orders and fines
+(monthly).
 
 Where rental regulation puts a fire-safety standard for rented buildings in force
 (《城中村房屋租赁管理若干规定》: networked smoke detection in every unit, openable escape windows in
 the security grilles, no living quarters in shops and workshops), a building meets the standard
-when it has a smoke sensor and escape windows and no 三合一 premises. Each month the landlord of
-a building that does not meet it brings it to the standard with probability
+when it has a smoke sensor and escape windows and no 三合一 premises. Each month each building is
+inspected with probability ``1 − exp(−I / 12)`` (``I`` inspections per building and year, a
+lever of the regulation); an inspector fails to get in with probability ``access_failure``. An
+inspected building below the standard gets a rectification order; one found still below it
+after the order's deadline costs its landlord the village's fine (``safety_fine_cny``, a lever
+of the regulation) at every such inspection.
 
-    1 − (1 − p_inspect · c) · exp(−(λ_own + λ_peer · s) / 12),
+Whether and when to comply is the landlord's decision
+(:mod:`~vicinity_sim.processes.landlords`): the fines to expect, a pending order, what the
+neighbours do and membership of the association weigh against what compliance costs.
 
-where ``p_inspect = 1 − exp(−I / 12)`` is the chance an inspection visits the building this
-month (``I`` inspections per building per year, a lever of the regulation), ``c`` the chance an
-inspected landlord complies (higher for members of the landlord association, which cooperates
-with inspections), ``λ_own`` the yearly rate at which landlords comply on their own once the
-standard is in force, and ``s`` the share of the buildings of the landlord's grid that already
-meet the standard or belong to association members: landlords copy their neighbours, and the
-association spreads compliance beyond its members. The rates are assumptions.
-
-Bringing a building to the standard installs what it lacks (sensors in every unit, escape
-windows) and ends 三合一 use; the landlord pays for it (``landlords.safety_spent_cny``). What
-changes is what the residents face: fewer fires grow undetected, fewer occupants are trapped,
-fewer shop fires start under sleeping people (:mod:`~vicinity_sim.processes.fire`); the
-retrofit also raises the building's quality, and so its rent
-(:mod:`~vicinity_sim.processes.housing`). Indoor e-bike charging stays the residents' choice
-(:mod:`~vicinity_sim.processes.charging`, persuasion in
-:mod:`~vicinity_sim.processes.disputes`): the standard binds landlords, not tenants.
-
-Levers read here: villages' ``safety_standard`` and ``inspections_per_building_year``;
-landlords' ``association``. State changed: buildings' ``smoke_sensor``, ``escape_windows``,
-``three_in_one``; landlords' ``safety_spent_cny``.
+Levers read here: villages' ``safety_standard``, ``inspections_per_building_year`` and
+``safety_fine_cny``. State changed: buildings' ``inspected_day`` and ``order_day``; landlords'
+``fines_cny``.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import Process, register
-from vicinity_sim.snapshots import register_snapshot
+from vicinity_sim.streams import stream_slots, uniform_array
 
 
 class ComplianceParams(ParamModel):
-    """Landlords bringing rented buildings to the safety standard."""
+    """Inspections of rented buildings, orders and fines."""
 
-    own_per_year: float = param(
-        0.1, unit="1/year", ge=0.0, le=100.0,
-        doc="Rate at which a landlord brings a building to the standard unprompted, once the "
-        "standard is in force.",
-        source="assumption: a minority complies within a year of a rule without enforcement",
+    access_failure: float = param(
+        0.2, unit="1", ge=0.0, le=1.0, range=(0.05, 0.4),
+        doc="Probability an inspector cannot get into the building inspected.",
+        source="docs/sources.md §landlords: inspectors could not get into 39% of complaint "
+        "properties in Queens (NYC Comptroller 2009); lower where grid staff know the "
+        "landlords",
     )  # fmt: skip
-    peer_per_year: float = param(
-        1.0, unit="1/year", ge=0.0, le=100.0,
-        doc="Added rate when every building of the grid meets the standard or belongs to an "
-        "association member (scaled by that share).",
-        source="assumption",
-    )  # fmt: skip
-    inspection_compliance: float = param(
-        0.5, unit="1", ge=0.0, le=1.0,
-        doc="Probability a landlord whose building an inspection finds below the standard "
-        "brings it to the standard that month.",
-        source="assumption: rectification orders are followed about half the time at once",
-    )  # fmt: skip
-    member_inspection_compliance: float = param(
-        0.9, unit="1", ge=0.0, le=1.0,
-        doc="The same for members of the landlord association (房东协会).",
-        source="assumption: the association cooperates with safety inspections (seed)",
-    )  # fmt: skip
-    sensor_cost_cny_per_room: float = param(
-        150.0, unit="CNY/room", ge=0.0, le=1e7,
-        doc="Networked smoke sensor per rental unit, paid by the landlord.",
-        source="assumption (as fire_retrofit)",
-    )  # fmt: skip
-    escape_window_cost_cny: float = param(
-        2000.0, unit="CNY/building", ge=0.0, le=1e8,
-        doc="Escape windows in a building's security grilles, paid by the landlord.",
-        source="assumption (as fire_retrofit)",
-    )  # fmt: skip
-    three_in_one_cost_cny: float = param(
-        15_000.0, unit="CNY/premises", ge=0.0, le=1e10,
-        doc="Separating dwelling from a shop or workshop, paid by the landlord.",
-        source="assumption (as three_in_one_rectification)",
+    deadline_days: int = param(
+        14, unit="days", ge=0, le=365, range=(7.0, 30.0),
+        doc="Days a rectification order gives before the building is liable to a fine.",
+        source="docs/sources.md §landlords: 7 days in Xiaoshan (2019); orders set a deadline "
+        "(限期整改) before the fine",
     )  # fmt: skip
 
 
-def meets_standard(smoke_sensor: np.ndarray, escape_windows: np.ndarray,
-                   three_in_one: np.ndarray) -> np.ndarray:  # fmt: skip
+def meets_standard(smoke_sensor: Any, escape_windows: Any, three_in_one: Any) -> Any:
     """Whether each building meets the rental safety standard."""
     return smoke_sensor & escape_windows & ~three_in_one
 
 
-def grid_peer_share(grid: np.ndarray, peer: np.ndarray, n_grids: int) -> np.ndarray:
-    """Share of each grid's buildings that are ``peer`` (0 in a grid without buildings)."""
-    total = np.bincount(grid, minlength=n_grids)
-    count = np.bincount(grid[peer], minlength=n_grids)
-    return count / np.maximum(total, 1)
+@stream_slots("compliance")
+class ComplianceSlot(IntEnum):
+    """Slots of the monthly inspections (index: the building)."""
+
+    INSPECT = 0
+    ACCESS = 1
 
 
-def comply_probability(p: ComplianceParams, inspections: np.ndarray, member: np.ndarray,
-                       share: np.ndarray) -> np.ndarray:  # fmt: skip
-    """Monthly probability a building below the standard is brought to it.
-
-    Args:
-        p: The compliance parameters.
-        inspections: Inspections per building per year where the building stands.
-        member: Whether the building's landlord belongs to the association.
-        share: Share of the building's grid meeting the standard or owned by members.
-
-    Returns:
-        One probability per building.
-    """
-    inspected = -np.expm1(-inspections / 12.0)
-    c = np.where(member, p.member_inspection_compliance, p.inspection_compliance)
-    own = (p.own_per_year + p.peer_per_year * share) / 12.0
-    return 1.0 - (1.0 - inspected * c) * np.exp(-own)
-
-
-def retrofit_cost(p: ComplianceParams, rooms: np.ndarray, smoke_sensor: np.ndarray,
-                  escape_windows: np.ndarray, three_in_one: np.ndarray) -> np.ndarray:  # fmt: skip
-    """What bringing each building to the standard costs its landlord (what it lacks)."""
-    return (
-        ~smoke_sensor * (p.sensor_cost_cny_per_room * rooms)
-        + ~escape_windows * p.escape_window_cost_cny
-        + three_in_one * p.three_in_one_cost_cny
-    )
+def inspections(world: Any, key: np.uint64, day: int, p: ComplianceParams) -> dict[str, Any]:
+    """The month's inspections where the standard is in force: which buildings were inspected
+    (and got in), which got a new order, which are fined (with the fine); updates the
+    buildings' ``inspected_day`` and ``order_day`` and returns the fined buildings so that
+    each engine charges their landlords."""
+    b, v = world.buildings, world.villages
+    n = len(b)
+    rate = v.inspections_per_building_year[b.village]
+    visited = uniform_array(key, int(ComplianceSlot.INSPECT), n) < -np.expm1(-rate / 12.0)
+    entered = uniform_array(key, int(ComplianceSlot.ACCESS), n) >= p.access_failure
+    inspected = visited & entered & v.safety_standard[b.village]
+    below = inspected & ~meets_standard(b.smoke_sensor, b.escape_windows, b.three_in_one)
+    ordered = b.order_day >= 0
+    late = below & ordered & (day - b.order_day > p.deadline_days)
+    new = below & ~ordered
+    b.inspected_day[inspected] = day
+    b.order_day[new] = day
+    fined = np.nonzero(late)[0]
+    return {
+        "inspected": int(inspected.sum()),
+        "orders": int(new.sum()),
+        "fined": fined,
+        "fine": v.safety_fine_cny[b.village[fined]],
+    }
 
 
 @register
 class Compliance(Process):
-    """Monthly compliance of landlords with the rental safety standard."""
+    """Monthly inspections of rented buildings against the safety standard."""
 
     name = "compliance"
     reads = (
         "villages.safety_standard",
         "villages.inspections_per_building_year",
+        "villages.safety_fine_cny",
         "buildings.smoke_sensor",
         "buildings.escape_windows",
         "buildings.three_in_one",
-        "buildings.grid",
         "buildings.owner",
-        "buildings.rooms",
         "buildings.village",
-        "landlords.association",
+        "buildings.order_day",
     )
-    writes = (
-        "buildings.smoke_sensor",
-        "buildings.escape_windows",
-        "buildings.three_in_one",
-        "landlords.safety_spent_cny",
-    )
+    writes = ("buildings.inspected_day", "buildings.order_day", "landlords.fines_cny")
     after = ("interventions",)
     cadence = "month"
     Params = ComplianceParams
     metrics = {
-        "safety_compliant_share": "Share of buildings meeting the rental safety standard.",
-        "buildings_brought_to_standard": "Buildings landlords brought to the standard this month.",
-        "landlord_safety_cost_cny": "Landlords' spending on the safety standard this month (CNY).",
+        "safety_inspections": "Rented buildings inspected this month (the inspector got in).",
+        "rectification_orders": "Rectification orders issued this month.",
+        "safety_fines_cny": "Fines landlords paid this month (CNY).",
     }
-    levels = frozenset({"safety_compliant_share"})
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
-        w, p = self.world, self.params
-        b, v, ll = w.buildings, w.villages, w.landlords
-        ok = meets_standard(b.smoke_sensor, b.escape_windows, b.three_in_one)
-        member = ll.association[b.owner]
-        share = grid_peer_share(b.grid, ok | member, len(w.grids))[b.grid]
-        prob = comply_probability(p, v.inspections_per_building_year[b.village], member, share)
-        u = self.model.streams.generator(self.name, day).random(len(b))
-        now = np.nonzero(~ok & v.safety_standard[b.village] & (u < prob))[0]
-        cost = retrofit_cost(p, b.rooms[now].astype(np.float64), b.smoke_sensor[now],
-                             b.escape_windows[now], b.three_in_one[now])  # fmt: skip
-        spent = np.bincount(b.owner[now], weights=cost, minlength=len(ll))
-        ll.safety_spent_cny += spent
-        b.smoke_sensor[now] = True
-        b.escape_windows[now] = True
-        b.three_in_one[now] = False
-        n_ok = int(ok.sum()) + len(now)
+        w = self.world
+        done = inspections(w, key, day, self.params)
+        owner = w.buildings.owner[done["fined"]]
+        w.landlords.fines_cny += np.bincount(owner, weights=done["fine"],
+                                             minlength=len(w.landlords))  # fmt: skip
         return {
-            "safety_compliant_share": n_ok / len(b) if len(b) else 0.0,
-            "buildings_brought_to_standard": float(len(now)),
-            "landlord_safety_cost_cny": float(cost.sum()),
+            "safety_inspections": float(done["inspected"]),
+            "rectification_orders": float(done["orders"]),
+            "safety_fines_cny": float(done["fine"].sum()),
         }
-
-
-register_snapshot("landlords", "landlords", {
-    "village": "Village (index).",
-    "household": "Household the landlord lives in (global index), -1 if absentee.",
-    "association": "Member of the landlord association, 房东协会 (bool).",
-    "safety_spent_cny": "Spent so far bringing own buildings to the safety standard (CNY).",
-})  # fmt: skip

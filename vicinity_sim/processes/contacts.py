@@ -746,12 +746,16 @@ class Contacts(Process):
         self.consts = params.consts()
         self.sections = ContactSections(self.consts, spec.trust.consts(), spec.ties.consts())
         self.members = Membership.of(self.world)
+        self._moves = self.world.moves  # who lives where, as of these memberships
         n = len(self.world.residents)
         self._attendees = np.empty(max(params.event_size, params.cultural_event_size), np.int64)
         self._invited = np.zeros(n, dtype=bool)
         self._acquaintances = float("nan")  # counted in the weekly decay pass
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:  # newcomers took units in other buildings
+            self.members = Membership.of(self.world)
+            self._moves = self.world.moves
         p, s, m = self.params, self.sections, self.members
         r, ties = self.arrays("residents"), self.arrays("ties")
         done, positive = daily_encounters(key, s, r, m, self.arrays("grids"), ties)

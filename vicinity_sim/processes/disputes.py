@@ -678,18 +678,26 @@ class Disputes(Process):
         self.consts = params.consts()
         self.sections = DisputeSections(self.consts, spec.trust.consts(), spec.ties.consts())
         n_b = len(w.buildings)
+        self._index_residence()
+        self._crowd = np.zeros(n_b)
+        self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
+        self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
+        self._tenancy = np.zeros(len(w.households))
+        self._max_tenancy = 0.0
+
+    def _index_residence(self) -> None:
+        """Who lives where: households and residents by building, each resident's block (the
+        lanes of a block are its village's); rebuilt when newcomers take units in other
+        buildings."""
+        w = self.world
+        n_b = len(w.buildings)
         self.index = DisputeIndex(
             *group_members(w.households.building.astype(np.int64), n_b),
             *group_members(w.residents.building.astype(np.int64), n_b),
             np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64),
         )
-        self._crowd = np.zeros(n_b)
-        self._crowd_rooms = np.full(n_b, -1, dtype=np.int64)  # none computed yet
-        # Residents stay in their building's block and park along its lanes.
         self.res_block = w.buildings.block[w.residents.building].astype(np.int64)
-        self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
-        self._tenancy = np.zeros(len(w.households))
-        self._max_tenancy = 0.0
+        self._moves = w.moves
 
     def parked(self) -> np.ndarray:
         """E-bikes parked in each block's lanes today (those not charged indoors)."""
@@ -714,6 +722,9 @@ class Disputes(Process):
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
+        if self._moves != w.moves:
+            self._index_residence()
+            self._crowd_rooms[:] = -1  # occupants changed: crowding to compute again
         tenancy, max_tenancy = self.tenancy_weights()
         drivers = DisputeDrivers(self.parked(), tenancy, max_tenancy,
                                  w.outgroup_share(), self._crowd, self._crowd_rooms)  # fmt: skip

@@ -1181,9 +1181,16 @@ class Governance(Process):
         self.consts = params.consts()
         self.trust = model.spec.trust.consts()
         self.queue = RequestQueue.empty()
+        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
+        self.sections = GovernanceSections(self.consts, self.trust)
+        self._index_residence()
+
+    def _index_residence(self) -> None:
+        """Who lives where: residents by building and block, each resident's grid (rebuilt
+        when newcomers take units in other buildings)."""
+        w = self.world
         b = w.buildings
         self.res_grid = w.resident_grid().astype(np.int64)
-        self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
         self.index = GovernanceIndex(
             *group_members(b.grid.astype(np.int64), len(w.grids)),
             *group_members(w.residents.building.astype(np.int64), len(b)),
@@ -1192,16 +1199,18 @@ class Governance(Process):
             self.hh_ptr,
             np.bincount(b.grid[w.households.building], minlength=len(w.grids)).astype(np.int64),
         )
-        self.sections = GovernanceSections(self.consts, self.trust)
         self.blk_res_ptr, self.blk_res = group_members(
             b.block[w.residents.building].astype(np.int64), len(w.blocks)
         )
+        self._moves = w.moves
 
     def tables(self) -> GovernanceTables:
         """The bundles of the tables governance touches, as they stand."""
         return GovernanceTables(*(self.arrays(name) for name in GovernanceTables._fields))
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         w = self.world
         t = self.tables()
         self._fire_trust(t.residents)

@@ -191,6 +191,7 @@ class Labour(Process):
     def __init__(self, model: VicinityModel, params: LabourParams) -> None:
         super().__init__(model, params)
         self.res_grid = self.world.resident_grid()
+        self._moves = self.world.moves
         self.efficiency = search_efficiency(model)
         self.match_efficiency = match_efficiency(self.world, self.efficiency, params)
         self.wage_median = np.array([[s.population.group(g).wage_median_cny_month
@@ -201,6 +202,8 @@ class Labour(Process):
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, p = self.world, self.params
+        if self._moves != w.moves:  # newcomers took units in other grids
+            self.res_grid, self._moves = w.resident_grid(), w.moves
         r = w.residents
         gen = self.model.streams.generator(self.name, day)
         working = r.age == WORKING

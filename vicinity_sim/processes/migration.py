@@ -1,4 +1,4 @@
-"""Migration: tenant households leave, pushed by rent, job loss, fire and distrust (monthly).
+"""Migration: tenant households leave and newcomers search for units (monthly).
 
 Local villagers own their homes and stay. Each month every tenant household (migrant tenants,
 Taiwan compatriots) leaves with probability ``1 − exp(−Σ λ)``, the sum of hazards
@@ -10,50 +10,92 @@ Taiwan compatriots) leaves with probability ``1 − exp(−Σ λ)``, the sum of 
     λ_fire  · [a fire in the building in the last 30 days]
     λ_trust · max(0, threshold − mean institutional trust) / threshold
 
-and the cause of a departure is drawn in proportion to them. A household's tolerance is the
-larger of ``burden_threshold`` and the burden it accepted when it moved in (for households
-present at the start, their burden then): households leave for the rent when it rises beyond
-what they took on, not because it was always high. A household that leaves for the rent is
-*displaced*: counted monthly in ``displaced_households_month`` (the time series also carries
-``displaced_households``, the total so far, as the summary reports it). The rule makes
-displacement an outcome of rents and incomes, not an assumption.
+and the cause of a departure is drawn in proportion to them. Households whose landlord did not
+renew their lease, or whom an operator taking the building over asked to leave
+(:mod:`~vicinity_sim.processes.landlords`), leave this month whatever their draw. A household's
+tolerance is the larger of ``burden_threshold`` and the burden it accepted when it moved in (for
+households present at the start, their burden then): households leave for the rent when it
+rises beyond what they took on, not because it was always high. A household that leaves for the
+rent, not renewed or evicted by an operator is *displaced*: counted monthly in
+``displaced_households_month`` (the time series also carries ``displaced_households``, the
+total so far, as the summary reports it).
 
-Every vacated unit is let again within the month to a newcomer household of the same group and
-size from an outside pool, whose wages follow the pool's own distribution (the group's, scaled
-by ``newcomer_wage_factor``, and the sector's relative wage). A candidate judges
-the rent against what its working-age members can earn (newcomers come to work; whether they
-come with a job, and in which sector, follows the group's employment rate and sector mix, but
-a job is taken on arrival only if one of that sector is vacant in the village: the others
-arrive out of work and look for one in the labour market); candidates whose burden would
-exceed ``newcomer_max_burden`` look elsewhere (up to ``newcomer_draws`` candidates; the last is
-taken): when rents rise, newcomers are better off than those they replace. Leaving
-breaks every tie and frees places at charging sites; newcomers know nobody, are registered with
-the grid at once only where rental regulation requires landlords to register tenants, and take
-up their predecessors' pairing with a party member, which stays with the unit.
+Leaving empties the unit: it stands vacant on the market at its building's posted rent. Every
+household that leaves is replaced by a newcomer household of the same group and size from an
+outside pool (the city's demand for village rooms: the village's number of households does not
+change), whose wages follow the pool's own distribution (the group's, scaled by
+``newcomer_wage_factor``, and the sector's relative wage). A candidate judges rents against
+what its working-age members can earn (newcomers come to work; whether they come with a job,
+and in which sector, follows the group's employment rate and sector mix, but a job is taken on
+arrival only if one of that sector is vacant in the village: the others arrive out of work and
+look for one in the labour market). It **searches**: it views ``units_viewed`` of the village's
+vacant units at random, and takes, of those whose rent and fee would be at most
+``newcomer_max_burden`` of what it could earn, the one with most value for money (the unit's
+worth to tenants, ``base_rent · value``, over its asking rent and fee). A candidate that finds
+none looks elsewhere and the next candidate searches (up to ``newcomer_draws``; the last takes
+the cheapest unit it viewed). Units are taken one household at a time, in row order; a taken
+unit leaves the search. The newcomer signs a lease at the asking rent. When rents rise,
+newcomers are better off than those they replace; units priced above their worth stay empty,
+and their landlords learn from it.
+
+Leaving breaks every tie and frees places at charging sites; newcomers know nobody, are
+registered with the grid at once only where rental regulation requires landlords to register
+tenants, and take up the pairing with a party member of the household they replace.
 
 Levers read here: villages' ``rental_registration``. State read: households' ``rent_burden``,
-``housing_cost``; buildings' ``last_fire_day``; residents' ``employed``, ``sector``,
-``job_project``, ``trust_inst``; villages' ``jobs``.
+``notice``; buildings' ``last_fire_day``, ``rent``, ``value``, ``managed``; units' asking rents;
+residents' ``employed``, ``sector``, ``job_project``, ``trust_inst``; villages' ``jobs``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+from numba import njit
 
-from vicinity_sim.params import ParamModel, param
+from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
 from vicinity_sim.processes.housing import burden_of
-from vicinity_sim.world.codes import CHARGE_SITE, LOCAL, WORKING
+from vicinity_sim.streams import stream_slots, uniform
+from vicinity_sim.world.codes import (
+    CHARGE_SITE,
+    LOCAL,
+    NOTICE_NONE,
+    NOTICE_NONRENEWAL,
+    UNIT_LET,
+    UNIT_VACANT,
+    WORKING,
+)
 from vicinity_sim.world.population import draw_people, wage_factors
 from vicinity_sim.world.ties import clear_ties
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
 
-CAUSES = ("base", "rent", "job", "fire", "distrust")
+#: Causes of a departure: the hazards' (first five) and the landlords' or operators' notices.
+CAUSES = ("base", "rent", "job", "fire", "distrust", "nonrenewal", "takeover")
+N_HAZARDS = 5
+#: Causes counted as displacement.
+DISPLACED = ("rent", "nonrenewal", "takeover")
+
+
+@stream_slots("migration")
+class MigrationSlot(IntEnum):
+    """Slots of the newcomers' search (index: household row, candidate round and view)."""
+
+    VIEW = 0
+
+
+class Vacancies(NamedTuple):
+    """Vacant units of each village for the month's search (CSR by village); a taken unit is
+    swapped to the end of its village's part and the village's count reduced."""
+
+    ptr: np.ndarray  # int64, start of each village's units (and the total at the end)
+    units: np.ndarray  # int64, vacant unit rows
+    left: np.ndarray  # int64, units still vacant in each village
 
 
 class MigrationParams(ParamModel):
@@ -105,9 +147,19 @@ class MigrationParams(ParamModel):
     )  # fmt: skip
     newcomer_draws: int = param(
         10, unit="households", ge=1, le=1000,
-        doc="Candidate newcomer households considered for a unit before the last is taken.",
+        doc="Candidate newcomer households who search before the last takes the cheapest "
+        "unit it viewed.",
         source="assumption",
     )  # fmt: skip
+    units_viewed: int = param(
+        3, unit="units", ge=1, le=100, range=(1.0, 8.0),
+        doc="Vacant units a searching household views before choosing.",
+        source="assumption: migrants search fast and locally (招租 notices, ads on walls); a "
+        "few units per search keeps landlords' information imperfect",
+    )  # fmt: skip
+
+
+MigrationConsts = consts_class(MigrationParams)
 
 
 # The households' arithmetic, used by both engines (households and buildings are shared
@@ -118,7 +170,8 @@ def departure_hazards(
     day: int, hh: Any, employed: np.ndarray, working_age: np.ndarray, trust: np.ndarray,
     last_fire_day: np.ndarray, p: Any,
 ) -> np.ndarray:  # fmt: skip
-    """Monthly departure hazards of every household by cause, shape (n_households, 5).
+    """Monthly departure hazards of every household by cause, shape (n_households, 5): the
+    first five :data:`CAUSES`.
 
     Args:
         day: Day of the run.
@@ -128,7 +181,7 @@ def departure_hazards(
         last_fire_day: Day of the last fire in each household's building.
         p: Migration parameters.
     """
-    lam = np.zeros((len(hh.size), len(CAUSES)))
+    lam = np.zeros((len(hh.size), N_HAZARDS))
     lam[:, 0] = -math.log(1.0 - min(p.tenant_move_out_per_month, 0.999999))
     # Rent pushes households in work; those without work are pushed by that instead.
     lam[:, 1] = p.rent_push * np.maximum(hh.rent_burden - hh.burden_tolerance, 0.0) * (employed > 0)
@@ -156,7 +209,7 @@ def departure_cause(u: Any, hazards: np.ndarray) -> Any:
     hazards (``hazards``: one household's row, or one row per household with ``u`` per row)."""
     u = np.asarray(u)
     cause = (u[..., None] >= np.cumsum(hazards, axis=-1)).sum(axis=-1)
-    return np.minimum(cause, len(CAUSES) - 1)
+    return np.minimum(cause, hazards.shape[-1] - 1)
 
 
 def newcomer_wage(p: Any, median: Any, factor: Any, sigma: Any, z: Any) -> Any:
@@ -170,6 +223,100 @@ def accepted_burden(could: Any, actual: Any, p: Any) -> Any:
     return np.maximum(np.maximum(could, actual), p.burden_threshold)
 
 
+def leaving_households(u: np.ndarray, p_leave: np.ndarray, notice: np.ndarray) -> np.ndarray:
+    """Rows of the households leaving this month: those whose draw falls below their
+    probability and those given notice."""
+    return np.nonzero((u < p_leave) | (notice != NOTICE_NONE))[0]
+
+
+def departure_causes(u: np.ndarray, total: np.ndarray, lam: np.ndarray,
+                     notice: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Cause of each leaving household's departure: its notice if it was given one, else
+    where its draw falls among its hazards."""
+    cause = departure_cause(u * total, lam)
+    return np.where(notice == NOTICE_NONE, cause,
+                    np.where(notice == NOTICE_NONRENEWAL, CAUSES.index("nonrenewal"),
+                             CAUSES.index("takeover")))  # fmt: skip
+
+
+def vacate(units: Any, unit_rows: np.ndarray, posted: np.ndarray, day: int) -> None:
+    """The units households leave stand vacant on the market at their building's posted
+    rent."""
+    units.state[unit_rows] = UNIT_VACANT
+    units.household[unit_rows] = -1
+    units.vacant_since[unit_rows] = day
+    units.rent[unit_rows] = posted[units.building[unit_rows]]
+
+
+def vacancies(units: Any, n_villages: int) -> Vacancies:
+    """The vacant units of each village, in row order."""
+    vacant = np.nonzero(units.state == UNIT_VACANT)[0].astype(np.int64)
+    left = np.bincount(units.village[vacant], minlength=n_villages).astype(np.int64)
+    ptr = np.concatenate([[0], np.cumsum(left)]).astype(np.int64)
+    order = np.argsort(units.village[vacant], kind="stable")
+    return Vacancies(ptr, vacant[order], left)
+
+
+@njit(cache=True, inline="always")
+def view_index(household, attempt, view, c):
+    """Index of a searching household's draw: its row, the candidate round and the view."""
+    return (household * c.newcomer_draws + attempt) * c.units_viewed + view
+
+
+@njit(cache=True)
+def search_units(key, attempt, last, c, slots, village, income, vac, rent, unit_building,
+                 worth, extra):  # fmt: skip
+    """One round of candidates searching, household row by household row: each views
+    ``units_viewed`` vacant units of its village and takes the one with most value for money
+    among those it can bear (in the last round, the cheapest it viewed if none).
+
+    Args:
+        key: The day's key of the migration stream.
+        attempt: The candidate round (0, 1, ...).
+        last: Whether this is the last round.
+        c: Migration constants.
+        slots, village, income: Each searching household's row, village and what its
+            candidate could earn (CNY/month).
+        vac: The vacant units (:class:`Vacancies`; taken units are removed).
+        rent: Each unit's asking rent; unit_building: its building.
+        worth: Each building's worth of a unit to tenants (``base_rent · value``);
+            extra: the fee on top of the rent.
+
+    Returns:
+        The unit each household takes, or -1.
+    """
+    chosen = np.full(len(slots), -1, np.int64)
+    v_ptr, v_units, v_left = vac.ptr, vac.units, vac.left
+    for s in range(len(slots)):
+        vil = village[s]
+        n = v_left[vil]
+        if n == 0:
+            continue
+        best, best_score = -1, -1.0
+        cheap, cheap_cost = -1, np.inf
+        for j in range(c.units_viewed):
+            draw = uniform(key, MigrationSlot.VIEW, view_index(slots[s], attempt, j, c))
+            pos = v_ptr[vil] + int(draw * n)
+            k = v_units[pos]
+            bld = unit_building[k]
+            cost = rent[k] + extra[bld]
+            if cost < cheap_cost:
+                cheap, cheap_cost = pos, cost
+            if cost / max(income[s], 1.0) <= c.newcomer_max_burden:
+                score = worth[bld] / max(cost, 1e-9)
+                if score > best_score:
+                    best, best_score = pos, score
+        pick = best if best >= 0 else (cheap if last else -1)
+        if pick < 0:
+            continue
+        chosen[s] = v_units[pick]
+        end = v_ptr[vil] + n - 1
+        v_units[pick] = v_units[end]
+        v_units[end] = chosen[s]
+        v_left[vil] = n - 1
+    return chosen
+
+
 @register
 class Migration(Process):
     """Monthly departures of tenant households and their replacement by newcomers."""
@@ -178,7 +325,12 @@ class Migration(Process):
     reads = (
         "households",
         "residents",
+        "units",
         "buildings.last_fire_day",
+        "buildings.rent",
+        "buildings.base_rent",
+        "buildings.value",
+        "buildings.managed",
         "villages.rental_registration",
         "villages.jobs",
         "ties.to",
@@ -206,7 +358,17 @@ class Migration(Process):
         "residents.arrived_day",
         "residents.charging_site",
         "residents.job_project",
+        "residents.building",
         "households.burden_tolerance",
+        "households.building",
+        "households.unit",
+        "households.notice",
+        "households.housing_cost",
+        "units.state",
+        "units.household",
+        "units.rent",
+        "units.lease_end",
+        "units.vacant_since",
         "ties.to",
         "ties.w",
         "charging_sites.used",
@@ -220,16 +382,23 @@ class Migration(Process):
         "fire",
         "labour",
         "housing",
+        "landlords",
     )
     cadence = "month"
     Params = MigrationParams
     metrics = {
         "households_moved": "Tenant households that left this month (replaced by newcomers).",
-        "displaced_households_month": "Tenant households that left this month because of the rent.",
+        "displaced_households_month": "Tenant households that left this month because of the "
+        "rent: its burden, a lease not renewed or an operator taking the building over.",
         "departures_turnover": "Households that left this month for ordinary turnover.",
         "departures_job": "Households that left this month after losing their work.",
         "departures_fire": "Households that left this month after a fire in the building.",
         "departures_distrust": "Households that left this month out of distrust.",
+        "departures_nonrenewal": "Households that left this month as their lease was not renewed.",
+        "departures_takeover": "Households an operator taking the building over asked to leave "
+        "this month.",
+        "moves_between_buildings": "Newcomer households that took a unit in another building "
+        "than the household they replaced.",
         "residents_left": "Residents who left this month.",
         "residents_arrived": "Residents who arrived this month.",
     }
@@ -238,6 +407,10 @@ class Migration(Process):
         super().__init__(model, params)
         hh = self.world.households
         self.hh_ptr = np.concatenate([[0], np.cumsum(hh.size)]).astype(np.int64)
+        self.consts = params.consts()
+        rents = model.spec.rents
+        self.fee = rents.management_fee_cny_month
+        self.lease_days = rents.lease_days
 
     def hazards(self, day: int) -> np.ndarray:
         """Monthly departure hazards of every household by cause, shape (n_households, 5)."""
@@ -262,72 +435,107 @@ class Migration(Process):
         gen = self.model.streams.generator(self.name, day)
         lam = self.hazards(day)
         total = lam.sum(axis=1)
-        leaving = np.nonzero(gen.random(len(hh)) < leave_probability(total))[0]
+        leaving = leaving_households(gen.random(len(hh)), leave_probability(total), hh.notice)
         if len(leaving) == 0:
             return empty
-        cause = departure_cause(gen.random(len(leaving)) * total[leaving], lam[leaving])
+        cause = departure_causes(gen.random(len(leaving)), total[leaving], lam[leaving],
+                                 hh.notice[leaving])  # fmt: skip
         who = np.concatenate([np.arange(self.hh_ptr[h], self.hh_ptr[h + 1]) for h in leaving])
-        self._depart(who)
-        self._arrive(day, leaving, who, gen)
+        self._depart(day, leaving, who)
+        moved = self._arrive(day, key, leaving, who, gen)
         counts = np.bincount(cause, minlength=len(CAUSES))
         return {
             "households_moved": float(len(leaving)),
-            "displaced_households_month": float(counts[1]),
+            "displaced_households_month": float(sum(counts[CAUSES.index(c)] for c in DISPLACED)),
             "departures_turnover": float(counts[0]),
             "departures_job": float(counts[2]),
             "departures_fire": float(counts[3]),
             "departures_distrust": float(counts[4]),
+            "departures_nonrenewal": float(counts[5]),
+            "departures_takeover": float(counts[6]),
+            "moves_between_buildings": float(moved),
             "residents_left": float(len(who)),
             "residents_arrived": float(len(who)),
         }
 
-    def _depart(self, who: np.ndarray) -> None:
+    def _depart(self, day: int, leaving: np.ndarray, who: np.ndarray) -> None:
         w = self.world
-        r = w.residents
+        r, hh = w.residents, w.households
         clear_ties(w.ties.to, w.ties.w, who.astype(np.int64))
         at_site = who[r.charging[who] == CHARGE_SITE]
         np.subtract.at(w.charging_sites.used, r.charging_site[at_site], 1)
         r.charging_site[who] = -1
         r.job_project[who] = -1
+        vacate(w.units, hh.unit[leaving], w.buildings.rent, day)
+        hh.notice[leaving] = NOTICE_NONE
 
-    def _arrive(
-        self, day: int, slots: np.ndarray, who: np.ndarray, gen: np.random.Generator
-    ) -> None:
-        """Newcomer households of the same group and size in the vacated units."""
+    def _arrive(self, day: int, key: np.uint64, slots: np.ndarray, who: np.ndarray,
+                gen: np.random.Generator) -> int:  # fmt: skip
+        """Newcomer households of the same group and size search for units; returns how many
+        took a unit in another building than the household they replace."""
         w, p = self.world, self.params
-        hh, r = w.households, w.residents
+        hh, r, u, b = w.households, w.residents, w.units, w.buildings
         sizes = hh.size[slots]
         member_slot = np.repeat(np.arange(len(slots)), sizes)
         head = np.zeros(len(who), dtype=bool)
         head[np.concatenate([[0], np.cumsum(sizes)[:-1]])] = True
-        cost = hh.housing_cost[slots]
         floor = self.model.spec.rent_burden.income_floor_cny_month
+        vac = vacancies(u, w.n_villages)
+        worth = b.base_rent * b.value
+        extra = b.managed * self.fee
+        before = hh.building[slots].copy()
         pending = np.ones(len(slots), dtype=bool)
         for attempt in range(p.newcomer_draws):
             members = np.nonzero(pending[member_slot])[0]
             ids = who[members]
             people, potential = self._draw(ids, head[members], gen)
             income = np.bincount(member_slot[members], weights=potential, minlength=len(slots))
-            burden = burden_of(cost, income, 1.0)
-            ok = pending & ((burden <= p.newcomer_max_burden) | (attempt == p.newcomer_draws - 1))
+            searching = np.nonzero(pending)[0]
+            last = attempt == p.newcomer_draws - 1
+            unit = search_units(key, attempt, last, self.consts, slots[searching].astype(np.int64),
+                                hh.village[slots[searching]], income[searching], vac, u.rent,
+                                u.building, worth, extra)  # fmt: skip
+            ok = np.zeros(len(slots), dtype=bool)
+            ok[searching[unit >= 0]] = True
+            chosen = np.full(len(slots), -1, np.int64)
+            chosen[searching] = unit
             take = ok[member_slot[members]]
             for name, values in people.items():
                 getattr(r, name)[ids[take]] = values[take]
+            self._move_in(day, slots[ok], chosen[ok])
             # They accept the burden they take on, judged the way it is measured monthly
             # (actual earnings, floored) as well as on what they could earn.
+            cost = hh.housing_cost[slots]
             earned = np.bincount(member_slot[members], weights=people["wage"],
                                  minlength=len(slots))  # fmt: skip
+            could = burden_of(cost, income, 1.0)
             actual = burden_of(cost, earned, floor)
-            hh.burden_tolerance[slots[ok]] = accepted_burden(burden[ok], actual[ok], p)
+            hh.burden_tolerance[slots[ok]] = accepted_burden(could[ok], actual[ok], p)
             pending &= ~ok
             if not pending.any():
                 break
+        r.building[who] = hh.building[r.household[who]]
+        moved = int(np.count_nonzero(hh.building[slots] != before))
+        if moved:
+            w.moves += 1
         self._take_vacancies(who)
         r.income[who] = r.wage[who]
         r.participating[who] = False
         r.points[who] = 0.0
         r.registered[who] = w.villages.rental_registration[r.village[who]]
         r.arrived_day[who] = day
+        return moved
+
+    def _move_in(self, day: int, households: np.ndarray, units: np.ndarray) -> None:
+        """Households take units: a lease at the asking rent for the lease's length."""
+        w = self.world
+        hh, u, b = w.households, w.units, w.buildings
+        hh.unit[households] = units
+        hh.building[households] = u.building[units]
+        u.state[units] = UNIT_LET
+        u.household[units] = households
+        u.lease_end[units] = day + self.lease_days
+        hh.housing_cost[households] = u.rent[units] + b.managed[u.building[units]] * self.fee
 
     def _take_vacancies(self, who: np.ndarray) -> None:
         """Newcomers who come in work take a vacant job of their sector in the village (in

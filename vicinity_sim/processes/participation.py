@@ -382,15 +382,23 @@ class Participation(Process):
 
     def __init__(self, model: VicinityModel, params: ParticipationParams) -> None:
         super().__init__(model, params)
-        w = self.world
         self.consts = params.consts()
+        self._index_residence()
+
+    def _index_residence(self) -> None:
+        """Each resident's grid and each building's residents (rebuilt when newcomers take
+        units in other buildings)."""
+        w = self.world
         self.res_grid = w.resident_grid().astype(np.int64)
         self.occupants = BuildingResidents(
             *group_members(w.residents.building.astype(np.int64), len(w.buildings))
         )
+        self._moves = w.moves
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
+        if self._moves != w.moves:
+            self._index_residence()
         r = w.residents
         counts = participation_week(
             key, self.consts, self.arrays("residents"), self.res_grid, self.occupants,

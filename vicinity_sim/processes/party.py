@@ -634,9 +634,14 @@ class Party(Process):
 
     def __init__(self, model: VicinityModel, params: PartyParams) -> None:
         super().__init__(model, params)
-        w = self.world
         self.sections = PartySections(params.consts(), model.spec.trust.consts())
+        self._index_residence()
+
+    def _index_residence(self) -> None:
+        """Who lives where (rebuilt when newcomers take units in other buildings)."""
+        w = self.world
         b = w.buildings
+        self._moves = w.moves
         self.index = PartyIndex(
             np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64),
             b.grid[w.households.building].astype(np.int64),
@@ -645,6 +650,8 @@ class Party(Process):
         )
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         moved = sync_resident_members(self.world)
         out = np.zeros(11)
         serve_week(key, day, self.sections, self.arrays("party_members"),

@@ -4,7 +4,8 @@ A process reads its own section (``[fire]`` for the fire process) and, where a q
 to no single mechanism, a shared section declared here: how much of trust follows experience
 (every process through which residents experience each other or the institutions), when a tie
 disappears (every process that weakens ties), the income floor of the rent burden (rents and
-moving decisions). No process reads another process's section.
+moving decisions), what a unit is worth to tenants and what it costs them (landlords' pricing,
+tenants' search, rents paid). No process reads another process's section.
 
 :func:`register_section` adds a section (plug-ins may share their own);
 :data:`MOVED_KEYS` lists keys that moved here, so that a scenario file still using the old
@@ -52,15 +53,75 @@ class RentBurdenParams(ParamModel):
     )  # fmt: skip
 
 
+class RentsParams(ParamModel):
+    """What a rental unit is worth to tenants and what living in it costs.
+
+    A unit's value relative to its building's base rent is
+
+        value = (1 + quality_premium · (quality − reference quality))
+                · (1 + amenity_premium · Δ amenity of the grid)
+                · (1 + renovation_rent_premium · [units renovated]),
+
+    the reference quality being the village's mean at the start and Δ amenity the change of
+    the grid's amenity (mean of public space and environment) since the start. Landlords price
+    what they know of their building this way; tenants compare what they view by value for
+    money.
+    """
+
+    quality_premium: float = param(
+        1.0, unit="1", ge=0.0, le=10.0, range=(1.5, 4.5),
+        doc="Relative rise of a unit's value per unit of building quality.",
+        source="assumption: renewal raises village rents noticeably (rent-gap reasoning, e.g. "
+        "Mauro et al. 2025); scenarios/baseline.toml sets the value calibrated to the seed's "
+        "income figures (docs/calibration.md)",
+    )  # fmt: skip
+    amenity_premium: float = param(
+        0.5, unit="1", ge=0.0, le=10.0,
+        doc="Relative rise of a unit's value per unit rise of the grid's amenity.",
+        source="assumption: public space and clean lanes are worth something to tenants, less "
+        "than the room itself",
+    )  # fmt: skip
+    renovation_rent_premium: float = param(
+        0.3, unit="1", ge=0.0, le=3.0, range=(0.1, 1.0),
+        doc="Relative rise of a unit's value once its landlord (or an operator) has renovated "
+        "it (furniture, bathroom, air conditioning, wiring).",
+        source="docs/sources.md §landlords: an operator-renovated Caitang room asked ~1,550 CNY "
+        "against ~1,000 for an ordinary room (+55%, a weak source); default below it since "
+        "operators also rebrand and pick the best buildings",
+    )  # fmt: skip
+    public_retrofit_raises_rent: bool = param(
+        False, unit="bool",
+        doc="Whether the quality publicly paid safety retrofits add (fire_retrofit) counts in "
+        "a unit's value, as what the landlord's own compliance or renovation adds does.",
+        source="assumption (a documented switch): smoke sensors, sprinklers and escape windows "
+        "paid by the program are not what tenants pay for, and Shenzhen's official line on "
+        "publicly driven upgrades was that rents should not rise (docs/sources.md §landlords); "
+        "true reads renewal as raising rents whoever pays",
+    )  # fmt: skip
+    management_fee_cny_month: float = param(
+        50.0, unit="CNY/(unit·month)", ge=0.0, le=10_000.0,
+        doc="Property-management fee a tenant household pays in a managed building.",
+        source="assumption",
+    )  # fmt: skip
+    lease_days: int = param(
+        365, unit="days", ge=30, le=3650,
+        doc="Length of a lease: a sitting tenant's rent changes only when it is renewed.",
+        source="assumption: yearly leases are the norm in village rentals; Genesove 2003 finds "
+        "rents of sitting tenants change rarely between renewals (docs/sources.md §landlords)",
+    )  # fmt: skip
+
+
 TrustConsts = consts_class(TrustParams)
 TiesConsts = consts_class(TiesParams)
 RentBurdenConsts = consts_class(RentBurdenParams)
+RentsConsts = consts_class(RentsParams)
 
 #: Shared sections: name in the scenario file → parameters.
 SECTIONS: dict[str, type[ParamModel]] = {
     "trust": TrustParams,
     "ties": TiesParams,
     "rent_burden": RentBurdenParams,
+    "rents": RentsParams,
 }
 
 #: Keys that moved to a shared section: old place → new place.
@@ -69,6 +130,9 @@ MOVED_KEYS: dict[str, str] = {
     "contacts.experience_weight": "trust.interpersonal_experience_weight",
     "contacts.tie_floor": "ties.floor",
     "housing.income_floor_cny_month": "rent_burden.income_floor_cny_month",
+    "housing.quality_premium": "rents.quality_premium",
+    "housing.amenity_premium": "rents.amenity_premium",
+    "housing.management_fee_cny_month": "rents.management_fee_cny_month",
 }
 
 _VERSION = 0

@@ -23,7 +23,7 @@ from vicinity_sim.reference.agents import (
 )
 from vicinity_sim.reference.model import ReferenceModel
 
-PLACE_TABLES = ("villages", "grids", "buildings", "blocks", "households", "stations",
+PLACE_TABLES = ("villages", "grids", "buildings", "blocks", "households", "units", "stations",
                 "charging_sites", "projects", "flood_points")  # fmt: skip
 
 

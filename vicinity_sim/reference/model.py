@@ -64,6 +64,8 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         self.landlords: list[Landlord] = [
             Landlord(self, i, _row(landlord_columns, i)) for i in range(len(w.landlords))
         ]
+        for b, owner in enumerate(w.buildings.owner):
+            self.landlords[int(owner)].buildings.append(b)
         self.gridworkers: list[Gridworker] = []
         self.add_gridworkers()
         self.party_members: list[PartyMember] = []

@@ -18,11 +18,17 @@ from vicinity_sim.errors import InputError
 from vicinity_sim.streams import Streams, stream_slots
 from vicinity_sim.world.codes import (
     ELDERLY,
+    LONG_AGO,
     MEMBER_ACTIVE,
     NEVER,
     NEVER_SUPERVISED,
+    NOTICE_NONE,
     RETIRED_MEMBER,
     SECTORS,
+    UNIT_LET,
+    UNIT_OWNER,
+    UNIT_SHOP,
+    UNIT_VACANT,
     WORKING_MEMBER,
 )
 from vicinity_sim.world.economy import EconomyParams
@@ -52,6 +58,7 @@ from vicinity_sim.world.tables import (
     Projects,
     Residents,
     Stations,
+    Units,
     Villages,
 )
 from vicinity_sim.world.ties import (
@@ -99,9 +106,10 @@ def _village_tables(
     off: dict[str, int],
     gen: np.random.Generator,
     gw_gen: np.random.Generator,
+    units_gen: np.random.Generator,
 ) -> dict[str, object]:
     """Tables of one village with indices shifted to global positions (``gen``: the
-    village's economy stream; ``gw_gen``: its gridworkers' stream)."""
+    village's economy stream; ``gw_gen``: its gridworkers'; ``units_gen``: its units')."""
     nb = len(plan.x)
     eco = spec.economy
     grid_of_block = pop.block_grid + off["grid"]
@@ -136,7 +144,21 @@ def _village_tables(
         managed=np.zeros(nb, bool),
         last_check=np.full(nb, NEVER, np.int32),
         hazards_seen=np.full(nb, -1, np.int32),
+        quality_private=np.zeros(nb),
+        public_safety=np.zeros(nb),
+        value=np.ones(nb),
+        markup=np.ones(nb),
+        renovated_day=np.full(nb, LONG_AGO, np.int32),
+        inspected_day=np.full(nb, LONG_AGO, np.int32),
+        order_day=np.full(nb, -1, np.int32),
+        operator_offer=np.zeros(nb, bool),
+        operator_until=np.full(nb, -1, np.int32),
+        operator_rent=np.zeros(nb),
     )
+    buildings.quality_private = buildings.quality.copy()
+    # Rents start at the base rent; the landlords' process prices the units when it starts.
+    buildings.rent = buildings.base_rent.copy()
+    units, hh_unit = _village_units(v, plan, pop, buildings.base_rent, off, units_gen)
     blocks = Blocks(
         village=np.full(plan.n_blocks, v, np.int32),
         grid=grid_of_block.astype(np.int32),
@@ -155,6 +177,8 @@ def _village_tables(
         burden_tolerance=np.zeros(nh),
         pair_member=np.full(nh, -1, np.int32),
         last_visit=np.full(nh, NEVER, np.int32),
+        unit=(hh_unit + off["unit"]).astype(np.int32),
+        notice=np.full(nh, NOTICE_NONE, np.int8),
     )
     nr = len(pop.res_household)
     residents = Residents(
@@ -192,6 +216,17 @@ def _village_tables(
         ),
         association=np.zeros(nl, bool),
         safety_spent_cny=np.zeros(nl),
+        fines_cny=np.zeros(nl),
+        renovations=np.zeros(nl, np.int32),
+        renovation_spent_cny=np.zeros(nl),
+        nonrenewals=np.zeros(nl, np.int32),
+        rent_income_cny=np.zeros(nl),
+        posted_rent_mean=np.zeros(nl),
+        units_let=np.zeros(nl, np.int32),
+        units_vacant=np.zeros(nl, np.int32),
+        buildings_compliant=np.zeros(nl, np.int32),
+        buildings_leased=np.zeros(nl, np.int32),
+        shops=np.zeros(nl, np.int32),
     )
     n_gw = len(pop.gw_grid)
     tenure = np.floor(gw_gen.exponential(spec.population.gridworker_tenure_mean_days, n_gw))
@@ -231,12 +266,17 @@ def _village_tables(
         rental_registration=np.zeros(1, bool),
         safety_standard=np.zeros(1, bool),
         inspections_per_building_year=np.zeros(1),
+        safety_fine_cny=np.zeros(1),
         collective_revenue_cny_year=np.array([eco.collective_revenue_cny_year]),
         dividend_share=np.array([eco.dividend_share]),
         collective_fund_cny=np.zeros(1),
         dividend_per_capita=np.zeros(1),
         platform=np.zeros(1, bool),
         jobs=_job_stock(pop, eco.vacancy_rate),
+        renovation_subsidy_share=np.zeros(1),
+        operator_backing=np.zeros(1),
+        operator_bonus_cny=np.zeros(1),
+        shop_openings_due=np.zeros(1),
     )
     nf = len(plan.flood_x)
     flood = FloodPoints(
@@ -253,6 +293,7 @@ def _village_tables(
         "buildings": buildings,
         "blocks": blocks,
         "households": households,
+        "units": units,
         "residents": residents,
         "landlords": landlords,
         "gridworkers": gridworkers,
@@ -263,6 +304,66 @@ def _village_tables(
             plan.edges_sep_m,
         ),
     }
+
+
+def _village_units(
+    v: int,
+    plan: Plan,
+    pop: Population,
+    base_rent: np.ndarray,
+    off: dict[str, int],
+    gen: np.random.Generator,
+) -> tuple[Units, np.ndarray]:
+    """The rental units of one village and the unit of each household (village-local).
+
+    A building's rows are consecutive, its ground-floor unit first; a 三合一 premises is a shop
+    in the ground-floor unit. Each building's households take its other units in a random
+    order (the owner's own household lives in one of them); the rest stand vacant. Leases run
+    a year from the anniversary of moving in, at the base rent until the landlords price them.
+    """
+    rooms = plan.rooms.astype(np.int64)
+    n = int(rooms.sum())
+    building = np.repeat(np.arange(len(rooms)), rooms)
+    first = np.concatenate([[0], np.cumsum(rooms)[:-1]]).astype(np.int64)
+    ground = np.zeros(n, dtype=bool)
+    ground[first[rooms > 0]] = True
+    state = np.full(n, UNIT_VACANT, np.int8)
+    shop = ground & plan.three_in_one[building]
+    state[shop] = UNIT_SHOP
+    # Households of a building take its residential units in a random order.
+    residential = np.nonzero(~shop)[0]
+    key = gen.random(n)
+    order = residential[np.lexsort((key[residential], building[residential]))]
+    rank = np.arange(len(order)) - np.searchsorted(building[order], building[order])
+    hh_b = pop.hh_building.astype(np.int64)
+    hh_rank = np.arange(len(hh_b)) - np.searchsorted(hh_b, hh_b)  # households sorted by building
+    slot = np.full((len(rooms), int(rooms.max()) if len(rooms) else 0), -1, np.int64)
+    slot[building[order], rank] = order
+    hh_unit = slot[hh_b, hh_rank]
+    household = np.full(n, -1, np.int32)
+    household[hh_unit] = np.arange(len(hh_b)) + off["household"]
+    owner_hh = pop.landlord_household[pop.building_owner[hh_b]]
+    owner = owner_hh == np.arange(len(hh_b))
+    state[hh_unit] = np.where(owner, UNIT_OWNER, UNIT_LET)
+    # Leases: yearly from the day the household (its head, the first member) moved in.
+    head = np.concatenate([[0], np.cumsum(pop.hh_size)[:-1]]).astype(np.int64)
+    arrived = pop.res_arrived[head].astype(np.int64) if len(head) else np.zeros(0, np.int64)
+    lease_end = np.zeros(n, np.int32)
+    lease_end[hh_unit] = arrived + 365 * (-arrived // 365 + 1)
+    rent = np.zeros(n)
+    let = hh_unit[~owner]
+    rent[let] = base_rent[building[let]]
+    units = Units(
+        village=np.full(n, v, np.int32),
+        building=(building + off["building"]).astype(np.int32),
+        ground=ground,
+        state=state,
+        household=household,
+        rent=rent,
+        lease_end=lease_end,
+        vacant_since=np.zeros(n, np.int32),
+    )
+    return units, hh_unit
 
 
 def build_world(
@@ -286,6 +387,7 @@ def build_world(
     parts: list[dict[str, object]] = []
     off = {"building": 0, "block": 0, "grid": 0, "household": 0, "landlord": 0, "flood": 0}
     off["resident"] = 0
+    off["unit"] = 0
     pops: list[Population] = []
     geometry: dict[int, VillageGeometry] = {}
     for v, spec in enumerate(villages):
@@ -297,9 +399,10 @@ def build_world(
         block_cols = np.arange(plan.n_blocks) % plan.n_block_cols
         block_rows = np.arange(plan.n_blocks) // plan.n_block_cols
         try:
+            # A 三合一 premises takes its building's ground-floor unit as a shop.
             pop = build_population(
                 spec.population,
-                plan.rooms,
+                plan.rooms - (plan.three_in_one & (plan.rooms > 0)),
                 block_cols,
                 block_rows,
                 streams.generator("world.population", v),
@@ -319,7 +422,8 @@ def build_world(
             ) from None
         economy = streams.generator("world.economy", v)
         gridworkers = streams.generator("world.gridworkers", v)
-        parts.append(_village_tables(v, spec, plan, pop, off, economy, gridworkers))
+        units = streams.generator("world.units", v)
+        parts.append(_village_tables(v, spec, plan, pop, off, economy, gridworkers, units))
         pops.append(pop)
         off["building"] += len(plan.x)
         off["block"] += plan.n_blocks
@@ -328,6 +432,7 @@ def build_world(
         off["landlord"] += len(pop.landlord_household)
         off["flood"] += len(plan.flood_x)
         off["resident"] += len(pop.res_household)
+        off["unit"] += int(plan.rooms.sum())
 
     def cat(name: str):
         return type(parts[0][name]).concat([p[name] for p in parts])  # type: ignore[attr-defined]
@@ -342,6 +447,7 @@ def build_world(
         buildings=cat("buildings"),
         blocks=cat("blocks"),
         households=cat("households"),
+        units=cat("units"),
         residents=cat("residents"),
         landlords=cat("landlords"),
         gridworkers=cat("gridworkers"),

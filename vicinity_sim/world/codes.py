@@ -42,3 +42,15 @@ MEMBER_ACTIVE, MEMBER_PLANNED, MEMBER_WITHDRAWN, MEMBER_MOVED = 0, 1, 2, 3
 
 #: A day long before any run (``households.last_visit``, ``buildings.last_check`` never).
 NEVER = -(2**30)
+#: Use of a unit (``units.state``): let to a tenant household, vacant on the rental market,
+#: lived in by its owner's household, idle (kept off the market by its landlord), or let as a
+#: shop (converted to commercial use; a 三合一 premises if people also sleep in it, which the
+#: building's ``three_in_one`` flag records).
+UNIT_LET, UNIT_VACANT, UNIT_OWNER, UNIT_IDLE, UNIT_SHOP = 0, 1, 2, 3, 4
+
+#: Why a landlord or an operator asked a household to leave (``households.notice``).
+NOTICE_NONE, NOTICE_NONRENEWAL, NOTICE_TAKEOVER = 0, 1, 2
+
+#: A day long before any run (``buildings.renovated_day`` of a building never renovated,
+#: ``buildings.inspected_day`` of one never inspected).
+LONG_AGO = -(10**6)

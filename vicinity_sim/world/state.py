@@ -30,6 +30,7 @@ from vicinity_sim.world.tables import (
     Projects,
     Residents,
     Stations,
+    Units,
     Villages,
 )
 from vicinity_sim.world.ties import Ties
@@ -57,6 +58,7 @@ class World:
         buildings, blocks, households, residents, landlords, gridworkers: Populations.
         party_members: Party members serving the village (resident members and in-service
             members registered with a grid); interventions add rows.
+        units: Rental units (rooms) of the buildings: let, vacant, idle or shops.
         ties: Acquaintance ties between residents.
         stations, charging_sites, projects: Facilities and industrial projects (rows are added
             when interventions plan them).
@@ -65,6 +67,10 @@ class World:
         fires_today: Buildings burned today (written by the fire process; read the next day).
         geometry: Footprint geometry of the villages built from footprints, by village index
             (outlines, candidate facility sites, CRS); synthetic villages have none.
+        moves: How many times households have changed building so far (migration adds one
+            whenever newcomers take units in other buildings than those their household rows
+            were in); mechanisms that keep who-lives-where indexes rebuild them when it
+            changes.
     """
 
     village_names: list[str]
@@ -73,6 +79,7 @@ class World:
     buildings: Buildings
     blocks: Blocks
     households: Households
+    units: Units
     residents: Residents
     landlords: Landlords
     gridworkers: Gridworkers
@@ -85,8 +92,9 @@ class World:
     adjacency: Adjacency
     fires_today: FiresToday = field(default_factory=FiresToday)
     geometry: dict[int, VillageGeometry] = field(default_factory=dict)
+    moves: int = 0
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
-    _occupants: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _occupants: tuple[np.ndarray, int, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_villages(self) -> int:
@@ -120,15 +128,15 @@ class World:
     def occupants(self) -> np.ndarray:
         """Residents living in each building (derived from the residents table).
 
-        Cached: a resident's row keeps its building for the whole run (newcomers take the
-        units of those who leave), so the counts change only if the residents table is
-        replaced. Treat the result as read-only.
+        Cached: the counts change only when households move (:attr:`moves`) or the residents
+        table is replaced. Treat the result as read-only.
         """
         source = self.residents.building
-        if self._occupants is None or self._occupants[0] is not source:
+        hit = self._occupants
+        if hit is None or hit[0] is not source or hit[1] != self.moves:
             counts = np.bincount(source, minlength=len(self.buildings)).astype(np.int64)
-            self._occupants = (source, counts)
-        return self._occupants[1]
+            self._occupants = (source, self.moves, counts)
+        return self._occupants[2]
 
     def village_index(self, name: str) -> int:
         return self.village_names.index(name)

@@ -84,6 +84,8 @@ class Villages(Table):
     rental_registration: np.ndarray  # bool, landlords must register tenants on arrival
     safety_standard: np.ndarray  # bool, rental units must meet the fire-safety standard
     inspections_per_building_year: np.ndarray  # float64, safety inspections of rented buildings
+    safety_fine_cny: np.ndarray  # float64, fine for a building still below the standard after
+    #   the deadline of a rectification order
     collective_revenue_cny_year: np.ndarray  # float64, the collective's own revenue (property)
     dividend_share: np.ndarray  # float64, share of collective revenue paid to villagers
     collective_fund_cny: np.ndarray  # float64, retained collective revenue (a ledger)
@@ -91,6 +93,14 @@ class Villages(Table):
     platform: np.ndarray  # bool, smart platform (一网统管) links sensors, grids and services
     jobs: np.ndarray  # int64 (n, 4), jobs open to residents by sector (population.SECTORS),
     #   filled or vacant, besides the jobs of industrial projects
+    renovation_subsidy_share: np.ndarray  # float64 in [0, 1], share of a landlord's own
+    #   renovation the program pays
+    operator_backing: np.ndarray  # float64 in [0, 1], share of an operator's failure risk the
+    #   state bears for the landlords who lease to it (统租 with public backing)
+    operator_bonus_cny: np.ndarray  # float64, one-off payment to a landlord who leases a
+    #   building to an operator
+    shop_openings_due: np.ndarray  # float64, shop openings owed to the village's demand for
+    #   shop premises (the fraction not yet opened carries over)
 
 
 @dataclass
@@ -144,12 +154,26 @@ class Buildings(Table):
     last_fire_day: np.ndarray  # int32, day of the last fire in the building (very negative: none)
     quality: np.ndarray  # float64 in [0, 1], state and amenity of the rental units
     base_rent: np.ndarray  # float64, CNY/month per unit at the village's reference quality
-    rent: np.ndarray  # float64, CNY/month per unit asked now
+    rent: np.ndarray  # float64, CNY/month per unit the landlord (or operator) posts for its
+    #   vacant units now (asking rent)
     managed: np.ndarray  # bool, under professional property management (大物业)
     last_check: np.ndarray  # int32, day a gridworker last checked the building (codes.NEVER)
     hazards_seen: np.ndarray  # int32, hazards found at the last check or party walk (indoor
     #   chargers, 三合一 premises); -1 never seen: the grid's record, which risk-targeted
     #   patrols read
+    quality_private: np.ndarray  # float64 in [0, 1], quality without what publicly paid
+    #   safety retrofits added
+    public_safety: np.ndarray  # float64 in [0, 1], share of the three safety items (sensors,
+    #   sprinklers, escape windows) the program paid for
+    value: np.ndarray  # float64, what a unit is worth to tenants relative to base_rent
+    markup: np.ndarray  # float64, posted rent over base_rent · value: the landlord's reading
+    #   of the market
+    renovated_day: np.ndarray  # int32, day of the last renovation of the units (LONG_AGO: none)
+    inspected_day: np.ndarray  # int32, day of the last safety inspection (LONG_AGO: none)
+    order_day: np.ndarray  # int32, day of a pending rectification order (-1: none)
+    operator_offer: np.ndarray  # bool, an operator offers to lease the building (统租)
+    operator_until: np.ndarray  # int32, day the operator's lease ends (-1: not leased)
+    operator_rent: np.ndarray  # float64, CNY/month the operator guarantees the landlord
 
 
 @dataclass
@@ -168,13 +192,31 @@ class Households(Table):
     building: np.ndarray  # int32
     group: np.ndarray  # int8
     size: np.ndarray  # int32
-    paired: np.ndarray  # bool, paired with a party member (百联千户); stays with the unit
+    paired: np.ndarray  # bool, paired with a party member (百联千户); a newcomer household
+    #   takes the place of the household it replaces
     housing_cost: np.ndarray  # float64, CNY/month paid for the unit (rent and fees; 0 for owners)
     rent_burden: np.ndarray  # float64, housing cost / household income (0 for owners)
     burden_tolerance: np.ndarray  # float64, rent burden the household accepts (set on arrival)
     pair_member: np.ndarray  # int32, party member (row of party_members) the paired household
     #   is assigned to, or -1
     last_visit: np.ndarray  # int32, day of the last pairing visit (codes.NEVER: none yet)
+    unit: np.ndarray  # int32, the unit it lives in (units table)
+    notice: np.ndarray  # int8, asked to leave this month (codes.NOTICE_*)
+
+
+@dataclass
+class Units(Table):
+    """Rooms of the buildings, one row per rental unit (``buildings.rooms`` of them per
+    building, the building's rows consecutive, its ground-floor unit first)."""
+
+    village: np.ndarray  # int32
+    building: np.ndarray  # int32
+    ground: np.ndarray  # bool, the building's ground-floor unit (the one a shop can take)
+    state: np.ndarray  # int8, use of the unit (codes.UNIT_*)
+    household: np.ndarray  # int32, household living in it, or -1
+    rent: np.ndarray  # float64, CNY/month of the current lease (a household's or a shop's)
+    lease_end: np.ndarray  # int32, day the current lease of a let unit ends
+    vacant_since: np.ndarray  # int32, day a vacant unit last became vacant
 
 
 @dataclass
@@ -213,6 +255,17 @@ class Landlords(Table):
     household: np.ndarray  # int64, global household or -1 (absentee)
     association: np.ndarray  # bool, member of the landlord association (房东协会)
     safety_spent_cny: np.ndarray  # float64, spent bringing own buildings to the safety standard
+    fines_cny: np.ndarray  # float64, fines paid for buildings below the standard
+    renovations: np.ndarray  # int32, renovations of own buildings' units so far
+    renovation_spent_cny: np.ndarray  # float64, own money spent on them (net of subsidies)
+    nonrenewals: np.ndarray  # int32, leases not renewed so far to re-let at a higher rent
+    rent_income_cny: np.ndarray  # float64, CNY received last month (rents, shops, operators)
+    posted_rent_mean: np.ndarray  # float64, mean posted rent of own buildings (CNY/month)
+    units_let: np.ndarray  # int32, own units let to households (operators' included)
+    units_vacant: np.ndarray  # int32, own units vacant on the market
+    buildings_compliant: np.ndarray  # int32, own buildings meeting the safety standard
+    buildings_leased: np.ndarray  # int32, own buildings leased to an operator (统租)
+    shops: np.ndarray  # int32, own units let as shops
 
 
 @dataclass
@@ -393,6 +446,7 @@ GridsArrays = arrays_of(Grids)
 BuildingsArrays = arrays_of(Buildings)
 BlocksArrays = arrays_of(Blocks)
 HouseholdsArrays = arrays_of(Households)
+UnitsArrays = arrays_of(Units)
 ResidentsArrays = arrays_of(Residents)
 LandlordsArrays = arrays_of(Landlords)
 GridworkersArrays = arrays_of(Gridworkers)

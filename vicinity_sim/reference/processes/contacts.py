@@ -107,10 +107,14 @@ class Contacts(ReferenceProcess):
         self.trust_weight = model.spec.trust.interpersonal_experience_weight
         self.voice_weight = model.spec.trust.institutional_experience_weight
         self.tie_floor = model.spec.ties.floor
-        w = self.world
-        # Where everybody lives, as the fast process fixes it when it starts: residents (rows,
-        # ascending) of each building, block, grid and village, and each resident's block and
-        # grid. Newcomers take the unit of those who left, so these lists stay valid.
+        self._index_residence()
+        self.acquaintances_mean = math.nan  # counted in the weekly decay pass
+
+    def _index_residence(self) -> None:
+        """Where everybody lives, as the fast process indexes it: residents (rows, ascending) of
+        each building, block, grid and village, and each resident's block and grid; taken again
+        when newcomers take units in other buildings."""
+        w, model = self.world, self.model
         block_of_building = w.buildings.block.tolist()
         grid_of_building = w.buildings.grid.tolist()
         self.block_of = [block_of_building[r.building] for r in model.residents]
@@ -119,11 +123,13 @@ class Contacts(ReferenceProcess):
         self.block_members = _members(self.block_of, len(w.blocks))
         self.grid_members = _members(self.grid_of, len(w.grids))
         self.village_members = _members([r.village for r in model.residents], w.n_villages)
-        self.acquaintances_mean = math.nan  # counted in the weekly decay pass
+        self._moves = w.moves
 
     # -- the day ---------------------------------------------------------------------------
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         p = self.params
         residents = self.model.residents
         done, positive = self.daily_encounters(key)

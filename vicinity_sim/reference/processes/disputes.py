@@ -72,8 +72,16 @@ class Disputes(ReferenceProcess):
         self.inter_weight = spec.trust.interpersonal_experience_weight
         self.tie_floor = spec.ties.floor
         w = self.world
-        # Who lives where, as built (leavers are replaced in the same rows, households and
-        # units). Residents and households are listed in row order, as the kernel takes them.
+        self._index_residence()
+        # Share of a village outside each group, weighting own- and other-group trust into
+        # generalised trust (fixed: leavers are replaced by newcomers of the same group).
+        self.outgroup: list[list[float]] = w.outgroup_share().tolist()
+
+    def _index_residence(self) -> None:
+        """Who lives where (households keep their rows; newcomers may take units in other
+        buildings, and then this is taken again). Residents and households are listed in row
+        order, as the kernel takes them."""
+        w, model = self.world, self.model
         self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
         self.household_members: list[list[int]] = [[] for _ in range(len(w.households))]
         for res in model.residents:
@@ -82,9 +90,7 @@ class Disputes(ReferenceProcess):
         self.building_households: list[list[int]] = [[] for _ in range(len(w.buildings))]
         for h, b in enumerate(w.households.building):
             self.building_households[int(b)].append(h)
-        # Share of a village outside each group, weighting own- and other-group trust into
-        # generalised trust (fixed: leavers are replaced by newcomers of the same group).
-        self.outgroup: list[list[float]] = w.outgroup_share().tolist()
+        self._moves = w.moves
 
     def lane_factors(self) -> list[float]:
         """Today's neighbour-dispute factor of each block from the e-bikes its residents park
@@ -101,6 +107,8 @@ class Disputes(ReferenceProcess):
         return factors
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         self.lane = self.lane_factors()
         self.mediated = 0
         disputes = grassroots = police = 0

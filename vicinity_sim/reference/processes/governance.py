@@ -107,16 +107,7 @@ class Governance(ReferenceProcess):
         self.next_seq = 0
         self.quits_today = 0
         w = self.world
-        residents = model.residents
-        # Who lives where, as built (departing households are replaced in the same rows and
-        # units, so these memberships do not change). Lists are in row order.
-        self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
-        self.block_residents: list[list[int]] = [[] for _ in range(len(w.blocks))]
-        self.resident_grid: list[int] = []
-        for res in residents:
-            self.building_residents[res.building].append(res.row)
-            self.block_residents[int(w.buildings.block[res.building])].append(res.row)
-            self.resident_grid.append(int(w.buildings.grid[res.building]))
+        self._index_residence()
         self.grid_buildings: list[list[int]] = [[] for _ in range(len(w.grids))]
         for b, g in enumerate(w.buildings.grid):
             self.grid_buildings[int(g)].append(b)
@@ -124,13 +115,29 @@ class Governance(ReferenceProcess):
         for b, f in enumerate(w.buildings.flood_point):
             if f >= 0:
                 self.point_buildings[int(f)].append(b)
+
+    def _index_residence(self) -> None:
+        """Who lives where (households keep their rows; newcomers may take units in other
+        buildings, and then this is taken again). Lists are in row order."""
+        w = self.world
+        residents = self.model.residents
+        self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
+        self.block_residents: list[list[int]] = [[] for _ in range(len(w.blocks))]
+        self.resident_grid: list[int] = []
+        for res in residents:
+            self.building_residents[res.building].append(res.row)
+            self.block_residents[int(w.buildings.block[res.building])].append(res.row)
+            self.resident_grid.append(int(w.buildings.grid[res.building]))
         self.grid_households = [0] * len(w.grids)
         for b in w.households.building:
             self.grid_households[int(w.buildings.grid[b])] += 1
+        self._moves = w.moves
 
     # -- the day ---------------------------------------------------------------------------
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         c = self.consts
         self.fire_trust()
         self.supervise(day)

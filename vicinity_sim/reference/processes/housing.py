@@ -1,24 +1,24 @@
-"""Housing in the reference model: building quality, rents, incomes and rent burden (monthly).
+"""Housing in the reference model: building quality, rents paid, incomes and rent burden
+(monthly).
 
 Mirrors :mod:`vicinity_sim.processes.housing`. Each month:
 
 1. The fabric of an unmanaged building wears down by the yearly decay (applied monthly, not
    below 0); a managed building's holds. A building's quality closes a share of the gap to its
    target: its fabric plus gains from professional property management and from safety
-   retrofits (sensors, sprinklers, escape windows).
-2. Landlords move rents a share of the way to the market rent (base rent scaled by the
-   building's quality and the change in its grid's amenity); where rental regulation caps
-   rents, a unit's rent rises by at most the yearly cap, applied monthly.
-3. Tenant households pay their unit's rent plus the management fee in a managed building;
-   villagers living in a building of their own household pay nothing. Landlords receive the
-   rents of their buildings.
-4. Each resident's income is their wage, plus, for local villagers, the collective's dividend
+   retrofits (sensors, sprinklers, escape windows); its private quality the gap to the target
+   without the retrofits the program paid for.
+2. Tenant households pay their lease plus the management fee in a managed building; villagers
+   living in a unit of their own pay nothing. Landlords receive the leases of the units they
+   let, their shops' rents, and an operator's guarantee for a building leased to it.
+3. Each resident's income is their wage, plus, for local villagers, the collective's dividend
    per head and an equal share of their household's rental income.
-5. A tenant household's rent burden is its housing cost over its income, floored at a
+4. A tenant household's rent burden is its housing cost over its income, floored at a
    subsistence income.
 
-Buildings, grids, villages and households are places, shared with the fast model and updated
-with the same numpy expressions; incomes are the agents' own and are set one resident at a time.
+Buildings, units, grids, villages and households are places, shared with the fast model and
+updated with the same numpy expressions; incomes are the agents' own and are set one resident
+at a time.
 """
 
 from __future__ import annotations
@@ -31,19 +31,15 @@ import numpy as np
 from vicinity_sim.processes import housing
 from vicinity_sim.processes.housing import (
     HousingParams,
-    adjust_rents,
-    amenity,
     housing_levels,
     improve_quality,
-    market_rent,
-    mean_rent,
     pay_rents,
+    posted_rent_mean,
     rent_burdens,
-    village_reference_quality,
     worn_fabric,
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT
+from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT, UNIT_OWNER
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -119,39 +115,26 @@ class Housing(ReferenceProcess):
     def __init__(self, model: ReferenceModel, params: HousingParams) -> None:
         super().__init__(model, params)
         w = self.world
-        b, hh = w.buildings, w.households
         # The fabric of each building: its starting quality, worn down while unmanaged.
-        self.fabric = b.quality.copy()
-        self.quality_ref = village_reference_quality(w, model.spec)
-        self.amenity_start = amenity(w.grids)
-        # Rents start at the market rent (the fast process sets them when it is built too).
-        b.rent[:] = self._market_rent()
-        self.rent_start = mean_rent(b)
-        # Owner-occupiers: households living in a building their own landlord household owns.
-        landlord_household = np.array([ll.household for ll in model.landlords], dtype=np.int64)
-        owner_hh = landlord_household[b.owner[hh.building]]
-        self.owner_occupier = owner_hh == np.arange(len(hh))
+        self.fabric = w.buildings.quality.copy()
+        self.rent_start = posted_rent_mean(w.buildings, w.units)
+        self.fee = model.spec.rents.management_fee_cny_month
         self.members = household_members(model)
-
-    def _market_rent(self) -> np.ndarray:
-        """What each building's units would let for (quality and the change of amenity)."""
-        w = self.world
-        return market_rent(w.buildings, amenity(w.grids) - self.amenity_start, self.quality_ref,
-                           self.params)  # fmt: skip
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, p = self.world, self.params
-        b, hh, v = w.buildings, w.households, w.villages
+        b, hh, v, u = w.buildings, w.households, w.villages, w.units
         residents = self.model.residents
 
-        # 1-2. The buildings (places): fabric, quality and rents, as in the fast process.
+        # 1. The buildings (places): fabric and quality, as in the fast process.
         self.fabric = worn_fabric(self.fabric, b.managed, p)
         improve_quality(b, self.fabric, p)
-        adjust_rents(b, self._market_rent(), v.rent_cap_per_year[b.village], p)
 
-        # 3. What households pay; what landlords receive (summed over households in order).
-        tenant = ~self.owner_occupier
-        landlord_income = pay_rents(b, hh, tenant, len(self.model.landlords), p)
+        # 2. What households pay; what landlords receive (summed over units in order).
+        tenant = u.state[hh.unit] != UNIT_OWNER
+        landlord_income = pay_rents(b, u, hh, tenant, len(self.model.landlords), self.fee)
+        for landlord in self.model.landlords:
+            landlord.rent_income_cny = float(landlord_income[landlord.row])
         # A resident landlord's rents are shared equally within its household (if a
         # household had two landlords, the later one's share counts, as in the fast model).
         rent_share = [0.0] * len(hh)
@@ -160,14 +143,14 @@ class Housing(ReferenceProcess):
                 h = landlord.household
                 rent_share[h] = float(landlord_income[landlord.row] / hh.size[h])
 
-        # 4. Incomes: wages, plus dividends and rental income for villagers.
+        # 3. Incomes: wages, plus dividends and rental income for villagers.
         for res in residents:
             res.income = resident_income(
                 res.wage, res.group == LOCAL, float(v.dividend_per_capita[res.village]),
                 rent_share[res.household],
             )  # fmt: skip
 
-        # 5. Rent burden of tenant households on their members' incomes.
+        # 4. Rent burden of tenant households on their members' incomes.
         hh_income = np.array(
             [household_sum([residents[i].income for i in rows]) for rows in self.members]
         )
@@ -175,7 +158,7 @@ class Housing(ReferenceProcess):
 
         adults = [res for res in residents if res.age != CHILD]
         return {
-            **housing_levels(b, hh, tenant, self.rent_start),
+            **housing_levels(b, u, hh, tenant, self.rent_start),
             "income_individual_mean": _mean_income(adults),
             "income_local_mean": _mean_income([r for r in adults if r.group == LOCAL]),
             "income_migrant_mean": _mean_income([r for r in adults if r.group == MIGRANT]),

@@ -63,12 +63,16 @@ class Labour(ReferenceProcess):
     def __init__(self, model: ReferenceModel, params: LabourParams) -> None:
         super().__init__(model, params)
         # As in the fast process, a resident's grid (where employment assistance is looked up)
-        # is taken once, as built.
-        grid_of_building = self.world.buildings.grid
-        self.grid_of: list[int] = [int(grid_of_building[r.building]) for r in model.residents]
+        # is taken when it starts and again when newcomers take units in other grids.
+        self._index_residence()
         self.efficiency = search_efficiency(model)  # type: ignore[arg-type]
         self.wage_factor = [wage_factors(s.population) for s in model.spec.villages]
         self.match_efficiency = self._match_efficiency()
+
+    def _index_residence(self) -> None:
+        grid_of_building = self.world.buildings.grid
+        self.grid_of = [int(grid_of_building[r.building]) for r in self.model.residents]
+        self._moves = self.world.moves
 
     def _match_efficiency(self) -> list[float]:
         """``A`` of each village: its residents in work times the separation probability,
@@ -105,6 +109,8 @@ class Labour(ReferenceProcess):
         return [[max(x, 0) for x in row] for row in vacant]
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         p = self.params
         residents = self.model.residents
         gen = self.model.streams.generator(self.name, day)

@@ -1,26 +1,31 @@
-"""Migration in the reference model: tenant households leave and newcomers take their units.
+"""Migration in the reference model: tenant households leave and newcomers search for units.
 
 Mirrors :mod:`vicinity_sim.processes.migration`. Each month every tenant household (migrant
 tenants, Taiwan compatriots; local villagers own their homes and stay) leaves with probability
 ``1 − exp(−Σ λ)``, the hazards being: moving on for reasons outside the model, a rent burden
 above what the household accepted on arrival (if someone is in work), no one in work, a fire in
-the building in the last 30 days, and institutional trust below a threshold. The cause of a
-departure is drawn in proportion to the hazards; leaving for the rent is displacement.
+the building in the last 30 days, and institutional trust below a threshold. Households given
+notice (a lease not renewed, an operator taking the building over) leave whatever their draw.
+The cause of a departure is the notice, or drawn in proportion to the hazards; leaving for the
+rent, not renewed or evicted is displacement.
 
 Leavers' agents are removed, with their ties (at both ends) and their places at charging
-sites. Each vacated unit is let within the month to a newcomer household of the same group and
-size from an outside pool (:func:`~vicinity_sim.world.population.draw_people`, wages from the
-pool's own distribution, times the relative wage of the sector of those who come with a
-job): up to ``newcomer_draws`` candidates are drawn, and the first whose
-rent burden on what its working-age members could earn is bearable (else the last) moves in,
-as new agents in the same rows. Those who come with a job take a vacant job of their sector
-in the village (in row order) or, where none is left, arrive out of work. Newcomers know
-nobody and are registered with the grid at once only where rental regulation requires it; the
-unit's pairing with a party member stays.
+sites; their units stand vacant at their building's posted rent. Each leaving household is
+replaced by a newcomer household of the same group and size from an outside pool
+(:func:`~vicinity_sim.world.population.draw_people`, wages from the pool's own distribution,
+times the relative wage of the sector of those who come with a job), which searches: household
+by household, in row order, a candidate views ``units_viewed`` vacant units of the village and
+takes the one with most value for money among those whose rent and fee it could bear; one that
+finds none gives way to the next candidate (up to ``newcomer_draws``; the last takes the
+cheapest unit it viewed). The newcomers move in as new agents in the same rows, in the building
+of the unit they took. Those who come with a job take a vacant job of their sector in the
+village (in row order) or, where none is left, arrive out of work. Newcomers know nobody and
+are registered with the grid at once only where rental regulation requires it.
 
 Random numbers come from the process's numpy Generator stream for the day, drawn in the fast
-model's order: one uniform per household, one per leaver (the cause), then per round of
-candidates and village the pool's draws.
+model's order (one uniform per household, one per leaver (the cause), then per round of
+candidates and village the pool's draws), and, for the units viewed, from the process's
+counter-based uniform addressed by household row, round and view.
 """
 
 from __future__ import annotations
@@ -32,29 +37,38 @@ import numpy as np
 from vicinity_sim.processes.housing import burden_of
 from vicinity_sim.processes.migration import (
     CAUSES,
+    DISPLACED,
     MigrationParams,
+    MigrationSlot,
     accept_present_burdens,
     accepted_burden,
-    departure_cause,
+    departure_causes,
     departure_hazards,
     leave_probability,
+    leaving_households,
     newcomer_wage,
+    vacancies,
+    vacate,
+    view_index,
 )
 from vicinity_sim.processes.migration import Migration as FastMigration
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 from vicinity_sim.reference.processes.housing import household_members, household_sum
 from vicinity_sim.reference.ties import EMPTY, clear_ties
-from vicinity_sim.world.codes import CHARGE_SITE, WORKING
+from vicinity_sim.streams import slot_numbers, uniform
+from vicinity_sim.world.codes import CHARGE_SITE, NOTICE_NONE, UNIT_LET, WORKING
 from vicinity_sim.world.population import draw_people, wage_factors
 
 if TYPE_CHECKING:
     from vicinity_sim.reference.agents import Resident
     from vicinity_sim.reference.model import ReferenceModel
 
-#: Columns of the hazards by cause (:data:`CAUSES`; leaving for the rent is displacement).
-BASE, RENT, JOB, FIRE, DISTRUST = (
-    CAUSES.index(c) for c in ("base", "rent", "job", "fire", "distrust")
+#: Columns of the departures by cause (:data:`CAUSES`).
+BASE, RENT, JOB, FIRE, DISTRUST, NONRENEWAL, TAKEOVER = (
+    CAUSES.index(c) for c in ("base", "rent", "job", "fire", "distrust", "nonrenewal", "takeover")
 )
+VIEW = slot_numbers(MigrationSlot).VIEW
+view_at = view_index.py_func
 
 
 @reference_process
@@ -72,6 +86,9 @@ class Migration(ReferenceProcess):
         super().__init__(model, params)
         # A household's rows never change; their occupants do.
         self.members = household_members(model)
+        self.consts = params.consts()
+        self.fee = model.spec.rents.management_fee_cny_month
+        self.lease_days = model.spec.rents.lease_days
 
     def hazards(self, day: int) -> np.ndarray:
         """Monthly departure hazards of every household by cause, shape (n_households, 5).
@@ -104,27 +121,32 @@ class Migration(ReferenceProcess):
         gen = self.model.streams.generator(self.name, day)
         lam = self.hazards(day)
         total = lam.sum(axis=1)  # numpy's row sums, rounded as the fast model's
-        p_leave = leave_probability(total)
-        u = gen.random(len(hh))  # one draw per household, tenants or not
-        leaving = [h for h in range(len(hh)) if u[h] < p_leave[h]]
-        if not leaving:
+        # One draw per household, tenants or not; households given notice leave anyway.
+        leaving = leaving_households(gen.random(len(hh)), leave_probability(total), hh.notice)
+        if len(leaving) == 0:
             return empty
-        # The cause: where a uniform draw on [0, Σ λ) falls among the cumulated hazards.
-        u_cause = gen.random(len(leaving)) * total[leaving]
+        cause = departure_causes(gen.random(len(leaving)), total[leaving], lam[leaving],
+                                 hh.notice[leaving])  # fmt: skip
         counts = [0] * len(CAUSES)
-        for h, x in zip(leaving, u_cause, strict=True):
-            counts[int(departure_cause(x, lam[h]))] += 1
-        rows = [i for h in leaving for i in self.members[h]]
+        for x in cause:
+            counts[int(x)] += 1
+        leaving_list = [int(h) for h in leaving]
+        rows = [i for h in leaving_list for i in self.members[h]]
         for i in rows:
             self._depart(self.model.residents[i])
-        self._arrive(day, leaving, gen)
+        vacate(self.world.units, hh.unit[leaving], self.world.buildings.rent, day)
+        hh.notice[leaving] = NOTICE_NONE
+        moved = self._arrive(day, key, leaving_list, gen)
         return {
             "households_moved": float(len(leaving)),
-            "displaced_households_month": float(counts[RENT]),
+            "displaced_households_month": float(sum(counts[CAUSES.index(c)] for c in DISPLACED)),
             "departures_turnover": float(counts[BASE]),
             "departures_job": float(counts[JOB]),
             "departures_fire": float(counts[FIRE]),
             "departures_distrust": float(counts[DISTRUST]),
+            "departures_nonrenewal": float(counts[NONRENEWAL]),
+            "departures_takeover": float(counts[TAKEOVER]),
+            "moves_between_buildings": float(moved),
             "residents_left": float(len(rows)),
             "residents_arrived": float(len(rows)),
         }
@@ -144,16 +166,21 @@ class Migration(ReferenceProcess):
         res.job_project = -1
         res.remove()
 
-    def _arrive(self, day: int, leaving: list[int], gen: np.random.Generator) -> None:
-        """Newcomer households of the same group and size move into the vacated units.
+    def _arrive(self, day: int, key: np.uint64, leaving: list[int],
+                gen: np.random.Generator) -> int:  # fmt: skip
+        """Newcomer households of the same group and size search for units and move in;
+        returns how many took a unit in another building than the household they replace.
 
-        Each round draws one candidate household for every unit still to let; a candidate
-        moves in if its rent burden on what its working-age members could earn is at most
-        ``newcomer_max_burden`` (in the last round, whatever it is).
+        Each round draws one candidate household for every household still searching; the
+        candidates search in row order (:meth:`_search`), and those who take a unit move in.
         """
         p = self.params
-        hh = self.world.households
+        w = self.world
+        hh, u, b = w.households, w.units, w.buildings
         floor = self.model.spec.rent_burden.income_floor_cny_month
+        vac = vacancies(u, w.n_villages)
+        pools = [list(vac.units[vac.ptr[v] : vac.ptr[v + 1]]) for v in range(w.n_villages)]
+        before = {h: int(hh.building[h]) for h in leaving}
         pending = list(leaving)
         for attempt in range(p.newcomer_draws):
             last = attempt == p.newcomer_draws - 1
@@ -162,14 +189,16 @@ class Migration(ReferenceProcess):
             still_pending = []
             for h in pending:
                 people = [candidates[i] for i in self.members[h]]
-                cost = float(hh.housing_cost[h])
                 could_earn = 0.0
                 for person in people:
                     could_earn += person["potential"]
-                burden = burden_of(cost, could_earn, 1.0)
-                if not (burden <= p.newcomer_max_burden or last):
+                unit = self._search(key, h, attempt, last, could_earn, pools[int(hh.village[h])])
+                if unit < 0:
                     still_pending.append(h)
                     continue
+                self._take_unit(day, h, unit)
+                cost = float(hh.housing_cost[h])
+                burden = burden_of(cost, could_earn, 1.0)
                 # They accept the burden they take on, judged the way it is measured monthly
                 # (actual earnings, floored) as well as on what they could earn.
                 earned = 0.0
@@ -183,6 +212,56 @@ class Migration(ReferenceProcess):
             if not pending:
                 break
         self._take_vacancies([i for h in leaving for i in self.members[h]])
+        moved = sum(1 for h in leaving if hh.building[h] != before[h])
+        if moved:
+            w.moves += 1
+        del b
+        return moved
+
+    def _search(self, key: np.uint64, h: int, attempt: int, last: bool, income: float,
+                pool: list[int]) -> int:  # fmt: skip
+        """The unit household ``h``'s candidate takes (removed from the village's ``pool`` of
+        vacant units), or -1: of ``units_viewed`` units viewed at random, the one with most
+        value for money among those whose rent and fee it could bear (in the last round, the
+        cheapest viewed if none)."""
+        c = self.consts
+        w = self.world
+        u, b = w.units, w.buildings
+        n = len(pool)
+        if n == 0:
+            return -1
+        best, best_score = -1, -1.0
+        cheap, cheap_cost = -1, np.inf
+        for j in range(c.units_viewed):
+            pos = int(uniform(key, VIEW, view_at(h, attempt, j, c)) * n)
+            k = int(pool[pos])
+            bld = int(u.building[k])
+            cost = u.rent[k] + b.managed[bld] * self.fee
+            if cost < cheap_cost:
+                cheap, cheap_cost = pos, cost
+            if cost / max(income, 1.0) <= c.newcomer_max_burden:
+                score = (b.base_rent[bld] * b.value[bld]) / max(cost, 1e-9)
+                if score > best_score:
+                    best, best_score = pos, score
+        pick = best if best >= 0 else (cheap if last else -1)
+        if pick < 0:
+            return -1
+        unit = int(pool[pick])
+        pool[pick] = pool[n - 1]
+        pool[n - 1] = unit
+        pool.pop()
+        return unit
+
+    def _take_unit(self, day: int, h: int, unit: int) -> None:
+        """Household ``h`` takes ``unit``: a lease at the asking rent for the lease's length."""
+        w = self.world
+        hh, u, b = w.households, w.units, w.buildings
+        hh.unit[h] = unit
+        hh.building[h] = u.building[unit]
+        u.state[unit] = UNIT_LET
+        u.household[unit] = h
+        u.lease_end[unit] = day + self.lease_days
+        hh.housing_cost[h] = u.rent[unit] + b.managed[u.building[unit]] * self.fee
 
     def _take_vacancies(self, rows: list[int]) -> None:
         """Newcomers (in ``rows``) who come in work take a vacant job of their sector in the
@@ -263,10 +342,10 @@ class Migration(ReferenceProcess):
         values.update(
             income=values["wage"], job_project=-1, charging_site=-1, participating=False,
             points=0.0, registered=bool(w.villages.rental_registration[village]),
-            arrived_day=day,
+            arrived_day=day, building=int(w.households.building[table.household[row]]),
         )  # fmt: skip
-        # The agent is built from its row of the residents table (village, household,
-        # building and group stay with the unit).
+        # The agent is built from its row of the residents table (village, household and
+        # group stay with the row; the building is the one of the unit its household took).
         for name, value in values.items():
             getattr(table, name)[row] = value
         newcomer = self.model.new_resident(row)

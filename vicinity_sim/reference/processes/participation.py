@@ -69,16 +69,22 @@ class Participation(ReferenceProcess):
     def __init__(self, model: ReferenceModel, params: ParticipationParams) -> None:
         super().__init__(model, params)
         self.consts = params.consts()
-        # As in the fast process, each resident's grid and each building's occupants are
-        # taken once, as built (residents who move keep counting in their first grid; a
-        # reporter picks a charger among the building's original occupants' rows).
+        self._index_residence()
+
+    def _index_residence(self) -> None:
+        """Each resident's grid and each building's occupants (rows), as the fast process
+        indexes them: taken again when newcomers take units in other buildings."""
         grid_of_building = self.world.buildings.grid
-        self.grid_of: list[int] = [int(grid_of_building[r.building]) for r in model.residents]
+        residents = self.model.residents
+        self.grid_of: list[int] = [int(grid_of_building[r.building]) for r in residents]
         self.occupants: list[list[int]] = [[] for _ in range(len(self.world.buildings))]
-        for res in model.residents:
+        for res in residents:
             self.occupants[res.building].append(res.row)
+        self._moves = self.world.moves
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         w, p = self.world, self.consts
         residents = self.model.residents
         n = len(residents)

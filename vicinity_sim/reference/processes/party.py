@@ -48,16 +48,26 @@ class Party(ReferenceProcess):
         self.weight = model.spec.trust.institutional_experience_weight
         w = self.world
         self.household_members: list[list[int]] = [[] for _ in range(len(w.households))]
-        self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
         for res in model.residents:
             self.household_members[res.household].append(res.row)
-            self.building_residents[res.building].append(res.row)
         self.block_buildings: list[list[int]] = [[] for _ in range(len(w.blocks))]
         for b, blk in enumerate(w.buildings.block):
             self.block_buildings[int(blk)].append(b)
+        self._index_residence()
+
+    def _index_residence(self) -> None:
+        """Who lives where, in row order (taken again when newcomers take units in other
+        buildings; households and their members keep their rows)."""
+        w = self.world
+        self.building_residents: list[list[int]] = [[] for _ in range(len(w.buildings))]
+        for res in self.model.residents:
+            self.building_residents[res.building].append(res.row)
         self.household_grid = [int(w.buildings.grid[b]) for b in w.households.building]
+        self._moves = w.moves
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
+        if self._moves != self.world.moves:
+            self._index_residence()
         moved = self.sync()
         members = self.model.party_members
         hh = self.world.households
