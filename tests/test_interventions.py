@@ -248,19 +248,19 @@ def test_a_village_starting_with_stations_responds_faster_at_no_cost():
     assert all(r["cost_total_cny"] == 0 for r in with_st)
 
 
-def test_rental_regulation_caps_rents_under_renewal():
-    """Against a background of property management (which raises rents), the cap holds
-    rents down."""
+def test_rent_cap_caps_rents_under_renewal():
+    """Against a background of property management (which raises rents), the cap (a lever
+    of its own, apart from the rental regulation) holds rents down."""
     managed = [{"kind": "property_management"}]
-    regulated = [*managed, {"kind": "rental_regulation", "rent_cap_per_year": 0.02}]
+    capped = [*managed, {"kind": "rent_cap", "per_year": 0.02}]
     diffs = paired_differences(
-        runs_with(regulated, "social"), runs_with(managed, "social"), "rent_index"
+        runs_with(capped, "social"), runs_with(managed, "social"), "rent_index"
     )
-    assert_direction(diffs, -1, ("rental_regulation", "rent_index"))
+    assert_direction(diffs, -1, ("rent_cap", "rent_index"))
 
 
 def test_every_kind_has_a_lever_test():
-    tested = {c[1]["kind"] for c in CASES} | {"rental_regulation"}
+    tested = {c[1]["kind"] for c in CASES} | {"rental_regulation", "rent_cap"}
     assert tested == set(CATALOGUE)
 
 
