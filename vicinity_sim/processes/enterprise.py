@@ -521,11 +521,12 @@ class Enterprise(Process):
         biz = pr.active & (pr.owner >= 0)
         gone = biz & (r.job_project[np.maximum(pr.owner, 0)] != ks)
         close_units(w, np.nonzero(gone)[0])
+        release(r, np.nonzero(np.isin(r.job_project, np.nonzero(gone)[0]))[0])
         v.visitors_per_day[:] = visitor_flow(self.visitor_base, village_attraction(w),
                                              self.attraction0, p)  # fmt: skip
         income_sum = np.bincount(r.village, weights=r.income, minlength=len(v))
         res_pool, vis_pool = spending_pools(w, income_sum, p)
-        owner = business_owners(pr, len(r))
+        owner = business_owners(pr, r.job_project)
         staff = np.bincount(r.job_project[(r.job_project >= 0) & ~owner], minlength=len(pr))
         accounts = enterprise_accounts(w, res_pool, vis_pool, self.half, staff, p)
         biz = pr.active & (pr.owner >= 0)
@@ -547,7 +548,7 @@ class Enterprise(Process):
         return out
 
     def _lay_off(self, r: Any, pr: Any) -> int:
-        owner = business_owners(pr, len(r))
+        owner = business_owners(pr, r.job_project)
         rows = np.nonzero((r.job_project >= 0) & ~owner)[0]
         if len(rows) == 0:
             return 0
@@ -565,7 +566,7 @@ class Enterprise(Process):
               u_consider: np.ndarray, gen: np.random.Generator) -> np.ndarray:  # fmt: skip
         w, p = self.world, self.params
         r, v, pr = w.residents, w.villages, w.projects
-        owner = business_owners(pr, len(r))
+        owner = business_owners(pr, r.job_project)
         cand = np.nonzero((r.age == WORKING) & ~owner
                           & (u_consider < p.entry_consideration_per_year / 12.0))[0]  # fmt: skip
         z = gen.normal(size=len(cand))

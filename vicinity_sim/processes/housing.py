@@ -236,6 +236,7 @@ class Housing(Process):
         "landlords.household",
         "projects.active",
         "projects.owner",
+        "residents.job_project",
         "villages.price_index",
     )
     writes = (
@@ -318,7 +319,7 @@ class Housing(Process):
             "income_migrant_mean": mean_income(adult & (r.group == MIGRANT)),
             "landlord_income_cny": float(landlord_income.sum()),
         }
-        parts = income_parts(r.wage, business_owners(w.projects, len(r)), local,
+        parts = income_parts(r.wage, business_owners(w.projects, r.job_project), local,
                              v.dividend_per_capita[r.village], share[r.household])  # fmt: skip
         price = float(v.price_index.mean()) if len(v) else 1.0
         out.update(income_decomposition(parts, adult, local, r.group == MIGRANT))

@@ -156,11 +156,13 @@ def local_quota(share: float, jobs: int, local_staff: int) -> int:
     return max(0, math.ceil(share * jobs) - local_staff)
 
 
-def business_owners(pr: Any, n_residents: int) -> np.ndarray:
-    """Flags of the residents who own a running doorstep business (both engines)."""
-    out = np.zeros(n_residents, bool)
-    own = pr.active & (pr.owner >= 0)
-    out[pr.owner[own]] = True
+def business_owners(pr: Any, job_project: np.ndarray) -> np.ndarray:
+    """Flags of the residents who own a running doorstep business and still work at it (a
+    row whose owner moved away holds a newcomer until the business closes; both engines)."""
+    out = np.zeros(len(job_project), bool)
+    ks = np.nonzero(pr.active & (pr.owner >= 0))[0]
+    ks = ks[job_project[pr.owner[ks]] == ks]
+    out[pr.owner[ks]] = True
     return out
 
 
@@ -250,7 +252,7 @@ class Labour(Process):
         # Owners of doorstep businesses are not separated: they close their business or not
         # (the enterprise process).
         lose = (working & r.employed & (u_lose < p.separation_per_month)
-                & ~business_owners(w.projects, len(r)))  # fmt: skip
+                & ~business_owners(w.projects, r.job_project))  # fmt: skip
         r.employed[lose] = False
         r.wage[lose] = 0.0
         r.job_project[lose] = -1

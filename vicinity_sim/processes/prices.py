@@ -68,7 +68,7 @@ class Prices(Process):
     """Monthly city-wide wage and price indices; wages of employees follow the wage index."""
 
     name = "prices"
-    reads = ("projects.active", "projects.owner", "residents.employed")
+    reads = ("projects.active", "projects.owner", "residents.employed", "residents.job_project")
     writes = ("villages.wage_index", "villages.price_index", "residents.wage", "projects.wage")
     after = ("labour",)
     cadence = "month"
@@ -84,7 +84,7 @@ class Prices(Process):
         v, r = w.villages, w.residents
         if day > 0:  # the first month is the start: indices 1
             factor = index_prices(v, w.projects, self.params)
-            employee = r.employed & ~business_owners(w.projects, len(r))
+            employee = r.employed & ~business_owners(w.projects, r.job_project)
             r.wage[employee] *= factor
         return {"wage_index": float(v.wage_index.mean()) if len(v) else 1.0,
                 "price_index": float(v.price_index.mean()) if len(v) else 1.0}  # fmt: skip

@@ -92,6 +92,10 @@ class Enterprise(ReferenceProcess):
         gone = [k for k in range(len(pr)) if pr.active[k] and pr.owner[k] >= 0
                 and residents[int(pr.owner[k])].job_project != k]  # fmt: skip
         close_units(w, np.array(gone, dtype=np.int64))
+        left = set(gone)
+        for res in residents:  # their staff look for work
+            if res.job_project >= 0 and res.job_project in left:
+                _release(res)
 
         # 2. Demand.
         v.visitors_per_day[:] = visitor_flow(self.visitor_base, village_attraction(w),
@@ -102,7 +106,7 @@ class Enterprise(ReferenceProcess):
         res_pool, vis_pool = spending_pools(w, income_sum, p)
 
         # 3. Sales and profits; owners are paid the profit.
-        owners = owner_rows(w)
+        owners = owner_rows(self.model)
         staff = np.zeros(len(pr), dtype=np.int64)
         for res in residents:
             if res.job_project >= 0 and res.row not in owners:
@@ -135,7 +139,7 @@ class Enterprise(ReferenceProcess):
 
     def _lay_off(self) -> int:
         pr = self.world.projects
-        owners = owner_rows(self.world)
+        owners = owner_rows(self.model)
         staff: dict[int, list[Resident]] = {}
         for res in self.model.residents:
             if res.job_project >= 0 and res.row not in owners:
@@ -154,7 +158,7 @@ class Enterprise(ReferenceProcess):
         w, p = self.world, self.params
         v, pr = w.villages, w.projects
         residents = self.model.residents
-        owners = owner_rows(w)
+        owners = owner_rows(self.model)
         rate = p.entry_consideration_per_year / 12.0
         cand = [
             res

@@ -172,7 +172,7 @@ class Housing(ReferenceProcess):
         }
 
         # 5. Incomes by source, from each agent's wage, ownership, dividend and rent share.
-        owners = owner_rows(w)
+        owners = owner_rows(self.model)
         column = np.array
         parts = income_parts(
             column([res.wage for res in residents], dtype=np.float64),

@@ -123,7 +123,7 @@ class Labour(ReferenceProcess):
         working = [res for res in residents if res.age == WORKING]
         # Job seekers are those out of work at the start of the month (not those laid off now).
         seekers = [res for res in working if not res.employed]
-        owners = owner_rows(self.world)  # owners of doorstep businesses are not separated
+        owners = owner_rows(self.model)  # owners of doorstep businesses are not separated
         for res in working:
             if res.employed and u_lose[res.row] < p.separation_per_month and res.row not in owners:
                 # Project jobs too: the project hires again below.
@@ -132,8 +132,9 @@ class Labour(ReferenceProcess):
         hires = self._fill_projects(gen)
         in_work = sum(1 for res in working if res.employed)
         kind = self.world.projects.kind
-        at_projects = sum(1 for res in residents
-                          if res.job_project >= 0 and kind[res.job_project] == ENT_PROJECT)  # fmt: skip
+        at_projects = sum(
+            1 for res in residents if res.job_project >= 0 and kind[res.job_project] == ENT_PROJECT
+        )
         return {
             "employment_rate": in_work / len(working) if working else math.nan,
             "employment_rate_local": _rate([r for r in working if r.group == LOCAL]),

@@ -8,16 +8,20 @@ same factor.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from vicinity_sim.processes.prices import PricesParams, index_prices
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
 
 
-def owner_rows(world: object) -> set[int]:
-    """Rows of the residents owning a running doorstep business."""
-    pr = world.projects  # type: ignore[attr-defined]
-    return {int(pr.owner[k]) for k in range(len(pr)) if pr.active[k] and pr.owner[k] >= 0}
+def owner_rows(model: Any) -> set[int]:
+    """Rows of the residents owning a running doorstep business and still working at it."""
+    pr, residents = model.world.projects, model.residents
+    return {int(pr.owner[k]) for k in range(len(pr))
+            if pr.active[k] and pr.owner[k] >= 0
+            and residents[int(pr.owner[k])].job_project == k}  # fmt: skip
 
 
 @reference_process
@@ -36,7 +40,7 @@ class Prices(ReferenceProcess):
         v = self.world.villages
         if day > 0:
             factor = index_prices(v, self.world.projects, self.params)
-            owners = owner_rows(self.world)
+            owners = owner_rows(self.model)
             for res in self.model.residents:
                 if res.employed and res.row not in owners:
                     res.wage *= factor
