@@ -99,7 +99,7 @@ def test_understaffed_projects_sell_less():
     its sales are what they serve and the collective receives its lease and a share of what
     that earns."""
     project = {"kind": "industrial_projects", "quantity": 1, "start_day": 0, "ramp_days": 0}
-    slow = {"sales_per_worker_cny_month": 300.0, "visitors_per_1000_residents_day": 300.0}
+    slow = {"project_sales_per_worker_cny_month": 300.0, "visitors_per_1000_residents_day": 300.0}
     # Nobody moves away after the month's trade, so the staff at the end served it.
     stay = {"days": 35, "disabled_processes": ["migration"]}
     m, df = series([project], 0, days=35, enterprise=slow, run=stay)

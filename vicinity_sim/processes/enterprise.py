@@ -28,7 +28,8 @@ village (``ecommerce_sales_cny_month``, a placeholder for a national market in w
 is small).
 
 **Accounts.** An enterprise sells what its customers demand, up to what its workers (owner and
-staff) can serve at ``sales_per_worker_cny_month`` each. Its profit is ``gross_margin`` of its
+staff) can serve at ``sales_per_worker_cny_month`` each (a project:
+``project_sales_per_worker_cny_month``). Its profit is ``gross_margin`` of its
 sales less its staff's wages and its rent (a business: its unit's rent; a project: its lease
 of collective assets). It wants ``ceil(demand / sales_per_worker_cny_month)`` workers (a
 business at least its owner)
@@ -161,6 +162,14 @@ class EnterpriseParams(ParamModel):
         source="assumption: small shops and restaurants; 个体工商户 employ 2.68 persons on "
         "average (docs/sources.md §business)",
     )  # fmt: skip
+    project_sales_per_worker_cny_month: float = param(
+        15_000.0, unit="CNY/(worker·month)", ge=1.0, le=1e8, range=(10_000.0, 60_000.0),
+        prior="loguniform",
+        doc="Monthly sales one worker of a collective project handles (projects are more "
+        "capital-intensive than doorstep businesses).",
+        source="assumption: as small businesses by default; the seed's 10.6 jobs per project "
+        "(docs/sources.md §seed) identifies it in a fit",
+    )  # fmt: skip
     staff_wage_cny_month: float = param(
         4_100.0, unit="CNY/month", ge=0.0, le=1e6, range=(3_500.0, 5_000.0), prior="uniform",
         doc="Wage a doorstep business pays its staff at the start.",
@@ -264,10 +273,15 @@ def entrant_sales(kind: int, res_pool: float, vis_pool: float, w_res: float, w_v
     return out
 
 
+def per_worker(business: Any, p: EnterpriseParams) -> Any:
+    """Monthly sales one worker handles: at a doorstep business, at a collective project."""
+    return np.where(business, p.sales_per_worker_cny_month, p.project_sales_per_worker_cny_month)
+
+
 def workers_wanted(sales: Any, business: Any, p: EnterpriseParams) -> Any:
     """Workers an enterprise wants: ``ceil(sales / sales per worker)``, a business at least
     its owner."""
-    n = np.ceil(np.maximum(sales, 0.0) / p.sales_per_worker_cny_month)
+    n = np.ceil(np.maximum(sales, 0.0) / per_worker(business, p))
     return np.where(business, np.maximum(n, 1.0), n).astype(np.int32)
 
 
@@ -355,7 +369,7 @@ def enterprise_accounts(world: Any, res_pool: np.ndarray, vis_pool: np.ndarray,
     sales[ecom] = p.ecommerce_sales_cny_month * v.price_index[vil[ecom]]
     sales[proj] = to_projects[vil[proj]] * pr.capital_cny[proj] / np.maximum(cap[vil[proj]], 1.0)
     # Trade is limited by the hands to serve it: the owner and the staff hired so far.
-    hands = (staff + (pr.owner >= 0)) * p.sales_per_worker_cny_month
+    hands = (staff + (pr.owner >= 0)) * per_worker(pr.owner >= 0, p)
     demand = sales
     sales = np.minimum(demand, hands)
     rent = np.zeros(len(pr))

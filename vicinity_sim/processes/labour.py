@@ -313,15 +313,21 @@ class Labour(Process):
         w = self.world
         pr, r = w.projects, w.residents
         hires = 0
+        # Staff of every enterprise, counted once (hiring for one never changes another's).
+        staff_of = np.bincount(r.job_project[r.job_project >= 0], minlength=len(pr))
+        local_of = np.bincount(r.job_project[(r.job_project >= 0) & (r.group == LOCAL)],
+                               minlength=len(pr))  # fmt: skip
+        # Each village's unemployed of working age, in row order, kept as hires leave it.
+        idle = np.nonzero((r.age == WORKING) & ~r.employed)[0]
+        pools = {int(v): idle[r.village[idle] == v] for v in np.unique(pr.village[pr.active])}
         for k in np.nonzero(pr.active)[0]:
-            staff = np.count_nonzero(r.job_project == k)
-            vacancies = int(pr.jobs[k]) - staff
+            vacancies = int(pr.jobs[k]) - int(staff_of[k])
             if vacancies <= 0:
                 continue
-            pool = np.nonzero((r.village == pr.village[k]) & (r.age == WORKING) & ~r.employed)[0]
-            pool = gen.permutation(pool)
+            v = int(pr.village[k])
+            pool = gen.permutation(pools[v])
             locals_first = pool[r.group[pool] == LOCAL]
-            local_staff = np.count_nonzero((r.job_project == k) & (r.group == LOCAL))
+            local_staff = int(local_of[k])
             quota = local_quota(pr.local_hire_share[k], pr.jobs[k], local_staff)
             first = locals_first[: min(quota, vacancies)]
             rest = pool[~np.isin(pool, first)][: vacancies - len(first)]
@@ -330,6 +336,7 @@ class Labour(Process):
             r.wage[chosen] = pr.wage[k]
             r.job_project[chosen] = k
             r.sector[chosen] = enterprise_sector(pr.kind[k])
+            pools[v] = np.setdiff1d(pools[v], chosen, assume_unique=True)
             hires += len(chosen)
         return hires
 
