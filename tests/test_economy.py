@@ -14,7 +14,7 @@ RENOVATION = [
     {"kind": "environment_services"},
     {"kind": "fire_retrofit"},
 ]
-REGULATION = {"kind": "rental_regulation", "rent_cap_per_year": 0.05}
+REGULATION = [{"kind": "rental_regulation"}, {"kind": "rent_cap", "per_year": 0.05}]
 
 
 def small(interventions, days=730):
@@ -27,7 +27,7 @@ def small(interventions, days=730):
 def renovation():
     """Renovation of every building with and without rental regulation, paired by seed."""
     without = [simulate(small(RENOVATION), seed=s).summary for s in SEEDS]
-    regulated = [simulate(small([*RENOVATION, REGULATION]), seed=s).summary for s in SEEDS]
+    regulated = [simulate(small([*RENOVATION, *REGULATION]), seed=s).summary for s in SEEDS]
     return without, regulated
 
 

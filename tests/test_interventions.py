@@ -250,23 +250,23 @@ def test_a_village_starting_with_stations_responds_faster_at_no_cost():
     assert all(r["cost_total_cny"] == 0 for r in with_st)
 
 
-def test_rental_regulation_caps_rents_under_renewal():
-    """Against a background of property management (which raises rents), the cap holds
-    rents down."""
+def test_rent_cap_caps_rents_under_renewal():
+    """Against a background of property management (which raises rents), the cap (a lever
+    of its own, apart from the rental regulation) holds rents down."""
     managed = [{"kind": "property_management"}]
-    regulated = [*managed, {"kind": "rental_regulation", "rent_cap_per_year": 0.02}]
+    capped = [*managed, {"kind": "rent_cap", "per_year": 0.02}]
     diffs = paired_differences(
-        runs_with(regulated, "social"), runs_with(managed, "social"), "rent_index"
+        runs_with(capped, "social"), runs_with(managed, "social"), "rent_index"
     )
-    assert_direction(diffs, -1, ("rental_regulation", "rent_index"))
+    assert_direction(diffs, -1, ("rent_cap", "rent_index"))
 
 
-#: Kinds whose lever tests are elsewhere: rental_regulation above; the landlords' kinds in
+#: Kinds whose lever tests are elsewhere or above: rent_cap above; the landlords' kinds in
 #: tests/test_landlords.py (renovation take-up rises with the subsidy; 统租 raises the rents of
 #: the buildings leased and displaces their tenants); in-service members (party_registration)
 #: act through the households paired with them: tests/test_party.py adds them to pairing and
 #: finds more needs answered.
-TESTED_ELSEWHERE = {"rental_regulation", "renovation_subsidy", "operator_leasing",
+TESTED_ELSEWHERE = {"rental_regulation", "rent_cap", "renovation_subsidy", "operator_leasing",
                     "party_registration"}  # fmt: skip
 
 

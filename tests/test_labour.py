@@ -9,7 +9,7 @@ from vicinity_sim.model import VicinityModel
 from vicinity_sim.processes.labour import filled_jobs
 from vicinity_sim.runs import simulate
 from vicinity_sim.scenario import scenario_from_dict
-from vicinity_sim.world.codes import CHARGE_SITE, INDUSTRY, LOCAL, WORKING
+from vicinity_sim.world.codes import CHARGE_SITE, ENT_PROJECT, INDUSTRY, LOCAL, WORKING
 
 
 def small(interventions=(), days=730, **sections):
@@ -32,10 +32,14 @@ def assistance():
     """Mean employment rates by group over the second year, with and without employment
     assistance in every grid, paired by seed."""
 
+    # Doorstep businesses off: with them, migrants' higher incomes raise demand and villagers
+    # start businesses (more jobs); here the job stock is given.
+    fixed_stock = {"days": 730, "disabled_processes": ["enterprise"]}
+
     def rates(ivs):
         out = []
         for s in SEEDS:
-            df = series(ivs, s)[1].iloc[365:]
+            df = series(ivs, s, run=fixed_stock)[1].iloc[365:]
             out.append((df["employment_rate_migrant"].mean(), df["employment_rate_local"].mean()))
         return np.array(out)
 
@@ -68,17 +72,17 @@ def test_employment_follows_the_job_stock():
 
 @pytest.mark.parametrize("share", [0.25, 0.5, 0.9])
 def test_local_hire_share_sets_locals_among_project_staff(share):
-    """Projects hire villagers first up to their local-hire share; the rest of their jobs go
-    to whoever is out of work (where villagers are a minority)."""
-    project = {"kind": "industrial_projects", "quantity": 2, "jobs": 20, "start_day": 0,
-               "ramp_days": 0, "local_hire_share": share}  # fmt: skip
+    """Projects hire villagers first up to their local-hire share of the jobs their trade
+    wants; the rest go to whoever is out of work (where villagers are a minority)."""
+    project = {"kind": "industrial_projects", "quantity": 2, "start_day": 0, "ramp_days": 0,
+               "local_hire_share": share}  # fmt: skip
     locals_share, pool_share = [], []
     for s in SEEDS[:3]:
-        m = VicinityModel(small([project], days=2), rng=s)
-        r = m.world.residents
+        m = VicinityModel(small([project], days=35), rng=s)
+        r, pr = m.world.residents, m.world.projects
         m.run()
-        staff = r.job_project >= 0
-        assert staff.sum() == 40
+        staff = (r.job_project >= 0) & (pr.kind[np.maximum(r.job_project, 0)] == ENT_PROJECT)
+        assert 0 < staff.sum() <= pr.jobs[pr.kind == ENT_PROJECT].sum()
         assert np.all(r.sector[staff] == INDUSTRY)
         locals_share.append(np.mean(r.group[staff] == LOCAL))
         pool = (r.age == WORKING) & ~r.employed
@@ -87,18 +91,29 @@ def test_local_hire_share_sets_locals_among_project_staff(share):
     assert np.all(locals_share >= share)
     # Above the villagers' share of those out of work, the quota is what sets the share.
     if share > max(pool_share) + 0.05:
-        assert np.all(locals_share <= share + 0.05), locals_share
+        assert np.all(locals_share <= share + 0.2), locals_share
 
 
-def test_understaffed_projects_bring_less_revenue():
-    """A project earns in proportion to its filled jobs: with more jobs than there are people
-    out of work, the collective gets only the staffed share of its revenue."""
-    project = {"kind": "industrial_projects", "quantity": 1, "jobs": 5_000, "start_day": 0,
-               "ramp_days": 0, "revenue_cny_year": 1_200_000.0}  # fmt: skip
-    m, df = series([project], 0, days=2)
-    staff = np.count_nonzero(m.world.residents.job_project == 0)
-    assert 0 < staff < 5_000
-    assert df["project_revenue_month"].iloc[0] == pytest.approx(100_000.0 * staff / 5_000)
+def test_understaffed_projects_sell_less():
+    """A project sells only what its staff can serve: with hands for a fraction of its demand,
+    its sales are what they serve and the collective receives its lease and a share of what
+    that earns."""
+    project = {"kind": "industrial_projects", "quantity": 1, "start_day": 0, "ramp_days": 0}
+    # Nobody opens a business of their own (leaving the project's staff) and nobody moves
+    # away after the month's trade, so the staff at the end served it.
+    slow = {"project_sales_per_worker_cny_month": 300.0, "visitors_per_1000_residents_day": 300.0,
+            "entry_consideration_per_year": 0.0}  # fmt: skip
+    stay = {"days": 35, "disabled_processes": ["migration"]}
+    m, df = series([project], 0, days=35, enterprise=slow, run=stay)
+    pr = m.world.projects
+    k = int(np.nonzero(pr.kind == ENT_PROJECT)[0][0])
+    staff = np.count_nonzero(m.world.residents.job_project == k)
+    assert 0 < staff < pr.jobs[k]
+    assert pr.sales_cny_month[k] == pytest.approx(300.0 * staff)
+    assert pr.sales_cny_month[k] < pr.demand_cny_month[k]
+    lease = 120.0 / 12.0 * pr.asset_m2[k]
+    paid = df.loc[df["project_revenue_month"] > 0, "project_revenue_month"]
+    assert paid.iloc[-1] == pytest.approx(lease + 0.2 * max(pr.profit_cny_month[k], 0.0))
 
 
 def test_arrival_and_departure_ledger():
@@ -159,18 +174,22 @@ def economy_small():
     return base, pkg
 
 
-def test_baseline_employment_holds_near_the_start(economy_small):
+def test_baseline_employment_holds_near_the_start():
     """Matching efficiency is set so that hires balance separations at the start: left alone,
-    the employment rate stays near its initial value over three years."""
+    with the job stock given (doorstep businesses, which add jobs, off), the employment rate
+    stays near its initial value over three years."""
+    given = (*SMALL_VILLAGE, 'run.disabled_processes=["enterprise"]')
+    runs = [simulate(scenario("baseline", *given), seed=s) for s in SEEDS]
     drift = np.array([np.nanmean(run.columns["employment_rate"][-365:])
-                      - run.columns["employment_rate"][0] for run in economy_small[0]])  # fmt: skip
+                      - run.columns["employment_rate"][0] for run in runs])  # fmt: skip
     assert abs(drift.mean()) < 0.01 and np.all(np.abs(drift) < 0.02), drift
 
 
-@pytest.mark.parametrize("outcome", ["employment_rate", "jobs_created", "income_collective"])
+@pytest.mark.parametrize("outcome", ["jobs_created", "income_collective"])
 def test_economy_package_raises_employment(economy_small, outcome):
-    """Project jobs add to the village's jobs: employment rises, not just moves (paired over
-    five seeds, three years)."""
+    """Projects employ residents and pay the collective (paired over five seeds, three years).
+    Whether employment as a whole rises is not asserted: projects draw visitors' spending
+    from doorstep businesses, whose jobs they partly displace."""
     base, pkg = economy_small
     b = np.array([run.summary[outcome] for run in base])
     p = np.array([run.summary[outcome] for run in pkg])

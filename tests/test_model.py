@@ -53,9 +53,8 @@ def test_processes_run_in_the_order_their_contracts_give():
     names = [cls.name for cls in registered()]
     assert names == ["weather", "interventions", "charging", "compliance", "contacts",
                      "governance", "disputes", "participation", "fire", "flood", "landlords",
-                     "structure", "labour", "collective", "housing", "migration", "party",
-                     "rules",
-                     "observe"]  # fmt: skip
+                     "structure", "labour", "prices", "enterprise", "collective", "housing",
+                     "migration", "party", "rules", "observe"]  # fmt: skip
     for k, cls in enumerate(registered()):
         assert all(names.index(a) < k for a in cls.after if a != "*"), cls.name
     m = VicinityModel(small(days=1), rng=0)

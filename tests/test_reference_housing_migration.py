@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from helpers import SCENARIOS
 
+from vicinity_sim.interventions.innovation import RentCap
 from vicinity_sim.reference import Resident
 from vicinity_sim.reference.lockstep import lockstep, only
 from vicinity_sim.scenario import load_scenario, scenario_from_dict
@@ -34,8 +35,11 @@ EARLY = [
 EARLY_REGULATION = ["interventions[rental_regulation].schedule=[[0, 0.5], [60, 1.0]]"]
 
 
-def _run(scenario: str, overrides: list[str], seed: int, processes: list[str] = PROCESSES):
+def _run(scenario: str, overrides: list[str], seed: int, processes: list[str] = PROCESSES,
+         extra: tuple = ()):  # fmt: skip
     sc = load_scenario(SCENARIOS / scenario, [*SMALL, *overrides])
+    if extra:
+        sc = sc.model_copy(update={"interventions": [*sc.interventions, *extra]})
     result = lockstep(only(sc, processes), seed, DAYS)
     assert result.day is None, (seed, result.day, result.differences[:5])
     assert result.days == DAYS
@@ -75,8 +79,8 @@ def test_with_labour_and_fires_in_lockstep():
 
 
 def test_rent_caps_and_registration_in_lockstep():
-    cap = ["interventions[rental_regulation].rent_cap_per_year=0.05"]
-    result = _run("xiamen_program.toml", EARLY + EARLY_REGULATION + cap, 2)
+    cap = RentCap(kind="rent_cap", per_year=0.05, schedule=[[0, 0.5], [60, 1.0]])
+    result = _run("xiamen_program.toml", EARLY + EARLY_REGULATION, 2, extra=(cap,))
     w = result.reference.world
     assert np.isfinite(w.villages.rent_cap_per_year).all()
     assert w.villages.rental_registration.all()

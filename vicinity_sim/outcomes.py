@@ -39,7 +39,8 @@ CONTRACT: dict[str, str] = {
     "income_migrant_mean": "Mean monthly income of adult migrant tenants in the last month (CNY).",
     "income_collective": "Collective revenue over the last twelve months (CNY); on runs "
     "shorter than a year, the months run annualised.",
-    "jobs_created": "Jobs in industrial projects filled at the end of the run.",
+    "jobs_created": "Jobs at the collectives' industrial projects filled at the end of the run "
+    "(doorstep businesses apart: business_jobs).",
     "employment_rate": "Share of working-age residents in work at the end of the run.",
     "rent_burden_mean": "Mean rent burden of tenant households at the end of the run.",
     "displaced_households": "Tenant households that left because of the rent, over the run.",
@@ -95,6 +96,33 @@ EXTRA: dict[str, str] = {
     "collapse_deaths": "Deaths in collapses over the run.",
     "cost_capital_cny": "Capital cost of interventions over the run.",
     "cost_running_cny": "Running cost of interventions over the run.",
+    "income_local_wages": "Mean monthly wages of adult local villagers in the last month (CNY).",
+    "income_local_business": "Mean monthly income of adult local villagers from their doorstep "
+    "businesses in the last month (CNY).",
+    "income_local_dividends": "Mean monthly collective dividend of adult local villagers in "
+    "the last month (CNY).",
+    "income_local_rents": "Mean monthly rental income of adult local villagers in the last "
+    "month (CNY).",
+    "income_migrant_wages": "Mean monthly wages of adult migrant tenants in the last month (CNY).",
+    "income_migrant_business": "Mean monthly income of adult migrant tenants from their "
+    "doorstep businesses in the last month (CNY).",
+    "income_migrant_dividends": "Mean monthly collective dividend of adult migrant tenants in "
+    "the last month (CNY; they are not members: 0).",
+    "income_migrant_rents": "Mean monthly rental income of adult migrant tenants in the last "
+    "month (CNY).",
+    "income_individual_mean_real": "income_individual_mean at the start's prices.",
+    "income_local_mean_real": "income_local_mean at the start's prices.",
+    "income_migrant_mean_real": "income_migrant_mean at the start's prices.",
+    "lease_rent_mean_real": "Mean housing cost of tenant households in the last month at the "
+    "start's prices (CNY/month).",
+    "lease_rent_mean": "Mean housing cost of tenant households in the last month (CNY/month).",
+    "businesses": "Doorstep businesses running on the last day.",
+    "business_jobs": "Owners and staff of doorstep businesses on the last day.",
+    "businesses_closed_per_year": "Doorstep businesses closed per year.",
+    "visitors_per_day": "Visitors a day in the last month.",
+    "leased_assets_m2": "Idle collective assets leased to projects on the last day (m²).",
+    "wage_index": "City-wide nominal wage level on the last day relative to the start.",
+    "price_index": "Consumer prices on the last day relative to the start.",
     "residents_final": "Residents on the last day.",
     "days": "Simulated days.",
 }
@@ -117,6 +145,10 @@ HIGHER_IS_BETTER = frozenset({
     "employment_rate", "trust_institutional_local", "trust_institutional_migrant",
     "trust_outgroup_local", "trust_outgroup_migrant", "needs_resolved_share", "registered_share",
     "party_needs_answered_share", "rules_keepers_share",
+    "income_local_wages", "income_local_business", "income_local_dividends", "income_local_rents",
+    "income_migrant_wages", "income_migrant_business", "income_migrant_dividends",
+    "income_migrant_rents", "income_individual_mean_real", "income_local_mean_real",
+    "income_migrant_mean_real", "businesses", "business_jobs",
 })  # fmt: skip
 
 
@@ -285,6 +317,28 @@ def summarize(columns: dict[str, np.ndarray], events: dict[str, np.ndarray]) -> 
         "collapse_deaths": total("collapse_deaths"),
         "cost_capital_cny": total("cost_capital_cny"),
         "cost_running_cny": total("cost_running_cny"),
+        **{
+            f"income_{g}_{part}": last(f"income_{g}_{part}")
+            for g in ("local", "migrant")
+            for part in ("wages", "business", "dividends", "rents")
+        },
+        **{
+            f"{n}_real": last(f"{n}_real")
+            for n in (
+                "income_individual_mean",
+                "income_local_mean",
+                "income_migrant_mean",
+                "lease_rent_mean",
+            )
+        },
+        "lease_rent_mean": last("lease_rent_mean"),
+        "businesses": last("businesses"),
+        "business_jobs": last("business_jobs"),
+        "businesses_closed_per_year": _ratio(total("businesses_closed"), years),
+        "visitors_per_day": last("visitors_per_day"),
+        "leased_assets_m2": last("leased_assets_m2"),
+        "wage_index": last("wage_index"),
+        "price_index": last("price_index"),
         "residents_final": last("residents"),
         "days": float(days),
     }

@@ -152,13 +152,14 @@ def prior_of(field: Any, key: str = "", *, policy: bool = False, section: str = 
     kind = _numeric_kind(field.annotation)
     if kind is None:
         return fixed("a setting")
+    if kind == "int":
+        # Samplers and emulators work on a continuum; an integer is the scenario's choice.
+        return fixed("integer")
     explicit = declared_prior is not None or declared_range is not None
     if not explicit:
         source = str(extra.get("source", ""))
         if policy:
             return fixed("policy")
-        if kind == "int":
-            return fixed("integer")
         if default is None:
             return fixed("off by default")
         if default == 0:

@@ -16,24 +16,39 @@ from vicinity_sim.interventions.base import Intervention, building_risk
 from vicinity_sim.interventions.grids import VillageIntervention
 from vicinity_sim.params import param
 from vicinity_sim.world import World
+from vicinity_sim.world.codes import ENT_PROJECT
 
 
 class IndustrialProjects(Intervention):
-    """产业项目: projects on idle land and buildings (agriculture, e-commerce, culture, tourism)
-    run with the village collective: jobs at home and collective revenue.
+    """产业项目: projects (文旅, 研学, 休闲) on idle collective land and buildings the collective
+    leases to them (盘活闲置土地), run on visitors' demand
+    (:mod:`~vicinity_sim.processes.enterprise`): their jobs follow their trade and the
+    collective receives the lease and a share of their profit.
 
-    Lever: active ``projects`` (jobs, local-hire share, wage, revenue to the collective).
+    Lever: active ``projects`` (capital, leased idle assets, local-hire share, wage); a
+    project leases ``asset_m2`` of the village's idle collective assets, or what is left of
+    them.
     """
 
     kind: Literal["industrial_projects"]
-    levers = ("projects.active",)
+    levers = ("projects.active", "villages.idle_assets_m2")
     unit = "projects"
     builds_facilities = True
     default_quantity = 2
     targeting: Literal["all"] = "all"
-    jobs: int = param(
-        10, unit="jobs/project", ge=0, le=100_000, doc="Jobs per project.",
-        source="seed: 154 projects, >1,600 jobs (~10 per project)",
+    capital_cny: float = param(
+        28_500_000.0, unit="CNY/project", ge=0.0, le=1e12, range=(5e6, 6e7),
+        prior="loguniform",
+        doc="Capital of a project (its scale: projects share visitors' spending on them by "
+        "capital).",
+        source="docs/sources.md §seed: 4.396 bn CNY of social capital in 154 projects "
+        "(海峡导报 2025-05-08), 28.5 M CNY each",
+    )  # fmt: skip
+    asset_m2: float = param(
+        3_000.0, unit="m²/project", ge=0.0, le=1e8, range=(1_000.0, 10_000.0),
+        prior="loguniform",
+        doc="Idle collective land and buildings a project leases.",
+        source="assumption: an old factory building or a plot of a few thousand m²",
     )  # fmt: skip
     local_hire_share: float = param(
         0.5, unit="1", ge=0.0, le=1.0,
@@ -41,15 +56,10 @@ class IndustrialProjects(Intervention):
         source="assumption: 带动居民家门口创业就业 (seed)",
     )  # fmt: skip
     wage_cny_month: float = param(
-        5500.0, unit="CNY/month", ge=0.0, le=1e6, doc="Wage of a project job.",
-        source="assumption",
-    )  # fmt: skip
-    revenue_cny_year: float = param(
-        3_000_000.0, unit="CNY/(project·year)", ge=0.0, le=1e10,
-        doc="Revenue a running project brings the village collective per year.",
-        source="calibrated: about two projects per village under governance (154 over 71 "
-        "villages) raise a 20 M CNY collective income by about a third, as the seed reports "
-        "(+35%)",
+        5500.0, unit="CNY/month", ge=0.0, le=1e6, range=(4_000.0, 7_000.0),
+        doc="Wage of a project job at the start (it follows the wage index).",
+        source="assumption: above the services wage (4,023–4,141 CNY/month for migrants, "
+        "NBS 2024, docs/sources.md §wages) for steadier work",
     )  # fmt: skip
     capital_cost_cny: float = param(
         2_000_000.0, unit="CNY/project", ge=0.0, le=1e11,
@@ -59,17 +69,26 @@ class IndustrialProjects(Intervention):
     def plan_facilities(
         self, world: World, village: int, quantity: int, gen: np.random.Generator
     ) -> np.ndarray:
+        n = quantity
         return world.projects.append(
-            village=np.full(quantity, village),
-            jobs=np.full(quantity, self.jobs),
-            local_hire_share=np.full(quantity, self.local_hire_share),
-            wage=np.full(quantity, self.wage_cny_month),
-            revenue_cny_year=np.full(quantity, self.revenue_cny_year),
-            active=np.zeros(quantity, bool),
-        )
+            village=np.full(n, village), jobs=np.zeros(n, np.int32),
+            local_hire_share=np.full(n, self.local_hire_share),
+            wage=np.full(n, self.wage_cny_month * world.villages.wage_index[village]),
+            active=np.zeros(n, bool), kind=np.full(n, ENT_PROJECT, np.int8),
+            owner=np.full(n, -1, np.int32), unit=np.full(n, -1, np.int32),
+            capital_cny=np.full(n, self.capital_cny), asset_m2=np.zeros(n),
+            demand_cny_month=np.zeros(n), sales_cny_month=np.zeros(n),
+            profit_cny_month=np.zeros(n), profit_expected=np.zeros(n),
+            opened_day=np.full(n, -1, np.int32), to_collective_cny_month=np.zeros(n),
+        )  # fmt: skip
 
     def install(self, world: World, units: np.ndarray) -> None:
-        world.projects.active[units] = True
+        pr, v = world.projects, world.villages
+        for k in units.tolist():  # each leases what is left of its village's idle assets
+            vv = pr.village[k]
+            pr.asset_m2[k] = min(self.asset_m2, v.idle_assets_m2[vv])
+            v.idle_assets_m2[vv] -= pr.asset_m2[k]
+        pr.active[units] = True
 
 
 class PropertyManagement(Intervention):
@@ -100,31 +119,25 @@ class PropertyManagement(Intervention):
 
 
 class RentalRegulation(VillageIntervention):
-    """城中村房屋租赁管理: landlords register tenants and must bring rented buildings to a
-    fire-safety standard (smoke sensors, escape windows, no 三合一 use), enforced by inspections,
-    rectification orders and fines; optionally, rent rises are capped.
+    """城中村房屋租赁管理 (《城中村房屋租赁管理若干规定》, as far as public sources document such
+    rules: the national 住房租赁条例 of 2025): landlords register their tenants and file their
+    contracts (备案) on arrival, and rented buildings must meet the fire-safety standard
+    (smoke sensors, escape windows, no 三合一 use), enforced by inspections, rectification
+    orders and fines. No rent cap: that is the separate ``rent_cap`` lever.
 
-    Levers: ``villages.rental_registration``, ``villages.safety_standard``,
-    ``villages.inspections_per_building_year``, ``villages.safety_fine_cny`` and, if a cap is
-    given, ``villages.rent_cap_per_year``; all take effect once the rollout is half done.
-    Landlords decide when to comply (:mod:`~vicinity_sim.processes.landlords`).
+    Levers: ``villages.rental_registration`` (tenants and contracts registered),
+    ``villages.safety_standard``, ``villages.inspections_per_building_year``,
+    ``villages.safety_fine_cny``; all take effect once the rollout is half done. Landlords
+    decide when to comply (:mod:`~vicinity_sim.processes.landlords`).
     """
 
     kind: Literal["rental_regulation"]
     levers = (
         "villages.rental_registration",
-        "villages.rent_cap_per_year",
         "villages.safety_standard",
         "villages.inspections_per_building_year",
         "villages.safety_fine_cny",
     )
-    rent_cap_per_year: float | None = param(
-        None, unit="1/year", ge=0.0, le=10.0,
-        doc="Largest rise of a unit's rent allowed per year (posted rents and renewals); none "
-        "if not given.",
-        source="docs/sources.md §landlords: the national 住房租赁条例 (2025) monitors rents "
-        "and sets no cap; the text of Xiamen's rules was not found",
-    )  # fmt: skip
     safety_fine_cny: float = param(
         2000.0, unit="CNY/(building·inspection)", ge=0.0, le=1e8, range=(500.0, 5000.0),
         doc="Fine on a landlord whose building an inspection finds still below the standard "
@@ -135,7 +148,8 @@ class RentalRegulation(VillageIntervention):
     safety_standard: bool = param(
         True, unit="bool",
         doc="Put the fire-safety standard for rented buildings in force.",
-        source="seed: 《城中村房屋租赁管理若干规定》",
+        source="seed: 《城中村房屋租赁管理若干规定》; docs/sources.md §regulation: 住房租赁条例 "
+        "(2025) requires rented housing to meet building and fire-safety standards",
     )  # fmt: skip
     inspections_per_building_year: float = param(
         1.0, unit="1/(building·year)", ge=0.0, le=365.0,
@@ -157,14 +171,46 @@ class RentalRegulation(VillageIntervention):
         on = units[values >= 0.5]
         world.villages.rental_registration[on] = True
         v = world.villages
-        if self.rent_cap_per_year is not None:
-            v.rent_cap_per_year[on] = np.minimum(v.rent_cap_per_year[on], self.rent_cap_per_year)
         if self.safety_standard:
             v.safety_standard[on] = True
             v.safety_fine_cny[on] = np.maximum(v.safety_fine_cny[on], self.safety_fine_cny)
         v.inspections_per_building_year[on] = np.maximum(
             v.inspections_per_building_year[on], self.inspections_per_building_year
         )
+
+
+class RentCap(VillageIntervention):
+    """A cap on rent rises: posted rents and renewed leases may rise by at most
+    ``per_year`` a year (:mod:`~vicinity_sim.processes.landlords`). Not part of the
+    seed's program: an optional lever for comparisons.
+
+    Lever: ``villages.rent_cap_per_year``; takes effect once the rollout is half done.
+    """
+
+    kind: Literal["rent_cap"]
+    levers = ("villages.rent_cap_per_year",)
+    per_year: float = param(
+        0.05, unit="1/year", ge=0.0, le=10.0,
+        doc="Largest rise of a unit's rent allowed per year (posted rents and renewals).",
+        source="assumption: a policy choice; docs/sources.md §regulation: the national "
+        "住房租赁条例 (2025) monitors rents and sets no cap, and Xiamen's rules were not found",
+        prior="fixed",
+    )  # fmt: skip
+    running_cost_cny_per_year: float = param(
+        20_000.0, unit="CNY/(village·year)", ge=0.0, le=1e9,
+        doc="Monitoring rents per village.", source="assumption",
+    )  # fmt: skip
+
+    def target(self) -> float:
+        return 1.0
+
+    def level(self, world: World, units: np.ndarray) -> np.ndarray:
+        return np.isfinite(world.villages.rent_cap_per_year[units]).astype(float)
+
+    def set_level(self, world: World, units: np.ndarray, values: np.ndarray) -> None:
+        v = world.villages
+        on = units[values >= 0.5]
+        v.rent_cap_per_year[on] = np.minimum(v.rent_cap_per_year[on], self.per_year)
 
 
 class SmartPlatform(VillageIntervention):
@@ -280,4 +326,4 @@ class OperatorLeasing(Intervention):
 
 
 INNOVATION_KINDS = (IndustrialProjects, SmartPlatform, PropertyManagement, RentalRegulation,
-                    RenovationSubsidy, OperatorLeasing)  # fmt: skip
+                    RentCap, RenovationSubsidy, OperatorLeasing)  # fmt: skip

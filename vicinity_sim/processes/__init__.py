@@ -12,7 +12,8 @@ from vicinity_sim.processes import charging, compliance, contacts  # noqa: F401
 from vicinity_sim.processes import governance, disputes, participation  # noqa: F401
 from vicinity_sim.processes import fire, flood, structure  # noqa: F401
 from vicinity_sim.processes import landlords  # noqa: F401
-from vicinity_sim.processes import labour, collective, housing, migration  # noqa: F401
+from vicinity_sim.processes import labour, prices, enterprise  # noqa: F401
+from vicinity_sim.processes import collective, housing, migration  # noqa: F401
 from vicinity_sim.processes import party, rules  # noqa: F401
 from vicinity_sim.processes import observe  # noqa: F401
 

@@ -43,10 +43,11 @@ class ComplianceParams(ParamModel):
         "landlords",
     )  # fmt: skip
     deadline_days: int = param(
-        14, unit="days", ge=0, le=365, range=(7.0, 30.0),
+        14, unit="days", ge=0, le=365,
         doc="Days a rectification order gives before the building is liable to a fine.",
         source="docs/sources.md §landlords: 7 days in Xiaoshan (2019); orders set a deadline "
-        "(限期整改) before the fine",
+        "(限期整改) before the fine; plausibly 7 to 30 days (an integer, so fixed in "
+        "experiments: vary it with --set)",
     )  # fmt: skip
 
 

@@ -13,9 +13,12 @@ Rents are set by landlords (:mod:`~vicinity_sim.processes.landlords`): a tenant 
 the rent of its lease (``units.rent``), plus the management fee where the building is managed;
 villagers living in their own building pay nothing. Landlords receive the rents of the units
 they let, the rents of their shops and, for buildings leased to an operator (统租), the
-operator's guaranteed rent instead of the tenants'. Each resident's income is their wage, plus,
-for local villagers, the collective's per-capita dividend and an equal share of their
-household's rental income. A tenant household's rent burden is its housing cost over its income
+operator's guaranteed rent instead of the tenants', and the rents of the idle rooms let to
+doorstep businesses. Each resident's income is their wage (a business owner's: its profit),
+plus, for local villagers, the collective's per-capita dividend and an equal share of their
+household's rental income; the outputs decompose it into wages, business income, dividends and
+rents (``income_local_wages`` …), which add up to it, and report incomes and rents also deflated
+by the price index (``_real``). A tenant household's rent burden is its housing cost over its income
 (floored at a subsistence income, since households with no earnings live on savings or help).
 
 Levers read here: buildings' ``managed``, ``smoke_sensor``, ``sprinkler``, ``escape_windows``,
@@ -33,10 +36,12 @@ from numba import njit
 
 from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
+from vicinity_sim.processes.labour import business_owners
 from vicinity_sim.world.codes import (
     CHILD,
     LOCAL,
     MIGRANT,
+    UNIT_BUSINESS,
     UNIT_LET,
     UNIT_OWNER,
     UNIT_SHOP,
@@ -110,12 +115,13 @@ def pay_rents(b: Any, u: Any, hh: Any, tenant: np.ndarray, n_landlords: int,
               fee: float) -> np.ndarray:  # fmt: skip
     """What households pay (their lease and, in a managed building, the fee; owners nothing):
     sets ``housing_cost`` and returns what each landlord receives: the leases of the units it
-    lets and its shops' rents, and for buildings leased to an operator the guarantee instead of
-    the tenants' rents."""
+    lets, its shops' and doorstep businesses' rents, and for buildings leased to an operator
+    the guarantee instead of the tenants' rents."""
     rent_paid = np.where(tenant, u.rent[hh.unit], 0.0)
     hh.housing_cost[:] = rent_paid + tenant * b.managed[hh.building] * fee
     leased = b.operator_until >= 0
-    own = ((u.state == UNIT_LET) & ~leased[u.building]) | (u.state == UNIT_SHOP)
+    own = (((u.state == UNIT_LET) & ~leased[u.building]) | (u.state == UNIT_SHOP)
+           | (u.state == UNIT_BUSINESS))  # fmt: skip
     income = np.bincount(b.owner[u.building[own]], weights=u.rent[own], minlength=n_landlords)
     income += np.bincount(b.owner[leased], weights=b.operator_rent[leased],
                           minlength=n_landlords)  # fmt: skip
@@ -142,6 +148,35 @@ def housing_levels(b: Any, u: Any, hh: Any, tenant: np.ndarray,
         "rent_burden_mean": float(hh.rent_burden[tenant].mean()) if tenant.any() else 0.0,
         "quality_mean": float(b.quality.mean()),
     }
+
+
+#: The parts of a resident's income (``income_<group>_<part>`` in the outputs).
+INCOME_PARTS = ("wages", "business", "dividends", "rents")
+
+
+def income_parts(wage: Any, owner: Any, local: Any, dividend: Any, rent_share: Any) -> tuple:
+    """A resident's income by source: wages from employers, a doorstep business's profit (its
+    owner's ``wage``), the collective's dividend (local villagers) and rents; they add up to
+    :func:`resident_income`."""
+    return (np.where(owner, 0.0, wage), np.where(owner, wage, 0.0),
+            np.where(local, dividend, 0.0), rent_share)  # fmt: skip
+
+
+def income_decomposition(parts: tuple, adult: np.ndarray, local: np.ndarray,
+                         migrant: np.ndarray) -> dict[str, float]:  # fmt: skip
+    """Mean monthly income of adult villagers and adult migrants by source (nominal CNY)."""
+    out = {}
+    for group, mask in (("local", adult & local), ("migrant", adult & migrant)):
+        for name, values in zip(INCOME_PARTS, parts, strict=True):
+            out[f"income_{group}_{name}"] = float(values[mask].mean()) if mask.any() else math.nan
+    return out
+
+
+def deflated(levels: dict[str, float], price: float) -> dict[str, float]:
+    """Incomes and rents deflated by the price index (CNY at the start's prices)."""
+    names = ("income_individual_mean", "income_local_mean", "income_migrant_mean",
+             "lease_rent_mean")  # fmt: skip
+    return {f"{n}_real": levels[n] / price for n in names}
 
 
 @njit(cache=True, inline="always")
@@ -199,6 +234,10 @@ class Housing(Process):
         "households.unit",
         "households.size",
         "landlords.household",
+        "projects.active",
+        "projects.owner",
+        "residents.job_project",
+        "villages.price_index",
     )
     writes = (
         "buildings.quality",
@@ -208,7 +247,7 @@ class Housing(Process):
         "residents.income",
         "landlords.rent_income_cny",
     )
-    after = ("compliance", "participation", "labour", "collective", "landlords")
+    after = ("compliance", "participation", "labour", "collective", "landlords", "enterprise")
     cadence = "month"
     Params = HousingParams
     metrics = {
@@ -220,10 +259,27 @@ class Housing(Process):
         "income_migrant_mean": "Mean monthly income of adult migrant tenants (CNY).",
         "landlord_income_cny": "Rents received by landlords this month (CNY).",
         "quality_mean": "Mean building quality.",
+        **{
+            f"income_{g}_{part}": f"Mean monthly income of adult {who} from {what} (CNY)."
+            for g, who in (("local", "local villagers"), ("migrant", "migrant tenants"))
+            for part, what in (
+                ("wages", "wages"),
+                ("business", "their doorstep businesses"),
+                ("dividends", "collective dividends"),
+                ("rents", "rents"),
+            )
+        },
+        **{
+            f"{n}_real": f"{n} deflated by the price index (CNY at the start's prices)."
+            for n in (
+                "income_individual_mean",
+                "income_local_mean",
+                "income_migrant_mean",
+                "lease_rent_mean",
+            )
+        },
     }
-    levels = frozenset({"rent_index", "lease_rent_mean", "rent_burden_mean",
-                        "income_individual_mean", "income_local_mean", "income_migrant_mean",
-                        "quality_mean"})  # fmt: skip
+    levels = frozenset(set(metrics) - {"landlord_income_cny"})
 
     def __init__(self, model: VicinityModel, params: HousingParams) -> None:
         super().__init__(model, params)
@@ -256,10 +312,16 @@ class Housing(Process):
         def mean_income(mask: np.ndarray) -> float:
             return float(r.income[mask].mean()) if mask.any() else math.nan
 
-        return {
+        out = {
             **housing_levels(b, u, hh, tenant, self.rent_start),
             "income_individual_mean": mean_income(adult),
             "income_local_mean": mean_income(adult & local),
             "income_migrant_mean": mean_income(adult & (r.group == MIGRANT)),
             "landlord_income_cny": float(landlord_income.sum()),
         }
+        parts = income_parts(r.wage, business_owners(w.projects, r.job_project), local,
+                             v.dividend_per_capita[r.village], share[r.household])  # fmt: skip
+        price = float(v.price_index.mean()) if len(v) else 1.0
+        out.update(income_decomposition(parts, adult, local, r.group == MIGRANT))
+        out.update(deflated(out, price))
+        return out

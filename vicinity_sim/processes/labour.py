@@ -22,9 +22,14 @@ of one sector (``sector``). Each month
    Those who find work take vacancies in random order (never more than there are); each takes
    a vacant job drawn without replacement from the village's vacancies of all sectors and is
    paid a log-normal wage of its group's median times the sector's relative wage.
-3. Running industrial projects add industry jobs of their own: each fills its vacancies from
-   its village's unemployed working-age residents, villagers first up to the project's
-   local-hire share of its jobs, at the project's wage.
+3. Running enterprises add jobs of their own (:mod:`~vicinity_sim.processes.enterprise`:
+   collective projects industry jobs, doorstep businesses services jobs, as many as their
+   trade wants): each fills its vacancies from its village's unemployed working-age
+   residents, villagers first up to the enterprise's local-hire share of its jobs, at its
+   wage. Owners of doorstep businesses are not separated.
+
+Wages offered are the group's median times the city-wide wage index
+(:mod:`~vicinity_sim.processes.prices`).
 
 Jobs are not created or destroyed otherwise: departures free their jobs (the migration
 process), and newcomers take a vacancy of their sector on arrival or look for work here.
@@ -42,7 +47,16 @@ import numpy as np
 
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes.base import Process, register
-from vicinity_sim.world.codes import GROUPS, INDUSTRY, LOCAL, MIGRANT, SECTORS, WORKING
+from vicinity_sim.world.codes import (
+    ENT_PROJECT,
+    GROUPS,
+    INDUSTRY,
+    LOCAL,
+    MIGRANT,
+    SECTORS,
+    SERVICES,
+    WORKING,
+)
 from vicinity_sim.world.population import wage_factors
 
 if TYPE_CHECKING:
@@ -142,6 +156,28 @@ def local_quota(share: float, jobs: int, local_staff: int) -> int:
     return max(0, math.ceil(share * jobs) - local_staff)
 
 
+def business_owners(pr: Any, job_project: np.ndarray) -> np.ndarray:
+    """Flags of the residents who own a running doorstep business and still work at it (a
+    row whose owner moved away holds a newcomer until the business closes; both engines)."""
+    out = np.zeros(len(job_project), bool)
+    ks = np.nonzero(pr.active & (pr.owner >= 0))[0]
+    ks = ks[job_project[pr.owner[ks]] == ks]
+    out[pr.owner[ks]] = True
+    return out
+
+
+def project_jobs(job_project: np.ndarray, kind: np.ndarray) -> int:
+    """Residents working at the collectives' projects (not at doorstep businesses)."""
+    held = job_project[job_project >= 0]
+    return int(np.count_nonzero(kind[held] == ENT_PROJECT))
+
+
+def enterprise_sector(kind: int) -> int:
+    """Sector of a job at an enterprise: industry at a collective project, services at a
+    doorstep business."""
+    return INDUSTRY if kind == ENT_PROJECT else SERVICES
+
+
 def filled_jobs(world: World) -> np.ndarray:
     """Filled jobs of the villages' job stocks by sector, shape (n_villages, 4) (project
     jobs are not in the stock)."""
@@ -169,6 +205,7 @@ class Labour(Process):
         "grids.social_org_tasks_per_day",
         "buildings.grid",
         "projects",
+        "villages.wage_index",
     )
     writes = ("residents.employed", "residents.wage", "residents.job_project", "residents.sector")
     # After the day's hazards by convention: the month's economy closes the day, before the
@@ -180,13 +217,14 @@ class Labour(Process):
         "employment_rate": "Share of working-age residents in work.",
         "employment_rate_local": "Share of working-age local villagers in work.",
         "employment_rate_migrant": "Share of working-age migrant tenants in work.",
-        "jobs_created": "Jobs in industrial projects currently filled.",
-        "project_hires": "Residents hired by industrial projects this month.",
+        "jobs_created": "Jobs at the collectives' industrial projects currently filled.",
+        "business_jobs": "Doorstep businesses' owners and staff.",
+        "project_hires": "Residents hired by enterprises (projects and businesses) this month.",
         "job_matches": "Job seekers matched to vacancies of the job stock this month.",
         "vacancies": "Vacant jobs of the villages' job stocks after this month's matching.",
     }
     levels = frozenset({"employment_rate", "employment_rate_local", "employment_rate_migrant",
-                        "jobs_created", "vacancies"})  # fmt: skip
+                        "jobs_created", "business_jobs", "vacancies"})  # fmt: skip
 
     def __init__(self, model: VicinityModel, params: LabourParams) -> None:
         super().__init__(model, params)
@@ -211,7 +249,10 @@ class Labour(Process):
         # Job seekers are those out of work at the start of the month.
         seek = np.nonzero(working & ~r.employed)[0]
         # Separations (project jobs included: the project hires again).
-        lose = working & r.employed & (u_lose < p.separation_per_month)
+        # Owners of doorstep businesses are not separated: they close their business or not
+        # (the enterprise process).
+        lose = (working & r.employed & (u_lose < p.separation_per_month)
+                & ~business_owners(w.projects, r.job_project))  # fmt: skip
         r.employed[lose] = False
         r.wage[lose] = 0.0
         r.job_project[lose] = -1
@@ -223,7 +264,9 @@ class Labour(Process):
             "employment_rate": _rate(working, r.employed),
             "employment_rate_local": _rate(working & (r.group == LOCAL), r.employed),
             "employment_rate_migrant": _rate(working & (r.group == MIGRANT), r.employed),
-            "jobs_created": float(np.count_nonzero(r.job_project >= 0)),
+            "jobs_created": float(project_jobs(r.job_project, w.projects.kind)),
+            "business_jobs": float(np.count_nonzero(r.job_project >= 0))
+            - float(project_jobs(r.job_project, w.projects.kind)),
             "project_hires": float(hires),
             "job_matches": float(matches),
             "vacancies": float(vacant.sum()),
@@ -257,7 +300,8 @@ class Labour(Process):
             slots = np.repeat(np.arange(len(SECTORS)), vacant[v])
             sector = gen.permutation(slots)[: len(found)]
             g = r.group[found]
-            r.wage[found] = wage(self.wage_median[v, g], self.wage_factor[v, g, sector],
+            r.wage[found] = wage(self.wage_median[v, g] * w.villages.wage_index[v],
+                                 self.wage_factor[v, g, sector],
                                  self.wage_sigma[v, g], gen.normal(size=len(found)))  # fmt: skip
             r.employed[found] = True
             r.sector[found] = sector
@@ -269,15 +313,21 @@ class Labour(Process):
         w = self.world
         pr, r = w.projects, w.residents
         hires = 0
+        # Staff of every enterprise, counted once (hiring for one never changes another's).
+        staff_of = np.bincount(r.job_project[r.job_project >= 0], minlength=len(pr))
+        local_of = np.bincount(r.job_project[(r.job_project >= 0) & (r.group == LOCAL)],
+                               minlength=len(pr))  # fmt: skip
+        # Each village's unemployed of working age, in row order, kept as hires leave it.
+        idle = np.nonzero((r.age == WORKING) & ~r.employed)[0]
+        pools = {int(v): idle[r.village[idle] == v] for v in np.unique(pr.village[pr.active])}
         for k in np.nonzero(pr.active)[0]:
-            staff = np.count_nonzero(r.job_project == k)
-            vacancies = int(pr.jobs[k]) - staff
+            vacancies = int(pr.jobs[k]) - int(staff_of[k])
             if vacancies <= 0:
                 continue
-            pool = np.nonzero((r.village == pr.village[k]) & (r.age == WORKING) & ~r.employed)[0]
-            pool = gen.permutation(pool)
+            v = int(pr.village[k])
+            pool = gen.permutation(pools[v])
             locals_first = pool[r.group[pool] == LOCAL]
-            local_staff = np.count_nonzero((r.job_project == k) & (r.group == LOCAL))
+            local_staff = int(local_of[k])
             quota = local_quota(pr.local_hire_share[k], pr.jobs[k], local_staff)
             first = locals_first[: min(quota, vacancies)]
             rest = pool[~np.isin(pool, first)][: vacancies - len(first)]
@@ -285,7 +335,8 @@ class Labour(Process):
             r.employed[chosen] = True
             r.wage[chosen] = pr.wage[k]
             r.job_project[chosen] = k
-            r.sector[chosen] = INDUSTRY
+            r.sector[chosen] = enterprise_sector(pr.kind[k])
+            pools[v] = np.setdiff1d(pools[v], chosen, assume_unique=True)
             hires += len(chosen)
         return hires
 

@@ -152,10 +152,11 @@ class MigrationParams(ParamModel):
         source="assumption",
     )  # fmt: skip
     units_viewed: int = param(
-        3, unit="units", ge=1, le=100, range=(1.0, 8.0),
+        3, unit="units", ge=1, le=100,
         doc="Vacant units a searching household views before choosing.",
         source="assumption: migrants search fast and locally (招租 notices, ads on walls); a "
-        "few units per search keeps landlords' information imperfect",
+        "few units per search keeps landlords' information imperfect (plausibly 1 to 8; an "
+        "integer, so fixed in experiments: vary it with --set)",
     )  # fmt: skip
 
 
@@ -333,6 +334,7 @@ class Migration(Process):
         "buildings.managed",
         "villages.rental_registration",
         "villages.jobs",
+        "villages.wage_index",
         "ties.to",
         "ties.w",
         "charging_sites.used",
@@ -575,7 +577,9 @@ class Migration(Process):
             spec = self.model.spec.villages[v].population
             group = r.group[ids[mask]]
             people = draw_people(spec, group, head[mask], gen)
-            median = np.array([spec.group(g).wage_median_cny_month for g in range(3)])[group]
+            # Pay offered today: the start's medians times the city-wide wage index.
+            median = (np.array([spec.group(g).wage_median_cny_month for g in range(3)])[group]
+                      * w.villages.wage_index[v])  # fmt: skip
             sigma = np.array([spec.group(g).wage_sigma for g in range(3)])[group]
             # The sector's relative wage for those who come with a job; 1 for the others.
             sector = people["sector"]

@@ -43,10 +43,18 @@ MEMBER_ACTIVE, MEMBER_PLANNED, MEMBER_WITHDRAWN, MEMBER_MOVED = 0, 1, 2, 3
 #: A day long before any run (``households.last_visit``, ``buildings.last_check`` never).
 NEVER = -(2**30)
 #: Use of a unit (``units.state``): let to a tenant household, vacant on the rental market,
-#: lived in by its owner's household, idle (kept off the market by its landlord), or let as a
+#: lived in by its owner's household, idle (kept off the market by its landlord), let as a
 #: shop (converted to commercial use; a 三合一 premises if people also sleep in it, which the
-#: building's ``three_in_one`` flag records).
-UNIT_LET, UNIT_VACANT, UNIT_OWNER, UNIT_IDLE, UNIT_SHOP = 0, 1, 2, 3, 4
+#: building's ``three_in_one`` flag records), or let to a resident's doorstep business
+#: (an idle room converted, 盘活闲置房屋: :mod:`~vicinity_sim.processes.enterprise`).
+UNIT_LET, UNIT_VACANT, UNIT_OWNER, UNIT_IDLE, UNIT_SHOP, UNIT_BUSINESS = 0, 1, 2, 3, 4, 5
+
+#: Kinds of enterprise (``projects.kind``): a collective's project on leased idle collective
+#: assets (产业项目), and the kinds of residents' doorstep businesses (家门口创业): a shop,
+#: catering, a homestay (民宿), e-commerce, cultural-creative work.
+ENT_PROJECT, ENT_SHOP, ENT_CATERING, ENT_HOMESTAY, ENT_ECOMMERCE, ENT_CREATIVE = 0, 1, 2, 3, 4, 5
+BUSINESS_KINDS = (ENT_SHOP, ENT_CATERING, ENT_HOMESTAY, ENT_ECOMMERCE, ENT_CREATIVE)
+ENTERPRISE_KIND_NAMES = ("project", "shop", "catering", "homestay", "ecommerce", "creative")
 
 #: Why a landlord or an operator asked a household to leave (``households.notice``).
 NOTICE_NONE, NOTICE_NONRENEWAL, NOTICE_TAKEOVER = 0, 1, 2

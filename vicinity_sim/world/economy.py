@@ -19,6 +19,13 @@ class EconomyParams(ParamModel):
         doc="The village collective's own yearly revenue (property leases and the like).",
         source="assumption: a large village collective in Xiamen",
     )  # fmt: skip
+    idle_collective_assets_m2: float = param(
+        10_000.0, unit="m²", ge=0.0, le=1e9, range=(2_000.0, 50_000.0), prior="loguniform",
+        doc="Idle collective land and buildings (old factories, plots) the collective could "
+        "lease to projects (盘活闲置土地).",
+        source="assumption: a few plots or old factory buildings per village; no Xiamen "
+        "inventory found (docs/sources.md §collective)",
+    )  # fmt: skip
     dividend_share: float = param(
         0.6, unit="1", ge=0.0, le=1.0,
         doc="Share of collective revenue paid out to local villagers as dividends.",

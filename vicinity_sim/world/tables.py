@@ -101,6 +101,10 @@ class Villages(Table):
     #   building to an operator
     shop_openings_due: np.ndarray  # float64, shop openings owed to the village's demand for
     #   shop premises (the fraction not yet opened carries over)
+    idle_assets_m2: np.ndarray  # float64, idle collective land and buildings not yet leased
+    visitors_per_day: np.ndarray  # float64, the village's visitor flow this month
+    wage_index: np.ndarray  # float64, city-wide nominal wage level relative to the start
+    price_index: np.ndarray  # float64, consumer prices relative to the start
 
 
 @dataclass
@@ -387,14 +391,27 @@ class ChargingSites(Table):
 
 @dataclass
 class Projects(Table):
-    """Industrial projects (产业项目); inactive rows are planned but not yet running."""
+    """Enterprises: the collectives' industrial projects (产业项目) on leased idle collective
+    assets and residents' doorstep businesses (家门口创业) in converted idle rooms; inactive
+    rows are projects planned but not yet running, or businesses closed."""
 
     village: np.ndarray  # int32
-    jobs: np.ndarray  # int32
+    jobs: np.ndarray  # int32, workers wanted now (a business's owner included)
     local_hire_share: np.ndarray  # float64
-    wage: np.ndarray  # float64, CNY/month
-    revenue_cny_year: np.ndarray  # float64, to the village collective
+    wage: np.ndarray  # float64, CNY/month paid to staff
     active: np.ndarray  # bool
+    kind: np.ndarray  # int8, codes.ENT_*
+    owner: np.ndarray  # int32, resident owning a business, -1 for a collective project
+    unit: np.ndarray  # int32, unit a business occupies, -1 for a project
+    capital_cny: np.ndarray  # float64, invested (a project's scale; a business's set-up cost)
+    asset_m2: np.ndarray  # float64, idle collective assets a project leases (0: a business)
+    demand_cny_month: np.ndarray  # float64, last month's demand for its goods and services
+    sales_cny_month: np.ndarray  # float64, last month's sales (demand, up to its workers)
+    profit_cny_month: np.ndarray  # float64, last month's profit (after rent and wages)
+    profit_expected: np.ndarray  # float64, the owner's running estimate of monthly profit
+    opened_day: np.ndarray  # int32, day it started (-1: not yet)
+    to_collective_cny_month: np.ndarray  # float64, a project's lease and profit share paid
+    #   to the collective last month
 
 
 @dataclass

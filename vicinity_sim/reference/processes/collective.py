@@ -1,11 +1,11 @@
 """Collective economy in the reference model: revenue and dividends to villagers (monthly).
 
 Mirrors :mod:`vicinity_sim.processes.collective`. Each month a village collective earns its own
-revenue (property leases and the like) plus the revenue of its running industrial projects,
-each in proportion to the share of its jobs filled (counted from the agents); it
+revenue (property leases and the like, at today's prices) plus the leases and profit shares its
+projects paid it (the enterprise process); it
 pays ``dividend_share`` of the total in equal per-capita dividends to its members, the local
 villagers, and keeps the rest in its fund (revenue = dividends + addition to the fund). Only
-the counts of members and project staff come from the agents; the money is kept on the
+the counts of members come from the agents; the money is kept on the
 villages' table.
 """
 
@@ -31,9 +31,4 @@ class Collective(ReferenceProcess):
         for res in self.model.residents:
             if res.group == LOCAL:
                 members[res.village] += 1
-        # A project earns in proportion to the share of its jobs filled (in full without jobs).
-        staff = np.zeros(len(pr), dtype=np.int64)
-        for res in self.model.residents:
-            if res.job_project >= 0:
-                staff[res.job_project] += 1
-        return collective_month(v, pr, members, staff)
+        return collective_month(v, pr, members)

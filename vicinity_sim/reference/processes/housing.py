@@ -15,6 +15,8 @@ Mirrors :mod:`vicinity_sim.processes.housing`. Each month:
    per head and an equal share of their household's rental income.
 4. A tenant household's rent burden is its housing cost over its income, floored at a
    subsistence income.
+5. Incomes are decomposed into wages, business income (an owner's wage is its business's
+   profit), dividends and rents, and deflated by the price index.
 
 Buildings, units, grids, villages and households are places, shared with the fast model and
 updated with the same numpy expressions; incomes are the agents' own and are set one resident
@@ -31,14 +33,18 @@ import numpy as np
 from vicinity_sim.processes import housing
 from vicinity_sim.processes.housing import (
     HousingParams,
+    deflated,
     housing_levels,
     improve_quality,
+    income_decomposition,
+    income_parts,
     pay_rents,
     posted_rent_mean,
     rent_burdens,
     worn_fabric,
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
+from vicinity_sim.reference.processes.prices import owner_rows
 from vicinity_sim.world.codes import CHILD, LOCAL, MIGRANT, UNIT_OWNER
 
 if TYPE_CHECKING:
@@ -157,13 +163,31 @@ class Housing(ReferenceProcess):
         rent_burdens(hh, tenant, hh_income, self.model.spec.rent_burden.income_floor_cny_month)
 
         adults = [res for res in residents if res.age != CHILD]
-        return {
+        out = {
             **housing_levels(b, u, hh, tenant, self.rent_start),
             "income_individual_mean": _mean_income(adults),
             "income_local_mean": _mean_income([r for r in adults if r.group == LOCAL]),
             "income_migrant_mean": _mean_income([r for r in adults if r.group == MIGRANT]),
             "landlord_income_cny": float(landlord_income.sum()),
         }
+
+        # 5. Incomes by source, from each agent's wage, ownership, dividend and rent share.
+        owners = owner_rows(self.model)
+        column = np.array
+        parts = income_parts(
+            column([res.wage for res in residents], dtype=np.float64),
+            column([res.row in owners for res in residents], dtype=bool),
+            column([res.group == LOCAL for res in residents], dtype=bool),
+            column([float(v.dividend_per_capita[res.village]) for res in residents]),
+            column([rent_share[res.household] for res in residents], dtype=np.float64),
+        )
+        adult = column([res.age != CHILD for res in residents], dtype=bool)
+        local = column([res.group == LOCAL for res in residents], dtype=bool)
+        migrant = column([res.group == MIGRANT for res in residents], dtype=bool)
+        price = float(v.price_index.mean()) if len(v) else 1.0
+        out.update(income_decomposition(parts, adult, local, migrant))
+        out.update(deflated(out, price))
+        return out
 
 
 def _mean_income(residents: list[Resident]) -> float:

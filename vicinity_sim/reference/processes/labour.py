@@ -14,7 +14,8 @@ few if there are more of them than vacancies), each a vacant job drawn without r
 from the village's vacancies, at a log-normal wage of the group's median times the sector's
 relative wage. Then every running industrial project fills its vacancies from the unemployed
 working-age residents of its village, villagers first up to its local-hire share, at the
-project's wage; project jobs are industry jobs.
+enterprise's wage; project jobs are industry jobs, doorstep businesses' services jobs. Owners
+of doorstep businesses are not separated; wages offered follow the city-wide wage index.
 
 The draws come from the month's numpy Generator of the process, in the fast process's order:
 one separation uniform per resident row, one job-finding uniform per resident row, then for
@@ -32,6 +33,7 @@ import numpy as np
 
 from vicinity_sim.processes.labour import (
     LabourParams,
+    enterprise_sector,
     find_probability,
     local_quota,
     matches,
@@ -41,7 +43,8 @@ from vicinity_sim.processes.labour import (
     wage,
 )
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
-from vicinity_sim.world.codes import INDUSTRY, LOCAL, MIGRANT, SECTORS, WORKING
+from vicinity_sim.reference.processes.prices import owner_rows
+from vicinity_sim.world.codes import ENT_PROJECT, LOCAL, MIGRANT, SECTORS, WORKING
 from vicinity_sim.world.population import wage_factors
 
 if TYPE_CHECKING:
@@ -120,18 +123,25 @@ class Labour(ReferenceProcess):
         working = [res for res in residents if res.age == WORKING]
         # Job seekers are those out of work at the start of the month (not those laid off now).
         seekers = [res for res in working if not res.employed]
+        owners = owner_rows(self.model)  # owners of doorstep businesses are not separated
         for res in working:
-            if res.employed and u_lose[res.row] < p.separation_per_month:
+            if res.employed and u_lose[res.row] < p.separation_per_month and res.row not in owners:
                 # Project jobs too: the project hires again below.
                 res.employed, res.wage, res.job_project, res.sector = False, 0.0, -1, -1
         matches = self._match(seekers, u_find, gen)
         hires = self._fill_projects(gen)
         in_work = sum(1 for res in working if res.employed)
+        kind = self.world.projects.kind
+        at_projects = sum(
+            1 for res in residents if res.job_project >= 0 and kind[res.job_project] == ENT_PROJECT
+        )
         return {
             "employment_rate": in_work / len(working) if working else math.nan,
             "employment_rate_local": _rate([r for r in working if r.group == LOCAL]),
             "employment_rate_migrant": _rate([r for r in working if r.group == MIGRANT]),
-            "jobs_created": float(sum(1 for res in residents if res.job_project >= 0)),
+            "jobs_created": float(at_projects),
+            "business_jobs": float(sum(1 for res in residents if res.job_project >= 0))
+            - float(at_projects),
             "project_hires": float(hires),
             "job_matches": float(matches),
             "vacancies": float(sum(sum(row) for row in self._vacancies())),
@@ -170,7 +180,8 @@ class Labour(ReferenceProcess):
             pop = self.model.spec.villages[v].population
             for res, sector, z_i in zip(found, sectors, z, strict=True):
                 wages = pop.group(res.group)
-                res.wage = float(wage(wages.wage_median_cny_month,
+                res.wage = float(wage(wages.wage_median_cny_month
+                                      * self.world.villages.wage_index[v],
                                       float(self.wage_factor[v][res.group, sector]),
                                       wages.wage_sigma, z_i))  # fmt: skip
                 res.employed, res.sector = True, sector
@@ -204,7 +215,7 @@ class Labour(ReferenceProcess):
             for j in first + rest:
                 res = residents[j]
                 res.employed, res.wage, res.job_project = True, float(pr.wage[k]), k
-                res.sector = INDUSTRY
+                res.sector = enterprise_sector(pr.kind[k])
             hires += len(first) + len(rest)
         return hires
 

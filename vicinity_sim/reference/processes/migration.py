@@ -299,7 +299,7 @@ class Migration(ReferenceProcess):
             Row → the candidate's attributes (columns of the residents table), plus
             ``potential``: what the candidate could earn (the pool wage if of working age).
         """
-        p = self.params
+        p, w = self.params, self.world
         residents = self.model.residents
         out: dict[int, dict] = {}
         for v in sorted({residents[i].village for i in rows}):
@@ -309,7 +309,9 @@ class Migration(ReferenceProcess):
             # The first member of a household is its head, who is never a child.
             head = np.array([self.members[residents[i].household][0] == i for i in ids])
             people = draw_people(spec, group, head, gen)
-            median = np.array([spec.group(g).wage_median_cny_month for g in range(3)])[group]
+            # Pay offered today: the start's medians times the city-wide wage index.
+            median = (np.array([spec.group(g).wage_median_cny_month for g in range(3)])[group]
+                      * w.villages.wage_index[v])  # fmt: skip
             sigma = np.array([spec.group(g).wage_sigma for g in range(3)])[group]
             # The sector's relative wage for those who come with a job; 1 for the others.
             sector = people["sector"]
