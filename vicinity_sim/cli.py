@@ -183,8 +183,11 @@ def cmd_experiment(args: argparse.Namespace, path: str, what: str) -> int:
         for key, value in result.parameters.items():
             print(f"  {key:<45} {value:12.5g}  ± {result.standard_errors[key]:.3g} (s.e.)")
         for m in result.moments:
-            print(f"  target {m['outcome']} ({m['arm']}): {m['value']:.4g} ± {m['sd']:.3g}, "
+            tag = "held out" if m.get("held_out") else "target"
+            print(f"  {tag} {m['outcome']} ({m['arm']}): {m['value']:.4g} ± {m['sd']:.3g}, "
                   f"simulated {m['simulated']:.4g}")  # fmt: skip
+        if result.j_test:
+            print(f"  {result.j_test['message']}")
         print(f"outputs: {out}/ (report.md, calibration.json, calibration.csv, evals/)")
         return 0
     if what in ("sweep", "sensitivity") and spec.sweep is None:

@@ -7,7 +7,20 @@ simulated moments m(θ) closest to the targets t in the weighted sense
 
     Q(θ) = Σₖ ((mₖ(θ) − tₖ) / sdₖ)²,
 
-i.e. MSM with the diagonal weight matrix W = diag(1/sd²).
+i.e. MSM with the diagonal weight matrix W = diag(1/sd²) (W = S⁻¹ with a target covariance
+matrix S, ``calibration.covariance``). Only the fitted targets enter Q; targets with
+``held_out = true`` are simulated at every evaluation and checked against the model at the
+estimate (:func:`~vicinity_sim.experiment.msm.held_out_checks`).
+
+**Efficient weight and J-test.** With more fitted targets than parameters and ``weighting =
+"optimal"`` (the default) a second Nelder–Mead step, from the first step's estimate θ̂₁,
+minimises Q with W₂ = Ω⁻¹, Ω = S + Σ_sim(θ̂₁): the data's covariance plus the simulated
+moments' (the jackknife below, or S / ``simulation_draws``, the classic (1 + 1/S) factor, in
+which case W₁ ∝ W₂ and no second step is run). Hansen's J = Q(θ̂) at that weight is χ² with
+(fitted targets − parameters) degrees of freedom under a correct model
+(:func:`~vicinity_sim.experiment.msm.j_test`); exactly identified, J is not defined and the
+report says so. Standard errors are the sandwich A⁻¹GᵀWΩWGA⁻¹ (A = GᵀWG), which is
+(GᵀΩ⁻¹G)⁻¹ at the efficient weight.
 
 **Moments.** A level target is the mean of the outcome over the arm's replications (and sweep
 samples, if the experiment has a sweep). A relative target (``relative_to``) is the ratio of
@@ -76,6 +89,7 @@ from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim import preflight, supervise
 from vicinity_sim.errors import InputError
+from vicinity_sim.experiment import msm
 from vicinity_sim.experiment.executors import Pool, check_executor, make_executor
 from vicinity_sim.experiment.runner import run_experiment
 from vicinity_sim.experiment.spec import (
@@ -117,8 +131,17 @@ class CalibrationResult:
         history: Every simulated parameter vector with its moments and objective, in order.
         standard_errors_data: Scenario key → standard error from (JᵀWJ)⁻¹ alone.
         simulation_covariance: Jackknife covariance of the simulated moments at the estimate.
-        simulation_noise: Whether the simulation term is included (needs 2+ replications).
+        simulation_noise: Whether the simulation term is included (needs 2+ replications,
+            or ``simulation_draws``).
         replications: Replications per evaluation.
+        j_test: Hansen's J: ``statistic``, ``df``, ``p_value``, ``defined``, ``rejected``,
+            ``message`` (see :mod:`~vicinity_sim.experiment.msm`).
+        weighting: The weight of the final step.
+        weight: That weight matrix, over the fitted targets.
+        first_step: The first step's estimate, objective, evaluations and convergence.
+        fitted_targets: Targets used in the fit.
+        held_out_targets: Targets only checked at the estimate (their ``moments`` rows carry
+            ``model_interval``, ``z`` and ``consistent``).
     """
 
     parameters: dict[str, float]
@@ -136,6 +159,12 @@ class CalibrationResult:
     simulation_covariance: list[list[float]] = field(default_factory=list)
     simulation_noise: bool = False
     replications: int = 0
+    j_test: dict[str, Any] = field(default_factory=dict)
+    weighting: str = ""
+    weight: list[list[float]] = field(default_factory=list)
+    first_step: dict[str, Any] = field(default_factory=dict)
+    fitted_targets: int = 0
+    held_out_targets: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (non-finite numbers become ``null`` when written)."""
@@ -151,12 +180,20 @@ def simulated_moments(summaries: pd.DataFrame, targets: list[Target]) -> np.ndar
         targets: The calibration targets.
 
     Returns:
-        One value per target: the arm's mean outcome, or with ``relative_to`` the ratio of the
-        two arms' means over their common replications minus one; ``nan`` where undefined.
+        One value per target: the arm's mean outcome; with ``per``, ``scale`` times the ratio
+        of the means of the outcome and of ``per`` over the arm's runs; with ``relative_to``
+        the ratio of the two arms' means over their common replications minus one; ``nan``
+        where undefined.
     """
     out = np.full(len(targets), np.nan)
     for k, t in enumerate(targets):
         x = _values(summaries, t.arm, t.outcome)
+        if t.per is not None:
+            den = _values(summaries, t.arm, t.per)
+            common = x.index.intersection(den.index)  # the same runs
+            if len(common) and den[common].mean() != 0:
+                out[k] = t.scale * x[common].mean() / den[common].mean()
+            continue
         if t.relative_to is None:
             out[k] = x.mean() if len(x) else np.nan
             continue
@@ -189,6 +226,21 @@ def simulation_covariance(summaries: pd.DataFrame, targets: list[Target]) -> np.
     return (n - 1) / n * dev.T @ dev
 
 
+def data_covariance(cal: Calibration) -> np.ndarray:
+    """S: covariance of all targets, ``calibration.covariance`` or diag(sd²)."""
+    if cal.covariance is not None:
+        return np.array(cal.covariance, float)
+    return np.diag(np.array([t.sd for t in cal.targets], float) ** 2)
+
+
+def simulation_noise(cal: Calibration, summaries: pd.DataFrame) -> np.ndarray:
+    """Σ: covariance of the simulated moments, S / ``simulation_draws`` if given, else the
+    jackknife over replications (NaN with one replication)."""
+    if cal.simulation_draws is not None:
+        return data_covariance(cal) / cal.simulation_draws
+    return simulation_covariance(summaries, cal.targets)
+
+
 def _values(summaries: pd.DataFrame, arm: str, outcome: str) -> pd.Series:
     """Finite values of an outcome in an arm, indexed by (sample, replication)."""
     if outcome not in summaries.columns or "arm" not in summaries.columns:
@@ -210,6 +262,12 @@ class _Model:
         self.targets = cal.targets
         self.value = np.array([t.value for t in self.targets])
         self.sd = np.array([t.sd for t in self.targets])
+        self.fitted = np.array(cal.fitted)
+        self.data_cov = data_covariance(cal)
+        # First step: W = S⁻¹ over the fitted targets (diag(1/sd²) without a covariance).
+        self.weight = np.linalg.inv(self.data_cov[np.ix_(self.fitted, self.fitted)])
+        self.step = 1
+        self.efficient = False  # whether the weight is Ω⁻¹
         self.out = out
         self.executor = executor
         self.workers = workers
@@ -218,6 +276,7 @@ class _Model:
         self.summaries: dict[tuple[float, ...], pd.DataFrame] = {}
         self.history: list[dict[str, Any]] = []
         self.best = math.inf
+        self.first_step: dict[str, Any] = {}
 
     def moments(self, theta: np.ndarray) -> np.ndarray:
         """m(θ): runs the experiment at θ unless already done."""
@@ -237,6 +296,7 @@ class _Model:
                 "parameters": {p.key: v for p, v in zip(self.params, key, strict=True)},
                 "moments": m.tolist(),
                 "objective": q,
+                "step": self.step,
                 "directory": str(where),
             })  # fmt: skip
             self.bar.update(1)
@@ -244,9 +304,16 @@ class _Model:
         return self.cache[key]
 
     def q(self, m: np.ndarray) -> float:
-        """Q = Σ ((m − value)/sd)²; ``inf`` if a moment is undefined."""
-        r = (m - self.value) / self.sd
-        return float(r @ r) if np.all(np.isfinite(r)) else math.inf
+        """Q = rᵀWr over the fitted targets, r = m − value; ``inf`` if a moment is undefined."""
+        r = (m - self.value)[self.fitted]
+        return float(r @ self.weight @ r) if np.all(np.isfinite(r)) else math.inf
+
+    def reweight(self, weight: np.ndarray) -> None:
+        """Start the second step: a new weight (cached moments are kept, the best Q is not)."""
+        self.weight = weight
+        self.step = 2
+        self.efficient = True
+        self.best = math.inf
 
     def objective(self, z: np.ndarray) -> float:
         return self.q(self.moments(_to_theta(z, self.params)))
@@ -290,28 +357,14 @@ def _jacobian(model: _Model, theta: np.ndarray) -> np.ndarray:
 
 def _covariance(jac: np.ndarray, sd: np.ndarray, sim_cov: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, bool]:  # fmt: skip
-    """Covariance of θ̂, its standard errors and whether JᵀWJ was singular.
-
-    ``A⁻¹`` with A = JᵀWJ and W = diag(1/sd²), plus ``A⁻¹JᵀWΣWJA⁻¹`` for the simulation
-    noise Σ = ``sim_cov`` when given and finite (see the module docstring).
-    """
-    info = jac.T @ (jac / sd[:, None] ** 2)
-    if not np.all(np.isfinite(info)):
-        k = len(info)
-        return np.full((k, k), np.nan), np.full(k, np.nan), True
-    eigval, eigvec = np.linalg.eigh(info)
-    tol = max(eigval.max(initial=0.0), 0.0) * len(info) * np.finfo(float).eps
-    null = eigval <= tol
-    cov = np.linalg.inv(info) if not null.any() else np.linalg.pinv(info, hermitian=True)
+    """Covariance of θ̂, its standard errors and whether JᵀWJ was singular, for the diagonal
+    weight W = diag(1/sd²): ``A⁻¹`` with A = JᵀWJ, plus ``A⁻¹JᵀWΣWJA⁻¹`` for the simulation
+    noise Σ = ``sim_cov`` when given and finite (:func:`~vicinity_sim.experiment.msm.sandwich`
+    with Ω = diag(sd²) + Σ)."""
+    omega = np.diag(sd**2)
     if sim_cov is not None and np.all(np.isfinite(sim_cov)):
-        wj = jac / sd[:, None] ** 2  # W J
-        cov = cov + cov @ wj.T @ sim_cov @ wj @ cov
-    if not null.any():
-        return cov, np.sqrt(np.diag(cov)), False
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    # A parameter with a component along a direction no target responds to is not identified.
-    se[np.any(np.abs(eigvec[:, null]) > 1e-8, axis=1)] = math.inf
-    return cov, se, True
+        omega = omega + sim_cov
+    return msm.sandwich(jac, np.diag(1 / sd**2), omega)
 
 
 def calibrate(
@@ -359,7 +412,6 @@ def calibrate(
                              f"'{k}' is listed twice")  # fmt: skip
     extra = list(extra or [])
     params = cal.parameters
-    low, high = _bounds(params)
     start = np.array([(p.low + p.high) / 2 if p.start is None else p.start for p in params])
     # Every arm resolves with the parameters set (a bad key is reported now, by its place in
     # the file), the options are valid and the directory usable, before anything is written.
@@ -369,12 +421,7 @@ def calibrate(
     _check_dir(out)
 
     # Initial simplex: the start and one vertex per parameter, moved towards the middle.
-    u0 = np.clip((start - low) / (high - low), 0.01, 0.99)
-    simplex = [logit(u0)]
-    for j in range(len(params)):
-        u = u0.copy()
-        u[j] += SIMPLEX_STEP if u[j] <= 0.5 else -SIMPLEX_STEP
-        simplex.append(logit(u))
+    simplex = list(_simplex(start, params, SIMPLEX_STEP))
 
     total = cal.max_evaluations + 2 * len(params)
     preflight.check_writable(out)
@@ -401,7 +448,8 @@ def _evaluations_kept(out: Path) -> str:
 def _optimize(spec: ExperimentSpec, cal: Calibration, out: Path, executor: str, workers: int,
               progress: bool, fresh: bool, extra: list, simplex: list,
               total: int) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, _Model]:  # fmt: skip
-    """Nelder–Mead from the simplex, then the moments and Jacobian at the estimate."""
+    """Nelder–Mead from the simplex (and, over-identified with optimal weighting, a second
+    step with the efficient weight), then the moments and Jacobian at the estimate."""
     params = cal.parameters
     # One executor for every evaluation: a pool or cluster starts once, not per evaluation.
     with make_executor(executor, workers) as running, tqdm(
@@ -414,21 +462,114 @@ def _optimize(spec: ExperimentSpec, cal: Calibration, out: Path, executor: str, 
                                 "initial_simplex": np.array(simplex)})  # fmt: skip
         theta = _to_theta(res.x, params)
         m = model.moments(theta)
+        model.first_step = {"parameters": theta.tolist(), "objective": model.q(m),
+                            "evaluations": len(model.cache),
+                            "converged": bool(res.success)}  # fmt: skip
+        weight = _efficient_weight(cal, model, theta)
+        if weight is not None:
+            model.reweight(weight)
+            bar.total = total + cal.refine_evaluations
+            res = minimize(model.objective, res.x, method="Nelder-Mead",
+                           options={"maxfev": cal.refine_evaluations, "xatol": XATOL,
+                                    "fatol": FATOL,
+                                    "initial_simplex": _simplex(theta, params,
+                                                                SIMPLEX_STEP / 3)})  # fmt: skip
+            theta = _to_theta(res.x, params)
+            m = model.moments(theta)
         jac = _jacobian(model, theta)
     return res, theta, m, jac, model
+
+
+def _simplex(theta: np.ndarray, params: list[CalibrationParameter], step: float) -> np.ndarray:
+    """An initial simplex in z around θ: each parameter moved ``step`` of its range inwards."""
+    low, high = _bounds(params)
+    u0 = np.clip((theta - low) / (high - low), 0.01, 0.99)
+    vertices = [logit(u0)]
+    for j in range(len(params)):
+        u = u0.copy()
+        u[j] += step if u[j] <= 0.5 else -step
+        vertices.append(logit(u))
+    return np.array(vertices)
+
+
+def _efficient_weight(cal: Calibration, model: _Model, theta: np.ndarray) -> np.ndarray | None:
+    """W₂ = (S + Σ_sim(θ̂₁))⁻¹ over the fitted targets for the second step, or ``None`` when
+    there is no second step: exactly identified (every weight gives the same estimate),
+    diagonal weighting, or a simulation noise that cannot be estimated (one replication).
+
+    With ``simulation_draws`` S, Ω = (1 + 1/S)·S_data is proportional to the first step's
+    weight's inverse, so the first step's estimate is already efficient: the weight is
+    rescaled to Ω⁻¹ (for J) and no second step is needed (``model.efficient`` is set)."""
+    fit = model.fitted
+    if cal.weighting != "optimal" or fit.sum() <= len(cal.parameters):
+        return None
+    sim = simulation_noise(cal, model.summaries[tuple(float(v) for v in theta)])
+    omega = model.data_cov + sim
+    if not np.all(np.isfinite(omega)):
+        return None
+    weight = np.linalg.inv(omega[np.ix_(fit, fit)])
+    if cal.simulation_draws is not None:
+        model.weight = weight
+        model.efficient = True
+        return None
+    return weight
 
 
 def _finish(spec: ExperimentSpec, cal: Calibration, out: Path, keys: list[str], res: Any,
             theta: np.ndarray, m: np.ndarray, jac: np.ndarray,
             model: _Model) -> CalibrationResult:  # fmt: skip
-    """Standard errors and fit at the estimate; write calibration.json, .csv and report.md."""
+    """Standard errors, J-test and fit at the estimate; write calibration.json, .csv, report.md."""
     at_estimate = model.summaries[tuple(float(v) for v in theta)]
-    sim_cov = simulation_covariance(at_estimate, cal.targets)
-    cov, se, singular = _covariance(jac, model.sd, sim_cov)
-    _, se_data, _ = _covariance(jac, model.sd)
-    moments = [{"outcome": t.outcome, "arm": t.arm, "relative_to": t.relative_to,
-                "value": t.value, "sd": t.sd, "simulated": float(v)}
-               for t, v in zip(cal.targets, m, strict=True)]  # fmt: skip
+    sim_all = simulation_noise(cal, at_estimate)
+    noise = bool(np.all(np.isfinite(sim_all)))
+    fit = model.fitted
+    ff = np.ix_(fit, fit)
+    data_all = model.data_cov
+    omega_all = data_all + (sim_all if noise else 0.0)
+    jf = jac[fit]
+    cov, se, singular = msm.sandwich(jf, model.weight, omega_all[ff])
+    _, se_data, _ = msm.sandwich(jf, model.weight, data_all[ff])
+    efficient = model.efficient
+    residual = m - model.value
+    jtest = msm.j_test(residual[fit], jf, model.weight, omega_all[ff], efficient)
+    if jtest.defined and not noise:
+        jtest.message += (
+            "; the simulation noise could not be estimated (one replication), "
+            "so J counts the data's error only and rejects too often"
+        )
+    # Per-moment fit: miss in target sds, and t-ratio against the residual's own sd.
+    res_cov = msm.residual_covariance(jf, model.weight, omega_all[ff])
+    res_sd = np.sqrt(np.clip(np.diag(res_cov), 0.0, None))
+    checks = iter(
+        msm.held_out_checks(
+            residual,
+            jac,
+            fit,
+            model.weight,
+            omega_all,
+            sim_all if noise else np.zeros_like(sim_all),
+            cov,
+        )
+    )
+    fitted_i = iter(range(int(fit.sum())))
+    moments = []
+    for k, t in enumerate(cal.targets):
+        row = {"outcome": t.outcome, "arm": t.arm, "relative_to": t.relative_to,
+               "per": t.per, "scale": t.scale, "value": t.value, "sd": t.sd,
+               "source": t.source, "held_out": t.held_out, "simulated": float(m[k]),
+               "miss_sd": float(residual[k] / t.sd)}  # fmt: skip
+        if t.held_out:
+            c = next(checks)
+            half = 1.959963984540054 * c["model_sd"]
+            row.update({"model_sd": c["model_sd"],
+                        "model_interval": [float(m[k]) - half, float(m[k]) + half],
+                        "difference_sd": c["difference_sd"], "z": c["z"],
+                        "consistent": c["consistent"]})  # fmt: skip
+        else:
+            i = next(fitted_i)
+            row["t_ratio"] = (float(residual[k] / res_sd[i])
+                              if res_sd[i] > 1e-12 * t.sd else math.nan)  # fmt: skip
+        moments.append(row)
 
     result = CalibrationResult(
         parameters={k: float(v) for k, v in zip(keys, theta, strict=True)},
@@ -443,9 +584,19 @@ def _finish(spec: ExperimentSpec, cal: Calibration, out: Path, keys: list[str], 
         message=str(res.message),
         history=model.history,
         standard_errors_data={k: float(s) for k, s in zip(keys, se_data, strict=True)},
-        simulation_covariance=sim_cov.tolist(),
-        simulation_noise=bool(np.all(np.isfinite(sim_cov))),
+        simulation_covariance=sim_all.tolist(),
+        simulation_noise=noise,
         replications=int(at_estimate["replication"].nunique()) if len(at_estimate) else 0,
+        j_test=asdict(jtest),
+        weighting=("efficient (two-step)" if model.step == 2 else "efficient (S⁻¹ / (1 + 1/S))")
+        if efficient
+        else "diagonal (1/sd²)"
+        if cal.covariance is None
+        else "data covariance S⁻¹",
+        weight=model.weight.tolist(),
+        first_step=model.first_step,
+        fitted_targets=int(fit.sum()),
+        held_out_targets=int((~fit).sum()),
     )
     atomic_write(out / RESULT, json_bytes(result.to_dict()))
     atomic_write(out / "calibration.csv", parameter_table(result).to_csv(index=False).encode())
@@ -497,11 +648,12 @@ def _prepare_dir(out: Path, fresh: bool) -> None:
 
 
 def report_markdown(spec: ExperimentSpec, result: CalibrationResult) -> str:
-    """The text of a calibration's ``report.md``: estimates with standard errors and the fit."""
+    """The text of a calibration's ``report.md``: estimates with standard errors, the J-test,
+    the fit of every fitted target and the held-out checks."""
     from vicinity_sim.compare import format_number as num
 
     state = "converged" if result.converged else "did not converge"
-    noise = ("data and simulation noise (jackknife over replications)" if result.simulation_noise
+    noise = ("data and simulation noise" if result.simulation_noise
              else "data only (one replication: simulation noise not estimated)")  # fmt: skip
     md = [f"# Calibration: {spec.name or spec.path.stem}", ""]
     if spec.description:
@@ -509,8 +661,9 @@ def report_markdown(spec: ExperimentSpec, result: CalibrationResult) -> str:
     md += [
         f"Method of simulated moments, {result.evaluations} evaluations of "
         f"{result.replications} replication(s) each, common random numbers (seed {spec.seed}); "
-        f"Nelder–Mead {state} ({result.message}). Objective Q = {num(result.objective)} "
-        f"(sum of squared standardised misses over {len(result.moments)} targets).",
+        f"{result.fitted_targets} fitted and {result.held_out_targets} held-out target(s) for "
+        f"{len(result.parameters)} parameter(s); weight: {result.weighting}; "
+        f"Nelder–Mead {state} ({result.message}). Objective Q = {num(result.objective)}.",
         "", "## Parameters", "",
         f"Standard errors: {noise}; `data only` ignores the simulation noise."
         + (" JᵀWJ is singular: parameters that no target moves have an infinite standard "
@@ -522,15 +675,49 @@ def report_markdown(spec: ExperimentSpec, result: CalibrationResult) -> str:
     for k, v in result.parameters.items():
         md.append(f"| `{k}` | {num(v)} | {num(result.standard_errors[k])} | "
                   f"{num(result.standard_errors_data.get(k, math.nan))} |")  # fmt: skip
-    md += ["", "## Fit", "", "| target | arm | value ± sd | simulated | miss / sd |",
-           "| --- | --- | ---: | ---: | ---: |"]  # fmt: skip
+    jt = result.j_test
+    md += ["", "## Test of the over-identifying restrictions", "",
+           (f"Hansen's J: {jt['message']}." if jt else "not computed.")]  # fmt: skip
+    md += ["", "## Fit", "",
+           "`miss / sd`: simulated minus target in the target's sd; `t`: the same miss over "
+           "the sd of the fitted residual (data, simulation noise and the fit's own pull), "
+           "undefined when exactly identified.", "",
+           "| target | arm | value ± sd | simulated | miss / sd | t | source |",
+           "| --- | --- | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
     for t in result.moments:
-        target = f"`{t['outcome']}`" + (" (relative)" if t["relative_to"] else "")
-        arm = t["arm"] + (f" vs {t['relative_to']}" if t["relative_to"] else "")
-        miss = (t["simulated"] - t["value"]) / t["sd"]
-        md.append(f"| {target} | {arm} | {num(t['value'])} ± {num(t['sd'])} | "
-                  f"{num(t['simulated'])} | {miss:+.2f} |")  # fmt: skip
+        if t.get("held_out"):
+            continue
+        t_ratio = t.get("t_ratio", math.nan)
+        md.append(f"| {_target_name(t)} | {_arm_name(t)} | {num(t['value'])} ± {num(t['sd'])} "
+                  f"| {num(t['simulated'])} | {t['miss_sd']:+.2f} | "
+                  f"{'—' if not math.isfinite(t_ratio) else f'{t_ratio:+.2f}'} | "
+                  f"{t.get('source') or ''} |")  # fmt: skip
+    held = [t for t in result.moments if t.get("held_out")]
+    if held:
+        md += ["", "## Held-out checks", "",
+               "Simulated at the estimate, not used in the fit. `model 95%`: the model's value "
+               "with the parameters' uncertainty and simulation noise; `z`: model minus target "
+               "over the sd of that difference (the target's error included).", "",
+               "| target | arm | value ± sd | model (95%) | z | consistent | source |",
+               "| --- | --- | ---: | ---: | ---: | --- | --- |"]  # fmt: skip
+        for t in held:
+            lo, hi = t["model_interval"]
+            md.append(f"| {_target_name(t)} | {_arm_name(t)} | {num(t['value'])} ± "
+                      f"{num(t['sd'])} | {num(t['simulated'])} [{num(lo)}, {num(hi)}] | "
+                      f"{t['z']:+.2f} | {'yes' if t['consistent'] else 'no'} | "
+                      f"{t.get('source') or ''} |")  # fmt: skip
     md += ["", "Every evaluation is an experiment directory `evals/NNNN` (open it with "
-           "`load_results`); `calibration.json` holds the estimates, covariance, Jacobian and "
-           "the history of evaluations.", ""]  # fmt: skip
+           "`load_results`); `calibration.json` holds the estimates, covariance, Jacobian, "
+           "weight, J-test and the history of evaluations.", ""]  # fmt: skip
     return "\n".join(md)
+
+
+def _target_name(t: dict[str, Any]) -> str:
+    if t.get("per"):
+        scale = "" if t.get("scale", 1.0) == 1.0 else f"{t['scale']:g} × "
+        return f"{scale}`{t['outcome']}` / `{t['per']}`"
+    return f"`{t['outcome']}`" + (" (relative)" if t["relative_to"] else "")
+
+
+def _arm_name(t: dict[str, Any]) -> str:
+    return t["arm"] + (f" vs {t['relative_to']}" if t["relative_to"] else "")

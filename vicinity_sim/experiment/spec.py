@@ -195,15 +195,48 @@ class CalibrationParameter(ParamModel):
 
 
 class Target(ParamModel):
-    """A moment to match: an outcome of an arm, or its relative change against another arm."""
+    """A moment to match: an outcome of an arm, its ratio to another outcome (``per``), or its
+    relative change against another arm."""
 
     outcome: str = Field(min_length=1)
     arm: str = Field(min_length=1)
     relative_to: str | None = Field(
         None, description="Match (arm − other) / other instead of the arm's level."
     )
+    per: str | None = Field(
+        None, description="Match scale · mean(outcome) / mean(per), a rate per another outcome "
+        "of the same arm (e.g. per residents_final, scale 1000: per 1,000 residents)."
+    )  # fmt: skip
+    scale: float = Field(1.0, gt=0, description="Multiplies a `per` ratio.")
     value: float
-    sd: float = Field(gt=0, description="Uncertainty of the target (its weight is 1/sd²).")
+    sd: float | None = Field(
+        None, gt=0, description="Standard error of the target (give sd or variance, or a "
+        "calibration.covariance matrix)."
+    )  # fmt: skip
+    variance: float | None = Field(None, gt=0, description="Variance of the target (sd²).")
+    held_out: bool = Field(
+        False, description="Simulated at the estimate and reported against the model, but not "
+        "used in the fit (an out-of-sample check; method msm)."
+    )  # fmt: skip
+    source: str = Field("", description="Where the value comes from (docs/sources.md §...).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sd_from_variance(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("variance") is not None:
+            if data.get("sd") is not None:
+                raise ValueError("give sd or variance, not both")
+            v = data["variance"]
+            if isinstance(v, int | float) and not isinstance(v, bool) and v > 0:
+                data = {**data, "sd": float(v) ** 0.5}
+        return data
+
+    @model_validator(mode="after")
+    def _per(self) -> Target:
+        if self.per is not None and self.relative_to is not None:
+            raise ValueError("a target is a rate (per) or a relative change (relative_to), "
+                             "not both")  # fmt: skip
+        return self
 
 
 class Calibration(ParamModel):
@@ -233,6 +266,70 @@ class Calibration(ParamModel):
     posterior_samples: int = Field(
         1000, ge=1, le=1_000_000, description="History matching: size of the posterior sample."
     )
+    weighting: Literal["optimal", "diagonal"] = Field(
+        "optimal", description="msm: optimal = two-step efficient weight (S + Σ_sim)⁻¹ when "
+        "over-identified; diagonal = 1/sd² throughout (the J-test then uses the residuals' "
+        "generalised inverse)."
+    )  # fmt: skip
+    refine_evaluations: int = Field(
+        30, ge=1, le=100_000, description="msm, optimal weighting: evaluations of the second "
+        "step, which starts at the first step's estimate."
+    )  # fmt: skip
+    simulation_draws: float | None = Field(
+        None, gt=0, description="msm: simulated data sets per observed one (the S of the "
+        "1 + 1/S factor); if given, the simulation covariance is the data covariance / S "
+        "instead of the jackknife over replications."
+    )  # fmt: skip
+    covariance: list[list[float]] | None = Field(
+        None, description="msm: covariance matrix of all targets, in file order (targets then "
+        "give no sd or variance)."
+    )  # fmt: skip
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sds_from_covariance(cls, data: Any) -> Any:
+        cov, targets = (data.get("covariance"), data.get("targets")) if isinstance(
+            data, dict) else (None, None)  # fmt: skip
+        if not isinstance(cov, list) or not isinstance(targets, list):
+            return data
+        if len(cov) != len(targets) or any(not isinstance(r, list) or len(r) != len(targets)
+                                           for r in cov):  # fmt: skip
+            raise ValueError(f"covariance must be {len(targets)} × {len(targets)}, one row and "
+                             "column per target")  # fmt: skip
+        filled = []
+        for i, t in enumerate(targets):
+            d = cov[i][i]
+            if isinstance(t, dict) and isinstance(d, int | float) and d > 0:
+                sd = float(d) ** 0.5
+                given = t.get("sd") if t.get("variance") is None else t["variance"] ** 0.5
+                # A target may repeat its diagonal entry (as a saved experiment does).
+                if given is not None and abs(given - sd) > 1e-9 * sd:
+                    raise ValueError(f"targets[{i}] gives an sd or variance that differs from "
+                                     "the covariance matrix's: give one")  # fmt: skip
+                t = {k: v for k, v in t.items() if k != "variance"} | {"sd": sd}
+            filled.append(t)
+        return {**data, "targets": filled}
+
+    @model_validator(mode="after")
+    def _sds(self) -> Calibration:
+        for i, t in enumerate(self.targets):
+            if t.sd is None:
+                raise ValueError(f"targets[{i}] ('{t.outcome}') needs sd, variance or a "
+                                 "positive diagonal entry of calibration.covariance")  # fmt: skip
+        if self.covariance is not None:
+            import numpy as np
+
+            c = np.array(self.covariance, float)
+            if not np.allclose(c, c.T, rtol=1e-12, atol=0.0):
+                raise ValueError("covariance must be symmetric")
+            if np.linalg.eigvalsh(c).min() <= 0:
+                raise ValueError("covariance must be positive definite")
+        return self
+
+    @property
+    def fitted(self) -> list[bool]:
+        """Whether each target is used in the fit (not held out)."""
+        return [not t.held_out for t in self.targets]
 
 
 class MinimumEffectSpec(ParamModel):
@@ -402,14 +499,18 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
                     raise InputError(shown, f"calibration.parameters[{i}].arms[{j}]",
                                      f"no arm '{arm}'")  # fmt: skip
         for i, t in enumerate(spec.calibration.targets):
-            if t.outcome not in known:
-                raise InputError(shown, f"calibration.targets[{i}].outcome",
-                                 f"unknown outcome '{t.outcome}'")  # fmt: skip
+            for field in ("outcome", "per"):
+                name = getattr(t, field)
+                if name is not None and name not in known:
+                    raise InputError(shown, f"calibration.targets[{i}].{field}",
+                                     f"unknown outcome '{name}'")  # fmt: skip
             for field in ("arm", "relative_to"):
                 arm = getattr(t, field)
                 if arm is not None and arm not in names:
                     raise InputError(shown, f"calibration.targets[{i}].{field}",
                                      f"no arm '{arm}'")  # fmt: skip
+    if spec.calibration:
+        _check_identification(spec.calibration, shown)
     base = spec.relative(spec.base)
     if not base.exists():
         raise InputError(shown, "base", f"scenario file not found: {base}")
@@ -417,3 +518,44 @@ def _check(spec: ExperimentSpec, shown: str) -> None:
         if arm.scenario and not spec.relative(arm.scenario).exists():
             raise InputError(shown, f"arms[{i}].scenario",
                              f"scenario file not found: {spec.relative(arm.scenario)}")  # fmt: skip
+
+
+def _check_identification(cal: Calibration, shown: str) -> None:
+    """msm: at least as many fitted targets as parameters; held-out targets, per-rates and a
+    covariance matrix only where the method uses them.
+
+    Raises:
+        InputError: One line naming the key and the problem.
+    """
+    msm_only = [(i, f) for i, t in enumerate(cal.targets)
+                for f in ("held_out", "per") if getattr(t, f)]  # fmt: skip
+    if cal.method != "msm":
+        if msm_only:
+            i, f = msm_only[0]
+            raise InputError(
+                shown,
+                f"calibration.targets[{i}].{f}",
+                f'is supported by method = "msm" only (not {cal.method})',
+            )
+        if cal.covariance is not None:
+            raise InputError(
+                shown,
+                "calibration.covariance",
+                f'is supported by method = "msm" only (not {cal.method})',
+            )
+        return
+    n_params, n_fit = len(cal.parameters), sum(cal.fitted)
+    n_held = len(cal.targets) - n_fit
+    if n_fit >= n_params:
+        return
+    if n_held and n_fit + n_held >= n_params:
+        problem = (
+            f"{n_held} held-out target(s) leave {n_fit} fitted for {n_params} "
+            "parameters: the fit is under-identified; hold fewer out or add targets"
+        )
+    else:
+        problem = (
+            f"{n_fit} fitted target(s) for {n_params} parameters: the fit is "
+            "under-identified; add targets or fix parameters"
+        )
+    raise InputError(shown, "calibration.targets", problem)
