@@ -245,8 +245,9 @@ def _village_tables(
 
 
 def build_world(
-    villages: list[VillageSpecLike], streams: Streams, source: str = "scenario"
-) -> World:
+    villages: list[VillageSpecLike], streams: Streams, source: str = "scenario",
+    ids: list[int] | None = None,
+) -> World:  # fmt: skip
     """Build every village and join them into one world.
 
     Args:
@@ -254,6 +255,9 @@ def build_world(
         streams: Streams for the world (``world.plan``/``world.population``/
             ``world.facilities``... per village).
         source: Name of the scenario's source, for error messages.
+        ids: Position of each village in the scenario (default ``0..n−1``): a village's
+            streams are addressed by it, so a city run's unit, which builds one village,
+            builds exactly that village of the whole city's world.
 
     Returns:
         The world with the facilities it starts with, no interventions applied yet.
@@ -266,8 +270,10 @@ def build_world(
     off = {"building": 0, "block": 0, "grid": 0, "household": 0, "landlord": 0, "flood": 0}
     off["resident"] = 0
     pops: list[Population] = []
+    ids = list(range(len(villages))) if ids is None else [int(i) for i in ids]
     for v, spec in enumerate(villages):
-        plan = build_plan(spec.plan, streams.generator("world.plan", v))
+        gid = ids[v]
+        plan = build_plan(spec.plan, streams.generator("world.plan", gid))
         block_cols = np.arange(plan.n_blocks) % plan.n_block_cols
         block_rows = np.arange(plan.n_blocks) // plan.n_block_cols
         try:
@@ -276,18 +282,18 @@ def build_world(
                 plan.rooms,
                 block_cols,
                 block_rows,
-                streams.generator("world.population", v),
+                streams.generator("world.population", gid),
             )
         except CapacityError as e:
             raise InputError(
                 source,
-                f"villages[{v}].population.n_residents",
+                f"villages[{gid}].population.n_residents",
                 f"{spec.population.n_residents} residents form about {e.households} households "
                 f"but village '{spec.name}' has only {e.rooms} rental units; lower n_residents "
                 "or raise plan.n_buildings or plan.rooms_per_storey",
             ) from None
         parts.append(
-            _village_tables(v, spec, plan, pop, off, streams.generator("world.economy", v))
+            _village_tables(v, spec, plan, pop, off, streams.generator("world.economy", gid))
         )
         pops.append(pop)
         off["building"] += len(plan.x)
@@ -339,12 +345,13 @@ def build_world(
         ),
         flood_points=cat("flood_points"),
         adjacency=Adjacency.from_edges(off["building"], src, dst, sep),
+        village_ids=np.array(ids, dtype=np.int64),
     )
     for v, (spec, pop) in enumerate(zip(villages, pops, strict=True)):
         _seed_village_ties(world, v, spec.population, pop, streams)
     for v, spec in enumerate(villages):
         place_existing_facilities(
-            world, v, spec.facilities, streams.generator("world.facilities", v)
+            world, v, spec.facilities, streams.generator("world.facilities", ids[v])
         )
     return world
 
@@ -367,7 +374,7 @@ def _seed_village_ties(
         ),
         TieSlot.WORKPLACE: (pop.res_workplace, [p.group(g).workplace_ties for g in range(3)]),
     }
-    key = streams.key("world.ties", v)
+    key = streams.key("world.ties", int(world.village_ids[v]))
     for slot, (labels, rate) in groups.items():
         labels = labels.astype(np.int64)
         ptr, members = group_members(labels, int(labels.max()) + 1)

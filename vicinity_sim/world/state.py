@@ -59,6 +59,9 @@ class World:
         flood_points: Waterlogging points.
         adjacency: Neighbouring buildings with their separation (for fire spread).
         fires_today: Buildings burned today (written by the fire process; read the next day).
+        village_ids: Position of each village in the city's scenario (``0..n−1`` when the
+            world holds the whole scenario; a city run's unit holds one village and its
+            position). Draws from the city's shared streams are addressed by it.
     """
 
     village_names: list[str]
@@ -77,8 +80,13 @@ class World:
     flood_points: FloodPoints
     adjacency: Adjacency
     fires_today: FiresToday = field(default_factory=FiresToday)
+    village_ids: np.ndarray | None = None
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
     _occupants: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.village_ids is None:
+            self.village_ids = np.arange(len(self.village_names), dtype=np.int64)
 
     @property
     def n_villages(self) -> int:
