@@ -103,6 +103,12 @@ class Intervention(ParamModel):
         source="-",
     )  # fmt: skip
     targeting: str = Field("random", description="Which units come first.")
+    staggered: bool = param(
+        True, unit="bool",
+        doc="With [rollout] waves: count this rollout (start_day, schedule) from each "
+        "village's wave start and skip villages in no wave; false: the run's calendar in "
+        "every village it applies to.", source="-",
+    )  # fmt: skip
     capital_cost_cny: float = param(
         0.0, unit="CNY/unit", ge=0.0, le=1e10, doc="One-off cost per unit installed.",
         source="assumption",
@@ -190,9 +196,12 @@ class Intervention(ParamModel):
 
     # -- rollout -------------------------------------------------------------------------
 
-    def target_units(self, world: World, gen: np.random.Generator) -> np.ndarray:
-        """All units this intervention will reach, in rollout order."""
-        villages = self.village_indices(world)
+    def target_units(
+        self, world: World, gen: np.random.Generator, villages: np.ndarray | None = None
+    ) -> np.ndarray:
+        """All units this intervention will reach, in rollout order (in ``villages``, by
+        default those it applies to)."""
+        villages = self.village_indices(world) if villages is None else villages
         if self.builds_facilities:
             parts = []
             for v in villages:
