@@ -291,6 +291,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="fast (arrays and numba, default) or reference (one Mesa agent per person, "
         "plain Python: the readable specification, about 100x slower)",
     )  # fmt: skip
+    p.add_argument(
+        "--workers", type=int, default=1,
+        help="worker processes a scenario of several villages is spread over, balanced by "
+        "residents (default 1; the outputs are the same for any number)",
+    )  # fmt: skip
+    p.add_argument(
+        "--executor", default="local",
+        help="local (default: worker processes on this machine), dask (a local Dask "
+        "cluster of --workers processes) or dask://HOST:PORT (an existing Dask cluster)",
+    )  # fmt: skip
     _add_scenario_options(p)
 
     p = sub.add_parser(
@@ -444,9 +454,11 @@ def _print_summary(summary: dict[str, Any], title: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from vicinity_sim import outdir, preflight, supervise
+    from vicinity_sim.experiment.executors import check_executor
     from vicinity_sim.runs import publish, run_files, simulate
     from vicinity_sim.scenario import load_scenario, with_seed
 
+    check_executor(args.executor, args.workers)
     scenario = load_scenario(args.scenario, _overrides(args))
     if args.seed is not None:
         scenario = with_seed(scenario, args.seed)
@@ -456,13 +468,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         out = Path("outputs") / f"{file_name(stem, args.scenario, 'name')}-seed{scenario.run.seed}"
     outdir.check_target(out, args.force)
-    preflight.check_runs(out, [scenario], 1, args.scenario)
+    preflight.check_runs(out, [scenario], 1, args.scenario, workers=args.workers)
     log.info("%s: %d village(s), %d days, seed %d, hash %s", args.scenario,
              len(scenario.villages), scenario.run.days, scenario.run.seed,
              scenario.content_hash()[:12])  # fmt: skip
     with outdir.writing(out, args.force):  # held while simulating: one writer per directory
         try:
-            result = simulate(scenario, progress=not args.quiet, engine=args.engine)
+            result = simulate(scenario, progress=not args.quiet, engine=args.engine,
+                              workers=args.workers, executor=args.executor)  # fmt: skip
         except KeyboardInterrupt as e:
             kept = "nothing was written (a run writes its outputs when it has finished)"
             raise supervise.interrupted(e, f"{kept}; run it again") from None
