@@ -27,8 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threade
 
 TINY = (ROOT / "scenarios" / "tiny.toml").as_posix()
 FORK = multiprocessing.get_context("fork")
-RUN_FILES = ["agents", "fire_events.parquet", "manifest.json", "summary.json",
-             "timeseries.parquet"]
+RUN_FILES = ["agents", "fire_events.parquet", "manifest.json", "summary.json", "timeseries.parquet"]
 
 
 def run_cli(args, capsys):
