@@ -385,3 +385,32 @@ def test_bad_waves_are_one_line_errors(tmp_path, capsys):
                    "no village 'nowhere'")  # fmt: skip
     assert main(["run", str(path), "--workers", "0"]) == 2
     assert "--workers: must be at least 1" in capsys.readouterr().err
+
+
+def test_the_reference_engine_runs_a_city_to_the_same_series():
+    """Both engines run a city the same way: the Mesa-agent units give the fast units' series
+    and summary exactly."""
+    sc = scenario_from_dict(city_data(days=35, sizes=[(40, 300), (30, 250), (30, 200)]), "ref")
+    fast, ref = simulate(sc, seed=2), simulate(sc, seed=2, engine="reference")
+    assert fast.columns.keys() == ref.columns.keys()
+    for name, values in fast.columns.items():
+        assert np.array_equal(np.asarray(values), np.asarray(ref.columns[name]), equal_nan=True), (
+            name
+        )
+    assert pd.DataFrame(fast.panel).equals(pd.DataFrame(ref.panel))
+
+
+def test_the_city_generator_makes_larger_cities_from_the_same_distributions(tmp_path):
+    import runpy
+
+    generate = runpy.run_path(str(ROOT / "scenarios" / "city" / "generate.py"))
+    out = tmp_path / "big.toml"
+    generate["main"](["--residents", "5000000", "--villages", "240", "--name", "big",
+                      "--out", str(out)])  # fmt: skip
+    from vicinity_sim.scenario import load_scenario
+
+    sc = load_scenario(out)
+    residents = np.array([v.population.n_residents for v in sc.villages])
+    assert sc.name == "big" and len(residents) == 240 and residents.sum() == 5_000_000
+    assert residents.min() >= 3_000 and residents.max() <= 100_000
+    assert [v.name for v in sc.villages[:2]] == ["weili", "xinan"]

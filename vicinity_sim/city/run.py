@@ -409,11 +409,12 @@ class CityRun:
         bounds = month_boundaries(cal)
         with tqdm(total=cal.days, disable=not progress, delay=2.0, unit="day", leave=False,
                   desc=self.scenario.name or "city") as bar:  # fmt: skip
+            first = 0
             for end in bounds:
                 args = [(end, {p: exchange[p] for p in part if p in exchange}) for part in parts]
-                replies = backend.call(
-                    "advance", args, stage=f"the month before {cal.dates[end - 1]}"
-                )
+                stage = f"the days {cal.dates[first]} to {cal.dates[end - 1]}"
+                replies = backend.call("advance", args, stage=stage)
+                first = end
                 days = sorted((d for part in replies for d in part), key=lambda d: d.position)
                 if recorder is None:
                     metrics = list(days[0].values)

@@ -269,6 +269,18 @@ class Intervention(ParamModel):
             return float(np.interp(day + 1, days, shares, left=0.0, right=shares[-1]))
         return self.fraction_done(day, self.start_day, self.ramp_days)
 
+    def share_curve(self, days: np.ndarray) -> np.ndarray:
+        """:meth:`share_done` of many days at once (the same values, computed as arrays)."""
+        days = np.asarray(days, dtype=np.int64)
+        if self.schedule is not None:
+            points = [d for d, _ in self.schedule]
+            shares = [s for _, s in self.schedule]
+            return np.interp(days + 1, points, shares, left=0.0, right=shares[-1])
+        start, ramp = self.start_day, self.ramp_days
+        if ramp <= 0:
+            return np.where(days < start, 0.0, 1.0)
+        return np.where(days < start, 0.0, np.minimum(1.0, (days - start + 1) / ramp))
+
     @staticmethod
     def fraction_done(day: int, start: int, ramp: int) -> float:
         """Share of a linear rollout completed by the end of ``day``."""

@@ -46,6 +46,8 @@ class RolloutPlan:
     share: float = 0.0
     #: Program start of the plan's villages: its schedule is counted from this day.
     offset: int = 0
+    #: The share of the rollout done by the end of each day of the run (computed once).
+    curve: np.ndarray | None = None
 
 
 def _levers() -> tuple[str, ...]:
@@ -94,6 +96,7 @@ class Rollout(Process):
             running_cum_cny_day=np.concatenate([[0.0], np.cumsum(running)]),
             base=spec.level(self.world, units) if spec.continuous else None,
             offset=offset,
+            curve=spec.share_curve(np.arange(self.model.calendar.days) - offset),
         )
 
     def installed(self) -> dict[str, int]:
@@ -108,7 +111,7 @@ class Rollout(Process):
         installed = 0
         for plan in self.plans:
             spec = plan.spec
-            share = spec.share_done(day - plan.offset)
+            share = float(plan.curve[day])  # spec.share_done(day - plan.offset)
             if spec.continuous:
                 if share > plan.share:
                     values = plan.base + share * (spec.target() - plan.base)
