@@ -14,13 +14,16 @@ worker process, or on a Dask worker. The coordinator (:class:`CityRun`):
    (:mod:`vicinity_sim.city.combine`) and the monthly panel, then calls :meth:`CityRun.exchange`;
 4. collects the villages' fire events and agent snapshots, and summarises the run.
 
-**The monthly exchange.** :meth:`CityRun.exchange` is where the villages meet: it is called at
-every month boundary with every village's record of the month, after every village has
-simulated the days before the boundary and before any simulates the boundary's day (the first
-of a month, when the monthly mechanisms run); what it returns for a partition is handed to
-that partition's :meth:`~vicinity_sim.city.worker.Partition.advance` for the next month.
-Today the villages share only the weather, which each draws from the city's stream itself, so
-nothing is exchanged.
+**The monthly exchange.** The scenario's :class:`~vicinity_sim.city.exchange.Exchange`
+(:func:`~vicinity_sim.city.exchange.city_exchange`) is where the villages meet. At every
+month boundary but the run's end, after every village has simulated the days before it: each
+partition returns its villages' offers with their days, the coordinator settles them all
+(in scenario order, with the city's exchange stream of that boundary), and hands each
+partition its villages' deliveries with the next ``advance``, which takes them in before any
+village simulates the boundary's day (the first of a month, when the monthly mechanisms run).
+The exchange's totals join the summary. Today the villages share only the weather, which each
+draws from the city's stream itself, so nothing is exchanged
+(:class:`~vicinity_sim.city.exchange.NoExchange`).
 
 **Same results on any workers.** A village's draws are addressed by its position
 (:mod:`vicinity_sim.streams`), its world is built from the city's world streams at its
@@ -48,6 +51,7 @@ from tqdm import tqdm
 
 from vicinity_sim.calendar import Calendar
 from vicinity_sim.city.combine import combine_days
+from vicinity_sim.city.exchange import Exchange, city_exchange, exchange_generator
 from vicinity_sim.city.panel import panel_columns
 from vicinity_sim.city.partition import balance
 from vicinity_sim.city.units import ENGINES, UnitDays, UnitInfo
@@ -304,20 +308,13 @@ class CityRun:
         self.calendar = Calendar(scenario.run.start_date, scenario.run.days)
         self.partitions = partitions
         self.timings: dict[str, float] = {}
+        self._exchange = city_exchange(scenario)
 
-    # The plug point of the city's monthly exchange (see the module docstring).
-    def exchange(self, day: int, days: list[UnitDays]) -> dict[int, Any]:
-        """What the villages exchange at the month boundary ``day``.
-
-        Args:
-            day: The boundary: every village has simulated the days before it.
-            days: Every village's record of the month, in scenario order.
-
-        Returns:
-            For each village's position, what reaches it before the month starts (nothing
-            today: the villages share only the weather).
-        """
-        return {}
+    @property
+    def exchange(self) -> Exchange:
+        """The city's monthly exchange (:mod:`vicinity_sim.city.exchange`), on the
+        coordinator's side."""
+        return self._exchange
 
     def _plan(self) -> list[list[int]]:
         n = len(self.scenario.villages)
@@ -377,6 +374,7 @@ class CityRun:
         columns = series.columns()
         events = _events(infos, finals, [v.name for v in self.scenario.villages])
         summary = summarize(columns, events)
+        summary.update(self._exchange.outcomes())
         t3 = time.perf_counter()
         return RunResult(
             scenario=self.scenario, seed=self.seed, replication=self.replication,
@@ -405,13 +403,15 @@ class CityRun:
         names = [v.name for v in self.scenario.villages]
         rows: dict[int, list[tuple[tuple, dict]]] = {p: [] for p in range(len(names))}
         recorder: Recorder | None = None
-        exchange: dict[int, Any] = {}
+        deliveries: dict[int, Any] = {}
         bounds = month_boundaries(cal)
         with tqdm(total=cal.days, disable=not progress, delay=2.0, unit="day", leave=False,
                   desc=self.scenario.name or "city") as bar:  # fmt: skip
             first = 0
             for end in bounds:
-                args = [(end, {p: exchange[p] for p in part if p in exchange}) for part in parts]
+                offer = end < cal.days  # no exchange at the run's end
+                args = [(end, {p: deliveries[p] for p in part if p in deliveries}, offer)
+                        for part in parts]  # fmt: skip
                 stage = f"the days {cal.dates[first]} to {cal.dates[end - 1]}"
                 replies = backend.call("advance", args, stage=stage)
                 first = end
@@ -428,7 +428,9 @@ class CityRun:
                 recorder.recorded = last
                 for d in days:
                     rows[d.position].append((_panel_key(cal, d, names, waves, starts), d.panel))
-                exchange = self.exchange(end, days)
+                if offer:
+                    rng = exchange_generator(self.seed, self.replication, end)
+                    deliveries = self._exchange.settle(end, [d.offer for d in days], rng)
                 bar.update(last - first)
         keys = [k for p in range(len(names)) for k, _ in rows[p]]
         panel = panel_columns([r for p in range(len(names)) for _, r in rows[p]], keys)

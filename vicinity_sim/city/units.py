@@ -71,6 +71,8 @@ class UnitDays:
         values: Metric → its value on each day.
         weights: Weight (of :data:`~vicinity_sim.city.combine.WEIGHTS`) → its value each day.
         panel: The village's outcomes over the days (a row of the monthly panel).
+        offer: The village's offer to the city's exchange at ``end``
+            (:meth:`~vicinity_sim.city.exchange.Exchange.offer`).
     """
 
     position: int
@@ -79,6 +81,7 @@ class UnitDays:
     values: dict[str, np.ndarray]
     weights: dict[str, np.ndarray]
     panel: dict[str, float]
+    offer: Any = None
 
 
 class VillageUnit:

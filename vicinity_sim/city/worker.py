@@ -16,6 +16,7 @@ import os
 import traceback
 from typing import Any
 
+from vicinity_sim.city.exchange import city_exchange
 from vicinity_sim.city.units import UnitDays, UnitInfo, VillageUnit
 
 
@@ -40,6 +41,7 @@ class Partition:
         self.positions = [int(p) for p in positions]
         self.seed, self.replication, self.engine = int(seed), int(replication), engine
         self.units: dict[int, VillageUnit] = {}
+        self.exchange = city_exchange(scenario)
 
     def build(self) -> list[UnitInfo]:
         """Build every village's world; return what the coordinator needs to know of them."""
@@ -53,18 +55,29 @@ class Partition:
         for p, unit in self.units.items():
             unit.start(waves.get(p))
 
-    def advance(self, end: int, exchange: Any = None) -> list[UnitDays]:
-        """Simulate every village up to day ``end`` (not included).
+    def advance(self, end: int, deliveries: dict[int, Any] | None = None,
+                offer: bool = True) -> list[UnitDays]:  # fmt: skip
+        """Take in the last boundary's deliveries, simulate every village up to day ``end``
+        (not included) and make each village's offer to the exchange at ``end``.
 
         Args:
             end: The next month boundary (or the end of the run).
-            exchange: What the city's exchange at the last boundary gave this partition's
-                villages (none today: the villages share only the weather).
+            deliveries: Position → what the city's exchange at the last boundary gave that
+                village (:meth:`~vicinity_sim.city.exchange.Exchange.receive`).
+            offer: Whether to make the villages' offers
+                (:meth:`~vicinity_sim.city.exchange.Exchange.offer`); not at the run's end.
 
         Returns:
-            Each village's record of the days.
+            Each village's record of the days, with its offer.
         """
-        return [unit.advance(end) for unit in self.units.values()]
+        for p, delivery in (deliveries or {}).items():
+            unit = self.units[p]
+            self.exchange.receive(unit, delivery, unit.model.day)
+        records = [unit.advance(end) for unit in self.units.values()]
+        if offer:
+            for record, unit in zip(records, self.units.values(), strict=True):
+                record.offer = self.exchange.offer(unit, end)
+        return records
 
     def finish(self) -> dict[int, tuple[dict, dict]]:
         """Each village's fire events and agent snapshots."""
@@ -134,8 +147,9 @@ class PartitionActor:
     def start(self, waves: dict[int, str | None]) -> None:
         self.partition.start(waves)
 
-    def advance(self, end: int, exchange: Any = None) -> list[UnitDays]:
-        return self.partition.advance(end, exchange)
+    def advance(self, end: int, deliveries: dict[int, Any] | None = None,
+                offer: bool = True) -> list[UnitDays]:  # fmt: skip
+        return self.partition.advance(end, deliveries, offer)
 
     def finish(self) -> dict[int, tuple[dict, dict]]:
         return self.partition.finish()
