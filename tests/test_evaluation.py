@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import accelerated, scenario, scenario_from_dict
+from helpers import ROOT, accelerated, scenario, scenario_from_dict
 
 from vicinity_sim.evaluation import (
     callaway_santanna,
@@ -163,3 +163,40 @@ def test_on_a_city_without_spillovers_did_recovers_the_true_effect():
         row = table.loc[name]
         assert row["covered"], (name, row.to_dict())
         assert abs(row["bias"]) < 0.5 * truth + 2 * row["se"]
+
+
+def test_the_city_spillover_study_reads_its_file_and_finds_no_spillover_without_coupling():
+    from test_city import city_data
+
+    from vicinity_sim.evaluation.study import Study, load_study, run_study, summarize_study
+
+    study = load_study(ROOT / "experiments" / "city_spillovers.toml")
+    assert study.scenario == (ROOT / "scenarios" / "xiamen_city_program.toml").resolve()
+    assert study.replications >= 10 and "rent_index" in study.outcomes
+    # the same study on a small city of four villages, the push wave a month after the
+    # pilot, one village untreated; 75 days, 2 replications
+    data = city_data(days=75)
+    data["rollout"]["waves"][1]["start_day"] = 35
+    small = Study("small", scenario_from_dict(data, "small city"),
+                  ["trust_institutional", "fires"], replications=2, n_boot=49)  # fmt: skip
+    table = run_study(small)
+    assert set(table["replication"]) == {0, 1}
+    # villages do not affect each other yet: the untreated village's true effect is zero
+    assert (table["spillover"] == 0).all()
+    summary = summarize_study(table)
+    trust = summary[(summary.outcome == "trust_institutional") & (summary.estimator == "twfe")]
+    assert len(trust) == 1 and np.isfinite(trust["bias"].iloc[0])
+    assert not summary["spillover_varies"].any()
+
+
+def test_a_bad_study_file_is_one_line(tmp_path):
+    from vicinity_sim.errors import InputError
+    from vicinity_sim.evaluation.study import load_study
+
+    bad = tmp_path / "s.toml"
+    bad.write_text('name = "x"\nscenario = "c.toml"\noutcomes = []\n', encoding="utf-8")
+    with pytest.raises(InputError, match="outcomes"):
+        load_study(bad)
+    bad.write_text('name = "x"\nscenario = "c.toml"\noutcomes = ["fires"]\nreps = 3\n')
+    with pytest.raises(InputError, match="reps"):
+        load_study(bad)
