@@ -11,7 +11,7 @@ worker process, or on a Dask worker. The coordinator (:class:`CityRun`):
 3. advances all partitions to each month boundary in turn — within a month every village
    runs on its own — and, at the boundary (a barrier: every village has simulated the same
    days), combines the villages' days into the city's series
-   (:mod:`vicinity_sim.city.combine`) and the monthly panel, then calls :meth:`CityRun.exchange`;
+   (:mod:`vicinity_sim.city.combine`) and the monthly panel, then runs the monthly exchange (below);
 4. collects the villages' fire events and agent snapshots, and summarises the run.
 
 **The monthly exchange.** The scenario's :class:`~vicinity_sim.city.exchange.Exchange`
