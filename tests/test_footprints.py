@@ -267,11 +267,11 @@ def test_an_experiment_compares_arms_on_real_footprints(tmp_path):
     results = run_experiment(load_experiment(exp), tmp_path / "out", progress=False)
     summaries = results.summaries
     assert len(summaries) == 4 and set(summaries.arm) == {"baseline", "stations"}
-    # Common random numbers: the same fires in both arms, reached sooner with stations.
+    # Fires are reached sooner with stations in every paired replication. (The fires
+    # themselves may differ after the first month: landlords and tenants respond to the
+    # damage, and who lives where changes what ignites.)
     by_arm = summaries.set_index(["arm", "replication"])
     for r in (0, 1):
-        assert by_arm.loc[("stations", r), "fires_per_year"] == by_arm.loc[
-            ("baseline", r), "fires_per_year"]  # fmt: skip
         assert by_arm.loc[("stations", r), "mean_response_min"] < by_arm.loc[
             ("baseline", r), "mean_response_min"]  # fmt: skip
 

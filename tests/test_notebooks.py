@@ -12,6 +12,16 @@ NOTEBOOKS = sorted(EXPERIMENTS.glob("*.ipynb"))
 #: notebook's own parameters cell, as papermill does). 8,000 residents is the smallest village
 #: that still gets an industrial project at the program's 0.68 projects per 10,000 residents.
 SMALL = {
+    "city_spillovers.ipynb": """
+SCENARIO = "../scenarios/xiamen_villages_program.toml"
+REPLICATIONS = 2
+OVERRIDES = ["run.days=75", 'rollout.waves=[{name="pilot", start_day=0, villages=1}, '
+             '{name="push", start_day=35, villages=2}]']
+OVERRIDES += [f"villages[{i}].{key}={value}" for i, (b, r) in enumerate(
+    [(60, 500), (50, 400), (70, 600), (40, 350)]) for key, value in
+    (("plan.n_buildings", b), ("population.n_residents", r))]
+WORKERS = 1
+""",
     "four_pillars.ipynb": """
 REPLICATIONS = 2
 OVERRIDES = ["run.days=240", "villages[0].plan.n_buildings=560",
@@ -26,7 +36,7 @@ WORKERS = 1
 """,
 }
 #: Figures each notebook must draw.
-FIGURES = {"four_pillars.ipynb": 4, "program_sensitivity.ipynb": 2}
+FIGURES = {"city_spillovers.ipynb": 2, "four_pillars.ipynb": 4, "program_sensitivity.ipynb": 2}
 
 
 def test_every_notebook_has_a_reduced_size():

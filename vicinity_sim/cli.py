@@ -299,6 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the buildings of footprint villages with their outcomes "
         "(buildings.geojson or buildings.parquet, for QGIS or kepler.gl; needs the geo extra)",
     )  # fmt: skip
+    p.add_argument(
+        "--workers", type=int, default=1,
+        help="worker processes a scenario of several villages is spread over, balanced by "
+        "residents (default 1; the outputs are the same for any number)",
+    )  # fmt: skip
+    p.add_argument(
+        "--executor", default="local",
+        help="local (default: worker processes on this machine), dask (a local Dask "
+        "cluster of --workers processes) or dask://HOST:PORT (an existing Dask cluster)",
+    )  # fmt: skip
     _add_scenario_options(p)
 
     p = sub.add_parser(
@@ -452,9 +462,11 @@ def _print_summary(summary: dict[str, Any], title: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from vicinity_sim import outdir, preflight, supervise
+    from vicinity_sim.experiment.executors import check_executor
     from vicinity_sim.runs import publish, run_files, simulate
     from vicinity_sim.scenario import load_scenario, with_seed
 
+    check_executor(args.executor, args.workers)
     scenario = load_scenario(args.scenario, _overrides(args))
     if args.seed is not None:
         scenario = with_seed(scenario, args.seed)
@@ -464,7 +476,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         out = Path("outputs") / f"{file_name(stem, args.scenario, 'name')}-seed{scenario.run.seed}"
     outdir.check_target(out, args.force)
-    preflight.check_runs(out, [scenario], 1, args.scenario)
+    preflight.check_runs(out, [scenario], 1, args.scenario, workers=args.workers)
     if args.buildings:  # refused before the run, not after it
         from vicinity_sim.building_outputs import check_buildings_output
 
@@ -475,7 +487,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with outdir.writing(out, args.force):  # held while simulating: one writer per directory
         try:
             result = simulate(scenario, progress=not args.quiet, engine=args.engine,
-                              buildings=args.buildings)  # fmt: skip
+                              buildings=args.buildings, workers=args.workers,
+                              executor=args.executor)  # fmt: skip
         except KeyboardInterrupt as e:
             kept = "nothing was written (a run writes its outputs when it has finished)"
             raise supervise.interrupted(e, f"{kept}; run it again") from None

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from vicinity_sim.experiment.priors import prior_of
 from vicinity_sim.interventions import CATALOGUE
+from vicinity_sim.interventions.waves import RolloutWaves, Wave
 from vicinity_sim.processes import registered
 from vicinity_sim.processes.sections import SECTIONS
 from vicinity_sim.scenario.schema import RunParams
@@ -124,6 +125,8 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
         if proc.Params is not None:
             title = (proc.Params.__doc__ or proc.name).strip().splitlines()[0].rstrip(".")
             out.append((f"{title} `[{proc.name}]`", proc.Params, f"{proc.name}."))
+    out.append(("Staggered rollout `[rollout]`", RolloutWaves, "rollout."))
+    out.append(("A wave of the rollout `[[rollout.waves]]`", Wave, "rollout.waves[*]."))
     for kind, cls in CATALOGUE.items():
         out.append((f'Intervention `kind = "{kind}"`', cls, ""))
     return out

@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -17,6 +17,12 @@ from tqdm import tqdm  # plain text bars: no notebook widgets needed
 
 from vicinity_sim.calendar import Calendar
 from vicinity_sim.interop import AgentFrames, NoAgentSetError, as_scenario
+from vicinity_sim.interventions.waves import (
+    WAVES_STREAM,
+    assign_waves,
+    need_indicators,
+    start_days,
+)
 from vicinity_sim.processes import Process, registered
 from vicinity_sim.recorder import Recorder
 from vicinity_sim.snapshots import Snapshots
@@ -70,12 +76,34 @@ def guard_mesa_random(model: mesa.Model) -> None:
     model._all_agents.random = model.random
 
 
-def build_scenario_world(scenario: Any, streams: Streams) -> World:
+def build_scenario_world(scenario: Any, streams: Streams, ids: list[int] | None = None) -> World:
     """The starting world of a run: drawn from the run's streams, or from ``run.world_seed``'s
-    if the scenario fixes the world across seeds."""
+    if the scenario fixes the world across seeds (``ids``: the villages' positions in the
+    city, for a city run's unit)."""
     if scenario.run.world_seed is not None:
         streams = Streams(scenario.run.world_seed, 0)
-    return build_world(scenario.villages, streams, scenario.source)
+    return build_world(scenario.villages, streams, scenario.source, ids)
+
+
+def city_wide_streams() -> frozenset[str]:
+    """Streams of the registered processes that draw for the whole city (the weather)."""
+    return frozenset(c.name for c in registered() if c.city_wide)
+
+
+class UnitContext(NamedTuple):
+    """What a city run gives the model of one of its villages (:mod:`vicinity_sim.city`).
+
+    Attributes:
+        position: The village's position in the city's scenario: it addresses the village's
+            own streams (:class:`~vicinity_sim.streams.Streams`).
+        world: The village's world, built with the city's streams at that position.
+        wave: The village's wave of the staggered rollout (``None``: in no wave), as the
+            city's coordinator assigned it.
+    """
+
+    position: int
+    world: World
+    wave: str | None = None
 
 
 class DailyProcesses:
@@ -88,19 +116,38 @@ class DailyProcesses:
     processes: list[Any]
 
     def _start(self, scenario: Any, rng: int | np.random.Generator | None,
-               replication: int | None) -> None:  # fmt: skip
+               replication: int | None, unit: UnitContext | None = None) -> None:  # fmt: skip
         """Set up what both engines share: one integer seed for the addressed streams (Mesa's
-        own generators are seeded with it too, then made unusable), the calendar and the
-        world."""
+        own generators are seeded with it too, then made unusable), the calendar, the world
+        (given by ``unit`` in a city run) and the villages' program start days."""
         seed = resolve_seed(scenario, rng)
         super().__init__(rng=seed)  # type: ignore[call-arg]  # mesa.Model, next in the MRO
         guard_mesa_random(self)  # type: ignore[arg-type]
         self.spec = scenario
         self.seed = seed
         self.replication = scenario.run.replication if replication is None else replication
-        self.streams = Streams(seed, self.replication)
         self.calendar = Calendar(scenario.run.start_date, scenario.run.days)
-        self.world: World = build_scenario_world(scenario, self.streams)
+        #: Program start day of each village (−1: in no wave), or None without waves.
+        self.village_starts: np.ndarray | None = None
+        if unit is None:
+            self.streams = Streams(seed, self.replication)
+            self.world: World = build_scenario_world(scenario, self.streams)
+            waves = self._assign_waves(scenario)
+        else:
+            self.streams = Streams(seed, self.replication, unit.position, city_wide_streams())
+            self.world = unit.world
+            waves = [unit.wave]
+        if scenario.rollout.staggered:
+            self.village_starts = start_days(scenario.rollout, waves)
+        #: Each village's wave of the staggered rollout (None: in no wave or no waves).
+        self.village_waves: list[str | None] = waves
+
+    def _assign_waves(self, scenario: Any) -> list[str | None]:
+        """The waves of this model's villages, from their need or the city's random order."""
+        gen = self.streams.generator(WAVES_STREAM)
+        names = [v.name for v in scenario.villages]
+        indicators = need_indicators(self.world) if scenario.rollout.staggered else None
+        return assign_waves(scenario.rollout, names, indicators, gen)  # type: ignore[arg-type]
 
     @property
     def days(self) -> int:
@@ -143,6 +190,8 @@ class VicinityModel(DailyProcesses, mesa.Model):
         agent_every: Cadence of the agent-level records in days (default 1 when
             ``agent_reporters`` is given).
         agent_table: Table the agent-level values come from (default ``residents``).
+        unit: In a city run (:mod:`vicinity_sim.city`), the village this model simulates:
+            its world, position and wave (the scenario then holds that village only).
         **settings: Further scenario keys with their values, e.g.
             ``**{"fire.growth_sigma": 0.4}``: the keyword interface :func:`mesa.batch_run`
             sweeps (see :mod:`vicinity_sim.interop`).
@@ -167,10 +216,10 @@ class VicinityModel(DailyProcesses, mesa.Model):
         self, scenario: Any, *, rng: int | np.random.Generator | None = None,
         replication: int | None = None, overrides: Any = None,
         agent_reporters: dict[str, Any] | None = None, agent_every: int | None = None,
-        agent_table: str = "residents", **settings: Any,
+        agent_table: str = "residents", unit: UnitContext | None = None, **settings: Any,
     ) -> None:  # fmt: skip
         scenario = as_scenario(scenario, overrides, settings)
-        self._start(scenario, rng, replication)
+        self._start(scenario, rng, replication, unit)
         self.processes: list[Process] = [
             cls(self, getattr(scenario, cls.name) if cls.Params is not None else None)
             for cls in registered()

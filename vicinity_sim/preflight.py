@@ -119,19 +119,20 @@ def memory_needed(n_residents: int, processes: int = 1) -> int:
     return BASE_BYTES + (processes - 1) * WORKER_BYTES + population
 
 
-def check_memory(n_residents: int, processes: int, source: str) -> None:
+def check_memory(n_residents: int, processes: int, source: str, extra: int = 0) -> None:
     """Refuse a population that would not fit in the available memory.
 
     Args:
         n_residents: Residents of the largest scenario to simulate.
         processes: Simulations running at once (workers).
         source: The scenario or experiment file, for the message.
+        extra: Further bytes needed (the worker processes of a city run).
 
     Raises:
         InputError: If the estimate exceeds the available memory.
     """
     have = available_memory()
-    need = memory_needed(n_residents, processes)
+    need = memory_needed(n_residents, processes) + extra
     if have is None or need <= have:
         return
     each = f"{n_residents:,} residents × {BYTES_PER_RESIDENT} B"
@@ -151,9 +152,12 @@ def partition_bytes(days: int, columns: int) -> int:
     return 64 * 2**10 + days * (columns + 4) * BYTES_PER_VALUE
 
 
-def check_runs(out: str | Path, scenarios: list[Any], runs_each: int, source: str) -> None:
+def check_runs(
+    out: str | Path, scenarios: list[Any], runs_each: int, source: str, workers: int = 1
+) -> None:
     """Before simulating runs of ``scenarios`` (``runs_each`` seeds each) in this process into
-    ``out``: it is writable, has room for their files, and the largest fits in memory.
+    ``out``: it is writable, has room for their files, and the largest fits in memory (a
+    city run spread over ``workers`` holds its residents once, in all workers together).
 
     Raises:
         OutputError: If ``out`` is not writable or too small.
@@ -161,4 +165,6 @@ def check_runs(out: str | Path, scenarios: list[Any], runs_each: int, source: st
     """
     check_writable(out)
     check_space(out, runs_each * sum(run_bytes(sc.run.days) for sc in scenarios))
-    check_memory(max(residents(sc) for sc in scenarios), 1, source)
+    largest = max(residents(sc) for sc in scenarios)
+    extra = (min(workers, max(len(sc.villages) for sc in scenarios)) - 1) * WORKER_BYTES
+    check_memory(largest, 1, source, extra)

@@ -8,6 +8,8 @@ summary. :func:`write_outputs` writes them as
 * ``summary.json``: the flat outcome summary (:mod:`vicinity_sim.outcomes`);
 * ``buildings.geojson`` or ``buildings.parquet`` if asked for: the buildings of footprint
   villages with their outcomes (:mod:`vicinity_sim.building_outputs`);
+* ``villages.parquet``: for a scenario of several villages, the village-level monthly panel
+  (:mod:`vicinity_sim.city.panel`);
 * ``manifest.json``: package version, git commit, scenario hash, resolved scenario, seed,
   timings of the stages and the total wall time (``wall_s``), library versions.
 
@@ -61,6 +63,8 @@ class RunResult:
     #: Monthly snapshots of the deciding agents (:mod:`vicinity_sim.snapshots`), by name;
     #: the fast engine's only.
     agents: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: The village-level monthly panel of a city run (:mod:`vicinity_sim.city.panel`).
+    panel: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 #: Engines that run a scenario: the array model and the Mesa-agent reference.
@@ -75,8 +79,15 @@ def simulate(
     progress: bool = False,
     engine: str = "fast",
     buildings: str | None = None,
+    workers: int = 1,
+    executor: str = "local",
 ) -> RunResult:
     """Run a scenario to its end.
+
+    A scenario of one village runs as one model (in this process, whatever ``workers``). A
+    scenario of several villages is a city run (:mod:`vicinity_sim.city`): every village its
+    own unit, meeting the others at month boundaries, spread over ``workers`` (with the same
+    results for any number of them).
 
     Args:
         scenario: Validated scenario.
@@ -87,6 +98,9 @@ def simulate(
             (:class:`~vicinity_sim.reference.ReferenceModel`, one Mesa agent per person; slow).
         buildings: ``geojson`` or ``parquet`` to keep a file of the footprint villages'
             buildings with their outcomes (:mod:`vicinity_sim.building_outputs`).
+        workers: Worker processes for a city run (villages balanced by residents).
+        executor: ``local``, ``dask`` or ``dask://HOST:PORT`` (see
+            :mod:`vicinity_sim.experiment.executors`), for a city run.
 
     Returns:
         The run's columns, events, summary and timings.
@@ -97,6 +111,18 @@ def simulate(
         from vicinity_sim.building_outputs import check_buildings_output
 
         check_buildings_output(scenario, buildings)
+        if len(scenario.villages) > 1:
+            raise InputError(
+                "--buildings",
+                "--buildings",
+                "is written for a scenario of one "
+                f"village; this one has {len(scenario.villages)} (a city run)",
+            )
+    if len(scenario.villages) > 1:
+        from vicinity_sim.city import simulate_city
+
+        return simulate_city(scenario, seed=seed, replication=replication, workers=workers,
+                             executor=executor, engine=engine, progress=progress)  # fmt: skip
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     if engine == "reference":
@@ -275,6 +301,10 @@ def run_files(result: RunResult) -> dict[str, bytes]:
     }
     for name, table in result.agents.items():
         files[f"agents/{name}.parquet"] = parquet_bytes(table)
+    if result.panel:
+        from vicinity_sim.city.panel import panel_bytes
+
+        files["villages.parquet"] = panel_bytes(result.panel)
     result.timings["encode_s"] = time.perf_counter() - t0
     files["manifest.json"] = json_bytes(manifest(result, files))
     return files

@@ -25,6 +25,15 @@ Consequences that the model relies on:
   not depend on how many draws came before it;
 * results are identical whatever order or worker computes them;
 * a run can be replayed from any day, since day *d*'s draws depend only on *d*.
+
+**Villages as units.** A city run simulates each village as its own unit
+(:mod:`vicinity_sim.city`), with its own process streams: ``Streams(seed, replication,
+village=v)`` adds ``(VILLAGE_TAG, v)`` to the spawn key of every process stream for villages
+``v > 0`` (village 0 keeps the plain key, so a one-village run draws what it always drew).
+Streams named in ``shared`` (the weather's: a typhoon day hits every village) stay the city's,
+the same in every unit; their kernels address draws by the village's position in the city
+(``world.village_ids``). So a village's draws depend on the seed, the replication and its
+position, never on which other villages run beside it, in which process or on which machine.
 """
 
 from __future__ import annotations
@@ -137,6 +146,8 @@ def stream_slots(stream: str) -> Callable[[type[IntEnum]], type[IntEnum]]:
 
 _MASK = (1 << 64) - 1
 _GOLDEN_INT = 0x9E3779B97F4A7C15
+#: Spawn-key word marking a village's own process streams (no day or index reaches it).
+VILLAGE_TAG = 0xFFFFFFFF
 #: Day keys are computed in blocks of at least this many days.
 _KEY_BLOCK = 4096
 
@@ -160,6 +171,9 @@ class Streams:
     Args:
         seed: Run seed (any non-negative integer).
         replication: Replication index; experiments vary it, single runs leave it at 0.
+        village: Position of the village in the city whose unit draws from these streams
+            (0: the plain streams of a one-village run, or of the first village).
+        shared: Process streams that stay the city's whatever ``village`` is (the weather).
 
     Example:
         >>> s = Streams(seed=7)
@@ -167,18 +181,24 @@ class Streams:
         >>> g = s.generator("world.plan", 0)   # a numpy Generator, for Python-level draws
     """
 
-    def __init__(self, seed: int, replication: int = 0) -> None:
-        if seed < 0 or replication < 0:
-            raise ValueError("seed and replication must be non-negative")
+    def __init__(
+        self, seed: int, replication: int = 0, village: int = 0,
+        shared: frozenset[str] = frozenset(),
+    ) -> None:  # fmt: skip
+        if seed < 0 or replication < 0 or village < 0:
+            raise ValueError("seed, replication and village must be non-negative")
         self.seed = int(seed)
         self.replication = int(replication)
+        self.village = int(village)
+        self.shared = frozenset(shared)
         self._bases: dict[str, int] = {}
         self._keys: dict[str, np.ndarray] = {}
 
     def _sequence(self, process: str, *index: int) -> np.random.SeedSequence:
+        own = (VILLAGE_TAG, self.village) if self.village and process not in self.shared else ()
         return np.random.SeedSequence(
             entropy=self.seed,
-            spawn_key=(self.replication, process_id(process), *(int(i) for i in index)),
+            spawn_key=(self.replication, process_id(process), *own, *(int(i) for i in index)),
         )
 
     def key(self, process: str, day: int) -> np.uint64:

@@ -17,10 +17,22 @@ once, from a fixed seed, and written down as an ordinary scenario file:
 
 Run ``python scenarios/city/generate.py`` from the repository root to rewrite the file; the
 tests check that the committed file is what this script writes.
+
+**Larger cities.** The same generator makes a synthetic city of any size: the two example
+villages, and the other villages drawn as above (log-normal sizes clipped to [3,000, 100,000]
+and scaled to the total, the same local shares, storeys and distances), e.g. the 10-million-
+resident city of the scale benchmark (``benchmarks/bench_city.py``)::
+
+    python scenarios/city/generate.py --residents 10000000 --villages 476 \
+        --name synthetic_10m --out outputs/synthetic_10m.toml
+
+476 villages keep Xiamen's mean village size (2.27 M / 108 ≈ 21,000 residents); China's largest
+cities house several times Xiamen's urban-village population.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -36,10 +48,12 @@ OUT = Path(__file__).resolve().parents[1] / "xiamen_city.toml"
 WEILI, XINAN = 37_500, 100_000
 
 
-def village_sizes(rng: np.random.Generator) -> np.ndarray:
+def village_sizes(
+    rng: np.random.Generator, n_villages: int = N_VILLAGES, residents: int = RESIDENTS
+) -> np.ndarray:
     """Residents of the villages other than Weili and Xin'an: log-normal, clipped to
-    [3,000, 100,000], adding up to RESIDENTS with the two."""
-    n, total = N_VILLAGES - 2, RESIDENTS - WEILI - XINAN
+    [3,000, 100,000], adding up to ``residents`` with the two."""
+    n, total = n_villages - 2, residents - WEILI - XINAN
     raw = rng.lognormal(0.0, 0.8, n)
     sizes = raw / raw.sum() * total
     for _ in range(50):  # clip and rescale the unclipped ones until the total holds
@@ -51,24 +65,41 @@ def village_sizes(rng: np.random.Generator) -> np.ndarray:
     return sizes
 
 
-def render() -> str:
-    """The scenario file's text."""
+def render(
+    n_villages: int = N_VILLAGES, residents: int = RESIDENTS, name: str = "xiamen_city",
+    extends: str = "baseline.toml",
+) -> str:  # fmt: skip
+    """The scenario file's text (by default Xiamen's city; otherwise a synthetic city of
+    ``n_villages`` villages and ``residents`` residents from the same distributions)."""
     rng = np.random.default_rng(SEED)
-    sizes = village_sizes(rng)
+    sizes = village_sizes(rng, n_villages, residents)
     mean_local = 1.0 - RENTER_SHARE
     n = len(sizes)
     local = rng.beta(mean_local * 8, (1 - mean_local) * 8, n).clip(0.02, 0.6)
     storeys = rng.uniform(4.0, 7.5, n)
     distance = rng.uniform(1000.0, 8000.0, n)
-    lines = [
-        "# Xiamen's 108 urban villages, 2.27 M residents (Xinhua 2025), no program.",
-        "# Written by scenarios/city/generate.py (fixed seed): village sizes and forms are drawn,",
-        "# the city's totals are reported. Do not edit by hand; change the script and rerun it.",
-        'extends = "baseline.toml"',
-        'name = "xiamen_city"',
-        'description = "The city: 108 urban villages, 2.27 M residents."',
-        "",
-    ]
+    if name == "xiamen_city":
+        lines = [
+            "# Xiamen's 108 urban villages, 2.27 M residents (Xinhua 2025), no program.",
+            "# Written by scenarios/city/generate.py (fixed seed): village sizes and forms are "
+            "drawn,",
+            "# the city's totals are reported. Do not edit by hand; change the script and rerun "
+            "it.",
+            f'extends = "{extends}"',
+            f'name = "{name}"',
+            'description = "The city: 108 urban villages, 2.27 M residents."',
+            "",
+        ]
+    else:
+        lines = [
+            f"# A synthetic city of {n_villages} urban villages and {residents:,} residents,",
+            "# written by scenarios/city/generate.py from the distributions of Xiamen's city.",
+            f'extends = "{extends}"',
+            f'name = "{name}"',
+            f'description = "A synthetic city: {n_villages} urban villages, {residents:,} '
+            'residents."',
+            "",
+        ]
     lines += [
         "# Weili: the baseline's village, with its defaults.",
         "[[villages]]",
@@ -110,6 +141,30 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write a city scenario file.")
+    parser.add_argument("--villages", type=int, default=N_VILLAGES)
+    parser.add_argument("--residents", type=int, default=RESIDENTS)
+    parser.add_argument("--name", default="xiamen_city")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--extends",
+        default=None,
+        help="scenario the city extends (default: baseline.toml next to it)",
+    )
+    args = parser.parse_args(argv)
+    if args.villages < 3 or args.residents < WEILI + XINAN + 3_000 * (args.villages - 2):
+        parser.error("need at least 3 villages and 3,000 residents in each besides the two "
+                     "examples")  # fmt: skip
+    extends = args.extends
+    if extends is None:
+        base = OUT.parent / "baseline.toml"
+        extends = "baseline.toml" if args.out.resolve().parent == OUT.parent else str(base)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(args.villages, args.residents, args.name, extends),
+                        encoding="utf-8")  # fmt: skip
+    sys.stdout.write(f"wrote {args.out}\n")
+
+
 if __name__ == "__main__":
-    OUT.write_text(render(), encoding="utf-8")
-    sys.stdout.write(f"wrote {OUT}\n")
+    main()

@@ -104,6 +104,12 @@ class Intervention(ParamModel):
         source="-",
     )  # fmt: skip
     targeting: str = Field("random", description="Which units come first.")
+    staggered: bool = param(
+        True, unit="bool",
+        doc="With [rollout] waves: count this rollout (start_day, schedule) from each "
+        "village's wave start and skip villages in no wave; false: the run's calendar in "
+        "every village it applies to.", source="-",
+    )  # fmt: skip
     capital_cost_cny: float = param(
         0.0, unit="CNY/unit", ge=0.0, le=1e10, doc="One-off cost per unit installed.",
         source="assumption",
@@ -191,9 +197,12 @@ class Intervention(ParamModel):
 
     # -- rollout -------------------------------------------------------------------------
 
-    def target_units(self, world: World, gen: np.random.Generator) -> np.ndarray:
-        """All units this intervention will reach, in rollout order."""
-        villages = self.village_indices(world)
+    def target_units(
+        self, world: World, gen: np.random.Generator, villages: np.ndarray | None = None
+    ) -> np.ndarray:
+        """All units this intervention will reach, in rollout order (in ``villages``, by
+        default those it applies to)."""
+        villages = self.village_indices(world) if villages is None else villages
         if self.builds_facilities:
             parts = []
             for v in villages:
@@ -260,6 +269,18 @@ class Intervention(ParamModel):
             shares = [s for _, s in self.schedule]
             return float(np.interp(day + 1, days, shares, left=0.0, right=shares[-1]))
         return self.fraction_done(day, self.start_day, self.ramp_days)
+
+    def share_curve(self, days: np.ndarray) -> np.ndarray:
+        """:meth:`share_done` of many days at once (the same values, computed as arrays)."""
+        days = np.asarray(days, dtype=np.int64)
+        if self.schedule is not None:
+            points = [d for d, _ in self.schedule]
+            shares = [s for _, s in self.schedule]
+            return np.interp(days + 1, points, shares, left=0.0, right=shares[-1])
+        start, ramp = self.start_day, self.ramp_days
+        if ramp <= 0:
+            return np.where(days < start, 0.0, 1.0)
+        return np.where(days < start, 0.0, np.minimum(1.0, (days - start + 1) / ramp))
 
     @staticmethod
     def fraction_done(day: int, start: int, ramp: int) -> float:

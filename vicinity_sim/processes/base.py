@@ -13,6 +13,9 @@ A process is a class with
 * ``metrics``: the time-series columns it reports, with a description each;
 * ``levels``: those metrics that are states rather than counts: on days a weekly or monthly
   process does not run they repeat their last value (counts are 0 on such days);
+* ``city_wide``: whether it draws from the city's stream rather than its village's when a
+  city run simulates each village as its own unit (the weather: one typhoon, every village);
+  its kernels then address draws by ``world.village_ids`` (see :mod:`vicinity_sim.streams`);
 * ``step(day, key)``: advance the mechanism by one period, returning its metrics.
 
 Registering a class with :func:`register` is all it takes to add a mechanism: the scenario
@@ -69,6 +72,8 @@ class Process:
     after: ClassVar[tuple[str, ...]] = ()
     metrics: ClassVar[dict[str, str]] = {}
     levels: ClassVar[frozenset[str]] = frozenset()
+    #: Draws from the city's stream in every village's unit (see :mod:`vicinity_sim.streams`).
+    city_wide: ClassVar[bool] = False
     #: Bundle type of each table the process touches (made by :func:`register`).
     bundles: ClassVar[dict[str, type]] = {}
 

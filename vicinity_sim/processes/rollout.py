@@ -5,6 +5,12 @@ When the model starts, each enabled intervention lists the units it will reach i
 begun installs units until the share installed matches the share of the rollout period elapsed
 (linear ramp). Capital costs are paid on installation; running costs accrue daily for every
 installed unit.
+
+With staggered adoption (``[rollout]`` waves, :mod:`vicinity_sim.interventions.waves`), the
+model gives each village its program start day (``model.village_starts``): an intervention
+that follows the waves reaches only villages in a wave, and its units in a village are
+installed on the intervention's own schedule counted from that village's start (one plan per
+start day, the units keeping their rollout order).
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ class RolloutPlan:
     done: int = 0
     base: np.ndarray | None = None
     share: float = 0.0
+    #: Program start of the plan's villages: its schedule is counted from this day.
+    offset: int = 0
+    #: The share of the rollout done by the end of each day of the run (computed once).
+    curve: np.ndarray | None = None
 
 
 def _levers() -> tuple[str, ...]:
@@ -62,32 +72,46 @@ class Rollout(Process):
     def __init__(self, model: VicinityModel, params: ParamModel | None) -> None:
         super().__init__(model, params)
         self.plans: list[RolloutPlan] = []
+        starts = getattr(model, "village_starts", None)
         for spec in model.spec.interventions:
             if not spec.enabled:
                 continue
             gen = model.streams.generator(f"intervention:{spec.name}")
-            units = spec.target_units(self.world, gen)
-            running = spec.unit_running_cost(self.world, units) / 365.0
-            self.plans.append(
-                RolloutPlan(
-                    spec=spec,
-                    units=units,
-                    capital_cny=spec.unit_capital_cost(self.world, units),
-                    running_cum_cny_day=np.concatenate([[0.0], np.cumsum(running)]),
-                    base=spec.level(self.world, units) if spec.continuous else None,
-                )
-            )
+            if starts is None or not spec.staggered:
+                self.plans.append(self._plan(spec, spec.target_units(self.world, gen)))
+                continue
+            villages = spec.village_indices(self.world)
+            villages = villages[starts[villages] >= 0]
+            units = spec.target_units(self.world, gen, villages) if len(villages) else villages
+            start = starts[spec.unit_village(self.world, units)] if len(units) else units
+            for offset in np.unique(start):
+                self.plans.append(self._plan(spec, units[start == offset], int(offset)))
+
+    def _plan(self, spec: Intervention, units: np.ndarray, offset: int = 0) -> RolloutPlan:
+        running = spec.unit_running_cost(self.world, units) / 365.0
+        return RolloutPlan(
+            spec=spec,
+            units=units,
+            capital_cny=spec.unit_capital_cost(self.world, units),
+            running_cum_cny_day=np.concatenate([[0.0], np.cumsum(running)]),
+            base=spec.level(self.world, units) if spec.continuous else None,
+            offset=offset,
+            curve=spec.share_curve(np.arange(self.model.calendar.days) - offset),
+        )
 
     def installed(self) -> dict[str, int]:
         """Units installed so far, by intervention name."""
-        return {p.spec.name: p.done for p in self.plans}
+        out: dict[str, int] = {}
+        for p in self.plans:
+            out[p.spec.name] = out.get(p.spec.name, 0) + p.done
+        return out
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         capital = running = 0.0
         installed = 0
         for plan in self.plans:
             spec = plan.spec
-            share = spec.share_done(day)
+            share = float(plan.curve[day])  # spec.share_done(day - plan.offset)
             if spec.continuous:
                 if share > plan.share:
                     values = plan.base + share * (spec.target() - plan.base)

@@ -3,6 +3,11 @@
 Weather is exogenous: no intervention changes it, and its own stream keeps it identical across
 policy arms. Each village draws its own weather (villages of a city are kilometres apart, but a
 typhoon day is usually shared; the shared-weather draw below makes that explicit).
+
+The weather's stream is the city's (``city_wide``): in a city run, where every village is its
+own unit (:mod:`vicinity_sim.city`), each unit draws the same city-wide rain and its village's
+own draws, addressed by the village's position in the city (``world.village_ids``), so the
+villages share exactly the rain days they would share in one model of the whole city.
 """
 
 from __future__ import annotations
@@ -95,7 +100,7 @@ def wind_speed(u, heavy_rain, c):
 
 
 @njit(cache=True)
-def weather_day(key, c, month, days_in_month, v):
+def weather_day(key, c, month, days_in_month, v, village_ids):
     """Today's heavy rain and wind in every village (one compiled call: it runs every day).
 
     Args:
@@ -104,6 +109,7 @@ def weather_day(key, c, month, days_in_month, v):
         month, days_in_month: Calendar month of the day (1–12) and its length.
         v: The villages (:data:`~vicinity_sim.world.tables.VillagesArrays`); ``heavy_rain``
             and ``wind_ms`` are set.
+        village_ids: Each village's position in the city, which addresses its draws.
 
     Returns:
         The number of villages with heavy rain.
@@ -114,9 +120,10 @@ def weather_day(key, c, month, days_in_month, v):
     city_rain = shared_rain(uniform(key, WeatherSlot.CITY_RAIN, 0), rate, c)
     rainy = 0
     for k in range(len(v_heavy_rain)):
-        rain = local_rain(uniform(key, WeatherSlot.LOCAL_RAIN, k), rate, c)
+        at = village_ids[k]
+        rain = local_rain(uniform(key, WeatherSlot.LOCAL_RAIN, at), rate, c)
         v_heavy_rain[k] = city_rain or rain
-        v_wind_ms[k] = wind_speed(uniform(key, WeatherSlot.WIND, k), v_heavy_rain[k], c)
+        v_wind_ms[k] = wind_speed(uniform(key, WeatherSlot.WIND, at), v_heavy_rain[k], c)
         rainy += v_heavy_rain[k]
     return rainy
 
@@ -131,6 +138,7 @@ class Weather(Process):
     after = ()
     Params = WeatherParams
     metrics = {"heavy_rain_villages": "Villages with a heavy-rain day today."}
+    city_wide = True
 
     def __init__(self, model: VicinityModel, params: WeatherParams) -> None:
         super().__init__(model, params)
@@ -139,5 +147,5 @@ class Weather(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         cal = self.model.calendar
         rainy = weather_day(key, self.consts, int(cal.month[day]), int(cal.days_in_month[day]),
-                            self.arrays("villages"))  # fmt: skip
+                            self.arrays("villages"), self.world.village_ids)  # fmt: skip
         return {"heavy_rain_villages": float(rainy)}

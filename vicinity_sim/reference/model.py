@@ -9,7 +9,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from vicinity_sim.model import DailyProcesses
+from vicinity_sim.model import DailyProcesses, UnitContext
 from vicinity_sim.processes import registered
 from vicinity_sim.recorder import Recorder
 from vicinity_sim.reference.agents import (
@@ -37,6 +37,7 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         scenario: A validated scenario.
         rng: Seed of the run (default: the scenario's ``run.seed``).
         replication: Replication index (default: the scenario's ``run.replication``).
+        unit: In a city run, the village this model simulates (as for the fast model).
 
     Attributes:
         spec: The scenario.
@@ -55,9 +56,9 @@ class ReferenceModel(DailyProcesses, mesa.Model):
 
     def __init__(
         self, scenario: Any, *, rng: int | np.random.Generator | None = None,
-        replication: int | None = None,
+        replication: int | None = None, unit: UnitContext | None = None,
     ) -> None:  # fmt: skip
-        self._start(scenario, rng, replication)
+        self._start(scenario, rng, replication, unit)
         w = self.world
         self.residents: list[Resident] = [self.new_resident(i) for i in range(len(w.residents))]
         landlord_columns = w.landlords.columns()

@@ -349,6 +349,12 @@ def _check_references(scenario: Any, prov: _Provenance) -> None:
                 close = difflib.get_close_matches(v, names, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; villages: {names}"
                 raise InputError(prov.source_of(p), format_key(p), f"no village '{v}'{hint}")
+    from vicinity_sim.interventions.waves import check_waves
+
+    problem = check_waves(scenario.rollout, names)
+    if problem is not None:
+        key, text = problem
+        raise InputError(prov.source_of(("rollout",)), key, text)
 
 
 # -- overrides -----------------------------------------------------------------------------

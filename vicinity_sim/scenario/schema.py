@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr, create_model, field_validator
 
 from vicinity_sim.interventions import AnyIntervention
+from vicinity_sim.interventions.waves import RolloutWaves
 from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes import registered
 from vicinity_sim.processes.base import registry_version
@@ -122,6 +123,10 @@ class ScenarioBase(ParamModel):
     )  # fmt: skip
     interventions: list[AnyIntervention] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Interventions and their rollout."
+    )
+    rollout: RolloutWaves = Field(
+        default_factory=RolloutWaves,
+        description="Staggered adoption: the waves in which villages join the program.",
     )
 
     _source: str = PrivateAttr("scenario")

@@ -371,8 +371,9 @@ def _village_units(
 
 
 def build_world(
-    villages: list[VillageSpecLike], streams: Streams, source: str = "scenario"
-) -> World:
+    villages: list[VillageSpecLike], streams: Streams, source: str = "scenario",
+    ids: list[int] | None = None,
+) -> World:  # fmt: skip
     """Build every village and join them into one world.
 
     Args:
@@ -380,6 +381,9 @@ def build_world(
         streams: Streams for the world (``world.plan``/``world.population``/
             ``world.facilities``... per village).
         source: Name of the scenario's source, for error messages.
+        ids: Position of each village in the scenario (default ``0..n−1``): a village's
+            streams are addressed by it, so a city run's unit, which builds one village,
+            builds exactly that village of the whole city's world.
 
     Returns:
         The world with the facilities it starts with, no interventions applied yet.
@@ -393,11 +397,13 @@ def build_world(
     off["resident"] = 0
     off["unit"] = 0
     pops: list[Population] = []
+    ids = list(range(len(villages))) if ids is None else [int(i) for i in ids]
     geometry: dict[int, VillageGeometry] = {}
     for v, spec in enumerate(villages):
+        gid = ids[v]
         # A synthetic plan, or one read from building footprints (plan.source).
-        plan, geom, grids = build_village_plan(spec.plan, streams.generator("world.plan", v),
-                                               source, v)  # fmt: skip
+        plan, geom, grids = build_village_plan(spec.plan, streams.generator("world.plan", gid),
+                                               source, gid)  # fmt: skip
         if geom is not None:
             geometry[v] = geom
         block_cols = np.arange(plan.n_blocks) % plan.n_block_cols
@@ -409,13 +415,13 @@ def build_world(
                 plan.rooms - (plan.three_in_one & (plan.rooms > 0)),
                 block_cols,
                 block_rows,
-                streams.generator("world.population", v),
+                streams.generator("world.population", gid),
                 grids,
             )
         except CapacityError as e:
             raise InputError(
                 source,
-                f"villages[{v}].population.n_residents",
+                f"villages[{gid}].population.n_residents",
                 f"{spec.population.n_residents} residents form about {e.households} households "
                 f"but village '{spec.name}' has only {e.rooms} rental units; lower n_residents "
                 + (
@@ -424,9 +430,9 @@ def build_world(
                     else "or raise plan.n_buildings or plan.rooms_per_storey"
                 ),
             ) from None
-        economy = streams.generator("world.economy", v)
-        gridworkers = streams.generator("world.gridworkers", v)
-        units = streams.generator("world.units", v)
+        economy = streams.generator("world.economy", gid)
+        gridworkers = streams.generator("world.gridworkers", gid)
+        units = streams.generator("world.units", gid)
         parts.append(_village_tables(v, spec, plan, pop, off, economy, gridworkers, units))
         pops.append(pop)
         off["building"] += len(plan.x)
@@ -492,13 +498,14 @@ def build_world(
         flood_points=cat("flood_points"),
         adjacency=Adjacency.from_edges(off["building"], src, dst, sep),
         geometry=geometry,
+        village_ids=np.array(ids, dtype=np.int64),
     )
     world.party_members = resident_members(world, np.nonzero(world.residents.party)[0])
     for v, (spec, pop) in enumerate(zip(villages, pops, strict=True)):
         _seed_village_ties(world, v, spec.population, pop, streams)
     for v, spec in enumerate(villages):
         place_existing_facilities(
-            world, v, spec.facilities, streams.generator("world.facilities", v)
+            world, v, spec.facilities, streams.generator("world.facilities", ids[v])
         )
     return world
 
@@ -521,7 +528,7 @@ def _seed_village_ties(
         ),
         TieSlot.WORKPLACE: (pop.res_workplace, [p.group(g).workplace_ties for g in range(3)]),
     }
-    key = streams.key("world.ties", v)
+    key = streams.key("world.ties", int(world.village_ids[v]))
     for slot, (labels, rate) in groups.items():
         labels = labels.astype(np.int64)
         ptr, members = group_members(labels, int(labels.max()) + 1)

@@ -71,6 +71,9 @@ class World:
             whenever newcomers take units in other buildings than those their household rows
             were in); mechanisms that keep who-lives-where indexes rebuild them when it
             changes.
+        village_ids: Position of each village in the city's scenario (``0..n−1`` when the
+            world holds the whole scenario; a city run's unit holds one village and its
+            position). Draws from the city's shared streams are addressed by it.
     """
 
     village_names: list[str]
@@ -93,8 +96,13 @@ class World:
     fires_today: FiresToday = field(default_factory=FiresToday)
     geometry: dict[int, VillageGeometry] = field(default_factory=dict)
     moves: int = 0
+    village_ids: np.ndarray | None = None
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
     _occupants: tuple[np.ndarray, int, np.ndarray] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.village_ids is None:
+            self.village_ids = np.arange(len(self.village_names), dtype=np.int64)
 
     @property
     def n_villages(self) -> int:

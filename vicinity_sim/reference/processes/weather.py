@@ -48,7 +48,8 @@ class Weather(ReferenceProcess):
         city_rain = shared_rain(uniform(key, WEATHER_SLOTS.CITY_RAIN, 0), rate, c)
         villages = self.world.villages
         for v in range(self.world.n_villages):
-            rain = city_rain or local_rain(uniform(key, WEATHER_SLOTS.LOCAL_RAIN, v), rate, c)
+            at = int(self.world.village_ids[v])  # the village's position in the city
+            rain = city_rain or local_rain(uniform(key, WEATHER_SLOTS.LOCAL_RAIN, at), rate, c)
             villages.heavy_rain[v] = rain
-            villages.wind_ms[v] = wind_speed(uniform(key, WEATHER_SLOTS.WIND, v), rain, c)
+            villages.wind_ms[v] = wind_speed(uniform(key, WEATHER_SLOTS.WIND, at), rain, c)
         return {"heavy_rain_villages": float(villages.heavy_rain.sum())}

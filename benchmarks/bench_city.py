@@ -1,0 +1,158 @@
+"""Benchmarks of city runs spread over workers: the Xiamen city program, scaling, 10 M residents.
+
+Cases (``--case``, several allowed; default all):
+
+* ``program``: ``vicinity-sim run scenarios/xiamen_city_program.toml --workers 2`` (108
+  villages, 2.27 M residents, three years, the program in waves): wall time of the command,
+  its stages from the manifest, and the peak memory of all its processes together.
+* ``scaling``: the same city with ``--workers 1`` and ``--workers 2`` for ``--scaling-days``
+  days (default 365), alternating, ``--runs`` times each: simulate time (manifest) and the
+  speed-up.
+* ``tenmillion``: a synthetic city of 10 million residents in 476 villages, written by
+  ``scenarios/city/generate.py`` (Xiamen's distributions and mean village size), with the
+  program in waves of the same shares as Xiamen's (5/66/37 of 108), three years, ``--workers
+  2``: wall time, peak memory of all processes and memory per resident.
+
+Every command runs in its own session; its memory is the sum of the resident set sizes of
+the session's processes (the command, the fork server and the workers), sampled every 0.2 s,
+and the CPU seconds of each process are recorded (the last sample before it ends): with the
+machine's load average, they show how much of the wall time was waiting for a core on a
+shared machine.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_city.py [--case program] [--runs 2] [--scaling-days 365]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIM = [sys.executable, "-m", "vicinity_sim.cli"]
+
+
+def _session(sid: int, cpu: dict[int, float]) -> int:
+    """Resident memory of a session's live processes, bytes; records each one's CPU seconds
+    so far in ``cpu`` (pid → seconds)."""
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    tick = os.sysconf("SC_CLK_TCK")
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid:
+                total += int((d / "statm").read_text().split()[1]) * page
+                cpu[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def timed(args: list[str]) -> dict:
+    """Run a command in its own session; its wall time, peak memory and the manifest."""
+    out = Path(tempfile.mkdtemp(prefix="bench-city-")) / "out"
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*SIM, *args, "--out", str(out), "-q"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    peak = [0]
+    cpu: dict[int, float] = {}
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _session(proc.pid, cpu))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {err.strip()}")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    busy = sorted(cpu.values(), reverse=True)
+    return {"wall_s": wall, "peak_rss_mb": peak[0] / 2**20, "timings_s": manifest["timings_s"],
+            "cpu_s_by_process": [round(c, 1) for c in busy[:6]],
+            "load_before": load, "load_after": os.getloadavg(), "out": str(out)}  # fmt: skip
+
+
+def program(workers: int = 2) -> dict:
+    r = timed(["run", str(ROOT / "scenarios" / "xiamen_city_program.toml"), "--workers",
+               str(workers)])  # fmt: skip
+    r["residents"] = 2_270_000
+    r["bytes_per_resident"] = r["peak_rss_mb"] * 2**20 / r["residents"]
+    return r
+
+
+def scaling(days: int, runs: int) -> dict:
+    path = str(ROOT / "scenarios" / "xiamen_city_program.toml")
+    sims: dict[int, list[float]] = {1: [], 2: []}
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    loads = []
+    for _ in range(runs):
+        for workers in (1, 2):
+            r = timed(["run", path, "--days", str(days), "--workers", str(workers)])
+            sims[workers].append(r["timings_s"]["simulate_s"])
+            walls[workers].append(r["wall_s"])
+            loads.append(r["load_before"][0])
+    best = {w: min(v) for w, v in sims.items()}
+    return {"days": days, "runs": runs, "simulate_s": sims, "wall_s": walls,
+            "speedup_simulate_best": best[1] / best[2],
+            "speedup_wall_best": min(walls[1]) / min(walls[2]), "load_1min": loads}  # fmt: skip
+
+
+def ten_million(days: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-10m-"))
+    city = tmp / "synthetic_10m.toml"
+    subprocess.run([sys.executable, str(ROOT / "scenarios" / "city" / "generate.py"),
+                    "--residents", "10000000", "--villages", "476", "--name", "synthetic_10m",
+                    "--out", str(city)], check=True, capture_output=True)  # fmt: skip
+    prog = tmp / "synthetic_10m_program.toml"
+    prog.write_text(
+        f'extends = ["{city}", "{ROOT / "scenarios" / "xiamen_program.toml"}"]\n'
+        'name = "synthetic_10m_program"\n[rollout]\norder = "need"\n'
+        '[[rollout.waves]]\nname = "pilot"\nstart_day = 0\nvillages = 22\n'
+        '[[rollout.waves]]\nname = "push"\nstart_day = 366\nvillages = 291\n'
+        '[[rollout.waves]]\nname = "full_coverage"\nstart_day = 1096\nvillages = 163\n',
+        encoding="utf-8",
+    )
+    r = timed(["run", str(prog), "--workers", "2", "--days", str(days)])
+    r["residents"] = 10_000_000
+    r["villages"] = 476
+    r["bytes_per_resident"] = r["peak_rss_mb"] * 2**20 / r["residents"]
+    return r
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", action="append",
+                        choices=["program", "scaling", "tenmillion"])  # fmt: skip
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--scaling-days", type=int, default=365)
+    parser.add_argument("--days", type=int, default=1095, help="days of the 10 M city")
+    args = parser.parse_args()
+    cases = args.case or ["program", "scaling", "tenmillion"]
+    for case in cases:
+        if case == "program":
+            result = program()
+        elif case == "scaling":
+            result = scaling(args.scaling_days, args.runs)
+        else:
+            result = ten_million(args.days)
+        print(json.dumps({case: result}, indent=1), flush=True)
+
+
+if __name__ == "__main__":
+    main()

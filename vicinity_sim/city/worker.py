@@ -1,0 +1,158 @@
+"""A partition of a city run: the villages one worker simulates, and how it is driven.
+
+A :class:`Partition` holds the units of some villages. The coordinator drives every partition
+through the same calls — :meth:`~Partition.build`, :meth:`~Partition.start`,
+:meth:`~Partition.advance` (once per month, the barrier), :meth:`~Partition.finish` —
+whether the partition lives
+
+* in the coordinator's own process (one worker),
+* in a local worker process (:func:`serve`: the calls arrive as messages on a pipe), or
+* on a Dask worker (:class:`PartitionActor`, a Dask actor).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any
+
+from vicinity_sim.city.exchange import city_exchange
+from vicinity_sim.city.units import UnitDays, UnitInfo, VillageUnit
+
+
+class Partition:
+    """The units of the villages one worker simulates.
+
+    Args:
+        scenario: The city's scenario, or its dictionary (``scenario_from_dict``) with its
+            source: a worker in another process validates it itself.
+        positions: The villages' positions in the scenario.
+        seed, replication: The run's.
+        engine: ``fast`` or ``reference``.
+    """
+
+    def __init__(self, scenario: Any, positions: list[int], seed: int, replication: int,
+                 engine: str = "fast", source: str = "scenario") -> None:  # fmt: skip
+        if isinstance(scenario, dict):
+            from vicinity_sim.scenario import scenario_from_dict
+
+            scenario = scenario_from_dict(scenario, source)
+        self.scenario = scenario
+        self.positions = [int(p) for p in positions]
+        self.seed, self.replication, self.engine = int(seed), int(replication), engine
+        self.units: dict[int, VillageUnit] = {}
+        self.exchange = city_exchange(scenario)
+
+    def build(self) -> list[UnitInfo]:
+        """Build every village's world; return what the coordinator needs to know of them."""
+        for p in self.positions:
+            self.units[p] = VillageUnit(self.scenario, p, self.seed, self.replication,
+                                        self.engine)  # fmt: skip
+        return [u.info() for u in self.units.values()]
+
+    def start(self, waves: dict[int, str | None]) -> None:
+        """Make every village's model, given its wave."""
+        for p, unit in self.units.items():
+            unit.start(waves.get(p))
+
+    def advance(self, end: int, deliveries: dict[int, Any] | None = None,
+                offer: bool = True) -> list[UnitDays]:  # fmt: skip
+        """Take in the last boundary's deliveries, simulate every village up to day ``end``
+        (not included) and make each village's offer to the exchange at ``end``.
+
+        Args:
+            end: The next month boundary (or the end of the run).
+            deliveries: Position → what the city's exchange at the last boundary gave that
+                village (:meth:`~vicinity_sim.city.exchange.Exchange.receive`).
+            offer: Whether to make the villages' offers
+                (:meth:`~vicinity_sim.city.exchange.Exchange.offer`); not at the run's end.
+
+        Returns:
+            Each village's record of the days, with its offer.
+        """
+        for p, delivery in (deliveries or {}).items():
+            unit = self.units[p]
+            self.exchange.receive(unit, delivery, unit.model.day)
+        records = [unit.advance(end) for unit in self.units.values()]
+        if offer:
+            for record, unit in zip(records, self.units.values(), strict=True):
+                record.offer = self.exchange.offer(unit, end)
+        return records
+
+    def finish(self) -> dict[int, tuple[dict, dict]]:
+        """Each village's fire events and agent snapshots."""
+        return {p: (u.events(), u.agents()) for p, u in self.units.items()}
+
+
+# -- local worker processes ------------------------------------------------------------------
+
+
+def serve(conn: Any, main_pid: int) -> None:
+    """Body of a local worker process: run the calls that arrive on ``conn``.
+
+    Each message is ``(method, args)``; the first makes the :class:`Partition`
+    (``("init", kwargs)``), ``("stop", ())`` ends the loop. Each reply is ``("ok", result)``
+    or ``("error", exception)``, the exception as raised (a one-line
+    :class:`~vicinity_sim.errors.InputError` for bad input) or, if it cannot travel, a
+    ``RuntimeError`` with its traceback.
+    """
+    from vicinity_sim import supervise
+
+    supervise.worker_init(main_pid)
+    partition: Partition | None = None
+    while True:
+        try:
+            method, args = conn.recv()
+        except (EOFError, OSError):  # the coordinator is gone
+            os._exit(0)
+        if method == "stop":
+            conn.send(("ok", None))
+            return
+        try:
+            if method == "init":
+                partition = Partition(**args)
+                result: Any = None
+            else:
+                result = getattr(partition, method)(*args)
+            reply: tuple[str, Any] = ("ok", result)
+        except Exception as e:  # reported to the coordinator, which decides
+            reply = ("error", _portable(e))
+        conn.send(reply)
+
+
+def _portable(e: Exception) -> Exception:
+    """The exception, or a ``RuntimeError`` with its traceback if it cannot be pickled."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(e))
+        return e
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(e)))
+
+
+# -- Dask ------------------------------------------------------------------------------------
+
+
+class PartitionActor:
+    """A :class:`Partition` living on a Dask worker (made with ``client.submit(...,
+    actor=True)``); its methods are the partition's."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.partition = Partition(**kwargs)
+
+    def build(self) -> list[UnitInfo]:
+        return self.partition.build()
+
+    def start(self, waves: dict[int, str | None]) -> None:
+        self.partition.start(waves)
+
+    def advance(self, end: int, deliveries: dict[int, Any] | None = None,
+                offer: bool = True) -> list[UnitDays]:  # fmt: skip
+        return self.partition.advance(end, deliveries, offer)
+
+    def finish(self) -> dict[int, tuple[dict, dict]]:
+        return self.partition.finish()
+
+    def pid(self) -> int:
+        return os.getpid()
