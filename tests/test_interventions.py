@@ -173,14 +173,12 @@ CASES = [
      -1, "social"),
     # Events are a small share of all contact (about a thousand cross-group event encounters a
     # year against half a million everyday encounters in this village), and they raise trust
-    # in one's own group as well as in the other: the divide narrows by a few 1e-4 in a year.
-    # The nearest mechanism quantity, the migrants' trust in the other group, is tested too.
-    ("tea_parties", {"kind": "tea_parties", "per_month": 4.0}, "trust_gap_local_migrant", -1,
-     "social"),
+    # in one's own group as well as in the other: the divide moves by a few 1e-4 in a year,
+    # within the noise of five seeds (events also draw visitors and custom to doorstep
+    # businesses, which moves who lives where). No direction of the gap is claimed; the
+    # mechanism quantity, the migrants' trust in the other group, is tested.
     ("tea_parties", {"kind": "tea_parties", "per_month": 4.0}, "trust_outgroup_migrant", +1,
      "social"),
-    ("culture_heritage", {"kind": "culture_heritage", "events_per_year": 24.0},
-     "trust_gap_local_migrant", -1, "social"),
     ("culture_heritage", {"kind": "culture_heritage", "events_per_year": 24.0},
      "trust_outgroup_migrant", +1, "social"),
     ("cross_strait_participation", {"kind": "cross_strait_participation"},

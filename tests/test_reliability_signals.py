@@ -260,3 +260,20 @@ def test_sigterm_stops_every_command_and_says_what_was_kept(tmp_path, capsys, si
         n = len(partitions(out))
         assert f"{n} of {total} tasks are finished and kept in {out}" in line, line
         assert 1 <= n < total
+
+
+def test_importing_the_fork_servers_preload_elsewhere_binds_nothing(monkeypatch):
+    """The fork server's preload module binds a process to its parent only inside the fork
+    server: imported by any other process (a walk over the package's modules does this), it
+    leaves the process's SIGTERM handling and life alone, whatever the main PID it is told."""
+    import importlib
+
+    import vicinity_sim.experiment.preload as preload
+    from vicinity_sim import supervise
+
+    before = signal.getsignal(signal.SIGTERM)
+    for pid in (os.getpid(), os.getppid(), 1):
+        monkeypatch.setenv(supervise.MAIN_PID_ENV, str(pid))
+        importlib.reload(preload)
+        assert signal.getsignal(signal.SIGTERM) is before
+    assert not supervise._in_fork_server()

@@ -135,6 +135,20 @@ def _exit(signum: int, frame: Any) -> None:
     raise SystemExit(0)
 
 
+def _in_fork_server() -> bool:
+    """Whether this code runs inside multiprocessing's fork server, loading its preload
+    modules (its ``main`` is on the call stack)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "main" and code.co_filename.replace("\\", "/").endswith(
+            "multiprocessing/forkserver.py"
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def bind_fork_server() -> None:
     """In the local pool's fork server (called by :mod:`~vicinity_sim.experiment.preload`):
     exit with the main process that started it.
@@ -143,8 +157,12 @@ def bind_fork_server() -> None:
     it registered with the resource tracker (a SIGKILL would leave "leaked semaphore"
     warnings); its workers are then killed by their own death signal.
     """
-    signal.signal(signal.SIGTERM, _exit)
+    if not _in_fork_server():
+        # Imported by some other process (e.g. a walk over the package's modules in the main
+        # process): there is nothing to bind, and exiting "with the parent" would end it.
+        return
     main_pid = int(os.environ.get(MAIN_PID_ENV, "0") or 0)
+    signal.signal(signal.SIGTERM, _exit)
     if not main_pid:  # started from a helper thread, whose end would end the server too
         return
     die_with_parent(signal.SIGTERM)
