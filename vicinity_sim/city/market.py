@@ -1,0 +1,302 @@
+"""The city's housing market: where tenant households who leave a village go (monthly).
+
+A village keeps its number of households: every tenant household that leaves is replaced the
+same day by a newcomer of the same group and size who searches the village's vacant units
+(:mod:`~vicinity_sim.processes.migration`). In a city run with ``city.housing_market`` on,
+those departures and arrivals are one market: a household that leaves village *o* on the
+first of a month
+
+* takes a vacated place of another village *j* (one left that same day by a household of the
+  same group and size), or
+* moves to formal housing (commercial rented flats, outside the villages), or
+* leaves the city,
+
+choosing by a multinomial logit over the alternatives open to it,
+
+    V_j      = − β_rent · ln(rent_j / rent_o) − β_dist · d(o, j) + β_ties · ln(1 + n_oj)
+    V_formal = α_formal − β_rent · ln(r_formal · rent_city / rent_o)
+    V_out    = α_out
+
+(``rent`` a village's mean asking rent on its rental market, ``d`` the distance between the
+villages' positions in km — movers keep their work near the village they leave —, ``n_oj``
+the households from *o* the market has settled in *j* so far: ties draw later movers after
+earlier ones), each household choosing ``argmax V + ε`` with Gumbel ``ε`` (McFadden 1974),
+in a random order, a village open to it while it has a vacated place of the household's group
+and size. The places left are taken by **newcomers to the city**, who choose the same way
+among the villages with places and formal housing, their work at the city's jobs centre
+(distance from the centre; their rent term against the city's mean village rent); each
+newcomer who chooses formal housing joins it and another newcomer comes, until every
+vacated place is taken.
+
+**Timing.** The villages meet at month boundaries (:mod:`vicinity_sim.city.run`): at the
+boundary after a migration day every village offers the places vacated that day (group and
+size of each) and its rents, the coordinator settles the month with the city's exchange
+stream, and at the run's end the last month is settled too. Since every vacated place is
+taken that same day inside its village, the market decides who fills the villages' places
+and where the leavers go, and sends the villages nothing: what a village simulates is the
+same with the market on or off (so a city run stays byte-identical on any workers, and the
+reference engine needs no mirror of it).
+
+**What it does not do.** With a fixed number of households per village, the market cannot
+raise a village's occupancy, and the landlords' rents answer vacancy only
+(:mod:`~vicinity_sim.processes.landlords`): displacement in one village moves households to
+its neighbours but leaves their rents and occupancy as they are (docs/ODD.md §7).
+
+**Conservation.** Every month: households leaving villages = moves between villages + moves
+to formal housing + moves out of the city; places vacated = moves between villages +
+newcomers to villages. So households in villages + in formal housing (those the market sent
+there) = those at the start + newcomers from outside the city − moves out of the city; the
+same for people. :attr:`HousingMarket.ledger` keeps each month's books.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vicinity_sim.city.exchange import Exchange
+from vicinity_sim.world.codes import UNIT_LET, UNIT_VACANT
+
+#: Alternatives after the villages: formal housing, leaving the city.
+FORMAL, OUT = 0, 1
+
+
+@dataclass
+class MarketOffer:
+    """What a village offers at a boundary: the places vacated on its last migration day.
+
+    Attributes:
+        day: The migration day (-1: none since the last boundary).
+        group, size: Group and size of each household that left (and of its place).
+        rent: Mean asking rent of the village's rental market (CNY/month).
+        households, people: Households and residents of the village.
+    """
+
+    day: int
+    group: np.ndarray
+    size: np.ndarray
+    rent: float
+    households: int
+    people: int
+
+
+@dataclass
+class MonthBooks:
+    """The market's books of one migration day (households; ``*_people``: residents).
+
+    ``left`` households left villages; ``between`` took another village's place, ``formal``
+    moved to formal housing, ``out`` left the city; ``newcomers`` from outside the city took
+    villages' places and ``newcomers_formal`` formal housing. ``in_villages`` and
+    ``in_formal`` are the stocks after the day.
+    """
+
+    day: int
+    left: int = 0
+    between: int = 0
+    formal: int = 0
+    out: int = 0
+    newcomers: int = 0
+    newcomers_formal: int = 0
+    left_people: int = 0
+    between_people: int = 0
+    formal_people: int = 0
+    out_people: int = 0
+    newcomers_people: int = 0
+    newcomers_formal_people: int = 0
+    in_villages: int = 0
+    in_villages_people: int = 0
+    in_formal: int = 0
+    in_formal_people: int = 0
+    flows: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+def market_rent(world: Any) -> float:
+    """Mean asking rent of a village's rental market: its buildings' posted rents over the
+    units let or vacant (CNY/month)."""
+    u = world.units
+    on = (u.state == UNIT_LET) | (u.state == UNIT_VACANT)
+    if not on.any():
+        return float(world.buildings.rent.mean()) if len(world.buildings) else 1.0
+    return float(world.buildings.rent[u.building[on]].mean())
+
+
+def vacated_places(world: Any, first: int, end: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """The places vacated on the village's migration day in ``first .. end − 1``: the
+    households whose members all arrived then (newcomers fill the leavers' rows the same day).
+
+    Returns:
+        The day (-1 if none) and the group and size of each place, in household order.
+    """
+    r, hh = world.residents, world.households
+    arrived = r.arrived_day
+    days = np.unique(arrived[(arrived >= max(first, 1)) & (arrived < end)])
+    if len(days) == 0:
+        return -1, np.zeros(0, np.int8), np.zeros(0, np.int32)
+    day = int(days[-1])  # one migration day a month
+    rows = np.unique(r.household[arrived == day])
+    return day, hh.group[rows].astype(np.int8), hh.size[rows].astype(np.int32)
+
+
+def distances_km(xy: np.ndarray) -> np.ndarray:
+    """Distances between the villages' positions (km), shape (n, n)."""
+    d = xy[:, None, :] - xy[None, :, :]
+    return np.sqrt((d**2).sum(axis=-1))
+
+
+def mover_utilities(p: Any, origin: int, rents: np.ndarray, dist: np.ndarray,
+                    settled: np.ndarray, city_rent: float) -> np.ndarray:  # fmt: skip
+    """Systematic utilities of a mover from ``origin``: every village, then formal housing
+    and leaving the city (its own village is excluded by the caller)."""
+    ro = max(rents[origin], 1.0)
+    v = (-p.rent_weight * np.log(np.maximum(rents, 1.0) / ro) - p.distance_weight * dist[origin]
+         + p.ties_weight * np.log1p(settled[origin]))  # fmt: skip
+    formal = p.formal_constant - p.rent_weight * np.log(p.formal_rent_ratio * city_rent / ro)
+    return np.concatenate([v, [formal, p.out_of_city_constant]])
+
+
+def newcomer_utilities(p: Any, rents: np.ndarray, centre_km: np.ndarray,
+                       city_rent: float) -> np.ndarray:  # fmt: skip
+    """Systematic utilities of a newcomer to the city: every village, then formal housing
+    (work at the jobs centre; rents against the city's mean village rent)."""
+    v = (-p.rent_weight * np.log(np.maximum(rents, 1.0) / city_rent)
+         - p.distance_weight * centre_km)  # fmt: skip
+    formal = p.formal_constant - p.rent_weight * np.log(p.formal_rent_ratio)
+    return np.concatenate([v, [formal]])
+
+
+class HousingMarket(Exchange):
+    """The city's housing market (see the module docstring).
+
+    Args:
+        scenario: The city's scenario (its ``[city]`` section and villages' positions).
+    """
+
+    def __init__(self, scenario: Any) -> None:
+        self.params = scenario.city
+        plans = [v.plan for v in scenario.villages]
+        self.xy = np.array([[pl.city_x_km, pl.city_y_km] for pl in plans], dtype=np.float64)
+        self.dist = distances_km(self.xy)
+        self.centre_km = np.sqrt((self.xy**2).sum(axis=1))
+        n = len(plans)
+        self.settled = np.zeros((n, n), dtype=np.float64)  # households o → j so far
+        self.ledger: list[MonthBooks] = []
+        self.in_formal = 0
+        self.in_formal_people = 0
+        self._since: dict[int, int] = {}
+
+    # -- the worker's side -----------------------------------------------------------------
+
+    def offer(self, unit: Any, day: int) -> MarketOffer:
+        """The places the village vacated since its last offer, and its rents."""
+        first = self._since.get(unit.position, 0)
+        self._since[unit.position] = day
+        w = unit.world
+        when, group, size = vacated_places(w, first, day)
+        return MarketOffer(when, group, size, market_rent(w), len(w.households),
+                           len(w.residents))  # fmt: skip
+
+    def last_offer(self, unit: Any, day: int) -> MarketOffer:
+        """At the run's end: the last month's places, settled by :meth:`close`."""
+        return self.offer(unit, day)
+
+    # -- the coordinator's side ------------------------------------------------------------
+
+    def settle(self, day: int, offers: list[Any], rng: np.random.Generator) -> dict[int, Any]:
+        """Settle the month: leavers choose, newcomers fill the places left; nothing is sent
+        to the villages (every place was filled in its village that day)."""
+        self._books(offers, rng)
+        return {}
+
+    def close(self, day: int, offers: list[Any], rng: np.random.Generator) -> None:
+        """Settle the run's last month."""
+        self._books(offers, rng)
+
+    def _books(self, offers: list[MarketOffer], rng: np.random.Generator) -> None:
+        days = {o.day for o in offers if o.day >= 0}
+        day = max(days) if days else -1
+        books = MonthBooks(day)
+        p = self.params
+        n = len(offers)
+        rents = np.array([o.rent for o in offers], dtype=np.float64)
+        city_rent = max(float(np.mean(rents)), 1.0)
+        origin = np.concatenate([np.full(len(o.group), v, np.int64) for v, o in enumerate(offers)])
+        group = np.concatenate([o.group for o in offers]).astype(np.int64)
+        size = np.concatenate([o.size for o in offers]).astype(np.int64)
+        # Places open: (village, group, size) → count; the leavers' places are the places.
+        classes = {(int(g), int(s)) for g, s in zip(group, size, strict=True)}
+        keys = sorted(classes)
+        index = {k: i for i, k in enumerate(keys)}
+        kind = np.array([index[(int(g), int(s))] for g, s in zip(group, size, strict=True)],
+                        dtype=np.int64)  # fmt: skip
+        places = np.zeros((n, len(keys)), dtype=np.int64)
+        np.add.at(places, (origin, kind), 1)
+        books.left, books.left_people = len(origin), int(size.sum())
+        order = rng.permutation(len(origin))
+        shocks = rng.gumbel(size=(len(origin), n + 2))
+        base = {o: mover_utilities(p, o, rents, self.dist, np.zeros_like(self.settled),
+                                   city_rent) for o in np.unique(origin).tolist()}  # fmt: skip
+        for k, m in enumerate(order):
+            o, c = int(origin[m]), int(kind[m])
+            v = base[o] + shocks[k]
+            v[:n] += p.ties_weight * np.log1p(self.settled[o])
+            open_ = np.concatenate([places[:, c] > 0, [True, True]])
+            open_[o] = False  # a mover chooses among the other villages
+            v[~open_] = -np.inf
+            choice = int(np.argmax(v))
+            people = int(size[m])
+            if choice < n:
+                places[choice, c] -= 1
+                self.settled[o, choice] += 1
+                books.between += 1
+                books.between_people += people
+                books.flows[(o, choice)] = books.flows.get((o, choice), 0) + 1
+            elif choice - n == FORMAL:
+                books.formal += 1
+                books.formal_people += people
+            else:
+                books.out += 1
+                books.out_people += people
+        self._newcomers(books, places, keys, rents, city_rent, rng)
+        self.in_formal += books.formal + books.newcomers_formal
+        self.in_formal_people += books.formal_people + books.newcomers_formal_people
+        books.in_villages = sum(o.households for o in offers)
+        books.in_villages_people = sum(o.people for o in offers)
+        books.in_formal, books.in_formal_people = self.in_formal, self.in_formal_people
+        if books.left or day >= 0:
+            self.ledger.append(books)
+
+    def _newcomers(self, books: MonthBooks, places: np.ndarray, keys: list[tuple[int, int]],
+                   rents: np.ndarray, city_rent: float,
+                   rng: np.random.Generator) -> None:  # fmt: skip
+        """Newcomers to the city take the places left, class by class (group and size): each
+        chooses among the villages with a place of its class and formal housing."""
+        n = len(rents)
+        base = newcomer_utilities(self.params, rents, self.centre_km, city_rent)
+        for c, (_, size) in enumerate(keys):
+            left = int(places[:, c].sum())
+            while left > 0:  # newcomers come in batches until the class's places are taken
+                shocks = rng.gumbel(size=(left, n + 1))
+                for k in range(len(shocks)):
+                    v = base + shocks[k]
+                    v[:n][places[:, c] == 0] = -np.inf
+                    choice = int(np.argmax(v))
+                    if choice < n:
+                        places[choice, c] -= 1
+                        left -= 1
+                        books.newcomers += 1
+                        books.newcomers_people += size
+                        if left == 0:
+                            break
+                    else:
+                        books.newcomers_formal += 1
+                        books.newcomers_formal_people += size
+
+    def outcomes(self) -> dict[str, float]:
+        """Households moved between villages, to formal housing and out of the city."""
+        return {
+            "moves_between_villages": float(sum(b.between for b in self.ledger)),
+            "moves_to_formal_housing": float(sum(b.formal for b in self.ledger)),
+            "moves_out_of_city": float(sum(b.out for b in self.ledger)),
+        }
