@@ -28,19 +28,28 @@ among the villages with places and formal housing, their work at the city's jobs
 newcomer who chooses formal housing joins it and another newcomer comes, until every
 vacated place is taken.
 
+**Applicants turned away.** A mover whose first choice is a village without a place for it
+is turned away there and takes the best of what is open to it (the same draws: the choice
+among the open alternatives is unchanged). A village keeps its number of households, so demand
+beyond its vacated places cannot fill its empty rooms; its landlords see it instead as the
+applicants they had no room for. Each village is sent its applicants turned away (times
+``applicant_weight``), and on the boundary's day its landlords read them as that many empty
+units fewer on the village's market
+(:func:`~vicinity_sim.processes.landlords.applicants_read`): their rents rise as they would
+with lower vacancy. That is how displacement in one village raises the rents of its
+neighbours; their occupancy cannot change.
+
 **Timing.** The villages meet at month boundaries (:mod:`vicinity_sim.city.run`): at the
 boundary after a migration day every village offers the places vacated that day (group and
 size of each) and its rents, the coordinator settles the month with the city's exchange
-stream, and at the run's end the last month is settled too. Since every vacated place is
-taken that same day inside its village, the market decides who fills the villages' places
-and where the leavers go, and sends the villages nothing: what a village simulates is the
-same with the market on or off (so a city run stays byte-identical on any workers, and the
-reference engine needs no mirror of it).
-
-**What it does not do.** With a fixed number of households per village, the market cannot
-raise a village's occupancy, and the landlords' rents answer vacancy only
-(:mod:`~vicinity_sim.processes.landlords`): displacement in one village moves households to
-its neighbours but leaves their rents and occupancy as they are (docs/ODD.md §7).
+stream and sends each village its applicants, whose landlords read them on the boundary's day
+(the first of the month, before that day's departures). At the run's end the last month is
+booked too. The newcomers' search inside a village is unchanged: the market decides where the
+leavers go and who fills the villages' places, which carry no attributes across villages (a
+mover's members are drawn as a newcomer's would be). With ``applicant_weight = 0`` the villages
+simulate what they would without the market. Deliveries depend only on the offers and the
+exchange stream, so a city run stays byte-identical on any workers, and both engines read the
+applicants through the same function.
 
 **Conservation.** Every month: households leaving villages = moves between villages + moves
 to formal housing + moves out of the city; places vacated = moves between villages +
@@ -89,7 +98,8 @@ class MonthBooks:
     ``left`` households left villages; ``between`` took another village's place, ``formal``
     moved to formal housing, ``out`` left the city; ``newcomers`` from outside the city took
     villages' places and ``newcomers_formal`` formal housing. ``in_villages`` and
-    ``in_formal`` are the stocks after the day.
+    ``in_formal`` are the stocks after the day; ``turned_away`` movers first chose a village
+    without a place for them; ``flows``: (from, to) → households moved between villages.
     """
 
     day: int
@@ -109,6 +119,7 @@ class MonthBooks:
     in_villages_people: int = 0
     in_formal: int = 0
     in_formal_people: int = 0
+    turned_away: int = 0
     flows: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
@@ -204,16 +215,23 @@ class HousingMarket(Exchange):
     # -- the coordinator's side ------------------------------------------------------------
 
     def settle(self, day: int, offers: list[Any], rng: np.random.Generator) -> dict[int, Any]:
-        """Settle the month: leavers choose, newcomers fill the places left; nothing is sent
-        to the villages (every place was filled in its village that day)."""
-        self._books(offers, rng)
-        return {}
+        """Settle the month: leavers choose, newcomers fill the places left. Each village is
+        sent the applicants it turned away (weighted by ``applicant_weight``), which its
+        landlords read on the boundary's day."""
+        turned = self._books(offers, rng)
+        return {v: float(self.params.applicant_weight * turned[v]) for v in range(len(offers))}
+
+    def receive(self, unit: Any, delivery: Any, day: int) -> None:
+        """The village's landlords hear of the applicants turned away
+        (:func:`~vicinity_sim.processes.landlords.applicants_read`)."""
+        unit.model.city_applicants = np.array([delivery], dtype=np.float64)
 
     def close(self, day: int, offers: list[Any], rng: np.random.Generator) -> None:
-        """Settle the run's last month."""
+        """Settle the run's last month (nothing is simulated after it)."""
         self._books(offers, rng)
 
-    def _books(self, offers: list[MarketOffer], rng: np.random.Generator) -> None:
+    def _books(self, offers: list[MarketOffer], rng: np.random.Generator) -> np.ndarray:
+        """Book a month; returns the applicants each village turned away."""
         days = {o.day for o in offers if o.day >= 0}
         day = max(days) if days else -1
         books = MonthBooks(day)
@@ -237,13 +255,18 @@ class HousingMarket(Exchange):
         shocks = rng.gumbel(size=(len(origin), n + 2))
         base = {o: mover_utilities(p, o, rents, self.dist, np.zeros_like(self.settled),
                                    city_rent) for o in np.unique(origin).tolist()}  # fmt: skip
+        turned = np.zeros(n, dtype=np.float64)
         for k, m in enumerate(order):
             o, c = int(origin[m]), int(kind[m])
             v = base[o] + shocks[k]
             v[:n] += p.ties_weight * np.log1p(self.settled[o])
-            open_ = np.concatenate([places[:, c] > 0, [True, True]])
-            open_[o] = False  # a mover chooses among the other villages
-            v[~open_] = -np.inf
+            v[o] = -np.inf  # a mover chooses among the other villages
+            first = int(np.argmax(v))
+            if first < n and places[first, c] == 0:
+                # No place there: the village's landlords turn the applicant away, and it
+                # takes the best of what is open to it.
+                turned[first] += 1.0
+                v[:n][places[:, c] == 0] = -np.inf
             choice = int(np.argmax(v))
             people = int(size[m])
             if choice < n:
@@ -264,8 +287,10 @@ class HousingMarket(Exchange):
         books.in_villages = sum(o.households for o in offers)
         books.in_villages_people = sum(o.people for o in offers)
         books.in_formal, books.in_formal_people = self.in_formal, self.in_formal_people
+        books.turned_away = int(turned.sum())
         if books.left or day >= 0:
             self.ledger.append(books)
+        return turned
 
     def _newcomers(self, books: MonthBooks, places: np.ndarray, keys: list[tuple[int, int]],
                    rents: np.ndarray, city_rent: float,

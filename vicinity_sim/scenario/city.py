@@ -56,6 +56,15 @@ class CityParams(ParamModel):
         source="assumption: a room in an urban village rents for about half the price of "
         "formal rented housing of the same size nearby",
     )  # fmt: skip
+    applicant_weight: float = param(
+        1.0, unit="1", ge=0.0, le=10.0, range=(0.0, 1.0), prior="uniform",
+        doc="What an applicant a village had no room for counts in its landlords' reading of "
+        "the market, in empty units: the village's applicants turned away last month, spread "
+        "over its units on the market, lower the vacancy its landlords read (to at least 0).",
+        source="assumption: a village keeps its number of households, so demand beyond its "
+        "vacated places cannot fill empty rooms; landlords who turn applicants away read a "
+        "tighter market, at most one empty unit less per applicant (1), or not at all (0)",
+    )  # fmt: skip
     out_of_city_constant: float = param(
         0.8, unit="1", ge=-20.0, le=20.0, range=(0.0, 1.6), prior="uniform",
         doc="Utility of leaving the city, against an equally priced village room next door.",
