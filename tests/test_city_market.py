@@ -166,3 +166,14 @@ def test_market_runs_on_2_and_3_workers_are_byte_identical(parts):
     assert single.summary["moves_between_villages"] > 0
     many = digests(simulate_city(sc, seed=5, workers=2, partitions=parts))
     assert many == digests(single)
+
+
+def test_single_village_experiments_hold_the_markets_parameters():
+    from helpers import ROOT
+
+    from vicinity_sim.experiment.points import experiment_priors
+    from vicinity_sim.experiment.spec import load_experiment
+
+    keep, held = experiment_priors(load_experiment(ROOT / "experiments" / "four_pillars.toml"))
+    assert not [p for p in keep if p.key.startswith("city.")]
+    assert ("city.rent_weight", "no city housing market") in held
