@@ -60,10 +60,12 @@ same for people. :attr:`HousingMarket.ledger` keeps each month's books.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from vicinity_sim.city.exchange import Exchange
 from vicinity_sim.world.codes import UNIT_LET, UNIT_VACANT
@@ -156,15 +158,19 @@ def distances_km(xy: np.ndarray) -> np.ndarray:
     return np.sqrt((d**2).sum(axis=-1))
 
 
-def mover_utilities(p: Any, origin: int, rents: np.ndarray, dist: np.ndarray,
-                    settled: np.ndarray, city_rent: float) -> np.ndarray:  # fmt: skip
-    """Systematic utilities of a mover from ``origin``: every village, then formal housing
-    and leaving the city (its own village is excluded by the caller)."""
-    ro = max(rents[origin], 1.0)
-    v = (-p.rent_weight * np.log(np.maximum(rents, 1.0) / ro) - p.distance_weight * dist[origin]
-         + p.ties_weight * np.log1p(settled[origin]))  # fmt: skip
-    formal = p.formal_constant - p.rent_weight * np.log(p.formal_rent_ratio * city_rent / ro)
-    return np.concatenate([v, [formal, p.out_of_city_constant]])
+def mover_utilities(p: Any, rents: np.ndarray, dist: np.ndarray,
+                    city_rent: float) -> np.ndarray:  # fmt: skip
+    """Systematic utilities of movers without their ties, one row per village left: every
+    village, then formal housing and leaving the city, shape (n, n + 2)."""
+    log_rent = np.log(np.maximum(rents, 1.0))
+    n = len(rents)
+    v = np.empty((n, n + 2))
+    v[:, :n] = -p.rent_weight * (log_rent[None, :] - log_rent[:, None]) - p.distance_weight * dist
+    v[:, n] = p.formal_constant - p.rent_weight * (
+        math.log(p.formal_rent_ratio * city_rent) - log_rent
+    )
+    v[:, n + 1] = p.out_of_city_constant
+    return v
 
 
 def newcomer_utilities(p: Any, rents: np.ndarray, centre_km: np.ndarray,
@@ -175,6 +181,81 @@ def newcomer_utilities(p: Any, rents: np.ndarray, centre_km: np.ndarray,
          - p.distance_weight * centre_km)  # fmt: skip
     formal = p.formal_constant - p.rent_weight * np.log(p.formal_rent_ratio)
     return np.concatenate([v, [formal]])
+
+
+@njit(cache=True)
+def choose_movers(order, origin, kind, shocks, base, settled, ties_weight, places):
+    """Movers choose one after another (see the module docstring).
+
+    Args:
+        order: The movers in the order they choose; origin, kind: each mover's village and
+            class (group and size).
+        shocks: Gumbel errors, one row per mover in ``order``, one column per alternative.
+        base: :func:`mover_utilities`; settled: households moved o → j so far (added to);
+        ties_weight: ``city.ties_weight``; places: open places by village and class (taken).
+
+    Returns:
+        Each mover's choice (row of ``order``: a village, ``n`` formal housing, ``n + 1``
+        out of the city) and the applicants each village turned away.
+    """
+    n = places.shape[0]
+    choice = np.empty(len(order), np.int64)
+    turned = np.zeros(n)
+    for k in range(len(order)):
+        i = order[k]
+        o, c = origin[i], kind[i]
+        best, best_v = -1, -np.inf
+        best_open, best_open_v = -1, -np.inf
+        for j in range(n + 2):
+            if j == o:  # a mover chooses among the other villages
+                continue
+            v = base[o, j] + shocks[k, j]
+            if j < n:
+                v += ties_weight * math.log1p(settled[o, j])
+            if v > best_v:
+                best, best_v = j, v
+            if (j >= n or places[j, c] > 0) and v > best_open_v:
+                best_open, best_open_v = j, v
+        if best < n and places[best, c] == 0:
+            # No place there: the village's landlords turn the applicant away, and it takes
+            # the best of what is open to it.
+            turned[best] += 1.0
+        if best_open < n:
+            places[best_open, c] -= 1
+            settled[o, best_open] += 1.0
+        choice[k] = best_open
+    return choice, turned
+
+
+@njit(cache=True)
+def place_newcomers(base, shocks, places, c):
+    """A batch of newcomers of class ``c`` choose among the villages with a place of their
+    class and formal housing, until the batch or the places run out.
+
+    Returns:
+        Newcomers who took a village's place, and who chose formal housing.
+    """
+    n = places.shape[0]
+    taken, formal = 0, 0
+    left = 0
+    for j in range(n):
+        left += places[j, c]
+    for k in range(shocks.shape[0]):
+        if left == 0:
+            break
+        best, best_v = n, base[n] + shocks[k, n]
+        for j in range(n):
+            if places[j, c] > 0:
+                v = base[j] + shocks[k, j]
+                if v > best_v or (v == best_v and j < best):
+                    best, best_v = j, v
+        if best < n:
+            places[best, c] -= 1
+            left -= 1
+            taken += 1
+        else:
+            formal += 1
+    return taken, formal
 
 
 class HousingMarket(Exchange):
@@ -242,45 +323,31 @@ class HousingMarket(Exchange):
         origin = np.concatenate([np.full(len(o.group), v, np.int64) for v, o in enumerate(offers)])
         group = np.concatenate([o.group for o in offers]).astype(np.int64)
         size = np.concatenate([o.size for o in offers]).astype(np.int64)
-        # Places open: (village, group, size) → count; the leavers' places are the places.
-        classes = {(int(g), int(s)) for g, s in zip(group, size, strict=True)}
-        keys = sorted(classes)
-        index = {k: i for i, k in enumerate(keys)}
-        kind = np.array([index[(int(g), int(s))] for g, s in zip(group, size, strict=True)],
-                        dtype=np.int64)  # fmt: skip
+        # Places open: (village, class) → count, a class a group and size; the leavers'
+        # places are the places.
+        codes, kind = np.unique(group * 100_000 + size, return_inverse=True)
+        kind = kind.astype(np.int64)
+        keys = [(int(k // 100_000), int(k % 100_000)) for k in codes]
         places = np.zeros((n, len(keys)), dtype=np.int64)
         np.add.at(places, (origin, kind), 1)
         books.left, books.left_people = len(origin), int(size.sum())
         order = rng.permutation(len(origin))
         shocks = rng.gumbel(size=(len(origin), n + 2))
-        base = {o: mover_utilities(p, o, rents, self.dist, np.zeros_like(self.settled),
-                                   city_rent) for o in np.unique(origin).tolist()}  # fmt: skip
-        turned = np.zeros(n, dtype=np.float64)
-        for k, m in enumerate(order):
-            o, c = int(origin[m]), int(kind[m])
-            v = base[o] + shocks[k]
-            v[:n] += p.ties_weight * np.log1p(self.settled[o])
-            v[o] = -np.inf  # a mover chooses among the other villages
-            first = int(np.argmax(v))
-            if first < n and places[first, c] == 0:
-                # No place there: the village's landlords turn the applicant away, and it
-                # takes the best of what is open to it.
-                turned[first] += 1.0
-                v[:n][places[:, c] == 0] = -np.inf
-            choice = int(np.argmax(v))
-            people = int(size[m])
-            if choice < n:
-                places[choice, c] -= 1
-                self.settled[o, choice] += 1
-                books.between += 1
-                books.between_people += people
-                books.flows[(o, choice)] = books.flows.get((o, choice), 0) + 1
-            elif choice - n == FORMAL:
-                books.formal += 1
-                books.formal_people += people
-            else:
-                books.out += 1
-                books.out_people += people
+        base = mover_utilities(p, rents, self.dist, city_rent)
+        choice, turned = choose_movers(order, origin, kind, shocks, base, self.settled,
+                                       float(p.ties_weight), places)  # fmt: skip
+        moved = size[order]
+        to_village = choice < n
+        books.between, books.between_people = int(to_village.sum()), int(moved[to_village].sum())
+        books.formal = int((choice == n + FORMAL).sum())
+        books.formal_people = int(moved[choice == n + FORMAL].sum())
+        books.out = int((choice == n + OUT).sum())
+        books.out_people = int(moved[choice == n + OUT].sum())
+        flows = np.zeros((n, n), dtype=np.int64)
+        np.add.at(flows, (origin[order][to_village], choice[to_village]), 1)
+        pairs = np.nonzero(flows)
+        books.flows = {(int(o), int(j)): int(flows[o, j])
+                       for o, j in zip(pairs[0], pairs[1], strict=True)}  # fmt: skip
         self._newcomers(books, places, keys, rents, city_rent, rng)
         self.in_formal += books.formal + books.newcomers_formal
         self.in_formal_people += books.formal_people + books.newcomers_formal_people
@@ -302,21 +369,12 @@ class HousingMarket(Exchange):
         for c, (_, size) in enumerate(keys):
             left = int(places[:, c].sum())
             while left > 0:  # newcomers come in batches until the class's places are taken
-                shocks = rng.gumbel(size=(left, n + 1))
-                for k in range(len(shocks)):
-                    v = base + shocks[k]
-                    v[:n][places[:, c] == 0] = -np.inf
-                    choice = int(np.argmax(v))
-                    if choice < n:
-                        places[choice, c] -= 1
-                        left -= 1
-                        books.newcomers += 1
-                        books.newcomers_people += size
-                        if left == 0:
-                            break
-                    else:
-                        books.newcomers_formal += 1
-                        books.newcomers_formal_people += size
+                taken, formal = place_newcomers(base, rng.gumbel(size=(left, n + 1)), places, c)
+                books.newcomers += taken
+                books.newcomers_people += taken * size
+                books.newcomers_formal += formal
+                books.newcomers_formal_people += formal * size
+                left -= taken
 
     def outcomes(self) -> dict[str, float]:
         """Households moved between villages, to formal housing and out of the city."""
