@@ -57,7 +57,8 @@ def test_the_market_is_a_scenario_switch_and_places_villages_by_their_positions(
     assert isinstance(market, HousingMarket)
     assert np.allclose(market.dist[0], [0.0, 1.0, 8.0, 9.0])
     assert np.allclose(distances_km(np.array([[0.0, 0.0], [3.0, 4.0]])), [[0, 5], [5, 0]])
-    # A single village's scenario hashes as before villages had positions and a market.
+    # The market's settings are part of a scenario's hash (a scenario without it hashes as
+    # before the section existed: its default is left out).
     assert on.content_hash() != off.content_hash()
 
 
