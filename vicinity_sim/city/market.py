@@ -13,17 +13,19 @@ first of a month
 
 choosing by a multinomial logit over the alternatives open to it,
 
-    V_j      = − β_rent · ln(rent_j / rent_o) − β_dist · d(o, j) + β_ties · ln(1 + n_oj)
+    V_j      = − β_rent · ln(rent_j / rent_o) − β_dist · d(o, j) + β_ties · n_oj / Σ_k n_ok
     V_formal = α_formal − β_rent · ln(r_formal · rent_city / rent_o)
     V_out    = α_out
 
 (``rent`` a village's mean asking rent on its rental market, ``d`` the distance between the
 villages' positions in km — movers keep their work near the village they leave —, ``n_oj``
 the households from *o* the market has settled in *j* so far: ties draw later movers after
-earlier ones), each household choosing ``argmax V + ε`` with Gumbel ``ε`` (McFadden 1974),
-in a random order, a village open to it while it has a vacated place of the household's group
-and size. The places left are taken by **newcomers to the city**, who choose the same way
-among the villages with places and formal housing, their work at the city's jobs centre
+earlier ones, in proportion to the share of *o*'s earlier movers there, which keeps their
+pull bounded however many move), each household choosing ``argmax V + ε`` with Gumbel
+``ε`` (McFadden 1974), in a random order, a village open to it while it has a vacated place
+of the household's group and size. The places left are taken by **newcomers to the city**,
+who choose the same way among the villages with places and formal housing, their work at the
+city's jobs centre
 (distance from the centre; their rent term against the city's mean village rent); each
 newcomer who chooses formal housing joins it and another newcomer comes, until every
 vacated place is taken.
@@ -206,12 +208,15 @@ def choose_movers(order, origin, kind, shocks, base, settled, ties_weight, place
         o, c = origin[i], kind[i]
         best, best_v = -1, -np.inf
         best_open, best_open_v = -1, -np.inf
+        earlier = 0.0  # households from o the market has settled so far
+        for j in range(n):
+            earlier += settled[o, j]
         for j in range(n + 2):
             if j == o:  # a mover chooses among the other villages
                 continue
             v = base[o, j] + shocks[k, j]
-            if j < n:
-                v += ties_weight * math.log1p(settled[o, j])
+            if j < n and earlier > 0.0:
+                v += ties_weight * settled[o, j] / earlier
             if v > best_v:
                 best, best_v = j, v
             if (j >= n or places[j, c] > 0) and v > best_open_v:

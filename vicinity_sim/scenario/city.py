@@ -36,11 +36,13 @@ class CityParams(ParamModel):
         "a village 5 km away has about a seventh of the odds of one next door",
     )  # fmt: skip
     ties_weight: float = param(
-        0.5, unit="1", ge=0.0, le=5.0, range=(0.0, 1.0), prior="uniform",
-        doc="Weight of ln(1 + households from the same village already settled there by the "
-        "market) in a mover's choice: ties to earlier movers draw later ones.",
-        source="assumption: chain moves along acquaintance, as in chain migration; below one, "
-        "so ties add to, but do not decide, the choice",
+        1.0, unit="1", ge=0.0, le=10.0, range=(0.0, 2.0), prior="uniform",
+        doc="Weight of ties to earlier movers in a mover's choice: times the share of the "
+        "households from the same village the market settled so far that went to the "
+        "destination (a village that took all of them has e^1 = 2.7 times the odds).",
+        source="assumption: chain moves along acquaintance, as in chain migration; a share, "
+        "not a count, so that ties pull as much in a small city as in a large one and do "
+        "not grow without bound over a run",
     )  # fmt: skip
     formal_constant: float = param(
         -3.0, unit="1", ge=-20.0, le=20.0, range=(-6.0, 0.0), prior="uniform",
@@ -71,5 +73,6 @@ class CityParams(ParamModel):
         source="docs/sources.md §market: nearly a third of the migrant workers affected by "
         "urban-village demolition in Hangzhou decided to leave the city (Jin et al. 2021); at "
         "0.8 a third of the tenants leaving Xiamen's villages (scenarios/xiamen_city.toml) "
-        "leave the city when every village has places at equal rents (fewer places: more)",
+        "leave the city when every village has places at equal rents (with places of the "
+        "mover's group and size only, 40% in the first months of xiamen_city_program)",
     )  # fmt: skip
