@@ -388,10 +388,18 @@ def test_bad_waves_are_one_line_errors(tmp_path, capsys):
 
 
 def test_the_reference_engine_runs_a_city_to_the_same_series():
-    """Both engines run a city the same way: the Mesa-agent units give the fast units' series
-    and summary exactly."""
-    sc = scenario_from_dict(city_data(days=35, sizes=[(40, 300), (30, 250), (30, 200)]), "ref")
-    fast, ref = simulate(sc, seed=2), simulate(sc, seed=2, engine="reference")
+    """Both engines run a city the same way, with the housing market on: the Mesa-agent
+    units give the fast units' series, panel and summary (the market's moves) exactly, the
+    landlords reading the applicants turned away on 1 June."""
+    data = city_data(days=65, sizes=[(40, 300), (30, 250), (30, 200)])
+    data["city"] = {"housing_market": True}
+    for k, v in enumerate(data["villages"]):
+        v["plan"]["city_x_km"] = 2.0 * k
+    sc = scenario_from_dict(data, "ref")
+    run = CityRun(sc, seed=2)
+    fast, ref = run.run(), simulate(sc, seed=2, engine="reference")
+    assert run.exchange.ledger[0].day == 30 and run.exchange.ledger[0].turned_away > 0
+    assert fast.summary == ref.summary and fast.summary["moves_between_villages"] > 0
     assert fast.columns.keys() == ref.columns.keys()
     for name, values in fast.columns.items():
         assert np.array_equal(np.asarray(values), np.asarray(ref.columns[name]), equal_nan=True), (

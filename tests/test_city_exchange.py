@@ -19,6 +19,7 @@ import vicinity_sim.city.run as city_run
 import vicinity_sim.city.worker as city_worker
 from vicinity_sim.city import CityRun
 from vicinity_sim.city.exchange import Exchange, NoExchange, city_exchange
+from vicinity_sim.city.market import HousingMarket
 from vicinity_sim.runs import run_files
 
 
@@ -100,12 +101,16 @@ def test_the_exchange_trades_at_each_month_boundary_the_same_on_any_partitioning
     assert '"exchange_boundaries": 1' in runs[2][2].decode()
 
 
-def test_a_city_scenario_has_no_exchange_yet_and_the_default_trades_nothing():
+def test_a_city_scenario_without_a_market_has_no_exchange_and_the_default_trades_nothing():
     sc = scenario_from_dict(city_data(days=45), "small city")
     assert isinstance(city_exchange(sc), NoExchange)
+    data = city_data(days=45)
+    data["city"] = {"housing_market": True}
+    assert isinstance(city_exchange(scenario_from_dict(data, "market")), HousingMarket)
     ex = NoExchange()
     assert ex.settle(31, [None] * 4, np.random.default_rng(0)) == {}
     assert ex.outcomes() == {}
+    assert ex.last_offer(None, 45) is None and ex.close(45, [None] * 4, None) is None
 
 
 def test_an_exchange_that_changes_villages_changes_the_outputs(nudged, monkeypatch):

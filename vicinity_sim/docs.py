@@ -16,6 +16,7 @@ from vicinity_sim.interventions import CATALOGUE
 from vicinity_sim.interventions.waves import RolloutWaves, Wave
 from vicinity_sim.processes import registered
 from vicinity_sim.processes.sections import SECTIONS
+from vicinity_sim.scenario.city import CityParams
 from vicinity_sim.scenario.schema import RunParams
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
@@ -127,6 +128,7 @@ def sections() -> list[tuple[str, type[BaseModel], str]]:
             out.append((f"{title} `[{proc.name}]`", proc.Params, f"{proc.name}."))
     out.append(("Staggered rollout `[rollout]`", RolloutWaves, "rollout."))
     out.append(("A wave of the rollout `[[rollout.waves]]`", Wave, "rollout.waves[*]."))
+    out.append(("The city's housing market `[city]`", CityParams, "city."))
     for kind, cls in CATALOGUE.items():
         out.append((f'Intervention `kind = "{kind}"`', cls, ""))
     return out

@@ -236,6 +236,10 @@ class VicinityModel(DailyProcesses, mesa.Model):
         self.snapshots = Snapshots(self.world, self.calendar.dates)
         self.day = 0
         self.running = True
+        #: Applicants the city's housing market turned away last month in each village, as
+        #: the landlords read them (None outside a city run with the market:
+        #: :mod:`vicinity_sim.city.market`).
+        self.city_applicants: np.ndarray | None = None
 
     @property
     def agents(self) -> Any:

@@ -13,7 +13,11 @@ once, from a fixed seed, and written down as an ordinary scenario file:
   (82%) on average across villages;
 * storeys: 4–7.5, uniform; taller villages have more units per storey;
 * buildings: from residents, at Weili's ~14.4 residents per building scaled by storeys;
-* distance from the city's fire stations: 1–8 km, uniform.
+* distance from the city's fire stations: 1–8 km, uniform;
+* positions in the city (``city_x_km``, ``city_y_km``, km from the jobs centre, read by the
+  city's housing market): uniform over a disk of 15 km radius (assumption: Xiamen's villages
+  lie on the island and in the districts around the bay; their real positions are not used);
+  Weili (Huli, on the island) 4 km and Xin'an (Haicang) 10 km from the centre, roughly.
 
 Run ``python scenarios/city/generate.py`` from the repository root to rewrite the file; the
 tests check that the committed file is what this script writes.
@@ -46,6 +50,8 @@ OUT = Path(__file__).resolve().parents[1] / "xiamen_city.toml"
 
 
 WEILI, XINAN = 37_500, 100_000
+#: Radius of the disk the villages are placed in (km around the city's jobs centre).
+POSITION_RADIUS_KM = 15.0
 
 
 def village_sizes(
@@ -78,6 +84,14 @@ def render(
     local = rng.beta(mean_local * 8, (1 - mean_local) * 8, n).clip(0.02, 0.6)
     storeys = rng.uniform(4.0, 7.5, n)
     distance = rng.uniform(1000.0, 8000.0, n)
+    # Positions in the city (km from the jobs centre), the two examples included: uniform
+    # over a disk (drawn last, so the draws above are as before positions existed).
+    angle = rng.uniform(0.0, 2.0 * np.pi, n + 2)
+    radius = POSITION_RADIUS_KM * np.sqrt(rng.uniform(0.0, 1.0, n + 2))
+    xs, ys = radius * np.cos(angle), radius * np.sin(angle)
+    # The examples where they are (roughly, assumption): Weili in Huli on Xiamen Island near
+    # the centre, Xin'an in Haicang across the western harbour.
+    xs[:2], ys[:2] = (1.0, -10.0), (4.0, 2.0)
     if name == "xiamen_city":
         lines = [
             "# Xiamen's 108 urban villages, 2.27 M residents (Xinhua 2025), no program.",
@@ -104,6 +118,9 @@ def render(
         "# Weili: the baseline's village, with its defaults.",
         "[[villages]]",
         'name = "weili"',
+        "[villages.plan]",
+        f"city_x_km = {xs[0]:.2f}",
+        f"city_y_km = {ys[0]:.2f}",
         "",
         "# Xin'an: ~100,000 residents in 2,125 rental buildings (as in xiamen_villages.toml).",
         "[[villages]]",
@@ -115,6 +132,8 @@ def render(
         "rooms_max = 90",
         "n_flood_points = 4",
         "city_station_distance_m = 4000.0",
+        f"city_x_km = {xs[1]:.2f}",
+        f"city_y_km = {ys[1]:.2f}",
         "[villages.population]",
         f"n_residents = {XINAN}",
         "share_local = 0.10",
@@ -133,6 +152,8 @@ def render(
             f"rooms_per_storey = {rooms_per_storey:.2f}",
             "rooms_max = 90",
             f"city_station_distance_m = {distance[i]:.0f}",
+            f"city_x_km = {xs[i + 2]:.2f}",
+            f"city_y_km = {ys[i + 2]:.2f}",
             "[villages.population]",
             f"n_residents = {sizes[i]}",
             f"share_local = {local[i]:.3f}",

@@ -25,12 +25,14 @@ and deliveries. As long as ``offer`` and ``receive`` depend only on the village 
 only on the offers (in scenario order) and its generator, a city run stays byte-identical for
 any number of workers, any partitioning and any executor.
 
-**Choosing the exchange.** :func:`city_exchange` returns the scenario's exchange: today
-always :class:`NoExchange` (villages share only the weather, which each draws itself from the
-city's stream). A city housing market is a subclass of :class:`Exchange` that
-:func:`city_exchange` returns when the scenario asks for it.
+**Choosing the exchange.** :func:`city_exchange` returns the scenario's exchange: the city's
+housing market (:class:`~vicinity_sim.city.market.HousingMarket`) when ``city.housing_market``
+is on, else :class:`NoExchange` (villages share only the weather, which each draws itself from
+the city's stream).
 
-The exchange is not called at the run's last boundary (its end): nothing is simulated after.
+At the run's last boundary (its end) nothing is simulated after, so nothing is offered or
+delivered; instead every village reports once more (:meth:`Exchange.last_offer`) and the
+coordinator takes the reports in (:meth:`Exchange.close`), e.g. to book the last month.
 """
 
 from __future__ import annotations
@@ -87,6 +89,25 @@ class Exchange:
             day: The boundary.
         """
 
+    def last_offer(self, unit: Any, day: int) -> Any:
+        """What a village reports at the run's end (for :meth:`close`): nothing by default.
+
+        Args:
+            unit: The village's unit, which has simulated every day of the run.
+            day: The run's end.
+        """
+        return None
+
+    def close(self, day: int, offers: list[Any], rng: np.random.Generator) -> None:
+        """Take in the villages' last reports (:meth:`last_offer`, in scenario order) at the
+        run's end, where nothing is delivered; runs on the coordinator.
+
+        Args:
+            day: The run's end.
+            offers: Every village's last report, indexed by its position.
+            rng: The city's exchange stream at the run's end.
+        """
+
     def outcomes(self) -> dict[str, float]:
         """The city's totals of the run, added to ``summary.json``; runs on the coordinator."""
         return {}
@@ -103,8 +124,15 @@ def city_exchange(scenario: Any) -> Exchange:
         scenario: The city's scenario.
 
     Returns:
-        Its exchange (:class:`NoExchange`: no mechanism couples the villages yet).
+        Its exchange: the city's housing market
+        (:class:`~vicinity_sim.city.market.HousingMarket`) if ``city.housing_market`` is on,
+        else :class:`NoExchange`.
     """
+    city = getattr(scenario, "city", None)
+    if city is not None and city.housing_market:
+        from vicinity_sim.city.market import HousingMarket
+
+        return HousingMarket(scenario)
     return NoExchange()
 
 

@@ -21,8 +21,10 @@ partition returns its villages' offers with their days, the coordinator settles 
 (in scenario order, with the city's exchange stream of that boundary), and hands each
 partition its villages' deliveries with the next ``advance``, which takes them in before any
 village simulates the boundary's day (the first of a month, when the monthly mechanisms run).
-The exchange's totals join the summary. Today the villages share only the weather, which each
-draws from the city's stream itself, so nothing is exchanged
+At the run's end the villages report once more and the exchange takes the reports in
+(``close``). The exchange's totals join the summary. Without a housing market
+(``city.housing_market``, :mod:`vicinity_sim.city.market`) the villages share only the
+weather, which each draws from the city's stream itself, and nothing is exchanged
 (:class:`~vicinity_sim.city.exchange.NoExchange`).
 
 **Same results on any workers.** A village's draws are addressed by its position
@@ -428,9 +430,11 @@ class CityRun:
                 recorder.recorded = last
                 for d in days:
                     rows[d.position].append((_panel_key(cal, d, names, waves, starts), d.panel))
+                rng = exchange_generator(self.seed, self.replication, end)
                 if offer:
-                    rng = exchange_generator(self.seed, self.replication, end)
                     deliveries = self._exchange.settle(end, [d.offer for d in days], rng)
+                else:
+                    self._exchange.close(end, [d.offer for d in days], rng)
                 bar.update(last - first)
         keys = [k for p in range(len(names)) for k, _ in rows[p]]
         panel = panel_columns([r for p in range(len(names)) for _, r in rows[p]], keys)

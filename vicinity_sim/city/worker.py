@@ -65,7 +65,8 @@ class Partition:
             deliveries: Position → what the city's exchange at the last boundary gave that
                 village (:meth:`~vicinity_sim.city.exchange.Exchange.receive`).
             offer: Whether to make the villages' offers
-                (:meth:`~vicinity_sim.city.exchange.Exchange.offer`); not at the run's end.
+                (:meth:`~vicinity_sim.city.exchange.Exchange.offer`); at the run's end their
+                last reports instead (:meth:`~vicinity_sim.city.exchange.Exchange.last_offer`).
 
         Returns:
             Each village's record of the days, with its offer.
@@ -74,9 +75,9 @@ class Partition:
             unit = self.units[p]
             self.exchange.receive(unit, delivery, unit.model.day)
         records = [unit.advance(end) for unit in self.units.values()]
-        if offer:
-            for record, unit in zip(records, self.units.values(), strict=True):
-                record.offer = self.exchange.offer(unit, end)
+        make = self.exchange.offer if offer else self.exchange.last_offer
+        for record, unit in zip(records, self.units.values(), strict=True):
+            record.offer = make(unit, end)
         return records
 
     def finish(self) -> dict[int, tuple[dict, dict]]:

@@ -81,7 +81,7 @@ def experiment_priors(spec: ExperimentSpec, extra: list | None = None
     arms' or the command line's), when arms differ in its value (an arm's scenario file
     sets it: it is part of a policy, not an uncertainty), or when no village uses it (how a
     plan is derived from footprints, ``plan.footprints``, where no village is built from
-    footprints).
+    footprints; the city's housing market, ``city``, where no arm runs a city with it).
 
     Returns:
         The priors to vary, and (key, reason) of the uncertain parameters held.
@@ -91,10 +91,16 @@ def experiment_priors(spec: ExperimentSpec, extra: list | None = None
     fixed = _set_keys(spec, extra)
     footprints = any(v["plan"].get("source") is not None
                      for d in dumps.values() for v in d["villages"])  # fmt: skip
+    # The city's housing market acts only in a city run that switches it on.
+    market = any((d.get("city") or {}).get("housing_market") and len(d["villages"]) > 1
+                 for d in dumps.values())  # fmt: skip
     keep, held = [], []
     for prior in uncertain_priors():
         if prior.key in fixed:
             held.append((prior.key, "set by the experiment"))
+            continue
+        if prior.key.startswith("city.") and not market:
+            held.append((prior.key, "no city housing market"))
             continue
         if ".plan.footprints." in prior.key and not footprints:
             held.append((prior.key, "no village is built from footprints"))

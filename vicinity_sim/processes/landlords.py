@@ -64,6 +64,11 @@ more rent) unless the safety standard is in force and it chooses to keep it to t
 a one-off choice with the same weights as compliance, the fines to expect in a year against the
 extra rent a year, with peers and the association, but no inertia.
 
+**In a city run** with the housing market (:mod:`vicinity_sim.city.market`), the applicants a
+village's landlords turned away last month (households the city's market sent who found no
+room) are read as that many empty units fewer on the village's market: ``v_b`` falls by the
+applicants over the village's units on the market, to at least 0 (:func:`applicants_read`).
+
 Levers read here: villages' ``safety_standard``, ``inspections_per_building_year``,
 ``safety_fine_cny``, ``rent_cap_per_year``, ``renovation_subsidy_share``, ``operator_backing``,
 ``operator_bonus_cny``; buildings' ``operator_offer``; landlords' ``association``.
@@ -581,12 +586,36 @@ def block_others_mean(block: np.ndarray, values_: np.ndarray, counted: np.ndarra
     return mean, others > 0
 
 
+def applicants_read(
+    vacancy: np.ndarray, n_market: np.ndarray, village: np.ndarray, applicants: np.ndarray
+) -> np.ndarray:
+    """The vacancy landlords read where the city's housing market sent applicants they had
+    no room for: each village's applicants (households, weighted) spread over its units on
+    the market and taken off every building's vacancy, which stays at least 0
+    (:mod:`vicinity_sim.city.market`).
+
+    Args:
+        vacancy: Each building's share of its units on the market standing empty.
+        n_market: Each building's units on the market.
+        village: Each building's village.
+        applicants: Applicants turned away in each village last month.
+    """
+    units = np.bincount(village, weights=n_market, minlength=len(applicants))
+    pressure = applicants / np.maximum(units, 1.0)
+    return np.where(n_market > 0, np.maximum(vacancy - pressure[village], 0.0), vacancy)
+
+
 def market_view(world: Any, base: np.ndarray, cost_shock: np.ndarray, reluctance: np.ndarray,
-                unit_first: np.ndarray) -> Market:  # fmt: skip
-    """What the landlords see at the start of the month (see :class:`Market`)."""
+                unit_first: np.ndarray,
+                applicants: np.ndarray | None = None) -> Market:  # fmt: skip
+    """What the landlords see at the start of the month (see :class:`Market`); in a city run
+    with the housing market, ``applicants`` turned away last month in each village lower the
+    vacancy they read (:func:`applicants_read`)."""
     b = world.buildings
     n_market, n_vacant = unit_counts(world.units, len(b))
     vacancy = np.where(n_market > 0, n_vacant / np.maximum(n_market, 1), 0.0)
+    if applicants is not None:
+        vacancy = applicants_read(vacancy, n_market, b.village, applicants)
     nbr, has_nbr = block_others_mean(b.block, np.log(b.markup), n_market > 0, len(world.blocks))
     peer = meets_standard(b.smoke_sensor, b.escape_windows, b.three_in_one)
     peer = peer | world.landlords.association[b.owner]
@@ -1059,7 +1088,8 @@ class Landlords(Process):
         returned = operators_return(b, key, day, c)
         base = self.base_values()
         b.value[:] = values(base, renovated(b, day, c), self.rents)
-        m = market_view(w, base, self.cost_shock, self.reluctance, self.unit_first)
+        m = market_view(w, base, self.cost_shock, self.reluctance, self.unit_first,
+                        self.model.city_applicants)  # fmt: skip
         out = np.zeros(N_OUT)
         landlords_month(key, day, c, self.rents, self.arrays("buildings"), self.arrays("units"),
                         self.arrays("households"), self.arrays("villages"),

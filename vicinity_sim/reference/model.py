@@ -80,6 +80,10 @@ class ReferenceModel(DailyProcesses, mesa.Model):
         self.metric_names = [m for c in fast for m in c.metrics]
         self.levels = frozenset().union(*(c.levels for c in fast))
         self.today: dict[str, float] = {}
+        #: Applicants the city's housing market turned away last month in each village, as
+        #: the landlords read them (None outside a city run with the market:
+        #: :mod:`vicinity_sim.city.market`).
+        self.city_applicants: np.ndarray | None = None
         self.datacollector = mesa.DataCollector(
             model_reporters={n: partial(_reported, name=n) for n in self.metric_names}
         )

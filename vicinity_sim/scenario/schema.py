@@ -27,6 +27,7 @@ from vicinity_sim.params import ParamModel, param
 from vicinity_sim.processes import registered
 from vicinity_sim.processes.base import registry_version
 from vicinity_sim.processes.sections import SECTIONS, sections_version
+from vicinity_sim.scenario.city import CityParams
 from vicinity_sim.world.codes import GROUPS
 from vicinity_sim.world.economy import EconomyParams
 from vicinity_sim.world.facilities import FacilitiesParams
@@ -128,6 +129,10 @@ class ScenarioBase(ParamModel):
         default_factory=RolloutWaves,
         description="Staggered adoption: the waves in which villages join the program.",
     )
+    city: CityParams = Field(
+        default_factory=CityParams,
+        description="The city's housing market coupling the villages of a city run.",
+    )
 
     _source: str = PrivateAttr("scenario")
 
@@ -142,6 +147,8 @@ class ScenarioBase(ParamModel):
         data["villages"] = [hash_view(v) for v in data["villages"]]
         data["run"].pop("seed", None)
         data["run"].pop("replication", None)
+        if data.get("city") == CityParams().model_dump(mode="json"):
+            data.pop("city")  # no market: hashed as before the section existed
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()
 

@@ -157,10 +157,16 @@ def hash_view(village: dict[str, Any]) -> dict[str, Any]:
     """A dumped village as scenario hashes see it.
 
     A synthetic plan leaves out the footprint keys (so its hash is what it was before
-    footprint sources existed); a footprint plan adds the digest of its file, so that editing
+    footprint sources existed), and a village at the city's centre its position; a footprint
+    plan adds the digest of its file, so that editing
     the file changes the hash.
     """
     plan = dict(village.get("plan", {}))
+    # A village at the city's centre (every single-village scenario) hashes as before
+    # villages had positions.
+    for key in ("city_x_km", "city_y_km"):
+        if plan.get(key) == 0.0:
+            plan.pop(key)
     if plan.get("source") is None:
         for key in (*SOURCE_KEYS, "footprints"):
             plan.pop(key, None)

@@ -137,6 +137,18 @@ class PlanParams(ParamModel):
         doc="Road distance from the nearest municipal fire station to the village edge.",
         source="assumption",
     )  # fmt: skip
+    city_x_km: float = param(
+        0.0, unit="km", ge=-100.0, le=100.0, prior="fixed",
+        doc="East-west position of the village in its city (the city's jobs centre at 0); "
+        "only the city's housing market reads it (distances to work between villages).",
+        source="assumption: a single village needs no position; city scenarios place theirs "
+        "(scenarios/city/generate.py)",
+    )  # fmt: skip
+    city_y_km: float = param(
+        0.0, unit="km", ge=-100.0, le=100.0, prior="fixed",
+        doc="North-south position of the village in its city (the city's jobs centre at 0).",
+        source="assumption: as city_x_km",
+    )  # fmt: skip
 
     # A footprint source replaces the generator (world/footprints.py); the keys above that
     # describe buildings one by one (n_buildings, block_*, side_*, handshake_*, lane and road

@@ -6,7 +6,9 @@ Mirrors :mod:`vicinity_sim.processes.landlords`. Each month:
    building).
 2. Every building's value is taken from its quality, its grid's amenity and whether its units'
    renovation holds; what the landlords see at the start of the month (their units' vacancy,
-   their block's asking rents, their neighbours' compliance) is computed on the places.
+   their block's asking rents, their neighbours' compliance) is computed on the places, with
+   the same function as the fast model (in a city run with the housing market, the
+   applicants the village turned away last month lower the vacancy they read).
 3. Each landlord agent steps (:meth:`~vicinity_sim.reference.agents.Landlord.step`, in row
    order): for each of its buildings, compliance, an operator's offer, renovation, the posted
    rent and the leases ending.
@@ -103,7 +105,8 @@ class Landlords(ReferenceProcess):
         returned = operators_return(b, key, day, c)
         base = self.base_values()
         b.value[:] = values(base, renovated(b, day, c), self.rents)
-        market = market_view(w, base, self.cost_shock, self.reluctance, self.unit_first)
+        market = market_view(w, base, self.cost_shock, self.reluctance, self.unit_first,
+                             self.model.city_applicants)  # fmt: skip
         month = LandlordMonth(day, key, c, self.rents, market)
         self.model.landlord_month = month
         self.model.agents_by_type[Landlord].do("step")
