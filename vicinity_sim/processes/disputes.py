@@ -409,6 +409,16 @@ def tenancy_weights(hh, c):
 
 
 @njit(cache=True)
+def parked_ebikes(res_block, ebike, charging, n_blocks):
+    """E-bikes of each block's residents not charged indoors (parked in its lanes)."""
+    out = np.zeros(n_blocks, dtype=np.int64)
+    for i in range(len(res_block)):
+        if ebike[i] and charging[i] != CHARGE_INDOOR:
+            out[res_block[i]] += 1
+    return out
+
+
+@njit(cache=True)
 def lane_factors(parked, frontage_m, c):
     """Every block's lane factor (:func:`lane_factor`)."""
     out = np.empty(len(parked))
@@ -702,8 +712,7 @@ class Disputes(Process):
     def parked(self) -> np.ndarray:
         """E-bikes parked in each block's lanes today (those not charged indoors)."""
         r = self.world.residents
-        return np.bincount(self.res_block[r.ebike & (r.charging != CHARGE_INDOOR)],
-                           minlength=len(self.world.blocks))  # fmt: skip
+        return parked_ebikes(self.res_block, r.ebike, r.charging, len(self.world.blocks))
 
     def lane_factors(self) -> tuple[np.ndarray, float]:
         """Today's lane factor of every block and the largest."""

@@ -289,7 +289,9 @@ def entry_value(sales: float, rent: float, wage: float, optimism: float, price: 
                 p: EnterpriseParams) -> float:  # fmt: skip
     """What a would-be owner expects a business to pay it a month: its reading of the profit
     (staff beyond itself at ``wage``), less the set-up cost spread over the payback months."""
-    staff = max(int(workers_wanted(sales, True, p)) - 1, 0)
+    # workers_wanted for one business, in scalar arithmetic (called for every would-be owner).
+    wanted = max(math.ceil(max(sales, 0.0) / p.sales_per_worker_cny_month), 1)
+    staff = max(wanted - 1, 0)
     profit = p.gross_margin * sales - rent - staff * wage
     return optimism * profit - p.setup_cost_cny * price / p.payback_months
 

@@ -247,10 +247,29 @@ def seed_ties(key, slot, ties, members_ptr, members, r, seeding):
 
 
 def group_members(labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR of indices by label: ``members[ptr[g]:ptr[g+1]]`` are the indices with label g."""
-    order = np.argsort(labels, kind="stable")
+    """CSR of indices by label: ``members[ptr[g]:ptr[g+1]]`` are the indices with label g, in
+    ascending order (negative labels belong to no group)."""
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    if len(labels) and labels.max() >= n_groups:
+        raise IndexError(f"label {labels.max()} out of range for {n_groups} groups")
+    return _counting_sort(labels, n_groups)
+
+
+@njit(cache=True)
+def _counting_sort(labels, n_groups):
+    # A stable counting sort: the indices of each label in ascending order, as a stable
+    # argsort gives them, in linear time (these indexes are rebuilt whenever households move).
     ptr = np.zeros(n_groups + 1, dtype=np.int64)
-    np.add.at(ptr, labels[labels >= 0] + 1, 1)
-    ptr = np.cumsum(ptr)
-    skip = np.count_nonzero(labels < 0)
-    return ptr, order[skip:].astype(np.int64)
+    for x in labels:
+        if x >= 0:
+            ptr[x + 1] += 1
+    for g in range(n_groups):
+        ptr[g + 1] += ptr[g]
+    fill = ptr[:-1].copy()
+    members = np.empty(ptr[n_groups], dtype=np.int64)
+    for i in range(len(labels)):
+        x = labels[i]
+        if x >= 0:
+            members[fill[x]] = i
+            fill[x] += 1
+    return ptr, members
