@@ -955,8 +955,38 @@ def openings_due(v: Any, demand: np.ndarray, c: Any) -> np.ndarray:
     return whole
 
 
+class LandlordPlaces:
+    """What the landlords' process of either engine keeps about the places: the buildings'
+    fixed types, the reference quality and amenity, the first unit of each building, the shops'
+    demand, and the market as it starts (set up once, the same way in both engines)."""
+
+    world: Any
+
+    def set_up_places(self, model: Any, params: LandlordsParams) -> None:
+        """Set the places up at the start of a run (and price the units)."""
+        self.consts = params.consts()
+        self.rents = model.spec.rents.consts()
+        w = self.world
+        b = w.buildings
+        self.market_key = model.streams.key("landlords.types", 0)
+        self.cost_shock, self.reluctance = building_types(self.market_key, len(b))
+        self.quality_ref = village_reference_quality(w, model.spec)
+        self.amenity_start = amenity(w.grids)
+        self.unit_first = np.concatenate([[0], np.cumsum(b.rooms)]).astype(np.int64)
+        start_market(w, self.market_key, self.base_values(), self.cost_shock, self.unit_first,
+                     params, self.rents)  # fmt: skip
+        self.shop_demand = np.bincount(w.units.village[w.units.state == UNIT_SHOP],
+                                       minlength=w.n_villages).astype(np.float64)  # fmt: skip
+
+    def base_values(self) -> np.ndarray:
+        """Each building's value without the renovation premium, now."""
+        w = self.world
+        return base_values(w.buildings, amenity(w.grids) - self.amenity_start,
+                           self.quality_ref, self.rents)  # fmt: skip
+
+
 @register
-class Landlords(Process):
+class Landlords(Process, LandlordPlaces):
     """Monthly decisions of landlords (and of the operators they lease buildings to)."""
 
     name = "landlords"
@@ -1062,25 +1092,7 @@ class Landlords(Process):
 
     def __init__(self, model: VicinityModel, params: LandlordsParams) -> None:
         super().__init__(model, params)
-        self.consts = params.consts()
-        self.rents = model.spec.rents.consts()
-        w = self.world
-        b = w.buildings
-        self.market_key = model.streams.key("landlords.types", 0)
-        self.cost_shock, self.reluctance = building_types(self.market_key, len(b))
-        self.quality_ref = village_reference_quality(w, model.spec)
-        self.amenity_start = amenity(w.grids)
-        self.unit_first = np.concatenate([[0], np.cumsum(b.rooms)]).astype(np.int64)
-        start_market(w, self.market_key, self.base_values(), self.cost_shock, self.unit_first,
-                     params, self.rents)  # fmt: skip
-        self.shop_demand = np.bincount(w.units.village[w.units.state == UNIT_SHOP],
-                                       minlength=w.n_villages).astype(np.float64)  # fmt: skip
-
-    def base_values(self) -> np.ndarray:
-        """Each building's value without the renovation premium, now."""
-        w = self.world
-        return base_values(w.buildings, amenity(w.grids) - self.amenity_start,
-                           self.quality_ref, self.rents)  # fmt: skip
+        self.set_up_places(model, params)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, c = self.world, self.consts

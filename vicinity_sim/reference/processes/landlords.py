@@ -37,12 +37,10 @@ from vicinity_sim.processes.landlords import (
     OUT_SAFETY_COST,
     OUT_SUBSIDY,
     OUT_TAKEOVERS,
+    LandlordPlaces,
     LandlordSlot,
     LandlordsParams,
-    amenity,
     asking_rents,
-    base_values,
-    building_types,
     ground_pools,
     landlord_aggregates,
     market_levels,
@@ -51,9 +49,7 @@ from vicinity_sim.processes.landlords import (
     openings_due,
     operators_return,
     renovated,
-    start_market,
     values,
-    village_reference_quality,
 )
 from vicinity_sim.reference.agents import Landlord, LandlordMonth
 from vicinity_sim.reference.processes.base import ReferenceProcess, reference_process
@@ -67,7 +63,7 @@ SLOT = slot_numbers(LandlordSlot)
 
 
 @reference_process
-class Landlords(ReferenceProcess):
+class Landlords(ReferenceProcess, LandlordPlaces):
     """Monthly decisions of the landlord agents (and of the operators they lease to).
 
     Args:
@@ -79,25 +75,7 @@ class Landlords(ReferenceProcess):
 
     def __init__(self, model: ReferenceModel, params: LandlordsParams) -> None:
         super().__init__(model, params)
-        self.consts = params.consts()
-        self.rents = model.spec.rents.consts()
-        w = self.world
-        b = w.buildings
-        # The places are set up as the fast process sets them up.
-        self.market_key = model.streams.key("landlords.types", 0)
-        self.cost_shock, self.reluctance = building_types(self.market_key, len(b))
-        self.quality_ref = village_reference_quality(w, model.spec)
-        self.amenity_start = amenity(w.grids)
-        self.unit_first = np.concatenate([[0], np.cumsum(b.rooms)]).astype(np.int64)
-        start_market(w, self.market_key, self.base_values(), self.cost_shock, self.unit_first,
-                     params, self.rents)  # fmt: skip
-        self.shop_demand = np.bincount(w.units.village[w.units.state == UNIT_SHOP],
-                                       minlength=w.n_villages).astype(np.float64)  # fmt: skip
-
-    def base_values(self) -> np.ndarray:
-        w = self.world
-        return base_values(w.buildings, amenity(w.grids) - self.amenity_start,
-                           self.quality_ref, self.rents)  # fmt: skip
+        self.set_up_places(model, params)  # as the fast process sets them up
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w, c = self.world, self.consts
