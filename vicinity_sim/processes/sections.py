@@ -72,8 +72,9 @@ class RentsParams(ParamModel):
         1.0, unit="1", ge=0.0, le=10.0, range=(1.5, 4.5),
         doc="Relative rise of a unit's value per unit of building quality.",
         source="assumption: renewal raises village rents noticeably (rent-gap reasoning, e.g. "
-        "Mauro et al. 2025); scenarios/baseline.toml sets the value calibrated to the seed's "
-        "income figures (docs/calibration.md)",
+        "Mauro et al. 2025); scenarios/baseline.toml sets 3.07, the estimate of an earlier, "
+        "exactly identified fit to the seed's +15%, kept as an assumption (docs/calibration.md "
+        "§10)",
     )  # fmt: skip
     amenity_premium: float = param(
         0.5, unit="1", ge=0.0, le=10.0,
