@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from helpers import ROOT
 
+from vicinity_sim.experiment.calibrate import simulated_moments
 from vicinity_sim.experiment.runner import run_experiment
 from vicinity_sim.experiment.spec import load_experiment
 from vicinity_sim.scenario import load_scenario
@@ -42,31 +44,20 @@ def test_the_scenarios_carry_the_recorded_estimates():
 
 
 @pytest.fixture(scope="module")
-def moments_at_the_scenarios(tmp_path_factory) -> dict[tuple, float]:
-    """The fit's moments, simulated at the scenarios' values as the fit simulated them."""
+def moments_at_the_scenarios(tmp_path_factory) -> np.ndarray:
+    """The fit's moments (in the file's order, the record's), simulated at the scenarios'
+    values as the fit simulated them."""
     spec = load_experiment(EXPERIMENT)
     out = tmp_path_factory.mktemp("seed_calibration")
     results = run_experiment(spec, out, workers=1, progress=False)
-    s = results.summaries
-    moments = {}
-    for m in _record()["moments"]:
-        arm = s[s.arm == m["arm"]].sort_values("replication")
-        x = arm[m["outcome"]].to_numpy(float)
-        if m["relative_to"]:
-            ref = s[s.arm == m["relative_to"]].sort_values("replication")[m["outcome"]]
-            value = x.mean() / ref.to_numpy(float).mean() - 1.0
-        elif m["per"]:
-            value = (m["scale"] or 1.0) * x.mean() / arm[m["per"]].to_numpy(float).mean()
-        else:
-            value = x.mean()
-        moments[(m["outcome"], m["arm"], m["relative_to"], m["per"])] = value
-    return moments
+    return simulated_moments(results.summaries, spec.calibration.targets)
 
 
 def test_the_recorded_moments_are_reproduced(moments_at_the_scenarios):
     """Each moment of the record, fitted or held out, within a tenth of its target's sd of
     what the scenarios give now (the scenarios' values are the estimates, rounded)."""
-    for m in _record()["moments"]:
-        now = moments_at_the_scenarios[(m["outcome"], m["arm"], m["relative_to"], m["per"])]
+    recorded = _record()["moments"]
+    assert len(recorded) == len(moments_at_the_scenarios)
+    for m, now in zip(recorded, moments_at_the_scenarios, strict=True):
         assert math.isfinite(now), m["outcome"]
         assert abs(now - m["simulated"]) <= 0.1 * m["sd"], (m["outcome"], now, m["simulated"])
