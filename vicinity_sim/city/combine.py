@@ -288,8 +288,6 @@ WEIGHTS: dict[str, Callable[[Any], float]] = {
     "rent_start": _rent_start,
     "market_units": _market_units,
 }
-#: Weights measured every day (the others at each month boundary).
-DAILY_WEIGHTS: frozenset[str] = frozenset()
 
 
 def rule(metric: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from vicinity_sim.city.combine import DAILY_WEIGHTS, WEIGHTS, weights_needed
+from vicinity_sim.city.combine import WEIGHTS, weights_needed
 from vicinity_sim.city.panel import month_row
 from vicinity_sim.interventions.waves import need_indicators
 from vicinity_sim.model import UnitContext, build_scenario_world
@@ -144,14 +144,13 @@ class VillageUnit:
         m = self.model
         first = m.day
         n = max(end - first, 0)
-        fixed = {w: WEIGHTS[w](m) for w in self.weights if w not in DAILY_WEIGHTS}
-        daily = {w: np.zeros(n) for w in self.weights if w in DAILY_WEIGHTS}
-        for k in range(n):
+        # Weights are states of the village, measured at the month boundary (units advance
+        # a month at a time).
+        fixed = {w: WEIGHTS[w](m) for w in self.weights}
+        for _ in range(n):
             m.step()
-            for w, col in daily.items():
-                col[k] = WEIGHTS[w](m)
         values = self._values(first, first + n)
-        weights = {w: np.full(n, v) for w, v in fixed.items()} | daily
+        weights = {w: np.full(n, v) for w, v in fixed.items()}
         return UnitDays(self.position, first, first + n, values, weights, month_row(values))
 
     def events(self) -> dict[str, np.ndarray]:
