@@ -14,9 +14,25 @@ Reports, on this machine:
   spent in each process;
 * peak resident memory of this process.
 
+With ``--against REV`` it compares builds instead: it checks commit ``REV`` out in a temporary
+git worktree and runs the same cases in two long-lived processes, one importing that commit
+and one the working tree, alternating between them case by case (and which goes first, round
+by round), so that the changing load of a shared machine falls on both alike. Each process
+loads its own tree's scenario files. The cases (``--case``, repeatable):
+
+* ``weili``: the program (``xiamen_program.toml``) in a Weili-size village, 3 years;
+* ``baseline10k``: the baseline village scaled to 10,000 residents (700 buildings), 1 year;
+* ``village300``: the baseline village scaled to 300 residents (25 buildings), 1 year: its
+  time per day is almost all fixed cost (calling the processes, recording the metrics).
+
+It reports, per case, each build's median resident-days per second and milliseconds per
+simulated day, and the median over rounds of the ratio of the two builds within a round.
+The first round of each process compiles or loads its kernels and is not counted.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_village.py [--runs 5]
+    .venv/bin/python benchmarks/bench_village.py --against 963d6a1 [--rounds 5] [--case weili]
 """
 
 from __future__ import annotations
@@ -97,10 +113,142 @@ def process_shares(scenario, seed: int = 0) -> dict[str, float]:
     return {name: s / total for name, s in sorted(spent.items(), key=lambda kv: -kv[1])}
 
 
+#: Cases of ``--against``: scenario and overrides.
+BUILD_CASES = {
+    "weili": ("xiamen_program", []),
+    "baseline10k": ("baseline", ["villages[0].plan.n_buildings=700",
+                                 "villages[0].population.n_residents=10000", "run.days=365"]),
+    "village300": ("baseline", ["villages[0].plan.n_buildings=25",
+                                "villages[0].population.n_residents=300", "run.days=365"]),
+}  # fmt: skip
+
+#: A process that imports the package of one tree and times the cases it is sent on stdin
+#: (one JSON request per line: case name, scenario, overrides, seed), answering one JSON line
+#: each. Written against the oldest interface a compared commit may have.
+BUILD_WORKER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import vicinity_sim
+from vicinity_sim.model import VicinityModel
+from vicinity_sim.scenario import load_scenario
+print(json.dumps({"package": vicinity_sim.__file__}), flush=True)
+for line in sys.stdin:
+    ask = json.loads(line)
+    scenario = load_scenario(sys.argv[1] + "/scenarios/" + ask["scenario"] + ".toml",
+                             ask["overrides"])
+    model = VicinityModel(scenario, rng=ask["seed"])
+    t0 = time.perf_counter()
+    model.run()
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"residents": len(model.world.residents), "days": model.days,
+                      "seconds": seconds}), flush=True)
+"""
+
+
+class BuildWorker:
+    """A long-lived process timing runs of the package in ``tree``."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", BUILD_WORKER, str(tree)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, cwd=tree,
+        )  # fmt: skip
+        package = Path(json.loads(self.proc.stdout.readline())["package"]).resolve()
+        if not package.is_relative_to(tree.resolve()):
+            self.close()
+            raise SystemExit(f"{tree}: the worker imported vicinity_sim from {package}")
+
+    def time(self, case: str, seed: int) -> dict:
+        """One run of ``case`` with ``seed``: residents, days and seconds of simulation."""
+        scenario, overrides = BUILD_CASES[case]
+        ask = {"scenario": scenario, "overrides": overrides, "seed": seed}
+        self.proc.stdin.write(json.dumps(ask) + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise SystemExit(f"{self.tree}: the worker stopped during case {case}")
+        return json.loads(answer)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def rate(run: dict) -> float:
+    """Resident-days per second of one timed run."""
+    return run["residents"] * run["days"] / run["seconds"]
+
+
+def compare_builds(rev: str, cases: list[str], rounds: int) -> dict:
+    """Alternate the cases between commit ``rev`` (in a temporary worktree) and the working
+    tree; per case, each build's medians and the median within-round ratio (working tree
+    over ``rev``, in resident-days per second)."""
+    out = subprocess.run(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT,
+                         capture_output=True, text=True)  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(f"--against {rev}: not a commit of {ROOT}")
+    commit = out.stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "against"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT,
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            workers = {"against": BuildWorker(tree), "working": BuildWorker(ROOT)}
+            times: dict[str, dict[str, list[dict]]] = {c: {"against": [], "working": []}
+                                                       for c in cases}  # fmt: skip
+            for r in range(rounds + 1):  # round 0 compiles or loads the kernels
+                for case in cases:
+                    order = ["against", "working"] if r % 2 else ["working", "against"]
+                    for build in order:
+                        res = workers[build].time(case, seed=r)
+                        if r:
+                            times[case][build].append(res)
+                print(f"round {r}/{rounds} done", file=sys.stderr)
+            for w in workers.values():
+                w.close()
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                           capture_output=True)  # fmt: skip
+    report = {"against": commit, "rounds": rounds, "cases": {}}
+    for case in cases:
+        per = {}
+        for build, runs in times[case].items():
+            rates = [rate(x) for x in runs]
+            per[build] = {"residents": runs[0]["residents"], "days": runs[0]["days"],
+                          "resident_days_per_s_median": statistics.median(rates),
+                          "ms_per_day_median": statistics.median(
+                              1000 * x["seconds"] / x["days"] for x in runs)}  # fmt: skip
+        pairs = zip(times[case]["working"], times[case]["against"], strict=True)
+        ratios = [rate(w) / rate(a) for w, a in pairs]
+        report["cases"][case] = {**per, "ratios": ratios, "ratio_median": statistics.median(ratios)}
+    return report
+
+
+def print_comparison(report: dict) -> None:
+    print(f"working tree against {report['against'][:10]}, {report['rounds']} alternating rounds")
+    for case, r in report["cases"].items():
+        a, w = r["against"], r["working"]
+        print(f"{case:<12} {w['residents']:,} residents × {w['days']} days: "
+              f"{a['resident_days_per_s_median']:.3g} → {w['resident_days_per_s_median']:.3g} "
+              f"resident-days/s, {a['ms_per_day_median']:.3f} → {w['ms_per_day_median']:.3f} "
+              f"ms/day; ratio median {r['ratio_median']:.2f}× "
+              f"(rounds {min(r['ratios']):.2f}–{max(r['ratios']):.2f})")  # fmt: skip
+    print(json.dumps(report, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per case (default 5)")
+    parser.add_argument("--against", metavar="REV", help="compare with commit REV")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of --against")
+    parser.add_argument("--case", action="append", choices=list(BUILD_CASES),
+                        help="cases of --against (default: all)")  # fmt: skip
     args = parser.parse_args()
+    if args.against:
+        print_comparison(compare_builds(args.against, args.case or list(BUILD_CASES),
+                                        args.rounds))  # fmt: skip
+        return
 
     from vicinity_sim.model import VicinityModel
     from vicinity_sim.scenario import load_scenario

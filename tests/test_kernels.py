@@ -1,9 +1,12 @@
 """Compiled kernels take bundles, not long argument lists."""
 
+import collections
 import importlib
 import inspect
 import pkgutil
 
+import numpy as np
+from numba import njit
 from numba.core.registry import CPUDispatcher
 
 import vicinity_sim
@@ -46,3 +49,52 @@ def test_kernel_constants_keep_the_parameters_names():
         assert kind.__name__ == params.__name__.removesuffix("Params") + "Consts"
     c = ContactsParams(mode="bounded_confidence", confidence_bound=0.3).consts()
     assert c.mode == BOUNDED_CONFIDENCE and c.confidence_bound == 0.3
+
+
+# -- calling kernels without typing their arguments each time (vicinity_sim.dispatch) --------
+
+_Pair = collections.namedtuple("_Pair", ["a", "b"])
+
+
+@njit(cache=True)
+def _weighted_sum(pair, scale):
+    return (pair.a * scale).sum() + pair.b.sum()
+
+
+def test_kernel_call_reuses_the_compiled_version_while_types_hold():
+    from vicinity_sim.dispatch import KernelCall
+
+    pair = _Pair(np.arange(4.0), np.ones(3))
+    call = KernelCall(_weighted_sum)
+    assert call(pair, 2.0) == _weighted_sum(pair, 2.0) == 15.0
+    assert call._entry is not None  # remembered: the same tuple is not typed again
+    pair.a[:] = 1.0  # the same arrays with new values: the same compiled version, new result
+    assert call(pair, 2.0) == 11.0
+    assert call._misses == 0
+
+
+def test_kernel_call_falls_back_to_numba_when_a_type_changes():
+    """A new dtype, an int for a float, or another tuple of other types goes through numba's
+    own dispatch (compiling a new version), and the result is the kernel's."""
+    from vicinity_sim.dispatch import KernelCall
+
+    call = KernelCall(_weighted_sum)
+    floats = _Pair(np.arange(4.0), np.ones(3))
+    call(floats, 2.0)
+    ints = _Pair(np.arange(4), np.ones(3, dtype=np.int64))
+    assert call(ints, 2) == _weighted_sum(ints, 2) == 15
+    assert call(floats, 0.5) == 6.0
+    readonly = np.arange(4.0)
+    readonly.flags.writeable = False
+    assert call(_Pair(readonly, np.ones(3)), 1.0) == 9.0
+
+
+def test_kernel_call_stops_remembering_where_arguments_keep_changing():
+    from vicinity_sim.dispatch import MISSES_BEFORE_GIVING_UP, KernelCall
+
+    call = KernelCall(_weighted_sum)
+    for k in range(MISSES_BEFORE_GIVING_UP + 3):
+        dtype = (np.float64, np.int64)[k % 2]  # a type change on every call
+        pair = _Pair(np.arange(4, dtype=dtype), np.ones(3))
+        assert call(pair, 1) == _weighted_sum(pair, 1)
+    assert call._entry is None

@@ -47,8 +47,15 @@ class Recorder:
         self.days = days
         self.dates = dates
         self.levels = frozenset(levels)
-        self._data = {n: np.full(days, np.nan) if n in self.levels else np.zeros(days)
-                      for n in self.names}  # fmt: skip
+        # One row per metric: a day's values go in with one scatter, and ``_data`` gives each
+        # metric's row as its own array (a view).
+        self._table = np.zeros((len(self.names), days))
+        self._data = dict(zip(self.names, self._table, strict=True))
+        for name in self.levels & set(self.names):
+            self._data[name][:] = np.nan
+        #: For each order of metric names a day has delivered: their rows, and the rows of
+        #: the levels missing from it (they repeat the day before).
+        self._layouts: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.recorded = 0
         self.agent_frames: AgentFrames | None = None
 
@@ -89,14 +96,27 @@ class Recorder:
 
     def collect(self, day: int, values: dict[str, float]) -> None:
         """Store one day's values (missing counts stay 0; missing levels repeat)."""
-        for name, value in values.items():
-            self._data[name][day] = value
-        if day > 0:
-            for name in self.levels - values.keys():
-                self._data[name][day] = self._data[name][day - 1]
+        names = tuple(values)
+        layout = self._layouts.get(names)
+        if layout is None:
+            layout = self._layouts[names] = self._layout(names)
+        rows, missing_levels = layout
+        self._table[rows, day] = np.fromiter(values.values(), dtype=float, count=len(rows))
+        if day > 0 and len(missing_levels):
+            self._table[missing_levels, day] = self._table[missing_levels, day - 1]
         self.recorded = max(self.recorded, day + 1)
         if self.agent_frames is not None and self.agent_frames.due(day):
             self.agent_frames.record(day)
+
+    def _layout(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of ``names`` and of the levels not among them."""
+        row = {n: k for k, n in enumerate(self.names)}
+        unknown = [n for n in names if n not in row]
+        if unknown:
+            raise KeyError(f"metrics not declared to the recorder: {unknown}")
+        missing = sorted(row[n] for n in self.levels - set(names) if n in row)
+        return (np.array([row[n] for n in names], dtype=np.int64),
+                np.array(missing, dtype=np.int64))  # fmt: skip
 
     def column(self, name: str) -> np.ndarray:
         """Recorded values of one metric (view, days so far)."""

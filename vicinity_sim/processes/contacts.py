@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 from numba import njit
 
+from vicinity_sim.dispatch import KernelCall
 from vicinity_sim.errors import InputError
 from vicinity_sim.learning import experience, experience_at
 from vicinity_sim.params import ParamModel, consts_class, param
@@ -751,6 +752,8 @@ class Contacts(Process):
         self._attendees = np.empty(max(params.event_size, params.cultural_event_size), np.int64)
         self._invited = np.zeros(n, dtype=bool)
         self._acquaintances = float("nan")  # counted in the weekly decay pass
+        self._daily_encounters = KernelCall(daily_encounters)
+        self._volunteer_encounters = KernelCall(volunteer_encounters)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         if self._moves != self.world.moves:  # newcomers took units in other buildings
@@ -758,7 +761,7 @@ class Contacts(Process):
             self._moves = self.world.moves
         p, s, m = self.params, self.sections, self.members
         r, ties = self.arrays("residents"), self.arrays("ties")
-        done, positive = daily_encounters(key, s, r, m, self.arrays("grids"), ties)
+        done, positive = self._daily_encounters(key, s, r, m, self.arrays("grids"), ties)
         (held, enc, pos), attendees, cross = self._events(key, r, ties)
         done += enc
         positive += pos
@@ -766,7 +769,7 @@ class Contacts(Process):
             total = decay_ties(ties.to, ties.w, 1.0 - p.tie_decay_per_week, s.ties.floor,
                                p.acquaintance_threshold)  # fmt: skip
             self._acquaintances = total / max(len(r.group), 1)
-        vol, vol_pos = volunteer_encounters(key, s, r, m, ties)
+        vol, vol_pos = self._volunteer_encounters(key, s, r, m, ties)
         done += vol
         positive += vol_pos
         return {

@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from vicinity_sim.dispatch import KernelCall
 from vicinity_sim.learning import experience, experience_at, generalised_trust
 from vicinity_sim.numerics import event_probability
 from vicinity_sim.params import ParamModel, consts_class, param
@@ -694,6 +695,7 @@ class Disputes(Process):
         self._burden = np.full(len(w.households), np.nan)  # burdens the weights were made for
         self._tenancy = np.zeros(len(w.households))
         self._max_tenancy = 0.0
+        self._disputes_day = KernelCall(disputes_day)
 
     def _index_residence(self) -> None:
         """Who lives where: households and residents by building, each resident's block (the
@@ -737,7 +739,7 @@ class Disputes(Process):
         tenancy, max_tenancy = self.tenancy_weights()
         drivers = DisputeDrivers(self.parked(), tenancy, max_tenancy,
                                  w.outgroup_share(), self._crowd, self._crowd_rooms)  # fmt: skip
-        out = disputes_day(
+        out = self._disputes_day(
             key, self.sections, self.arrays("buildings"), self.arrays("blocks"),
             self.arrays("grids"), self.arrays("party_members"), self.arrays("landlords"),
             self.arrays("households"),

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numba import njit
 
+from vicinity_sim.dispatch import KernelCall
 from vicinity_sim.numerics import binomial_ppf, event_probability, lognormal_ppf
 from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
@@ -702,6 +703,7 @@ class Fire(Process):
         n = len(self.world.buildings)
         self.consts = params.consts()
         self._scratch = SpreadScratch.empty(n)
+        self._fire_day = KernelCall(fire_day)
         self.events: list[np.ndarray] = []
         #: Today's metrics on a day without fire (all but the ignition rate).
         self._quiet_day = {
@@ -714,7 +716,7 @@ class Fire(Process):
         w = self.world
         b = w.buildings
         today = FireToday(np.zeros(len(b), dtype=bool), np.zeros(len(b), dtype=np.int64))
-        rates, ev = fire_day(
+        rates, ev = self._fire_day(
             key, self.consts, self.arrays("residents"), self.arrays("households"),
             self.arrays("buildings"), self.arrays("blocks"), self.arrays("villages"),
             self.arrays("stations"), self.arrays("adjacency"), w.occupants(), self._scratch, today,

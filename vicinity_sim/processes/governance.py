@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 from numba import njit
 
+from vicinity_sim.dispatch import KernelCall
 from vicinity_sim.learning import experience
 from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
@@ -1183,6 +1184,9 @@ class Governance(Process):
         self.queue = RequestQueue.empty()
         self.hh_ptr = np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64)
         self.sections = GovernanceSections(self.consts, self.trust)
+        self._tables: GovernanceTables | None = None
+        self._serve_day = KernelCall(serve_day)
+        self._supervise = KernelCall(supervise)
         self._index_residence()
 
     def _index_residence(self) -> None:
@@ -1205,8 +1209,14 @@ class Governance(Process):
         self._moves = w.moves
 
     def tables(self) -> GovernanceTables:
-        """The bundles of the tables governance touches, as they stand."""
-        return GovernanceTables(*(self.arrays(name) for name in GovernanceTables._fields))
+        """The bundles of the tables governance touches, as they stand (the same object
+        while every bundle is: compiled calls then skip typing it, see
+        :mod:`vicinity_sim.dispatch`)."""
+        parts = [self.arrays(name) for name in GovernanceTables._fields]
+        kept = self._tables
+        if kept is None or any(a is not b for a, b in zip(parts, kept, strict=True)):
+            kept = self._tables = GovernanceTables(*parts)
+        return kept
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         if self._moves != self.world.moves:
@@ -1214,9 +1224,9 @@ class Governance(Process):
         w = self.world
         t = self.tables()
         self._fire_trust(t.residents)
-        supervise(day, t.grids, self.consts)
+        self._supervise(day, t.grids, self.consts)
         out = np.zeros(len(DAY_COUNTS))
-        serve_day(key, day, self.sections, t, self.queue, self.index, out)
+        self._serve_day(key, day, self.sections, t, self.queue, self.index, out)
         return day_metrics(out, len(w.gridworkers), w.grids.effort)
 
     def _fire_trust(self, residents: Any) -> None:

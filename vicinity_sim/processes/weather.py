@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 from pydantic import Field
 
+from vicinity_sim.dispatch import KernelCall
 from vicinity_sim.numerics import lognormal_ppf
 from vicinity_sim.params import ParamModel, consts_class, param
 from vicinity_sim.processes.base import Process, register
@@ -143,9 +144,11 @@ class Weather(Process):
     def __init__(self, model: VicinityModel, params: WeatherParams) -> None:
         super().__init__(model, params)
         self.consts = params.consts()
+        self._weather_day = KernelCall(weather_day)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         cal = self.model.calendar
-        rainy = weather_day(key, self.consts, int(cal.month[day]), int(cal.days_in_month[day]),
-                            self.arrays("villages"), self.world.village_ids)  # fmt: skip
+        rainy = self._weather_day(key, self.consts, int(cal.month[day]),
+                                  int(cal.days_in_month[day]), self.arrays("villages"),
+                                  self.world.village_ids)  # fmt: skip
         return {"heavy_rain_villages": float(rainy)}
