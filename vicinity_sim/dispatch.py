@@ -81,11 +81,15 @@ class KernelCall:
         pinned, keys = self._pinned, self._keys
         if len(args) != len(pinned):
             return False
+        new_tuple = False
         for arg, old, key in zip(args, pinned, keys, strict=True):
             if arg is old and isinstance(arg, tuple):
                 continue  # the same immutable tuple of the same arrays
             if type_key(arg) != key:
                 return False
+            new_tuple = new_tuple or isinstance(arg, tuple)
+        if new_tuple:  # a bundle rebuilt with the same types: match the new one by identity
+            self._pinned = args
         return True
 
     def _remember(self, args: tuple) -> None:
