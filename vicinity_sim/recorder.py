@@ -47,12 +47,11 @@ class Recorder:
         self.days = days
         self.dates = dates
         self.levels = frozenset(levels)
-        # One row per metric: a day's values go in with one scatter, and ``_data`` gives each
-        # metric's row as its own array (a view).
+        # One row per metric: a day's values go in with one scatter.
         self._table = np.zeros((len(self.names), days))
-        self._data = dict(zip(self.names, self._table, strict=True))
+        self._row = {name: k for k, name in enumerate(self.names)}
         for name in self.levels & set(self.names):
-            self._data[name][:] = np.nan
+            self._table[self._row[name]] = np.nan
         #: For each order of metric names a day has delivered: their rows, and the rows of
         #: the levels missing from it (they repeat the day before).
         self._layouts: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
@@ -108,9 +107,15 @@ class Recorder:
         if self.agent_frames is not None and self.agent_frames.due(day):
             self.agent_frames.record(day)
 
+    @property
+    def _data(self) -> dict[str, np.ndarray]:
+        """Each metric's row of the table (views: writing into one writes the record).
+        Made afresh on each use, so a copied recorder's rows are its own table's."""
+        return {name: self._table[k] for name, k in self._row.items()}
+
     def _layout(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Rows of ``names`` and of the levels not among them."""
-        row = {n: k for k, n in enumerate(self.names)}
+        row = self._row
         unknown = [n for n in names if n not in row]
         if unknown:
             raise KeyError(f"metrics not declared to the recorder: {unknown}")
@@ -120,7 +125,7 @@ class Recorder:
 
     def column(self, name: str) -> np.ndarray:
         """Recorded values of one metric (view, days so far)."""
-        return self._data[name][: self.recorded]
+        return self._table[self._row[name], : self.recorded]
 
     def columns(self) -> dict[str, np.ndarray]:
         """All columns, with day, date, the cost totals derived from the parts and the
