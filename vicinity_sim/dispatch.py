@@ -21,10 +21,15 @@ from typing import Any
 
 import numpy as np
 
-#: Sites whose arguments keep changing stop remembering after this many misses in a row
+#: Sites whose argument types keep changing stop remembering after this many misses
 #: (typing the arguments in Python to remember them costs far more than numba's own
-#: dispatch, so it is worth doing only where the arguments stay put).
-MISSES_BEFORE_GIVING_UP = 8
+#: dispatch, so it is worth doing only where the types stay put, as they do at the
+#: processes' call sites once the first call has been made).
+MISSES_BEFORE_GIVING_UP = 16
+
+#: The flags of an array that enter its numba type: C and Fortran contiguity, alignment
+#: and writeability (not, for instance, whether it owns its data).
+_TYPED_FLAGS = 0x1 | 0x2 | 0x100 | 0x400
 
 _INT64 = (-(2**63), 2**63)
 
@@ -38,7 +43,7 @@ def type_key(arg: Any) -> Any:
     scalar's is its Python type.
     """
     if isinstance(arg, np.ndarray):
-        return (arg.dtype, arg.ndim, arg.flags.num)
+        return (arg.dtype, arg.ndim, arg.flags.num & _TYPED_FLAGS)
     if isinstance(arg, tuple):
         return (type(arg), tuple(type_key(x) for x in arg))
     if type(arg) is int:
@@ -71,7 +76,6 @@ class KernelCall:
 
     def __call__(self, *args: Any) -> Any:
         if self._entry is not None and self._same_types(args):
-            self._misses = 0
             return self._entry(*args)
         result = self.kernel(*args)  # numba types the arguments and compiles if needed
         self._remember(args)
