@@ -4,7 +4,7 @@ Cases (``--case``, several allowed; default all):
 
 * ``program``: ``vicinity-sim run scenarios/xiamen_city_program.toml --workers 2`` (108
   villages, 2.27 M residents, three years, the program in waves): wall time of the command,
-  its stages from the manifest, and the peak memory of all its processes together.
+  its stages from the manifest, and the peak memory of all its processes together (PSS).
 * ``scaling``: the same city with ``--workers 1`` and ``--workers 2`` for ``--scaling-days``
   days (default 365), alternating, ``--runs`` times each: simulate time (manifest) and the
   speed-up.
@@ -13,11 +13,14 @@ Cases (``--case``, several allowed; default all):
   program in waves of the same shares as Xiamen's (5/66/37 of 108), three years, ``--workers
   2``: wall time, peak memory of all processes and memory per resident.
 
-Every command runs in its own session; its memory is the sum of the resident set sizes of
-the session's processes (the command, the fork server and the workers), sampled every 0.2 s,
-and the CPU seconds of each process are recorded (the last sample before it ends): with the
-machine's load average, they show how much of the wall time was waiting for a core on a
-shared machine.
+Every command runs in its own session; its memory is the sum of the proportional set sizes
+(PSS) of the session's processes (the command, the fork server and the workers), sampled
+every 0.2 s: a page shared by several processes (the workers are forked from the fork server,
+which has loaded the package and its compiled kernels) counts once in all, shared among them,
+so the sum is the physical memory the run takes. The sum of their resident set sizes, which
+counts a shared page once per process, is reported beside it. The CPU seconds of each
+process are recorded (the last sample before it ends): with the machine's load average,
+they show how much of the wall time was waiting for a core on a shared machine.
 
 Usage::
 
@@ -40,10 +43,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SIM = [sys.executable, "-m", "vicinity_sim.cli"]
 
 
-def _session(sid: int, cpu: dict[int, float]) -> int:
-    """Resident memory of a session's live processes, bytes; records each one's CPU seconds
-    so far in ``cpu`` (pid → seconds)."""
-    total = 0
+def _pss(pid: Path) -> int:
+    """Proportional set size of a process, bytes (0 if the kernel does not report it)."""
+    for line in (pid / "smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _session(sid: int, cpu: dict[int, float]) -> tuple[int, int]:
+    """Memory of a session's live processes, bytes: the sums of their resident and of their
+    proportional set sizes; records each one's CPU seconds so far in ``cpu`` (pid →
+    seconds)."""
+    total = pss = 0
     page = os.sysconf("SC_PAGE_SIZE")
     tick = os.sysconf("SC_CLK_TCK")
     for d in Path("/proc").iterdir():
@@ -53,10 +65,11 @@ def _session(sid: int, cpu: dict[int, float]) -> int:
             fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
             if int(fields[3]) == sid:
                 total += int((d / "statm").read_text().split()[1]) * page
+                pss += _pss(d)
                 cpu[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return total, pss
 
 
 def timed(args: list[str]) -> dict:
@@ -66,12 +79,13 @@ def timed(args: list[str]) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen([*SIM, *args, "--out", str(out), "-q"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
-    peak = [0]
+    peak = [0, 0]  # sums of resident and of proportional set sizes
     cpu: dict[int, float] = {}
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], _session(proc.pid, cpu))
+            rss, pss = _session(proc.pid, cpu)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -83,7 +97,8 @@ def timed(args: list[str]) -> dict:
         raise SystemExit(f"{' '.join(args)} failed: {err.strip()}")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     busy = sorted(cpu.values(), reverse=True)
-    return {"wall_s": wall, "peak_rss_mb": peak[0] / 2**20, "timings_s": manifest["timings_s"],
+    return {"wall_s": wall, "peak_rss_mb": peak[0] / 2**20, "peak_pss_mb": peak[1] / 2**20,
+            "timings_s": manifest["timings_s"],
             "cpu_s_by_process": [round(c, 1) for c in busy[:6]],
             "load_before": load, "load_after": os.getloadavg(), "out": str(out)}  # fmt: skip
 
@@ -92,7 +107,7 @@ def program(workers: int = 2) -> dict:
     r = timed(["run", str(ROOT / "scenarios" / "xiamen_city_program.toml"), "--workers",
                str(workers)])  # fmt: skip
     r["residents"] = 2_270_000
-    r["bytes_per_resident"] = r["peak_rss_mb"] * 2**20 / r["residents"]
+    r["bytes_per_resident"] = r["peak_pss_mb"] * 2**20 / r["residents"]
     return r
 
 
@@ -131,7 +146,7 @@ def ten_million(days: int) -> dict:
     r = timed(["run", str(prog), "--workers", "2", "--days", str(days)])
     r["residents"] = 10_000_000
     r["villages"] = 476
-    r["bytes_per_resident"] = r["peak_rss_mb"] * 2**20 / r["residents"]
+    r["bytes_per_resident"] = r["peak_pss_mb"] * 2**20 / r["residents"]
     return r
 
 

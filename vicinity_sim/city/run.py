@@ -507,17 +507,26 @@ def _agents(finals: dict[int, tuple[dict, dict]], n: int) -> dict[str, dict[str,
     out: dict[str, dict[str, np.ndarray]] = {}
     names = sorted({name for p in range(n) for name in finals[p][1]})
     for name in names:
+        # The villages' tables are let go as they are merged, and the merged columns are
+        # put in order one at a time: snapshots are the largest thing a city run returns
+        # (about 10 bytes per resident and month), and holding every copy at once would
+        # make them the peak of the run's memory.
         parts = []
         for p in range(n):
-            table = finals[p][1].get(name)
+            table = finals[p][1].pop(name, None)
             if table is None:
                 continue
             table = dict(table)
             table["village"] = np.full(len(table["day"]), p, np.int32)
             parts.append(table)
-        merged = {k: np.concatenate([t[k] for t in parts]) for k in parts[0]}
+        merged: dict[str, np.ndarray] = {}
+        for k in list(parts[0]):
+            merged[k] = np.concatenate([t.pop(k) for t in parts])
+        del parts
         order = np.lexsort((merged["agent"], merged["village"], merged["day"]))
-        out[name] = {k: v[order] for k, v in merged.items()}
+        for k in list(merged):
+            merged[k] = merged[k][order]
+        out[name] = merged
     return out
 
 
