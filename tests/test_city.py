@@ -86,6 +86,30 @@ def test_two_and_three_local_workers_and_any_partitioning_are_byte_identical():
     assert three == one
 
 
+def test_villages_reported_one_at_a_time_give_the_same_outputs(monkeypatch):
+    """At the end of a run the partitions report their villages in batches and let each go
+    once reported; batches of one village change no byte of the outputs."""
+    import vicinity_sim.city.run as city_run
+
+    monkeypatch.setattr(city_run, "FINISH_BATCH", 1)
+    one_by_one = simulate_city(small_city(), seed=5, partitions=[[2], [0, 3], [1]])
+    assert digests(one_by_one) == single_process()
+
+
+def test_a_partition_lets_a_village_go_once_it_has_reported_it():
+    from vicinity_sim.city.worker import Partition
+
+    part = Partition(small_city(), [0, 1, 3], seed=5, replication=0)
+    part.build()
+    part.start({})
+    part.advance(3)
+    first = part.finish(2)
+    assert list(first) == [0, 1] and list(part.units) == [3]
+    events, agents = first[0]
+    assert "day" in events and "landlords" in agents
+    assert list(part.finish()) == [3] and not part.units
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -67,6 +67,10 @@ from vicinity_sim.streams import Streams
 #: Seconds between checks that the workers are alive while waiting for them.
 POLL_S = 0.5
 
+#: Villages each partition reports per call at the end of a run (their records then leave
+#: the worker's memory, with their worlds).
+FINISH_BATCH = 8
+
 
 def month_boundaries(calendar: Calendar) -> list[int]:
     """Days on which the villages meet: the first day of every month after day 0, and the
@@ -370,9 +374,7 @@ class CityRun:
             t1 = time.perf_counter()
             series, panel = self._simulate(backend, parts, waves, progress)
             t2 = time.perf_counter()
-            finals: dict[int, tuple[dict, dict]] = {}
-            for result in backend.call("finish", [()] * len(parts)):
-                finals.update(result)
+            finals = self._finish(backend, parts)
         columns = series.columns()
         events = _events(infos, finals, [v.name for v in self.scenario.villages])
         summary = summarize(columns, events)
@@ -385,6 +387,16 @@ class CityRun:
             started_at=started, engine=self.engine, agents=_agents(finals, len(infos)),
             panel=panel,
         )  # fmt: skip
+
+    def _finish(self, backend: Any, parts: list[list[int]]) -> dict[int, tuple[dict, dict]]:
+        """Every village's fire events and agent snapshots, taken from the partitions
+        :data:`FINISH_BATCH` villages at a time (each partition lets a village go once it
+        has reported it)."""
+        finals: dict[int, tuple[dict, dict]] = {}
+        for _ in range(-(-max(map(len, parts)) // FINISH_BATCH)):
+            for result in backend.call("finish", [(FINISH_BATCH,)] * len(parts)):
+                finals.update(result)
+        return finals
 
     def _infos(self, replies: list[list[UnitInfo]]) -> list[UnitInfo]:
         infos = sorted((i for part in replies for i in part), key=lambda i: i.position)

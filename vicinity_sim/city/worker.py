@@ -80,9 +80,17 @@ class Partition:
             record.offer = make(unit, end)
         return records
 
-    def finish(self) -> dict[int, tuple[dict, dict]]:
-        """Each village's fire events and agent snapshots."""
-        return {p: (u.events(), u.agents()) for p, u in self.units.items()}
+    def finish(self, count: int | None = None) -> dict[int, tuple[dict, dict]]:
+        """The fire events and agent snapshots of the next ``count`` villages (default: all
+        that are left), which the partition then lets go of: reporting a large city a few
+        villages at a time frees each village's world as its records leave, instead of
+        holding every world and every record (and their copy in the reply) at once."""
+        done = list(self.units)[: len(self.units) if count is None else max(int(count), 0)]
+        return {p: self._report(p) for p in done}
+
+    def _report(self, position: int) -> tuple[dict, dict]:
+        unit = self.units.pop(position)
+        return unit.events(), unit.agents()
 
 
 # -- local worker processes ------------------------------------------------------------------
@@ -119,6 +127,7 @@ def serve(conn: Any, main_pid: int) -> None:
         except Exception as e:  # reported to the coordinator, which decides
             reply = ("error", _portable(e))
         conn.send(reply)
+        reply = result = None  # sent: the records need not wait here for the next call
 
 
 def _portable(e: Exception) -> Exception:
@@ -152,8 +161,8 @@ class PartitionActor:
                 offer: bool = True) -> list[UnitDays]:  # fmt: skip
         return self.partition.advance(end, deliveries, offer)
 
-    def finish(self) -> dict[int, tuple[dict, dict]]:
-        return self.partition.finish()
+    def finish(self, count: int | None = None) -> dict[int, tuple[dict, dict]]:
+        return self.partition.finish(count)
 
     def pid(self) -> int:
         return os.getpid()
