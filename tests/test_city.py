@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 from functools import cache
 from pathlib import Path
 
@@ -103,8 +104,10 @@ def test_a_partition_lets_a_village_go_once_it_has_reported_it():
     part.build()
     part.start({})
     part.advance(3)
+    world = weakref.ref(part.units[0].world)
     first = part.finish(2)
     assert list(first) == [0, 1] and list(part.units) == [3]
+    assert world() is None  # the village's state is gone, not waiting for a collection
     events, agents = first[0]
     assert "day" in events and "landlords" in agents
     assert list(part.finish()) == [3] and not part.units

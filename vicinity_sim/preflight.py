@@ -22,10 +22,12 @@ from typing import Any
 from vicinity_sim.errors import InputError, OutputError
 from vicinity_sim.outdir import io_problem
 
-#: Peak memory per resident of a simulating process, bytes: an upper bound of 543 B measured
-#: in one-year runs of 20,000 to 1,000,000 residents (benchmarks/bench_memory.py) and of about
-#: 620 B in the three-year city run (README, Performance: 1.7 GB for 2.27 M residents).
-BYTES_PER_RESIDENT = 750
+#: Peak memory per resident of a simulating process, bytes: an upper bound of the 1,817 B
+#: per resident measured over all processes of the three-year run of a 10-million-resident
+#: city (README, Performance: 17.3 GB, proportional set sizes). Since the deciding agents,
+#: a resident's state is about 670 B, and the monthly snapshots of the agents who decide add
+#: about 9 B per resident and month, held by the workers and then by the coordinator.
+BYTES_PER_RESIDENT = 1900
 #: Memory of one process before its population: Python, numpy/pandas/numba, Mesa, the
 #: compiled kernels and the recorder's buffers (287 MB measured by the same benchmark).
 BASE_BYTES = 300 * 2**20

@@ -12,6 +12,7 @@ whether the partition lives
 
 from __future__ import annotations
 
+import gc
 import os
 import traceback
 from typing import Any
@@ -86,7 +87,12 @@ class Partition:
         villages at a time frees each village's world as its records leave, instead of
         holding every world and every record (and their copy in the reply) at once."""
         done = list(self.units)[: len(self.units) if count is None else max(int(count), 0)]
-        return {p: self._report(p) for p in done}
+        reports = {p: self._report(p) for p in done}
+        # A village's model and its processes refer to each other, so its world goes only
+        # when the cycle collector runs; run it now, before the next batch arrives at the
+        # coordinator, or the worlds of a large city outlive their reports.
+        gc.collect()
+        return reports
 
     def _report(self, position: int) -> tuple[dict, dict]:
         unit = self.units.pop(position)
