@@ -6,6 +6,7 @@ import inspect
 import pkgutil
 
 import numpy as np
+import pytest
 from numba import njit
 from numba.core.registry import CPUDispatcher
 
@@ -109,3 +110,22 @@ def test_kernel_call_treats_views_like_the_arrays_they_type_as():
     assert call(_Pair(base[:4].copy(), np.ones(3)), 1.0) == 9.0
     assert call(_Pair(base[4:], np.ones(3)), 1.0) == 25.0  # a view, contiguous as before
     assert call._misses == 1
+
+
+@njit(cache=True)
+def _list_sum(values):
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
+@pytest.mark.filterwarnings("ignore::numba.NumbaPendingDeprecationWarning")  # reflected lists
+def test_kernel_call_leaves_containers_whose_type_it_cannot_see_to_numba():
+    """A list's numba type depends on its elements, not its Python type: never reused."""
+    from vicinity_sim.dispatch import KernelCall
+
+    call = KernelCall(_list_sum)
+    assert call([1.0, 2.0]) == 3.0
+    assert call([1, 2, 4]) == 7.0  # a list of ints: numba's own dispatch, a new version
+    assert call._misses == 2

@@ -40,7 +40,7 @@ def type_key(arg: Any) -> Any:
     An array's type is its dtype, number of dimensions, layout, alignment and whether it is
     writeable (the last three are in its flags); a tuple's is its class and its elements';
     a Python int's whether it fits int64 (numba types larger ones as uint64); any other
-    scalar's is its Python type.
+    scalar's is its Python type. Other objects get a key equal to nothing.
     """
     if isinstance(arg, np.ndarray):
         return (arg.dtype, arg.ndim, arg.flags.num & _TYPED_FLAGS)
@@ -48,7 +48,11 @@ def type_key(arg: Any) -> Any:
         return (type(arg), tuple(type_key(x) for x in arg))
     if type(arg) is int:
         return (int, _INT64[0] <= arg < _INT64[1])
-    return type(arg)
+    if isinstance(arg, (float, bool, complex, str, np.generic)) or arg is None:
+        return type(arg)
+    # Anything else (a list, a typed container, an object) may change its numba type without
+    # changing its Python type: a key equal to nothing sends every call through numba.
+    return object()
 
 
 class KernelCall:
