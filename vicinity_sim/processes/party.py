@@ -86,7 +86,7 @@ from vicinity_sim.world.codes import (
     MIGRANT,
     RETIRED_MEMBER,
 )
-from vicinity_sim.world.ties import group_members
+from vicinity_sim.world.ties import counting_sort, group_members
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
@@ -366,22 +366,7 @@ def spend(m, k, hours):
 @njit(cache=True)
 def assigned_households(m, hh):
     """Households assigned to each member (CSR over members, households in row order)."""
-    hh_pair_member = hh.pair_member
-    n = len(m.status)
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    for h in range(len(hh_pair_member)):
-        if hh_pair_member[h] >= 0:
-            ptr[hh_pair_member[h] + 1] += 1
-    for k in range(n):
-        ptr[k + 1] += ptr[k]
-    fill = ptr[:-1].copy()
-    out = np.empty(ptr[n], dtype=np.int64)
-    for h in range(len(hh_pair_member)):
-        k = hh_pair_member[h]
-        if k >= 0:
-            out[fill[k]] = h
-            fill[k] += 1
-    return ptr, out
+    return counting_sort(hh.pair_member, len(m.status))
 
 
 @njit(cache=True)

@@ -252,11 +252,13 @@ def group_members(labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.nda
     labels = np.ascontiguousarray(labels, dtype=np.int64)
     if len(labels) and labels.max() >= n_groups:
         raise IndexError(f"label {labels.max()} out of range for {n_groups} groups")
-    return _counting_sort(labels, n_groups)
+    return counting_sort(labels, n_groups)
 
 
 @njit(cache=True)
-def _counting_sort(labels, n_groups):
+def counting_sort(labels, n_groups):
+    """:func:`group_members` inside compiled code: ``labels`` below ``n_groups`` (unchecked),
+    negative ones in no group."""
     # A stable counting sort: the indices of each label in ascending order, as a stable
     # argsort gives them, in linear time (these indexes are rebuilt whenever households move).
     ptr = np.zeros(n_groups + 1, dtype=np.int64)
