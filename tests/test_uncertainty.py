@@ -169,6 +169,11 @@ def test_history_matching_recovers_the_parameters_of_a_toy_simulator() -> None:
     # Every non-implausible draw lies in the prior's support.
     assert np.all((match.nroy[:, 0] >= 0) & (match.nroy[:, 0] <= 1))
     assert np.all((match.nroy[:, 1] >= 0.1) & (match.nroy[:, 1] <= 10))
+    # The sample is in random order, so its first rows (``--sets K``) are a sample too: they
+    # are not the first candidates of the ensemble, as resampling alone would leave them.
+    rows = [int(np.flatnonzero((match.nroy == p).all(axis=1))[0]) for p in post[:50]]
+    assert np.any(np.diff(rows) < 0)
+    assert len(set(rows)) > 0.5 * len(rows)
 
 
 def test_history_matching_reports_targets_out_of_reach() -> None:

@@ -329,7 +329,9 @@ def _posterior(waves: list[Wave], nroy: np.ndarray, value: np.ndarray, sd: np.nd
     # Systematic resampling: n evenly spaced positions on the cumulative weights.
     positions = (rng.random() + np.arange(n)) / n
     idx = np.minimum(np.searchsorted(np.cumsum(w), positions), len(w) - 1)
-    return nroy[idx], ess
+    # In random order: resampling keeps the candidates' order, so the first K rows (what
+    # ``compare --ensemble --sets K`` takes) would come from the first few candidates only.
+    return nroy[rng.permutation(idx)], ess
 
 
 # -- calibration of an experiment ------------------------------------------------------------
