@@ -86,6 +86,30 @@ class Rollout(Process):
             start = starts[spec.unit_village(self.world, units)] if len(units) else units
             for offset in np.unique(start):
                 self.plans.append(self._plan(spec, units[start == offset], int(offset)))
+        self._due = self._days_of_change()
+        self._running = self._running_cost()
+
+    def _days_of_change(self) -> dict[int, list[RolloutPlan]]:
+        """The plans whose share of the rollout moves on each day (in plan order).
+
+        On any other day a plan installs nothing and its running cost stays as it was, so
+        the step looks only at these: most days of a long run are past every ramp.
+        """
+        due: dict[int, list[RolloutPlan]] = {}
+        for plan in self.plans:
+            for day in np.flatnonzero(np.diff(plan.curve, prepend=0.0)).tolist():
+                due.setdefault(day, []).append(plan)  # plans in order: each list is too
+        return due
+
+    def _running_cost(self) -> float:
+        """Today's running cost of every installed unit, CNY (summed in plan order)."""
+        running = 0.0
+        for plan in self.plans:
+            if plan.spec.continuous:
+                running += plan.share * float(plan.running_cum_cny_day[-1])
+            else:
+                running += float(plan.running_cum_cny_day[plan.done])
+        return running
 
     def _plan(self, spec: Intervention, units: np.ndarray, offset: int = 0) -> RolloutPlan:
         running = spec.unit_running_cost(self.world, units) / 365.0
@@ -107,9 +131,10 @@ class Rollout(Process):
         return out
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
-        capital = running = 0.0
+        capital = 0.0
         installed = 0
-        for plan in self.plans:
+        changed = self._due.get(day, ())
+        for plan in changed:
             spec = plan.spec
             share = float(plan.curve[day])  # spec.share_done(day - plan.offset)
             if spec.continuous:
@@ -119,7 +144,6 @@ class Rollout(Process):
                     capital += (share - plan.share) * float(plan.capital_cny.sum())
                     installed += len(plan.units) if plan.share == 0.0 else 0
                     plan.share = share
-                running += plan.share * float(plan.running_cum_cny_day[-1])
                 continue
             target = round(len(plan.units) * share)
             if target > plan.done:
@@ -127,9 +151,10 @@ class Rollout(Process):
                 capital += float(plan.capital_cny[plan.done : target].sum())
                 installed += target - plan.done
                 plan.done = target
-            running += float(plan.running_cum_cny_day[plan.done])
+        if changed:
+            self._running = self._running_cost()
         return {
             "cost_capital_cny": capital,
-            "cost_running_cny": running,
+            "cost_running_cny": self._running,
             "units_installed": float(installed),
         }
