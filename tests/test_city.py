@@ -449,3 +449,26 @@ def test_the_city_generator_makes_larger_cities_from_the_same_distributions(tmp_
     assert sc.name == "big" and len(residents) == 240 and residents.sum() == 5_000_000
     assert residents.min() >= 3_000 and residents.max() <= 100_000
     assert [v.name for v in sc.villages[:2]] == ["weili", "xinan"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
+def test_a_partition_hands_freed_memory_back() -> None:
+    """After a batch of reports a worker returns the freed heap to the system (glibc keeps
+    freed blocks below its raised mmap threshold in the process otherwise)."""
+    from vicinity_sim.city.worker import _malloc_trim, release_freed_memory
+
+    if _malloc_trim() is None:
+        pytest.skip("the C library has no malloc_trim")
+
+    def resident() -> int:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    big = np.ones(4_000_000)  # freeing a 32 MB block raises glibc's mmap threshold to it
+    del big
+    blocks = [np.ones(200_000) for _ in range(300)]  # 480 MB in 1.6 MB blocks, now on the heap
+    last = blocks[-1]  # a live block at the top: only freeing inside the heap can help
+    del blocks
+    before = resident()
+    release_freed_memory()
+    assert before - resident() > 200e6
+    assert last.sum() == 200_000
