@@ -87,28 +87,41 @@ class Rollout(Process):
             for offset in np.unique(start):
                 self.plans.append(self._plan(spec, units[start == offset], int(offset)))
         self._due = self._days_of_change()
-        self._running = self._running_cost()
+        self._running = self._running_by_day()
+
+    def _installed_by_day(self, plan: RolloutPlan) -> np.ndarray:
+        """What a plan has reached by the end of each day: a continuous plan's share (the
+        highest of its curve so far), a discrete plan's number of units installed (the most
+        its curve has called for so far, ``round(units × share)`` as the step rounds)."""
+        if plan.spec.continuous:
+            return np.maximum.accumulate(np.maximum(plan.curve, 0.0))
+        targets = np.round(len(plan.units) * plan.curve).astype(np.int64)
+        return np.maximum.accumulate(np.maximum(targets, 0))
 
     def _days_of_change(self) -> dict[int, list[RolloutPlan]]:
-        """The plans whose share of the rollout moves on each day (in plan order).
+        """The plans that install something or move their levers on each day (in plan order).
 
-        On any other day a plan installs nothing and its running cost stays as it was, so
-        the step looks only at these: most days of a long run are past every ramp.
+        On any other day a plan does nothing, so the step looks only at these: a discrete
+        plan acts only on the days its number of units goes up, a continuous one only while
+        its share rises.
         """
         due: dict[int, list[RolloutPlan]] = {}
         for plan in self.plans:
-            for day in np.flatnonzero(np.diff(plan.curve, prepend=0.0)).tolist():
+            reached = self._installed_by_day(plan)
+            for day in np.flatnonzero(np.diff(reached, prepend=0) > 0).tolist():
                 due.setdefault(day, []).append(plan)  # plans in order: each list is too
         return due
 
-    def _running_cost(self) -> float:
-        """Today's running cost of every installed unit, CNY (summed in plan order)."""
-        running = 0.0
+    def _running_by_day(self) -> np.ndarray:
+        """The running cost of every installed unit on each day, CNY: each plan's share (or
+        units) reached by that day, summed over plans in plan order as a daily sum would."""
+        running = np.zeros(self.model.calendar.days)
         for plan in self.plans:
+            reached = self._installed_by_day(plan)
             if plan.spec.continuous:
-                running += plan.share * float(plan.running_cum_cny_day[-1])
+                running = running + reached * float(plan.running_cum_cny_day[-1])
             else:
-                running += float(plan.running_cum_cny_day[plan.done])
+                running = running + plan.running_cum_cny_day[reached]
         return running
 
     def _plan(self, spec: Intervention, units: np.ndarray, offset: int = 0) -> RolloutPlan:
@@ -133,8 +146,7 @@ class Rollout(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         capital = 0.0
         installed = 0
-        changed = self._due.get(day, ())
-        for plan in changed:
+        for plan in self._due.get(day, ()):
             spec = plan.spec
             share = float(plan.curve[day])  # spec.share_done(day - plan.offset)
             if spec.continuous:
@@ -151,10 +163,8 @@ class Rollout(Process):
                 capital += float(plan.capital_cny[plan.done : target].sum())
                 installed += target - plan.done
                 plan.done = target
-        if changed:
-            self._running = self._running_cost()
         return {
             "cost_capital_cny": capital,
-            "cost_running_cny": self._running,
+            "cost_running_cny": float(self._running[day]),
             "units_installed": float(installed),
         }
