@@ -22,9 +22,10 @@ from typing import Any
 from vicinity_sim.errors import InputError, OutputError
 from vicinity_sim.outdir import io_problem
 
-#: Peak memory per resident of a simulating process, bytes: an upper bound of the 1,817 B
+#: Peak memory per resident of a simulating process, bytes: an upper bound of the 1,351 B
 #: per resident measured over all processes of the three-year run of a 10-million-resident
-#: city (README, Performance: 17.3 GB, proportional set sizes). Since the deciding agents,
+#: city (README, Performance: 12.9 GB, proportional set sizes; 1,817 B before the workers
+#: handed freed memory back), generous on purpose. Since the deciding agents,
 #: a resident's state is about 670 B, and the monthly snapshots of the agents who decide add
 #: about 9 B per resident and month, held by the workers and then by the coordinator.
 BYTES_PER_RESIDENT = 1900
