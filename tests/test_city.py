@@ -472,3 +472,27 @@ def test_a_partition_hands_freed_memory_back() -> None:
     release_freed_memory()
     assert before - resident() > 200e6
     assert last.sum() == 200_000
+
+
+def test_a_month_record_crosses_processes_as_one_table_and_unchanged() -> None:
+    """A unit's record is pickled with its series packed into one table, and comes back with
+    the same names in the same order, the same dtypes and the same bytes (NaN included)."""
+    import pickle
+
+    from vicinity_sim.city.units import UnitDays
+
+    values = {"b_metric": np.array([1.0, np.nan, -0.0]), "a_metric": np.array([2.0, 3.0, 4.0])}
+    weights = {"residents": np.full(3, 7.0)}
+    record = UnitDays(3, 31, 34, values, weights, {"x": 1.0}, offer=("offer", 5))
+    state = record.__getstate__()
+    assert isinstance(state["values"], tuple) and state["values"][1].shape == (2, 3)
+    back = pickle.loads(pickle.dumps(record))
+    assert list(back.values) == ["b_metric", "a_metric"] and list(back.weights) == ["residents"]
+    for name, series in values.items():
+        assert back.values[name].dtype == series.dtype
+        assert back.values[name].tobytes() == series.tobytes()
+    assert (back.position, back.first, back.end, back.panel, back.offer) == (
+        3, 31, 34, {"x": 1.0}, ("offer", 5))  # fmt: skip
+    # Series that do not make one table travel as they are.
+    ragged = UnitDays(0, 0, 2, {"a": np.zeros(2), "b": np.zeros(3)}, {}, {})
+    assert pickle.loads(pickle.dumps(ragged)).values["b"].shape == (3,)
