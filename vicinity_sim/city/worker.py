@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import os
 import traceback
@@ -116,20 +117,14 @@ def release_freed_memory() -> None:
         trim(0)
 
 
+@functools.cache
 def _malloc_trim() -> Any:
     """glibc's ``malloc_trim``, or None."""
-    global _TRIM
-    if _TRIM is False:
-        _TRIM = None
-        name = ctypes.util.find_library("c")
-        try:
-            _TRIM = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-        except OSError:
-            _TRIM = None
-    return _TRIM
-
-
-_TRIM: Any = False
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
 
 
 # -- local worker processes ------------------------------------------------------------------

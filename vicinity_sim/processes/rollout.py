@@ -86,8 +86,7 @@ class Rollout(Process):
             start = starts[spec.unit_village(self.world, units)] if len(units) else units
             for offset in np.unique(start):
                 self.plans.append(self._plan(spec, units[start == offset], int(offset)))
-        self._due = self._days_of_change()
-        self._running = self._running_by_day()
+        self._due, self._running = self._schedule()
 
     def _installed_by_day(self, plan: RolloutPlan) -> np.ndarray:
         """What a plan has reached by the end of each day: a continuous plan's share (the
@@ -98,31 +97,26 @@ class Rollout(Process):
         targets = np.round(len(plan.units) * plan.curve).astype(np.int64)
         return np.maximum.accumulate(np.maximum(targets, 0))
 
-    def _days_of_change(self) -> dict[int, list[RolloutPlan]]:
-        """The plans that install something or move their levers on each day (in plan order).
+    def _schedule(self) -> tuple[dict[int, list[RolloutPlan]], np.ndarray]:
+        """The plans that install something or move their levers on each day (in plan
+        order), and the running cost of every installed unit on each day, CNY.
 
         On any other day a plan does nothing, so the step looks only at these: a discrete
         plan acts only on the days its number of units goes up, a continuous one only while
-        its share rises.
+        its share rises. The running cost follows from what each plan has reached by each
+        day, summed over plans in plan order as a daily sum would.
         """
         due: dict[int, list[RolloutPlan]] = {}
+        running = np.zeros(self.model.calendar.days)
         for plan in self.plans:
             reached = self._installed_by_day(plan)
             for day in np.flatnonzero(np.diff(reached, prepend=0) > 0).tolist():
                 due.setdefault(day, []).append(plan)  # plans in order: each list is too
-        return due
-
-    def _running_by_day(self) -> np.ndarray:
-        """The running cost of every installed unit on each day, CNY: each plan's share (or
-        units) reached by that day, summed over plans in plan order as a daily sum would."""
-        running = np.zeros(self.model.calendar.days)
-        for plan in self.plans:
-            reached = self._installed_by_day(plan)
             if plan.spec.continuous:
                 running = running + reached * float(plan.running_cum_cny_day[-1])
             else:
                 running = running + plan.running_cum_cny_day[reached]
-        return running
+        return due, running
 
     def _plan(self, spec: Intervention, units: np.ndarray, offset: int = 0) -> RolloutPlan:
         running = spec.unit_running_cost(self.world, units) / 365.0
