@@ -75,6 +75,9 @@ if TYPE_CHECKING:
 EXPERIENCE, BOUNDED_CONFIDENCE = 0, 1
 SETTING_BUILDING, SETTING_BLOCK, SETTING_PUBLIC, SETTING_EVENT = 0, 1, 2, 3
 SETTING_ACQUAINTANCE, SETTING_VOLUNTEER = 4, 5
+#: A partner to be drawn from the ties when the encounter happens (real partners are rows,
+#: and -1 means none).
+ACQUAINTANCE_DUE = -2
 
 
 @stream_slots("contacts")
@@ -446,11 +449,12 @@ def daily_encounters(key, s, r, m, g, ties):
     local); each starts at most one encounter, whose setting is chosen by one uniform draw
     against the cumulative setting rates.
 
-    Three passes make the same draws and the same encounters in the same order as one pass
-    over the residents would: (1) the residents who start an encounter today (most do not);
-    (2) their partners, except acquaintances, who depend on ties that today's earlier
-    encounters change; (3) the encounters. Passes 1 and 2 write no state, and pass 1 has no
-    branch per resident, so the processor overlaps more work than in a single loop.
+    Three passes make the same draws and the same encounters in the same order as one pass over
+    the residents would: (1) the residents who start an encounter today (most do not); (2) their
+    partners, except acquaintances, who depend on ties that today's earlier encounters change,
+    and each encounter's setting and base quality; (3) the encounters. Passes 1 and 2 write no
+    state, and pass 1 has no branch per resident, so the processor overlaps more work than in a
+    single loop.
     """
     r_group = r.group
     r_household = r.household
@@ -483,41 +487,40 @@ def daily_encounters(key, s, r, m, g, ties):
         starter[n_start] = i
         draw[n_start] = u
         n_start += (u < e_acq) | (u < limit[m_grid[i]])
+    # Pass 2 also settles each encounter's setting and base quality, so that pass 3, where
+    # the state changes, branches only on whether the partner is an acquaintance.
     partner = np.empty(n_start, np.int64)
+    setting = np.empty(n_start, np.int64)
+    quality = np.empty(n_start)
     for a in range(n_start):
         i, u = starter[a], draw[a]
+        quality[a] = c.quality_stranger
         if u < e_building:
             k = m_building[i]
+            setting[a] = SETTING_BUILDING
             partner[a] = _partner(key, i, m_building_members, m_building_ptr[k],
                                   m_building_ptr[k + 1])  # fmt: skip
         elif u < e_block:
             k = m_block[i]
+            setting[a] = SETTING_BLOCK
             partner[a] = _partner(key, i, m_block_members, m_block_ptr[k], m_block_ptr[k + 1])
-        elif u >= e_acq:
+        elif u < e_acq:
+            setting[a] = SETTING_ACQUAINTANCE
+            partner[a] = ACQUAINTANCE_DUE  # chosen in pass 3, from the ties as they are then
+        else:
             k = m_grid[i]
+            setting[a] = SETTING_PUBLIC
+            quality[a] = public_quality(g_public_space[k], g_environment[k], c)
             partner[a] = _partner(key, i, m_grid_members, m_grid_ptr[k], m_grid_ptr[k + 1])
     done = 0
     positive = 0
     for a in range(n_start):
-        i, u = starter[a], draw[a]
-        quality = c.quality_stranger
-        if u < e_building:
-            setting = SETTING_BUILDING
-            j = partner[a]
-        elif u < e_block:
-            setting = SETTING_BLOCK
-            j = partner[a]
-        elif u < e_acq:
-            setting = SETTING_ACQUAINTANCE
+        i, j = starter[a], partner[a]
+        if j == ACQUAINTANCE_DUE:
             j = _acquaintance(key, i, ties_to)
-        else:
-            k = m_grid[i]
-            setting = SETTING_PUBLIC
-            quality = public_quality(g_public_space[k], g_environment[k], c)
-            j = partner[a]
         if j < 0 or r_household[j] == r_household[i]:
             continue
-        positive += encounter(key, i, setting, i, j, quality, s, r_group, r_trust_inter,
+        positive += encounter(key, i, setting[a], i, j, quality[a], s, r_group, r_trust_inter,
                               r_disposition_inter, ties_to, ties_w)  # fmt: skip
         done += 1
     return done, positive

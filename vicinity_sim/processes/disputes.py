@@ -411,11 +411,22 @@ def tenancy_weights(hh, c):
 
 @njit(cache=True)
 def parked_ebikes(res_block, ebike, charging, n_blocks):
-    """E-bikes of each block's residents not charged indoors (parked in its lanes)."""
+    """E-bikes of each block's residents not charged indoors (parked in its lanes).
+
+    Residents are stored building by building, so their blocks come in runs: each run is
+    counted in a register and added to its block once (adding to the block's entry resident
+    by resident makes every addition wait for the one before).
+    """
     out = np.zeros(n_blocks, dtype=np.int64)
-    for i in range(len(res_block)):
-        if ebike[i] and charging[i] != CHARGE_INDOOR:
-            out[res_block[i]] += 1
+    n = len(res_block)
+    i = 0
+    while i < n:
+        k = res_block[i]
+        parked = 0
+        while i < n and res_block[i] == k:
+            parked += ebike[i] and charging[i] != CHARGE_INDOOR
+            i += 1
+        out[k] += parked
     return out
 
 
