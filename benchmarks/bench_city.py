@@ -3,24 +3,32 @@
 Cases (``--case``, several allowed; default all):
 
 * ``program``: ``vicinity-sim run scenarios/xiamen_city_program.toml --workers 2`` (108
-  villages, 2.27 M residents, three years, the program in waves): wall time of the command,
-  its stages from the manifest, and the peak memory of all its processes together (PSS).
+  villages, 2.27 M residents, three years, the program in waves): wall time of the command and
+  its stages from the manifest (a timing run), then the peak memory of all its processes
+  together (PSS, a memory run, whose wall time is reported beside as ``memory_run_wall_s``).
 * ``scaling``: the same city with ``--workers 1`` and ``--workers 2`` for ``--scaling-days``
   days (default 365), alternating, ``--runs`` times each: simulate time (manifest) and the
   speed-up.
 * ``tenmillion``: a synthetic city of 10 million residents in 476 villages, written by
   ``scenarios/city/generate.py`` (Xiamen's distributions and mean village size), with the
   program in waves of the same shares as Xiamen's (5/66/37 of 108), three years, ``--workers
-  2``: wall time, peak memory of all processes and memory per resident.
+  2``: wall time, peak memory of all processes and memory per resident, from one memory run
+  (its time is therefore an upper bound: the sampling slows it).
 
-Every command runs in its own session; its memory is the sum of the proportional set sizes
-(PSS) of the session's processes (the command, the fork server and the workers), sampled
-every 0.2 s: a page shared by several processes (the workers are forked from the fork server,
-which has loaded the package and its compiled kernels) counts once in all, shared among them,
-so the sum is the physical memory the run takes. The sum of their resident set sizes, which
-counts a shared page once per process, is reported beside it. The CPU seconds of each
-process are recorded (the last sample before it ends): with the machine's load average,
-they show how much of the wall time was waiting for a core on a shared machine.
+Every command runs in its own session. Time and memory are measured in separate runs,
+because measuring memory slows what it measures: reading a process's proportional set size
+walks its page tables, about 75 ms for the three processes of the Xiamen program on this
+machine, so sampling every 0.2 s kept about a quarter of a core busy in the kernel and made the
+two workers wait (the program took 172 s sampled against 152 s unsampled, same version). A
+timing run reads only each process's CPU seconds (``/proc/PID/stat``, cheap). A memory run
+samples, every 0.2 s, the sum of the proportional set sizes (PSS) of the session's processes
+(the command, the fork server and the workers): a page shared by several processes (the
+workers are forked from the fork server, which has loaded the package and its compiled
+kernels) counts once in all, shared among them, so the sum is the physical memory the run
+takes. The sum of their resident set sizes, which counts a shared page once per process, is
+reported beside it. The CPU seconds of each process are recorded (the last sample before it
+ends): with the machine's load average, they show how much of the wall time was waiting for a
+core on a shared machine.
 
 Usage::
 
@@ -51,10 +59,10 @@ def _pss(pid: Path) -> int:
     return 0
 
 
-def _session(sid: int, cpu: dict[int, float]) -> tuple[int, int]:
+def _session(sid: int, cpu: dict[int, float], memory: bool = True) -> tuple[int, int]:
     """Memory of a session's live processes, bytes: the sums of their resident and of their
-    proportional set sizes; records each one's CPU seconds so far in ``cpu`` (pid →
-    seconds)."""
+    proportional set sizes (both 0 unless ``memory``); records each one's CPU seconds so far
+    in ``cpu`` (pid → seconds)."""
     total = pss = 0
     page = os.sysconf("SC_PAGE_SIZE")
     tick = os.sysconf("SC_CLK_TCK")
@@ -64,16 +72,18 @@ def _session(sid: int, cpu: dict[int, float]) -> tuple[int, int]:
         try:
             fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
             if int(fields[3]) == sid:
-                total += int((d / "statm").read_text().split()[1]) * page
-                pss += _pss(d)
                 cpu[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick
+                if memory:
+                    total += int((d / "statm").read_text().split()[1]) * page
+                    pss += _pss(d)
         except (OSError, ValueError, IndexError):
             continue
     return total, pss
 
 
-def timed(args: list[str]) -> dict:
-    """Run a command in its own session; its wall time, peak memory and the manifest."""
+def timed(args: list[str], memory: bool = False) -> dict:
+    """Run a command in its own session; its wall time, the manifest, each process's CPU
+    seconds and, in a memory run (``memory``), the peak memory of its processes."""
     out = Path(tempfile.mkdtemp(prefix="bench-city-")) / "out"
     load = os.getloadavg()
     t0 = time.perf_counter()
@@ -84,7 +94,7 @@ def timed(args: list[str]) -> dict:
 
     def sample() -> None:
         while proc.poll() is None:
-            rss, pss = _session(proc.pid, cpu)
+            rss, pss = _session(proc.pid, cpu, memory)
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             time.sleep(0.2)
 
@@ -104,8 +114,11 @@ def timed(args: list[str]) -> dict:
 
 
 def program(workers: int = 2) -> dict:
-    r = timed(["run", str(ROOT / "scenarios" / "xiamen_city_program.toml"), "--workers",
-               str(workers)])  # fmt: skip
+    args = ["run", str(ROOT / "scenarios" / "xiamen_city_program.toml"), "--workers", str(workers)]
+    r = timed(args)
+    m = timed(args, memory=True)
+    r.update({k: m[k] for k in ("peak_rss_mb", "peak_pss_mb")})
+    r["memory_run_wall_s"] = m["wall_s"]
     r["residents"] = 2_270_000
     r["bytes_per_resident"] = r["peak_pss_mb"] * 2**20 / r["residents"]
     return r
@@ -143,7 +156,7 @@ def ten_million(days: int) -> dict:
         '[[rollout.waves]]\nname = "full_coverage"\nstart_day = 1096\nvillages = 163\n',
         encoding="utf-8",
     )
-    r = timed(["run", str(prog), "--workers", "2", "--days", str(days)])
+    r = timed(["run", str(prog), "--workers", "2", "--days", str(days)], memory=True)
     r["residents"] = 10_000_000
     r["villages"] = 476
     r["bytes_per_resident"] = r["peak_pss_mb"] * 2**20 / r["residents"]
