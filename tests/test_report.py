@@ -306,3 +306,36 @@ def test_primary_outcomes_and_minimum_effects_are_checked_and_change_no_run(tmp_
         with pytest.raises(InputError) as err:
             load_experiment(path)
         assert key in str(err.value)
+
+
+def test_series_bands_match_a_t_interval_per_arm_and_day():
+    """The bands computed in one aggregation equal a t interval computed arm by arm and day by
+    day, clipped to the outcome's bounds, with missing and infinite values left out: a day
+    with one value has a mean and no band, a day with none has neither."""
+    rng = np.random.default_rng(5)
+    days, reps = 40, 6
+    rows = []
+    for arm in ("a", "b"):
+        for rep in range(reps):
+            trust = rng.normal(0.9 if arm == "a" else 0.5, 0.15, days)  # some bands pass 1
+            trust[rep % 5 :: 7] = np.nan  # missing on some days, in some replications
+            trust[3] = np.inf if rep == 0 else trust[3]
+            if rep > 0:
+                trust[10] = np.nan  # a day with one value
+            trust[11] = np.nan  # a day with none
+            cols = {"arm": arm, "sample": 0, "replication": rep, "day": np.arange(days)}
+            rows.append(pd.DataFrame(cols | {"trust_institutional": trust}))
+    frames = pd.concat(rows, ignore_index=True)
+    ts = series_frame(frames, "trust_institutional").set_index(["arm", "day"])
+    lo_b, hi_b = info("trust_institutional").bounds
+    for (arm, day), g in frames.groupby(["arm", "day"]):
+        x = g["trust_institutional"].to_numpy(float)
+        m, lo, hi = stats.t_interval(x[np.isfinite(x)])
+        got = ts.loc[(arm, day)]
+        low = min(max(lo, lo_b), hi_b) if np.isfinite(lo) else lo
+        high = max(min(hi, hi_b), lo_b) if np.isfinite(hi) else hi
+        for name, want in (("mean", m), ("low", low), ("high", high)):
+            assert got[name] == pytest.approx(want, rel=1e-12, abs=1e-12, nan_ok=True), (arm, day)
+    assert np.isnan(ts.loc[("a", 11), "mean"]) and np.isnan(ts.loc[("a", 10), "low"])
+    assert np.isfinite(ts.loc[("a", 10), "mean"])
+    assert (ts["high"].dropna() == 1.0).any()  # clipped at the bound

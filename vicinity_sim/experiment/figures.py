@@ -272,16 +272,29 @@ def series_frame(frames: pd.DataFrame, outcome: str, level: float = stats.LEVEL)
     if not parts:
         return pd.DataFrame(columns=["arm", "day", "date", "mean", "low", "high"])
     df = pd.concat(parts, ignore_index=True)
-    lo_b, hi_b = info(outcome).bounds
-    rows = []
     keys = ["arm", "day", *(["date"] if "date" in df else [])]
-    for key, g in df.groupby(keys, sort=True):
-        x = g["value"].to_numpy(float)
-        m, lo, hi = stats.t_interval(x[np.isfinite(x)], level)
-        rows.append(dict(zip(keys, key, strict=True)) | {
-            "mean": m, "low": min(max(lo, lo_b), hi_b) if np.isfinite(lo) else lo,
-            "high": max(min(hi, hi_b), lo_b) if np.isfinite(hi) else hi})  # fmt: skip
-    return pd.DataFrame(rows)
+    # One aggregation over all (arm, day) groups: a study of 7 arms over 3 years has 7,665 of
+    # them per outcome, and a t interval computed group by group took about a second each.
+    value = df["value"].astype(float)
+    df["value"] = value.where(np.isfinite(value))  # infinite values count as missing
+    grouped = df.groupby(keys, sort=True)["value"]
+    out = grouped.agg(["mean", "std", "count"]).reset_index()
+    n = out.pop("count").to_numpy()
+    sd = out.pop("std").to_numpy(float)
+    mean = out["mean"].to_numpy(float)
+    quantile = np.full(len(n), np.nan)
+    several = n >= 2
+    quantile[several] = stats.t_quantile(level, n[several] - 1)
+    half = quantile * sd / np.sqrt(np.maximum(n, 1))
+    lo_b, hi_b = info(outcome).bounds
+    out["low"] = _clipped(mean - half, lo_b, hi_b)
+    out["high"] = _clipped(mean + half, lo_b, hi_b)
+    return out
+
+
+def _clipped(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``x`` within [lo, hi] where it is finite (NaN stays NaN)."""
+    return np.where(np.isfinite(x), np.clip(x, lo, hi), x)
 
 
 def axis_number(v: float, _pos: int | None = None) -> str:

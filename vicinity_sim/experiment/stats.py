@@ -59,6 +59,12 @@ ALPHA = 0.05
 BOOTSTRAP_MIN_N = 20
 
 
+def t_quantile(level: float, dof: np.ndarray) -> np.ndarray:
+    """Student t quantile of a two-sided interval at ``level`` for each number of degrees of
+    freedom (one scipy call for many intervals)."""
+    return stats.t.ppf(0.5 + level / 2, np.asarray(dof))
+
+
 def t_interval(x: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
     """Mean and Student t interval of the values (NaN-free)."""
     x = np.asarray(x, dtype=float)
