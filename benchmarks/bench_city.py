@@ -15,20 +15,20 @@ Cases (``--case``, several allowed; default all):
   2``: wall time, peak memory of all processes and memory per resident, from one memory run
   (its time is therefore an upper bound: the sampling slows it).
 
-Every command runs in its own session. Time and memory are measured in separate runs,
-because measuring memory slows what it measures: reading a process's proportional set size
-walks its page tables, about 75 ms for the three processes of the Xiamen program on this
-machine, so sampling every 0.2 s kept about a quarter of a core busy in the kernel and made the
-two workers wait (the program took 172 s sampled against 152 s unsampled, same version). A
+Every command runs in its own session. Time and memory are measured in separate runs, because
+measuring memory slows what it measures: reading a process's proportional set size walks its
+page tables, about 75 ms for the three processes of the Xiamen program on this machine, so
+sampling every 0.2 s kept about a quarter of a core busy in the kernel and made the two workers
+wait (the program took 195 s sampled against 161 s unsampled, one run after the other). A
 timing run reads only each process's CPU seconds (``/proc/PID/stat``, cheap). A memory run
 samples, every 0.2 s, the sum of the proportional set sizes (PSS) of the session's processes
-(the command, the fork server and the workers): a page shared by several processes (the
-workers are forked from the fork server, which has loaded the package and its compiled
-kernels) counts once in all, shared among them, so the sum is the physical memory the run
-takes. The sum of their resident set sizes, which counts a shared page once per process, is
-reported beside it. The CPU seconds of each process are recorded (the last sample before it
-ends): with the machine's load average, they show how much of the wall time was waiting for a
-core on a shared machine.
+(the command, the fork server and the workers): a page shared by several processes (the workers
+are forked from the fork server, which has loaded the package and its compiled kernels) counts
+once in all, shared among them, so the sum is the physical memory the run takes. The sum of
+their resident set sizes, which counts a shared page once per process, is reported beside it.
+The CPU seconds of each process are recorded (the last sample before it ends): with the
+machine's load average, they show how much of the wall time was waiting for a core on a shared
+machine.
 
 Usage::
 
