@@ -122,3 +122,15 @@ def test_kernels_address_draws_by_slot_name_not_number():
                  for i, line in enumerate(p.read_text(encoding="utf-8").splitlines())
                  if bare.search(line)]  # fmt: skip
     assert not offenders, offenders
+
+
+def test_day_keys_are_the_keys_of_each_day():
+    """The array of a stream's day keys holds ``key(process, day)`` at each day, for runs
+    shorter and longer than one block of keys."""
+    for days in (30, 5000):
+        s = Streams(seed=11, replication=2, village=3)
+        keys = s.day_keys("contacts", days)
+        assert len(keys) >= days
+        for day in (0, 1, days // 2, days - 1):
+            assert keys[day] == Streams(seed=11, replication=2, village=3).key("contacts", day)
+    assert Streams(1).day_keys("fire", 10)[4] != Streams(1).day_keys("contacts", 10)[4]

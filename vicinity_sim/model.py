@@ -163,10 +163,25 @@ class DailyProcesses:
     def run_due_processes(self, day: int) -> dict[str, float]:
         """Run every process due on ``day``; return their metrics for the day."""
         values: dict[str, float] = {}
-        for proc in self.processes:
-            if self.calendar.is_due(proc.cadence, day):
-                values.update(proc.step(day, self.streams.key(proc.name, day)))
+        for proc, keys in self._due(day):
+            values.update(proc.step(day, keys[day]))
         return values
+
+    def _due(self, day: int) -> list[tuple[Any, np.ndarray]]:
+        """The processes due on ``day`` in schedule order, each with its stream's keys of the
+        run's days. A day's list depends only on whether it starts a week and a month, so four
+        lists serve a whole run (asking each process's cadence and key every day showed in
+        the fixed cost of a small village's day). Made again if the list of processes is
+        replaced or changes length."""
+        cal = self.calendar
+        kind = (cal.is_due("week", day), cal.is_due("month", day))
+        cache = self.__dict__.setdefault("_due_lists", {})
+        hit = cache.get(kind)
+        if hit is None or hit[0] is not self.processes or hit[1] != len(self.processes):
+            due = [(p, self.streams.day_keys(p.name, self.days)) for p in self.processes
+                   if cal.is_due(p.cadence, day)]  # fmt: skip
+            hit = cache[kind] = (self.processes, len(self.processes), due)
+        return hit[2]
 
 
 class VicinityModel(DailyProcesses, mesa.Model):

@@ -209,6 +209,12 @@ class Streams:
             self._keys[process] = keys
         return keys[day]
 
+    def day_keys(self, process: str, days: int) -> np.ndarray:
+        """Keys of (at least) days ``0 .. days − 1`` of ``process``'s stream, as one array:
+        ``day_keys(process, days)[day] == key(process, day)``. Treat it as read-only."""
+        self.key(process, max(int(days) - 1, 0))
+        return self._keys[process]
+
     def _day_keys(self, process: str, n: int) -> np.ndarray:
         """Keys of days 0..n−1 at once: ``splitmix(base + (day + 1) · golden)`` mod 2⁶⁴, the
         same values as :func:`_splitmix` on Python integers (a key is asked for by every

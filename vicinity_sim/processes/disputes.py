@@ -742,14 +742,36 @@ class Disputes(Process):
             self._max_tenancy = float(self._tenancy.max()) if len(self._tenancy) else 0.0
         return self._tenancy, self._max_tenancy
 
+    def _drivers(self) -> DisputeDrivers:
+        """Today's drivers: the same bundle as yesterday while its arrays and numbers stand
+        (today's parked e-bikes are written into it), so the compiled call need not type a
+        new one each day."""
+        tenancy, max_tenancy = self.tenancy_weights()
+        parked = self.parked()
+        kept = self.__dict__.get("_kept_drivers")
+        if (
+            kept is None
+            or len(kept.parked) != len(parked)
+            or kept.tenancy is not tenancy
+            or kept.max_tenancy != max_tenancy
+            or kept.outgroup_share is not self.world.outgroup_share()
+            or kept.crowd is not self._crowd
+            or kept.crowd_rooms is not self._crowd_rooms
+        ):
+            kept = self._kept_drivers = DisputeDrivers(
+                parked, tenancy, max_tenancy, self.world.outgroup_share(), self._crowd,
+                self._crowd_rooms,
+            )  # fmt: skip
+        else:
+            kept.parked[:] = parked
+        return kept
+
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         if self._moves != w.moves:
             self._index_residence()
             self._crowd_rooms[:] = -1  # occupants changed: crowding to compute again
-        tenancy, max_tenancy = self.tenancy_weights()
-        drivers = DisputeDrivers(self.parked(), tenancy, max_tenancy,
-                                 w.outgroup_share(), self._crowd, self._crowd_rooms)  # fmt: skip
+        drivers = self._drivers()
         out = self._disputes_day(
             key, self.sections, self.arrays("buildings"), self.arrays("blocks"),
             self.arrays("grids"), self.arrays("party_members"), self.arrays("landlords"),

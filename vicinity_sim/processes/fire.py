@@ -715,7 +715,7 @@ class Fire(Process):
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         w = self.world
         b = w.buildings
-        today = FireToday(np.zeros(len(b), dtype=bool), np.zeros(len(b), dtype=np.int64))
+        today = self._today(len(b))
         rates, ev = self._fire_day(
             key, self.consts, self.arrays("residents"), self.arrays("households"),
             self.arrays("buildings"), self.arrays("blocks"), self.arrays("villages"),
@@ -728,6 +728,7 @@ class Fire(Process):
         burned = np.nonzero(today.burned)[0]
         b.last_fire_day[burned] = day
         w.fires_today = FiresToday(burned, today.event[burned], ev[today.event[burned], 4])
+        today.burned[burned] = False  # all False again for tomorrow (events are read there)
         ev = ev[ev[:, 0] >= 0]
         if len(ev):
             self.events.append(np.column_stack([np.full(len(ev), day), ev]))
@@ -743,6 +744,15 @@ class Fire(Process):
             "mean_alert_min": float(ev[:, 3].mean()) if n_ev else math.nan,
             "ignition_rate_per_year": ignition,
         }
+
+    def _today(self, n: int) -> FireToday:
+        """The record of the day's burned buildings, all False: one kept from day to day (the
+        same bundle each day spares the compiled call's typing of a new one), reset after
+        each day with fires."""
+        kept = self.__dict__.get("_kept_today")
+        if kept is None or len(kept.burned) != n:
+            kept = self._kept_today = FireToday(np.zeros(n, dtype=bool), np.zeros(n, np.int64))
+        return kept
 
     def event_table(self) -> dict[str, np.ndarray]:
         """All fire events of the run as columns (day first)."""
