@@ -757,6 +757,7 @@ class Contacts(Process):
         self._acquaintances = float("nan")  # counted in the weekly decay pass
         self._daily_encounters = KernelCall(daily_encounters)
         self._volunteer_encounters = KernelCall(volunteer_encounters)
+        self._events_today = KernelCall(events_today)
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
         if self._moves != self.world.moves:  # newcomers took units in other buildings
@@ -790,7 +791,7 @@ class Contacts(Process):
         p, s, m, w = self.params, self.sections, self.members, self.world
         g, vil = w.grids, w.villages
         plans: list[tuple[int, np.ndarray, int, bool]] = []
-        for kind, where in events_today(key, self.arrays("grids"), self.arrays("villages")):
+        for kind, where in self._events_today(key, self.arrays("grids"), self.arrays("villages")):
             if kind == TEA_PARTY:
                 plans.append((2 * where, self._grid_members(where), p.event_size, False))
             elif kind == COUNCIL:
