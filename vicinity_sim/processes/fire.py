@@ -728,7 +728,8 @@ class Fire(Process):
         burned = np.nonzero(today.burned)[0]
         b.last_fire_day[burned] = day
         w.fires_today = FiresToday(burned, today.event[burned], ev[today.event[burned], 4])
-        today.burned[burned] = False  # all False again for tomorrow (events are read there)
+        # All False again for tomorrow (``event`` is read only where ``burned`` holds).
+        today.burned[burned] = False
         ev = ev[ev[:, 0] >= 0]
         if len(ev):
             self.events.append(np.column_stack([np.full(len(ev), day), ev]))
