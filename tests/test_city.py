@@ -197,6 +197,32 @@ def test_a_real_dask_scheduler_and_workers_give_identical_outputs_and_report_a_l
     assert time.monotonic() - t0 < 60
 
 
+def test_an_actor_whose_worker_is_known_lost_gives_the_one_line_error():
+    """Between two months the client may learn that a worker is gone before the next call
+    starts: distributed then refuses the call on the actor itself, with a ``RuntimeError``.
+    That is the same lost worker, reported in one line as such, not a traceback."""
+    from vicinity_sim.city.run import DaskActors
+    from vicinity_sim.errors import WorkerError
+
+    class LostActor:
+        def __getattr__(self, name):
+            raise RuntimeError("Worker holding Actor was lost.  Status: error")
+
+    class Client:
+        def scheduler_info(self):
+            return {"workers": {}}
+
+    backend = object.__new__(DaskActors)
+    backend.actors = [LostActor()]
+    backend.where = ["tcp://127.0.0.1:1"]
+    backend.describe = ["village A"]
+    backend.client = Client()
+    with pytest.raises(WorkerError) as err:
+        backend.call("advance", [(30, {}, True)], stage="the days 2024-01-01 to 2024-01-30")
+    message = str(err.value)
+    assert "left the cluster" in message and "village A" in message and "\n" not in message
+
+
 class _Killer:
     def __init__(self, pid: int, delay: float) -> None:
         import threading

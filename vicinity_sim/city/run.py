@@ -254,8 +254,19 @@ class DaskActors:
                           "written")  # fmt: skip
 
     def call(self, method: str, args: list[tuple], stage: str = "") -> list[Any]:
-        futures = [getattr(a, method)(*x) for a, x in zip(self.actors, args, strict=True)]
+        futures = [self._start_call(k, method, x, stage or method) for k, x in enumerate(args)]
         return [self._wait(f, k, stage or method) for k, f in enumerate(futures)]
+
+    def _start_call(self, k: int, method: str, args: tuple, stage: str) -> Any:
+        """Start ``method`` on partition ``k``'s actor; its future. An actor whose worker the
+        client already knows to be lost refuses the call itself (a ``RuntimeError`` from
+        distributed, raised before any future exists), which is the same lost worker."""
+        try:
+            return getattr(self.actors[k], method)(*args)
+        except RuntimeError as e:
+            if "was lost" in str(e) or not self._alive(k):
+                self._died(k, stage)
+            raise
 
     def close(self, failed: bool) -> None:
         try:
