@@ -748,20 +748,20 @@ class Disputes(Process):
         new one each day."""
         tenancy, max_tenancy = self.tenancy_weights()
         parked = self.parked()
+        outgroup = self.world.outgroup_share()
         kept = self.__dict__.get("_kept_drivers")
         if (
             kept is None
             or len(kept.parked) != len(parked)
             or kept.tenancy is not tenancy
             or kept.max_tenancy != max_tenancy
-            or kept.outgroup_share is not self.world.outgroup_share()
+            or kept.outgroup_share is not outgroup
             or kept.crowd is not self._crowd
             or kept.crowd_rooms is not self._crowd_rooms
         ):
             kept = self._kept_drivers = DisputeDrivers(
-                parked, tenancy, max_tenancy, self.world.outgroup_share(), self._crowd,
-                self._crowd_rooms,
-            )  # fmt: skip
+                parked, tenancy, max_tenancy, outgroup, self._crowd, self._crowd_rooms
+            )
         else:
             kept.parked[:] = parked
         return kept
