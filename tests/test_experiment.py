@@ -655,3 +655,18 @@ def test_run_experiment_takes_a_path_overrides_and_replications(tmp_path):
     with pytest.raises(InputError, match=r"run\.dayz"):
         run_experiment(path, tmp_path / "bad", overrides={"run.dayz": 3})
     assert not (tmp_path / "bad").exists()
+
+
+def test_sessions_started_within_one_second_are_each_recorded(tmp_path, monkeypatch):
+    """Two sessions in one process whose start times agree to the second (a quick resume) are
+    both in the manifest: the second does not replace the first."""
+    import vicinity_sim.experiment.runner as runner
+
+    monkeypatch.setattr(runner, "_now", lambda: "2026-01-01T00:00:00+00:00")
+    path = experiment_file(tmp_path, days=20, replications=1)
+    out = tmp_path / "out"
+    run_experiment(load_experiment(path), out)
+    run_experiment(load_experiment(path), out)  # nothing left to run: a second, empty session
+    manifest = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
+    ran = [s["tasks_run"] for s in manifest["sessions"]]
+    assert len(ran) == 2 and ran[0] > 0 and ran[1] == 0

@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import time
+import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -259,7 +260,10 @@ def _run(exp: Experiment, store: Store, spec_hash: str, executor: str, workers: 
     out = store.root
     expected = exp.scenario_hashes()
     started, clock = _now(), time.perf_counter()
-    session = {"id": f"{started}-{os.getpid()}", "started_at": started,
+    # The start time (to the second) and the process do not tell apart two sessions run in
+    # one process within a second (a notebook resuming a finished study): a random suffix
+    # does, so the second does not replace the first in the manifest.
+    session = {"id": f"{started}-{os.getpid()}-{uuid.uuid4().hex[:8]}", "started_at": started,
                "executor": executor, "workers": workers}  # fmt: skip
     reps = spec.replications
     ran = 0
