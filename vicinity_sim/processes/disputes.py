@@ -413,20 +413,13 @@ def tenancy_weights(hh, c):
 def parked_ebikes(res_block, ebike, charging, n_blocks):
     """E-bikes of each block's residents not charged indoors (parked in its lanes).
 
-    Residents are stored building by building, so their blocks come in runs: each run is
-    counted in a register and added to its block once (adding to the block's entry resident
-    by resident makes every addition wait for the one before).
+    Counted without a branch per resident: whether a resident owns an e-bike and where it is
+    charged vary from one resident to the next with no pattern a processor could predict,
+    and migration leaves the residents of a block scattered over the table.
     """
     out = np.zeros(n_blocks, dtype=np.int64)
-    n = len(res_block)
-    i = 0
-    while i < n:
-        k = res_block[i]
-        parked = 0
-        while i < n and res_block[i] == k:
-            parked += ebike[i] and charging[i] != CHARGE_INDOOR
-            i += 1
-        out[k] += parked
+    for i in range(len(res_block)):
+        out[res_block[i]] += ebike[i] & (charging[i] != CHARGE_INDOOR)
     return out
 
 
