@@ -19,6 +19,7 @@ from vicinity_sim.learning import generalised_trust
 from vicinity_sim.processes.fire import ignition_rates
 from vicinity_sim.world.codes import IN_GROUP, OUT_GROUP
 from vicinity_sim.world.geometry import USES
+from vicinity_sim.world.state import residence_index
 
 #: Output formats and their file names.
 FORMATS = {"geojson": "buildings.geojson", "parquet": "buildings.parquet"}
@@ -95,8 +96,8 @@ def building_outcomes(model: Any) -> dict[str, np.ndarray]:
         [people.get(f"residents.{name}", getattr(w.residents, name))
          for name in w.residents.Arrays._fields]
     )  # fmt: skip
-    risk = ignition_rates(residents, w.households.arrays(), b.arrays(),
-                          model.spec.fire.consts()).sum(axis=1)  # fmt: skip
+    home = residence_index(residents.building, w.households.building, len(b))
+    risk = ignition_rates(residents, b.arrays(), home, model.spec.fire.consts()).sum(axis=1)
     events = fire_events(model)["building"]
     burned = b.damage > 0
     return {

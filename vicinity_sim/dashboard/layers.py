@@ -51,8 +51,7 @@ def fire_risk(model: Any) -> np.ndarray:
         fire = model.process("fire")
     except KeyError:  # the scenario switched the fire mechanism off
         return np.full(len(w.buildings), np.nan)
-    rates = ignition_rates(w.residents.arrays(), w.households.arrays(), w.buildings.arrays(),
-                           fire.consts)  # fmt: skip
+    rates = ignition_rates(w.residents.arrays(), w.buildings.arrays(), w.residence(), fire.consts)
     return rates.sum(axis=1)
 
 

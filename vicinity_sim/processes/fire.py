@@ -474,46 +474,63 @@ def fire_damage(burning_min, controlled, c):
 # -- kernels -------------------------------------------------------------------------------
 
 
+@njit(cache=True, inline="always")
+def repeated_sums(rate, count):
+    """``out[m]``: ``rate`` added ``m`` times to 0.0, one addition after another (``m`` up to
+    ``count``), so that a sum over ``m`` equal sources is looked up, not added again."""
+    out = np.empty(count + 1)
+    acc = 0.0
+    out[0] = acc
+    for m in range(1, count + 1):
+        acc += rate
+        out[m] = acc
+    return out
+
+
 @njit(cache=True)
-def ignition_rates(r, hh, b, c):
+def ignition_rates(r, b, home, c):
     """Yearly ignition rate of each building by cause, shape (n_buildings, 3).
 
     A building's household and e-bike rates are sums of one constant per household and per
-    indoor charger, added one at a time. Households and residents are stored building by
-    building, so each run of one building's rows is added in a register (the same additions
-    in the same order) rather than through the array row after row.
+    indoor charger, added one at a time. The addends are equal, so only their number
+    matters: households are counted in the :class:`~vicinity_sim.world.Residence` index,
+    indoor chargers among the building's residents there (a count in a register, however
+    scattered the residents' rows are), and each sum is looked up among the repeated sums.
+
+    Args:
+        r: Residents (``charging``).
+        b: Buildings (``old_wiring``, ``three_in_one``).
+        home: The world's :class:`~vicinity_sim.world.Residence`.
+        c: :data:`FireConsts`.
     """
-    r_building = r.building
     r_charging = r.charging
-    hh_building = hh.building
     b_old_wiring = b.old_wiring
     b_three_in_one = b.three_in_one
+    home_ptr = home.ptr
+    home_members = home.members
+    home_households = home.households
     n = len(b_three_in_one)
     rates = np.zeros((n, 3))
-    h = 0
-    while h < len(hh_building):
-        k = hh_building[h]
-        acc = rates[k, CAUSE_HOUSEHOLD]
-        while h < len(hh_building) and hh_building[h] == k:
-            acc += c.ignition_per_household_year
-            h += 1
-        rates[k, CAUSE_HOUSEHOLD] = acc
+    indoor = np.zeros(n, np.int64)
+    most_households = 0
+    most_indoor = 0
     for k in range(n):
+        count = 0
+        for a in range(home_ptr[k], home_ptr[k + 1]):
+            count += r_charging[home_members[a]] == CHARGE_INDOOR
+        indoor[k] = count
+        most_indoor = max(most_indoor, count)
+        most_households = max(most_households, home_households[k])
+    per_household = repeated_sums(c.ignition_per_household_year, most_households)
+    per_charger = repeated_sums(c.ignition_per_indoor_ebike_year, most_indoor)
+    for k in range(n):
+        household = per_household[home_households[k]]
         if b_old_wiring[k]:
-            rates[k, CAUSE_HOUSEHOLD] *= c.old_wiring_multiplier
+            household *= c.old_wiring_multiplier
+        rates[k, CAUSE_HOUSEHOLD] = household
         if b_three_in_one[k]:
             rates[k, CAUSE_THREE_IN_ONE] = c.ignition_per_three_in_one_year
-    i = 0
-    while i < len(r_building):
-        k = r_building[i]
-        indoor = 0
-        while i < len(r_building) and r_building[i] == k:
-            indoor += r_charging[i] == CHARGE_INDOOR
-            i += 1
-        acc = rates[k, CAUSE_EBIKE]
-        for _ in range(indoor):
-            acc += c.ignition_per_indoor_ebike_year
-        rates[k, CAUSE_EBIKE] = acc
+        rates[k, CAUSE_EBIKE] = per_charger[indoor[k]]
     return rates
 
 
@@ -533,13 +550,14 @@ def response_minutes(o, b, blk, v, st, c):
 
 
 @njit(cache=True)
-def fire_day(key, c, r, hh, b, blk, v, st, adj, occupants, scratch, today):
+def fire_day(key, c, r, home, b, blk, v, st, adj, occupants, scratch, today):
     """Simulate one day of fires in all villages.
 
     Args:
         key: The day's stream key.
         c: :data:`FireConsts`.
-        r, hh: Residents and households (they set the ignition rates).
+        r, home: Residents and the :class:`~vicinity_sim.world.Residence` index (they
+            set the ignition rates).
         b, blk, v, st, adj: Buildings (``damage`` is updated), blocks, villages, stations and
             the building adjacency.
         occupants: Residents living in each building.
@@ -550,7 +568,7 @@ def fire_day(key, c, r, hh, b, blk, v, st, adj, occupants, scratch, today):
         The yearly ignition rates by building and cause (:func:`ignition_rates`), and a
         (n_events, len(EVENT_FIELDS)) array, one row per fire started today.
     """
-    rates = ignition_rates(r, hh, b, c)
+    rates = ignition_rates(r, b, home, c)
     b_damage = b.damage
     b_escape_windows = b.escape_windows
     b_smoke_sensor = b.smoke_sensor
@@ -717,7 +735,7 @@ class Fire(Process):
         b = w.buildings
         today = self._today(len(b))
         rates, ev = self._fire_day(
-            key, self.consts, self.arrays("residents"), self.arrays("households"),
+            key, self.consts, self.arrays("residents"), w.residence(),
             self.arrays("buildings"), self.arrays("blocks"), self.arrays("villages"),
             self.arrays("stations"), self.arrays("adjacency"), w.occupants(), self._scratch, today,
         )  # fmt: skip

@@ -7,6 +7,6 @@ ties, institutions, economy and facilities of each village).
 """
 
 from vicinity_sim.world.build import VillageSpecLike, build_world
-from vicinity_sim.world.state import FiresToday, World
+from vicinity_sim.world.state import FiresToday, Residence, World
 
-__all__ = ["FiresToday", "VillageSpecLike", "World", "build_world"]
+__all__ = ["FiresToday", "Residence", "VillageSpecLike", "World", "build_world"]

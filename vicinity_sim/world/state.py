@@ -10,6 +10,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,9 +34,26 @@ from vicinity_sim.world.tables import (
     Units,
     Villages,
 )
-from vicinity_sim.world.ties import Ties
+from vicinity_sim.world.ties import Ties, group_members
 
-__all__ = ["FiresToday", "World", "state_names"]
+__all__ = ["FiresToday", "Residence", "World", "residence_index", "state_names"]
+
+
+class Residence(NamedTuple):
+    """Who lives in each building: its residents' rows are ``members[ptr[k]:ptr[k + 1]]``
+    (ascending), and ``households[k]`` households live in it."""
+
+    ptr: np.ndarray
+    members: np.ndarray
+    households: np.ndarray
+
+
+def residence_index(res_building: np.ndarray, hh_building: np.ndarray,
+                    n_buildings: int) -> Residence:  # fmt: skip
+    """The :class:`Residence` of residents and households living in the given buildings."""
+    ptr, members = group_members(res_building, n_buildings)
+    households = np.bincount(hh_building, minlength=n_buildings).astype(np.int64)
+    return Residence(ptr, members, households)
 
 
 @dataclass
@@ -99,6 +117,9 @@ class World:
     village_ids: np.ndarray | None = None
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
     _occupants: tuple[np.ndarray, int, np.ndarray] | None = field(default=None, repr=False)
+    _residence: tuple[np.ndarray, np.ndarray, int, Residence] | None = field(
+        default=None, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.village_ids is None:
@@ -145,6 +166,20 @@ class World:
             counts = np.bincount(source, minlength=len(self.buildings)).astype(np.int64)
             self._occupants = (source, self.moves, counts)
         return self._occupants[2]
+
+    def residence(self) -> Residence:
+        """Residents by building and households per building (:class:`Residence`).
+
+        Cached like :meth:`occupants`: who lives where changes only when households move
+        (:attr:`moves`) or a table is replaced. The same object is returned while it holds,
+        so compiled calls given it need not type it again. Treat it as read-only.
+        """
+        res, hh = self.residents.building, self.households.building
+        hit = self._residence
+        if hit is None or hit[0] is not res or hit[1] is not hh or hit[2] != self.moves:
+            index = residence_index(res, hh, len(self.buildings))
+            self._residence = (res, hh, self.moves, index)
+        return self._residence[3]
 
     def village_index(self, name: str) -> int:
         return self.village_names.index(name)
