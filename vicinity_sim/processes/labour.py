@@ -320,6 +320,10 @@ class Labour(Process):
         # Each village's unemployed of working age, in row order, kept as hires leave it.
         idle = np.nonzero((r.age == WORKING) & ~r.employed)[0]
         pools = {int(v): idle[r.village[idle] == v] for v in np.unique(pr.village[pr.active])}
+        # Marks on residents' rows stand in for set operations on the pools (a pool holds
+        # each row once): the hired leave their pool, and a project's locals hired first are
+        # set apart from the rest of its shuffled pool.
+        hired = np.zeros(len(r), dtype=bool)
         for k in np.nonzero(pr.active)[0]:
             vacancies = int(pr.jobs[k]) - int(staff_of[k])
             if vacancies <= 0:
@@ -330,13 +334,15 @@ class Labour(Process):
             local_staff = int(local_of[k])
             quota = local_quota(pr.local_hire_share[k], pr.jobs[k], local_staff)
             first = locals_first[: min(quota, vacancies)]
-            rest = pool[~np.isin(pool, first)][: vacancies - len(first)]
+            hired[first] = True
+            rest = pool[~hired[pool]][: vacancies - len(first)]
             chosen = np.concatenate([first, rest]).astype(np.int64)
+            hired[chosen] = True
             r.employed[chosen] = True
             r.wage[chosen] = pr.wage[k]
             r.job_project[chosen] = k
             r.sector[chosen] = enterprise_sector(pr.kind[k])
-            pools[v] = np.setdiff1d(pools[v], chosen, assume_unique=True)
+            pools[v] = pools[v][~hired[pools[v]]]
             hires += len(chosen)
         return hires
 
