@@ -129,3 +129,26 @@ def test_kernel_call_leaves_containers_whose_type_it_cannot_see_to_numba():
     assert call([1.0, 2.0]) == 3.0
     assert call([1, 2, 4]) == 7.0  # a list of ints: numba's own dispatch, a new version
     assert call._misses == 2
+
+
+_Outer = collections.namedtuple("_Outer", ["pair", "extra"])
+
+
+@njit(cache=True)
+def _outer_sum(outer, scale):
+    return (outer.pair.a * scale).sum() + outer.pair.b.sum() + outer.extra.a.sum()
+
+
+def test_kernel_call_types_what_changed_in_a_rebuilt_bundle_of_bundles():
+    """A bundle of bundles rebuilt around one new bundle: the same types reuse the compiled
+    version; other types inside the new bundle go through numba's own dispatch."""
+    from vicinity_sim.dispatch import KernelCall
+
+    call = KernelCall(_outer_sum)
+    extra = _Pair(np.ones(2), np.ones(2))
+    assert call(_Outer(_Pair(np.arange(4.0), np.ones(3)), extra), 1.0) == 11.0
+    assert call(_Outer(_Pair(np.ones(4), np.ones(3)), extra), 1.0) == 9.0
+    assert call._misses == 1
+    ints = _Outer(_Pair(np.arange(4), np.ones(3, dtype=np.int64)), extra)
+    assert call(ints, 1.0) == _outer_sum(ints, 1.0) == 11.0
+    assert call._misses == 2

@@ -55,6 +55,22 @@ def type_key(arg: Any) -> Any:
     return object()
 
 
+def matches(arg: Any, old: Any, key: Any) -> bool:
+    """Whether ``type_key(arg) == key``, where ``key`` is ``type_key(old)``.
+
+    Tuples inside tuples that are the very same objects as ``old``'s are not looked into
+    again: a bundle of bundles rebuilt because one of its bundles changed is then typed
+    only in what changed.
+    """
+    if isinstance(arg, tuple) and isinstance(old, tuple):
+        if arg is old:
+            return True  # the same immutable tuple of the same arrays
+        if type(arg) is not type(old) or len(arg) != len(old):
+            return False
+        return all(matches(x, y, k) for x, y, k in zip(arg, old, key[1], strict=True))
+    return type_key(arg) == key
+
+
 class KernelCall:
     """A call site of a compiled kernel that reuses the compiled version of its last call
     while the arguments keep their types.
@@ -93,7 +109,7 @@ class KernelCall:
         for arg, old, key in zip(args, pinned, keys, strict=True):
             if arg is old and isinstance(arg, tuple):
                 continue  # the same immutable tuple of the same arrays
-            if type_key(arg) != key:
+            if not matches(arg, old, key):
                 return False
             new_tuple = new_tuple or isinstance(arg, tuple)
         if new_tuple:  # a bundle rebuilt with the same types: match the new one by identity
