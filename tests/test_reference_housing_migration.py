@@ -131,3 +131,17 @@ def test_landlords_operators_subsidies_and_shops_in_lockstep():
                  "buildings_brought_to_standard", "moves_between_buildings"):  # fmt: skip
         assert _total(result, name) > 0, name
     assert sum(ll.renovations for ll in result.reference.landlords) > 0
+
+
+def test_member_rows_are_each_households_rows_in_turn():
+    """The leavers' residents: each household's rows in turn, as one arange per household."""
+    from vicinity_sim.processes.migration import member_rows
+
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        sizes = rng.integers(0, 6, 40)  # empty households included
+        ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        leaving = rng.choice(40, rng.integers(1, 15), replace=False)
+        one_by_one = np.concatenate([np.arange(ptr[h], ptr[h + 1]) for h in leaving])
+        rows = member_rows(ptr, leaving)
+        assert rows.dtype == one_by_one.dtype and np.array_equal(rows, one_by_one)

@@ -445,9 +445,12 @@ def daily_encounters(key, s, r, m, g, ties):
         m: :class:`Membership`.
         g: Grids (``public_space``, ``environment``).
 
-    Residents are visited in storage order (building by building, so memory access stays
-    local); each starts at most one encounter, whose setting is chosen by one uniform draw
-    against the cumulative setting rates.
+    Residents are visited in storage order; each starts at most one encounter, whose setting
+    is chosen by one uniform draw against the cumulative setting rates. A new village stores
+    them building by building, so partners in the same building are near in memory; newcomers
+    take the rows of the households they replace, wherever they move in, so over a run the
+    rows of a building scatter (in a Weili-size program, a day's contacts take about a third
+    longer in the third year than in the first months; the scattered rows are one cause).
 
     Three passes make the same draws and the same encounters in the same order as one pass over
     the residents would: (1) the residents who start an encounter today (most do not); (2) their

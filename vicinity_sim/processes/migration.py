@@ -318,6 +318,15 @@ def search_units(key, attempt, last, c, slots, village, income, vac, rent, unit_
     return chosen
 
 
+def member_rows(ptr: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The rows ``ptr[g]:ptr[g + 1]`` of each group ``g`` in ``groups``, one group after
+    another (households' residents, given the households' first rows ``ptr``)."""
+    starts = ptr[groups]
+    sizes = ptr[groups + 1] - starts
+    first = np.cumsum(sizes) - sizes  # where each group's rows begin in the result
+    return np.repeat(starts - first, sizes) + np.arange(int(sizes.sum()), dtype=starts.dtype)
+
+
 @register
 class Migration(Process):
     """Monthly departures of tenant households and their replacement by newcomers."""
@@ -442,7 +451,7 @@ class Migration(Process):
             return empty
         cause = departure_causes(gen.random(len(leaving)), total[leaving], lam[leaving],
                                  hh.notice[leaving])  # fmt: skip
-        who = np.concatenate([np.arange(self.hh_ptr[h], self.hh_ptr[h + 1]) for h in leaving])
+        who = member_rows(self.hh_ptr, leaving)
         self._depart(day, leaving, who)
         moved = self._arrive(day, key, leaving, who, gen)
         counts = np.bincount(cause, minlength=len(CAUSES))
