@@ -534,11 +534,18 @@ def assign(m, hh, hh_grid, c):
         if m_status[k] == MEMBER_ACTIVE:
             members[fill[m_grid[k]]] = k
             fill[m_grid[k]] += 1
+    # A member only gains households here, and one more household never takes fewer hours,
+    # so once a grid has no member able to take a household it has none for the later ones:
+    # they are not looked at (late in a program most paired households wait so, and looking
+    # at each one's grid every week grew to most of the week's cost).
+    full = np.zeros(n_grids, dtype=np.bool_)
     new = 0
     for h in range(len(hh_paired)):
         if not hh_paired[h] or hh_pair_member[h] >= 0:
             continue
         q = hh_grid[h]
+        if full[q]:
+            continue
         best = -1
         best_load = 0.0
         for a in range(ptr[q], ptr[q + 1]):
@@ -553,6 +560,8 @@ def assign(m, hh, hh_grid, c):
             hh_pair_member[h] = best
             m_assigned[best] += 1
             new += 1
+        else:
+            full[q] = True
     return new
 
 
