@@ -190,3 +190,32 @@ def test_gridworker_party_share_is_a_count_on_random_gridworkers(share):
         assert w.gridworkers.party.sum() == round(share * len(w.gridworkers))
     if 0.0 < share < 1.0:
         assert len({tuple(w.gridworkers.party) for w in worlds}) > 1
+
+
+def test_the_residence_index_follows_households_as_they_move():
+    """``World.residence()`` lists each building's residents and households as they are now,
+    after migration has moved households between buildings, and is kept while no one moves."""
+    from helpers import scenario
+
+    from vicinity_sim.model import VicinityModel
+    from vicinity_sim.world.state import residence_index
+
+    model = VicinityModel(scenario("baseline", "villages[0].plan.n_buildings=60",
+                                   "villages[0].population.n_residents=800",
+                                   "run.days=200"), rng=3)  # fmt: skip
+    w = model.world
+    before = w.residence()
+    model.run()
+    assert w.moves > 0  # households changed building
+    now = w.residence()
+    assert now is not before and now is w.residence()  # rebuilt once, then kept
+    fresh = residence_index(w.residents.building, w.households.building, len(w.buildings))
+    for got, want in zip(now, fresh, strict=True):
+        assert np.array_equal(got, want)
+    for k in range(len(w.buildings)):
+        rows = now.members[now.ptr[k] : now.ptr[k + 1]]
+        assert np.all(w.residents.building[rows] == k)
+    assert np.array_equal(
+        now.households, np.bincount(w.households.building, minlength=len(w.buildings))
+    )
+    assert np.array_equal(np.diff(now.ptr), w.occupants())
