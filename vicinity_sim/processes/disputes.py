@@ -709,7 +709,8 @@ class Disputes(Process):
         n_b = len(w.buildings)
         self.index = DisputeIndex(
             *group_members(w.households.building.astype(np.int64), n_b),
-            *group_members(w.residents.building.astype(np.int64), n_b),
+            w.residence().ptr,  # residents by building: the world's index
+            w.residence().members,
             np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64),
         )
         self.res_block = w.buildings.block[w.residents.building].astype(np.int64)

@@ -1203,7 +1203,8 @@ class Governance(Process):
         self.res_grid = w.resident_grid().astype(np.int64)
         self.index = GovernanceIndex(
             *group_members(b.grid.astype(np.int64), len(w.grids)),
-            *group_members(w.residents.building.astype(np.int64), len(b)),
+            w.residence().ptr,  # residents by building: the world's index
+            w.residence().members,
             *group_members(b.flood_point.astype(np.int64), len(w.flood_points)),
             self.res_grid,
             self.hh_ptr,

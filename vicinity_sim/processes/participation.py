@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
@@ -52,7 +52,6 @@ from vicinity_sim.world.codes import (
     OUT_GROUP,
     TAIWAN,
 )
-from vicinity_sim.world.ties import group_members
 
 if TYPE_CHECKING:
     from vicinity_sim.model import VicinityModel
@@ -154,13 +153,6 @@ class ParticipationParams(ParamModel):
 ParticipationConsts = consts_class(ParticipationParams)
 
 
-class BuildingResidents(NamedTuple):
-    """Residents of each building (CSR: ``members[ptr[b]:ptr[b + 1]]``)."""
-
-    ptr: np.ndarray
-    members: np.ndarray
-
-
 # -- formulas (the reference engine runs the same functions as Python) ------------------------
 
 
@@ -250,7 +242,8 @@ def participation_week(key, c, r, res_grid, occupants, g, v, outgroup_share):
         c: :data:`ParticipationConsts`.
         r: Residents (``participating``, ``points``, ``charging`` are updated).
         res_grid: Grid of each resident.
-        occupants: :class:`BuildingResidents`.
+        occupants: Residents of each building (the world's
+            :class:`~vicinity_sim.world.Residence`).
         g, v: Grids and villages.
         outgroup_share: Share of a village's residents outside each group.
 
@@ -390,9 +383,7 @@ class Participation(Process):
         units in other buildings)."""
         w = self.world
         self.res_grid = w.resident_grid().astype(np.int64)
-        self.occupants = BuildingResidents(
-            *group_members(w.residents.building.astype(np.int64), len(w.buildings))
-        )
+        self.occupants = w.residence()
         self._moves = w.moves
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:

@@ -640,7 +640,8 @@ class Party(Process):
             np.concatenate([[0], np.cumsum(w.households.size)]).astype(np.int64),
             b.grid[w.households.building].astype(np.int64),
             *group_members(b.block.astype(np.int64), len(w.blocks)),
-            *group_members(w.residents.building.astype(np.int64), len(b)),
+            w.residence().ptr,  # residents by building: the world's index
+            w.residence().members,
         )
 
     def step(self, day: int, key: np.uint64) -> dict[str, float]:
