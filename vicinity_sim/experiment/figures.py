@@ -274,7 +274,7 @@ def series_frame(frames: pd.DataFrame, outcome: str, level: float = stats.LEVEL)
     df = pd.concat(parts, ignore_index=True)
     keys = ["arm", "day", *(["date"] if "date" in df else [])]
     # One aggregation over all (arm, day) groups: a study of 7 arms over 3 years has 7,665 of
-    # them per outcome, and a t interval computed group by group took about a second each.
+    # them per outcome, and t intervals computed group by group took about a second per outcome.
     value = df["value"].astype(float)
     df["value"] = value.where(np.isfinite(value))  # infinite values count as missing
     grouped = df.groupby(keys, sort=True)["value"]
