@@ -34,9 +34,9 @@ def empty_ties(n: int, max_ties: int = 4) -> TiesArrays:
 def mixing_population(n, p, trust, group=None, max_ties=4):
     """Arrays of ``n`` residents in one building where every encounter is with a random other
     resident (a mixing population)."""
-    zeros = np.zeros(n, np.int64)
+    zeros = np.zeros(n, np.int32)
     ptr = np.array([0, n], np.int64)
-    members = np.arange(n, dtype=np.int64)
+    members = np.arange(n, dtype=np.int32)
     group = np.zeros(n, np.int8) if group is None else group
     residents = people(group, trust)  # the kernel updates ``trust`` itself
     m = Membership(zeros, zeros, zeros, zeros, *[ptr, members] * 4)
