@@ -87,6 +87,7 @@ test: dev lint chromium
 
 bench: setup geo
 	$(PY) benchmarks/bench_village.py
+	$(PY) benchmarks/bench_contacts.py
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_reference.py
 	$(PY) benchmarks/bench_footprints.py

@@ -448,10 +448,12 @@ def daily_encounters(key, s, r, m, g, ties):
     Residents are visited in storage order; each starts at most one encounter, whose setting
     is chosen by one uniform draw against the cumulative setting rates. A new village stores
     them building by building; newcomers take the rows of the households they replace,
-    wherever they move in, so over a run the rows of a building scatter. That costs little
-    here: the encounters' pass takes about 55 ns an encounter whether 2,000 or 37,500
-    residents' rows are in play, and as much in the third year of a program as in its first
-    month, so it is bound by its own work (branches that depend on draws), not by memory.
+    wherever they move in, so over a run the rows of a building scatter. That costs nothing
+    measurable here (``benchmarks/bench_contacts.py``): an encounter costs as much in the
+    last days of a 3-year program as in the first, about 85-100 ns in all on warm tables at
+    any village size. Inside a run at Weili size it costs 10-25% more, because the other
+    processes push these tables (8 MB) out of the caches between one day and the next; the
+    rest is the kernel's own work (branches that depend on draws, searches of tie slots).
 
     Three passes make the same draws and the same encounters in the same order as one pass over
     the residents would: (1) the residents who start an encounter today (most do not); (2) their
