@@ -223,6 +223,48 @@ def test_an_actor_whose_worker_is_known_lost_gives_the_one_line_error():
     assert "left the cluster" in message and "village A" in message and "\n" not in message
 
 
+def test_a_worker_the_client_cannot_reach_is_reported_gone_once_the_scheduler_sees_it(
+    monkeypatch,
+):
+    """A killed worker's actor call may fail to connect (``OSError``) while the scheduler still
+    lists the worker: the run waits for the scheduler to remove it and then says the worker
+    left the cluster. A worker still listed after the grace is reported as failing, with the
+    connection error."""
+    import vicinity_sim.city.run as city_run
+    from vicinity_sim.city.run import DaskActors
+    from vicinity_sim.errors import WorkerError
+
+    class Unreachable:
+        def result(self, timeout):
+            raise OSError("Unable to contact Actor's worker")
+
+    class Client:
+        def __init__(self, listed_for):
+            self.asked, self.listed_for = 0, listed_for
+
+        def scheduler_info(self):
+            self.asked += 1
+            gone = self.asked > self.listed_for
+            return {"workers": {} if gone else {"tcp://127.0.0.1:1": {}}}
+
+    def backend(client):
+        b = object.__new__(DaskActors)
+        b.where, b.describe, b.client = ["tcp://127.0.0.1:1"], ["village A"], client
+        return b
+
+    monkeypatch.setattr(city_run, "POLL_S", 0.01)
+    late = Client(listed_for=3)  # the scheduler notices on its fourth answer
+    with pytest.raises(WorkerError) as err:
+        backend(late)._wait(Unreachable(), 0, "the days 2024-01-01 to 2024-01-30")
+    assert "left the cluster" in str(err.value) and late.asked == 4
+    monkeypatch.setattr(city_run, "LEAVE_GRACE_S", 0.05)
+    with pytest.raises(WorkerError) as err:
+        backend(Client(listed_for=10**6))._wait(Unreachable(), 0, "the days")
+    message = str(err.value)
+    assert "failed during the days" in message and "Unable to contact" in message
+    assert "\n" not in message
+
+
 class _Killer:
     def __init__(self, pid: int, delay: float) -> None:
         import threading

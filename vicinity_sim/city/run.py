@@ -66,6 +66,11 @@ from vicinity_sim.streams import Streams
 
 #: Seconds between checks that the workers are alive while waiting for them.
 POLL_S = 0.5
+#: How long a Dask worker that could not be reached has to leave the cluster before the run
+#: reports it as unreachable rather than gone. A killed worker's connections close at once,
+#: but the client may try to reach it before the scheduler has removed it: the run then waits
+#: for the scheduler to catch up, so that the message says what happened.
+LEAVE_GRACE_S = 10.0
 
 #: Villages each partition reports per call at the end of a run (their records then leave
 #: the worker's memory, with their worlds).
@@ -226,6 +231,16 @@ class DaskActors:
         except Exception:
             return False
 
+    def _gone(self, k: int, grace: float) -> bool:
+        """Whether partition ``k``'s worker has left the cluster, or leaves it within
+        ``grace`` seconds."""
+        deadline = time.monotonic() + grace
+        while self._alive(k):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(POLL_S, grace))
+        return True
+
     def _wait(self, future: Any, k: int, stage: str) -> Any:
         """The result of ``future`` (a Dask or actor future) of partition ``k``, checking
         while waiting that its worker still belongs to the cluster."""
@@ -238,7 +253,9 @@ class DaskActors:
             except (InputError, KeyboardInterrupt):
                 raise
             except Exception as e:
-                if not self._alive(k):
+                # A connection that failed (OSError: "Unable to contact Actor's worker") is
+                # most likely a worker that died before the scheduler noticed.
+                if self._gone(k, LEAVE_GRACE_S if isinstance(e, OSError) else 0.0):
                     self._died(k, stage)
                 raise WorkerError(
                     "worker",
