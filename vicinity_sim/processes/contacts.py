@@ -679,8 +679,9 @@ class Membership(NamedTuple):
 
     Labels and members are 32-bit (row and group numbers fit), pointers 64-bit: in a large
     village the encounters' tables outgrow the processor's caches between one day's
-    encounters and the next, and the narrower rows made the everyday encounters about 10%
-    faster in a Weili-size run (``benchmarks/bench_contacts.py``).
+    encounters and the next (``benchmarks/bench_contacts.py`` measures the wait), and the
+    narrower rows made the everyday encounters about 10% faster in Weili-size runs (seven
+    1-year runs of each width, alternating in one process).
     """
 
     building: np.ndarray
