@@ -116,7 +116,7 @@ class World:
     moves: int = 0
     village_ids: np.ndarray | None = None
     _outgroup_share: np.ndarray | None = field(default=None, repr=False)
-    _occupants: tuple[np.ndarray, int, np.ndarray] | None = field(default=None, repr=False)
+    _occupants: tuple[Residence, np.ndarray] | None = field(default=None, repr=False)
     _residence: tuple[np.ndarray, np.ndarray, int, Residence] | None = field(
         default=None, repr=False
     )
@@ -155,22 +155,20 @@ class World:
         return self.buildings.grid[self.residents.building]
 
     def occupants(self) -> np.ndarray:
-        """Residents living in each building (derived from the residents table).
+        """Residents living in each building: the sizes of :meth:`residence`'s groups.
 
-        Cached: the counts change only when households move (:attr:`moves`) or the residents
-        table is replaced. Treat the result as read-only.
+        Cached with that index (the same array while it holds). Treat it as read-only.
         """
-        source = self.residents.building
+        index = self.residence()
         hit = self._occupants
-        if hit is None or hit[0] is not source or hit[1] != self.moves:
-            counts = np.bincount(source, minlength=len(self.buildings)).astype(np.int64)
-            self._occupants = (source, self.moves, counts)
-        return self._occupants[2]
+        if hit is None or hit[0] is not index:
+            self._occupants = (index, np.diff(index.ptr))
+        return self._occupants[1]
 
     def residence(self) -> Residence:
         """Residents by building and households per building (:class:`Residence`).
 
-        Cached like :meth:`occupants`: who lives where changes only when households move
+        Cached: who lives where changes only when households move
         (:attr:`moves`) or a table is replaced. The same object is returned while it holds,
         so compiled calls given it need not type it again. Treat it as read-only.
         """
